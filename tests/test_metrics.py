@@ -1,0 +1,270 @@
+"""Tests for course_utils.metrics: exact fractions, scikit-learn as the reference."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_utils import metrics
+
+FAST = settings(max_examples=50, deadline=None)
+counts = st.integers(min_value=0, max_value=10_000)
+
+
+# --- the tumour example and the seed's sick/healthy table ---------------------------------
+
+def test_tumour_example_exact():
+    m = metrics.binary_metrics(tp=10, fp=22, fn=8, tn=60)
+    assert m.accuracy == Fraction(70, 100)
+    assert m.recall == Fraction(10, 18)
+    assert m.precision == Fraction(10, 32)
+    assert m.specificity == Fraction(60, 82)
+    assert m.f1 == Fraction(2, 5)
+    assert float(m.f1) == 0.40
+    assert m.percent("f1") == 40.0
+    assert m.percent("recall") == 55.6
+    assert m.percent("precision", decimals=2) == 31.25
+    assert m.percent("specificity") == 73.2
+    assert m.notes == ()
+
+
+def test_tumour_f1_rounded_early_gives_the_seed_figure():
+    m = metrics.binary_metrics(tp=10, fp=22, fn=8, tn=60)
+    numerator = metrics.truncate(2 * m.precision * m.recall, 2)
+    denominator = metrics.truncate(m.precision + m.recall, 2)
+    assert (numerator, denominator) == (Fraction(34, 100), Fraction(86, 100))
+    assert metrics.truncate(numerator / denominator, 2) == Fraction(39, 100)
+
+
+def test_sick_healthy_table():
+    m = metrics.binary_metrics(tp=100, fp=70, fn=30, tn=800)
+    assert m.accuracy == Fraction(900, 1000)
+    assert m.precision == Fraction(100, 170)
+    assert m.recall == Fraction(100, 130)
+    assert m.specificity == Fraction(800, 870)
+
+
+def test_precision_is_not_specificity():
+    m = metrics.binary_metrics(tp=10, fp=22, fn=8, tn=60)
+    assert m.precision != m.specificity
+
+
+# --- exact fractions on random counts ---------------------------------------------------
+
+@FAST
+@given(counts, counts, counts, counts)
+def test_exact_fractions_match_definitions(tp, fp, fn, tn):
+    if tp + fp + fn + tn == 0:
+        with pytest.raises(ValueError, match="no sample"):
+            metrics.binary_metrics(tp, fp, fn, tn)
+        return
+    m = metrics.binary_metrics(tp, fp, fn, tn)
+    for value in m.as_dict().values():
+        assert isinstance(value, Fraction)
+        assert 0 <= value <= 1
+    assert m.accuracy * (tp + fp + fn + tn) == tp + tn
+    if tp + fp:
+        assert m.precision * (tp + fp) == tp
+    if tp + fn:
+        assert m.recall * (tp + fn) == tp
+    if tn + fp:
+        assert m.specificity * (tn + fp) == tn
+    if m.precision + m.recall:
+        assert m.f1 == 2 * m.precision * m.recall / (m.precision + m.recall)
+        assert metrics.harmonic_mean(m.precision, m.recall) == m.f1
+    # the harmonic mean never exceeds the arithmetic mean
+    assert m.f1 <= (m.precision + m.recall) / 2 or tp + fp == 0 or tp + fn == 0
+
+
+@FAST
+@given(counts, counts, counts, counts)
+def test_matches_sklearn_on_expanded_labels(tp, fp, fn, tn):
+    scale = 50  # keep the label arrays small
+    tp, fp, fn, tn = (c % scale for c in (tp, fp, fn, tn))
+    if tp + fp + fn + tn == 0:
+        return
+    y_true = np.array([1] * tp + [0] * fp + [1] * fn + [0] * tn)
+    y_pred = np.array([1] * tp + [1] * fp + [0] * fn + [0] * tn)
+    assert metrics.binary_counts(y_true, y_pred) == (tp, fp, fn, tn)
+    m = metrics.binary_metrics(tp, fp, fn, tn)
+    kw = {"zero_division": 0}
+    assert float(m.accuracy) == pytest.approx(skm.accuracy_score(y_true, y_pred))
+    assert float(m.precision) == pytest.approx(skm.precision_score(y_true, y_pred, **kw))
+    assert float(m.recall) == pytest.approx(skm.recall_score(y_true, y_pred, **kw))
+    assert float(m.f1) == pytest.approx(skm.f1_score(y_true, y_pred, **kw))
+    assert float(m.specificity) == pytest.approx(
+        skm.recall_score(y_true, y_pred, pos_label=0, **kw))
+
+
+# --- zero denominators -------------------------------------------------------------------
+
+def test_no_predicted_positive():
+    m = metrics.binary_metrics(tp=0, fp=0, fn=3, tn=97)
+    assert m.precision == 0 and m.f1 == 0 and m.recall == 0
+    assert any("precision is undefined" in note for note in m.notes)
+    assert m.accuracy == Fraction(97, 100)
+
+
+def test_no_actual_positive_zero_division_one():
+    m = metrics.binary_metrics(tp=0, fp=0, fn=0, tn=5, zero_division=1)
+    assert m.recall == 1 and m.precision == 1 and m.f1 == 1
+    assert len(m.notes) == 3
+    assert m.specificity == 1
+
+
+def test_no_actual_negative():
+    m = metrics.binary_metrics(tp=4, fp=0, fn=1, tn=0)
+    assert m.specificity == 0
+    assert any("specificity is undefined" in note for note in m.notes)
+
+
+def test_one_in_a_million_always_negative():
+    m = metrics.binary_metrics(tp=0, fp=0, fn=1, tn=999_999)
+    assert m.accuracy == Fraction(999_999, 1_000_000)
+    assert m.recall == 0
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, None])
+def test_bad_counts(bad):
+    with pytest.raises(ValueError, match="tp"):
+        metrics.binary_metrics(bad, 1, 1, 1)
+
+
+def test_bad_zero_division():
+    with pytest.raises(ValueError, match="zero_division"):
+        metrics.binary_metrics(1, 1, 1, 1, zero_division="warn")
+
+
+def test_percent_validates():
+    m = metrics.binary_metrics(1, 1, 1, 1)
+    with pytest.raises(ValueError, match="name"):
+        m.percent("auc")
+    text = str(m)
+    assert "precision" in text and "50.00%" in text
+
+
+# --- confusion matrix ---------------------------------------------------------------------
+
+labels_strategy = st.integers(min_value=2, max_value=6).flatmap(
+    lambda k: st.tuples(
+        st.just(k),
+        st.lists(st.tuples(st.integers(0, k - 1), st.integers(0, k - 1)), min_size=1, max_size=60),
+    )
+)
+
+
+@FAST
+@given(labels_strategy)
+def test_confusion_matrix_equals_sklearn(data):
+    k, pairs = data
+    y_true = np.array([a for a, _ in pairs])
+    y_pred = np.array([b for _, b in pairs])
+    ours = metrics.confusion_matrix(y_true, y_pred, num_classes=k)
+    theirs = skm.confusion_matrix(y_true, y_pred, labels=list(range(k)))
+    np.testing.assert_array_equal(ours, theirs)
+    # rows are true classes
+    np.testing.assert_array_equal(ours.sum(axis=1), np.bincount(y_true, minlength=k))
+    np.testing.assert_array_equal(ours.sum(axis=0), np.bincount(y_pred, minlength=k))
+
+
+@FAST
+@given(labels_strategy)
+def test_per_class_and_averages_equal_sklearn(data):
+    k, pairs = data
+    y_true = np.array([a for a, _ in pairs])
+    y_pred = np.array([b for _, b in pairs])
+    cm = metrics.confusion_matrix(y_true, y_pred, num_classes=k)
+    per_class = metrics.per_class_metrics(cm)
+    labels = list(range(k))
+    kw = {"labels": labels, "zero_division": 0}
+    p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, **kw)
+    np.testing.assert_allclose([float(m.precision) for m in per_class], p)
+    np.testing.assert_allclose([float(m.recall) for m in per_class], r)
+    np.testing.assert_allclose([float(m.f1) for m in per_class], f)
+    for average in ("macro", "micro"):
+        ours = metrics.averaged_metrics(cm, average)
+        p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, average=average, **kw)
+        assert float(ours["precision"]) == pytest.approx(p)
+        assert float(ours["recall"]) == pytest.approx(r)
+        assert float(ours["f1"]) == pytest.approx(f)
+    micro = metrics.averaged_metrics(cm, "micro")
+    assert micro["precision"] == micro["recall"] == micro["f1"] == Fraction(int(np.trace(cm)), len(pairs))
+
+
+def test_confusion_matrix_string_labels_and_inferred():
+    cm = metrics.confusion_matrix(["b", "a", "a"], ["a", "a", "b"])
+    np.testing.assert_array_equal(cm, [[1, 1], [1, 0]])
+
+
+def test_confusion_matrix_errors():
+    with pytest.raises(ValueError, match="same length"):
+        metrics.confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match="not both"):
+        metrics.confusion_matrix([0], [0], num_classes=2, labels=[0, 1])
+    with pytest.raises(ValueError, match="y_pred contains labels"):
+        metrics.confusion_matrix([0, 1], [0, 5], num_classes=2)
+    with pytest.raises(ValueError, match="num_classes"):
+        metrics.confusion_matrix([0], [0], num_classes=0)
+    with pytest.raises(ValueError, match="1-D"):
+        metrics.confusion_matrix([[0, 1]], [[0, 1]])
+    with pytest.raises(ValueError, match="repeats"):
+        metrics.confusion_matrix([0], [0], labels=[0, 0])
+    with pytest.raises(ValueError, match="cm must be"):
+        metrics.one_vs_rest_counts(np.ones((2, 3), dtype=int), 0)
+    with pytest.raises(ValueError, match="k must be"):
+        metrics.one_vs_rest_counts(np.ones((2, 2), dtype=int), 2)
+    with pytest.raises(ValueError, match="average"):
+        metrics.averaged_metrics(np.ones((2, 2), dtype=int), "weighted")
+
+
+# --- thresholds and the precision-recall curve ---------------------------------------------
+
+scores_strategy = st.lists(
+    st.tuples(st.integers(0, 1), st.integers(0, 20).map(lambda v: v / 20)),
+    min_size=2, max_size=60,
+).filter(lambda pairs: any(label == 1 for label, _ in pairs))
+
+
+@FAST
+@given(scores_strategy)
+def test_precision_recall_curve_matches_thresholding(pairs):
+    y = np.array([label for label, _ in pairs])
+    s = np.array([score for _, score in pairs])
+    precision, recall, thresholds = metrics.precision_recall_curve(y, s)
+    np.testing.assert_array_equal(thresholds, np.unique(s))
+    assert np.all(np.diff(recall) <= 0)
+    for p, r, t in zip(precision, recall, thresholds):
+        pred = metrics.threshold_predictions(s, t)
+        assert p == pytest.approx(skm.precision_score(y, pred, zero_division=0))
+        assert r == pytest.approx(skm.recall_score(y, pred))
+    # scikit-learn's curve contains the same (precision, recall, threshold) points
+    sk_p, sk_r, sk_t = skm.precision_recall_curve(y, s)
+    ours = {round(t, 9): (p, r) for p, r, t in zip(precision, recall, thresholds)}
+    for p, r, t in zip(sk_p, sk_r, sk_t):
+        assert ours[round(t, 9)] == pytest.approx((p, r))
+
+
+def test_threshold_predictions_errors():
+    np.testing.assert_array_equal(metrics.threshold_predictions([0.2, 0.7], 0.7), [0, 1])
+    with pytest.raises(ValueError, match="threshold"):
+        metrics.threshold_predictions([0.2], "0.5")
+    with pytest.raises(ValueError, match="finite"):
+        metrics.threshold_predictions([np.nan], 0.5)
+    with pytest.raises(ValueError, match="positive"):
+        metrics.precision_recall_curve([0, 0], [0.1, 0.2])
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        metrics.precision_recall_curve([0, 2], [0.1, 0.2])
+
+
+def test_harmonic_mean_and_truncate_errors():
+    assert metrics.harmonic_mean(0, 0) == 0
+    with pytest.raises(ValueError, match="precision"):
+        metrics.harmonic_mean(1.5, 0.5)
+    with pytest.raises(ValueError, match="decimals"):
+        metrics.truncate(0.5, -1)
+    assert metrics.truncate(Fraction(5, 16), 2) == Fraction(31, 100)
