@@ -1,0 +1,417 @@
+"""Parameter, multiply-add and memory counts for CNN layers (pure Python).
+
+Every function here is a formula you can check by hand. They use the Keras
+argument names (``kernel_size``, ``filters``, ``units``, ``use_bias``, ...) and
+agree with ``layer.count_params()`` of the matching Keras layer (the tests check
+this on random configurations). None of them imports TensorFlow.
+
+Conventions
+-----------
+* A *parameter* is one learned or stored number of the layer (weights, biases,
+  BatchNorm statistics).
+* A *MAC* is one multiply-add (multiply-accumulate): ``acc += w * x``. A layer's
+  MACs count the multiplications by weights needed for **one** example; bias
+  additions are not counted, as is usual.
+* Memory is given in bytes for ``float32`` values (4 bytes each) unless
+  ``bytes_per_value`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from course_utils._validation import check_bool, check_int, check_pair
+
+__all__ = [
+    "FLOAT32_BYTES",
+    "conv2d_params",
+    "conv2d_transpose_params",
+    "dense_params",
+    "depthwise_conv2d_params",
+    "separable_conv2d_params",
+    "locally_connected2d_params",
+    "batch_norm_params",
+    "conv2d_macs",
+    "conv2d_transpose_macs",
+    "dense_macs",
+    "depthwise_conv2d_macs",
+    "separable_conv2d_macs",
+    "weights_bytes",
+    "activation_bytes",
+    "format_bytes",
+]
+
+FLOAT32_BYTES = 4
+"""Bytes taken by one ``float32`` value."""
+
+
+def _bias(use_bias, count):
+    return count if check_bool("use_bias", use_bias) else 0
+
+
+def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
+    """Number of parameters of a ``keras.layers.Conv2D`` layer.
+
+    Each of the ``filters`` filters has one weight per kernel position *and per
+    input channel*, plus one bias:
+    ``kernel_height * kernel_width * in_channels * filters + filters``.
+    Strides, padding and dilation do not change the count.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        Kernel height and width; an int ``k`` means ``(k, k)``.
+    in_channels : int
+        Channels of the input (the last axis of the layer's input).
+    filters : int
+        Number of filters, i.e. output channels.
+    use_bias : bool, default=True
+        Whether each filter has a bias.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> conv2d_params(3, in_channels=32, filters=64)
+    18496
+    >>> conv2d_params((3, 3), in_channels=32, filters=64, use_bias=False)
+    18432
+    >>> conv2d_params(0, in_channels=3, filters=8)
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel_size must be an integer >= 1, got 0.
+    """
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    filters = check_int("filters", filters)
+    return kh * kw * in_channels * filters + _bias(use_bias, filters)
+
+
+def conv2d_transpose_params(kernel_size, in_channels, filters, use_bias=True):
+    """Number of parameters of a ``keras.layers.Conv2DTranspose`` layer.
+
+    A transposed convolution has the same weights as a convolution going the other
+    way: ``kernel_height * kernel_width * in_channels * filters + filters``.
+
+    Examples
+    --------
+    >>> conv2d_transpose_params(2, in_channels=64, filters=32)
+    8224
+    """
+    return conv2d_params(kernel_size, in_channels, filters, use_bias)
+
+
+def dense_params(in_features, units, use_bias=True):
+    """Number of parameters of a ``keras.layers.Dense`` layer.
+
+    Every one of the ``units`` neurons has one weight per input feature and one bias:
+    ``in_features * units + units``.
+
+    Parameters
+    ----------
+    in_features : int
+        Size of the last axis of the input (after ``Flatten``, the product of
+        height, width and channels).
+    units : int
+        Number of neurons.
+    use_bias : bool, default=True
+
+    Examples
+    --------
+    >>> dense_params(784, 512)
+    401920
+    >>> dense_params(7 * 7 * 64, 64)
+    200768
+    >>> dense_params(784, units=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: units must be an integer >= 1, got -1.
+    """
+    in_features = check_int("in_features", in_features)
+    units = check_int("units", units)
+    return in_features * units + _bias(use_bias, units)
+
+
+def depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier=1, use_bias=True):
+    """Number of parameters of a ``keras.layers.DepthwiseConv2D`` layer.
+
+    Each input channel gets its own ``depth_multiplier`` kernels that look at that
+    channel only: ``kernel_height * kernel_width * in_channels * depth_multiplier``
+    weights, plus one bias per output channel (``in_channels * depth_multiplier``).
+
+    Examples
+    --------
+    >>> depthwise_conv2d_params(3, in_channels=256, use_bias=False)
+    2304
+    >>> depthwise_conv2d_params(3, in_channels=256, depth_multiplier=2)
+    5120
+    """
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    out_channels = in_channels * depth_multiplier
+    return kh * kw * out_channels + _bias(use_bias, out_channels)
+
+
+def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=1,
+                            use_bias=True):
+    """Number of parameters of a ``keras.layers.SeparableConv2D`` layer.
+
+    A depthwise step (one ``kernel_size`` kernel per input channel and per
+    ``depth_multiplier``, no bias) followed by a pointwise 1x1 convolution from
+    ``in_channels * depth_multiplier`` channels to ``filters``, with ``filters``
+    biases.
+
+    Examples
+    --------
+    >>> separable_conv2d_params(3, in_channels=256, filters=128, use_bias=False)
+    35072
+    >>> separable_conv2d_params(3, in_channels=256, filters=128)
+    35200
+    """
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    filters = check_int("filters", filters)
+    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    depthwise = kh * kw * in_channels * depth_multiplier
+    pointwise = in_channels * depth_multiplier * filters
+    return depthwise + pointwise + _bias(use_bias, filters)
+
+
+def locally_connected2d_params(output_size, kernel_size, in_channels, filters,
+                               use_bias=True):
+    """Parameters of a *locally connected* layer: a convolution without weight sharing.
+
+    Each output position has its own filters, so the count of a ``Conv2D`` is
+    multiplied by the number of output positions (and there is one bias per output
+    value). Keras 3 has no such layer; the formula shows what weight sharing saves.
+
+    Parameters
+    ----------
+    output_size : int or (int, int)
+        Output height and width.
+    kernel_size, in_channels, filters, use_bias
+        As in :func:`conv2d_params`.
+
+    Examples
+    --------
+    >>> locally_connected2d_params(26, 3, in_channels=1, filters=32)
+    216320
+    >>> 26 * 26 * conv2d_params(3, in_channels=1, filters=32)
+    216320
+    """
+    oh, ow = check_pair("output_size", output_size)
+    return oh * ow * conv2d_params(kernel_size, in_channels, filters, use_bias)
+
+
+def batch_norm_params(channels, center=True, scale=True):
+    """Parameters of a ``keras.layers.BatchNormalization`` layer as ``(trainable, non_trainable)``.
+
+    Each channel has 4 values: ``gamma`` (scale) and ``beta`` (offset) are learned
+    by gradient descent; the moving mean and moving variance are updated during
+    training from batch statistics but are *not* trainable. Keras counts all four
+    in ``count_params()``.
+
+    Parameters
+    ----------
+    channels : int
+        Size of the normalized axis (the channels for a convolution's output).
+    center : bool, default=True
+        Whether the layer has ``beta``.
+    scale : bool, default=True
+        Whether the layer has ``gamma``.
+
+    Returns
+    -------
+    (int, int)
+        Trainable and non-trainable counts; their sum is the total.
+
+    Examples
+    --------
+    >>> batch_norm_params(64)
+    (128, 128)
+    >>> sum(batch_norm_params(64))
+    256
+    >>> batch_norm_params(64, scale=False)
+    (64, 128)
+    """
+    channels = check_int("channels", channels)
+    center = check_bool("center", center)
+    scale = check_bool("scale", scale)
+    return (channels * (int(center) + int(scale)), 2 * channels)
+
+
+def conv2d_macs(output_size, kernel_size, in_channels, filters):
+    """Multiply-adds of a ``Conv2D`` layer for one example.
+
+    Every output value (``output_height * output_width * filters`` of them) is a dot
+    product of a kernel with ``kernel_height * kernel_width * in_channels`` inputs.
+
+    Parameters
+    ----------
+    output_size : int or (int, int)
+        Output height and width (use :func:`course_utils.arithmetic.conv_output_length`).
+    kernel_size : int or (int, int)
+    in_channels : int
+    filters : int
+
+    Examples
+    --------
+    The 1x1 bottleneck: a 32x32x256 input, 64 1x1 filters, then 128 3x3 filters.
+
+    >>> conv2d_macs(32, 1, in_channels=256, filters=64) + conv2d_macs(32, 3, 64, 128)
+    92274688
+    >>> conv2d_macs(32, 3, in_channels=256, filters=128)
+    301989888
+    """
+    oh, ow = check_pair("output_size", output_size)
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    filters = check_int("filters", filters)
+    return oh * ow * filters * kh * kw * in_channels
+
+
+def conv2d_transpose_macs(input_size, kernel_size, in_channels, filters):
+    """Multiply-adds of a ``Conv2DTranspose`` layer for one example.
+
+    Every input value is multiplied by a whole ``kernel_height * kernel_width *
+    filters`` kernel and added into the output:
+    ``input_height * input_width * in_channels * kernel_height * kernel_width * filters``.
+
+    Examples
+    --------
+    >>> conv2d_transpose_macs(7, 2, in_channels=64, filters=32)
+    401408
+    """
+    ih, iw = check_pair("input_size", input_size)
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    filters = check_int("filters", filters)
+    return ih * iw * in_channels * kh * kw * filters
+
+
+def dense_macs(in_features, units, positions=1):
+    """Multiply-adds of a ``Dense`` layer for one example: ``in_features * units``.
+
+    Parameters
+    ----------
+    in_features : int
+    units : int
+    positions : int, default=1
+        How many vectors the layer is applied to per example (Keras applies ``Dense``
+        to the last axis, so a ``(10, 10, 16)`` input means 100 positions).
+
+    Examples
+    --------
+    >>> dense_macs(784, 512)
+    401408
+    """
+    in_features = check_int("in_features", in_features)
+    units = check_int("units", units)
+    positions = check_int("positions", positions)
+    return positions * in_features * units
+
+
+def depthwise_conv2d_macs(output_size, kernel_size, in_channels, depth_multiplier=1):
+    """Multiply-adds of a ``DepthwiseConv2D`` layer for one example.
+
+    Examples
+    --------
+    >>> depthwise_conv2d_macs(32, 3, in_channels=256)
+    2359296
+    """
+    oh, ow = check_pair("output_size", output_size)
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    return oh * ow * in_channels * depth_multiplier * kh * kw
+
+
+def separable_conv2d_macs(output_size, kernel_size, in_channels, filters, depth_multiplier=1):
+    """Multiply-adds of a ``SeparableConv2D`` layer: depthwise step plus 1x1 pointwise step.
+
+    Examples
+    --------
+    >>> separable_conv2d_macs(32, 3, in_channels=256, filters=128)
+    35913728
+    """
+    depthwise = depthwise_conv2d_macs(output_size, kernel_size, in_channels, depth_multiplier)
+    filters = check_int("filters", filters)
+    oh, ow = check_pair("output_size", output_size)
+    return depthwise + oh * ow * in_channels * depth_multiplier * filters
+
+
+def weights_bytes(params, bytes_per_value=FLOAT32_BYTES):
+    """Bytes needed to store ``params`` values (``float32`` by default).
+
+    Examples
+    --------
+    >>> weights_bytes(220234)
+    880936
+    >>> weights_bytes(-5)
+    Traceback (most recent call last):
+    ...
+    ValueError: params must be an integer >= 0, got -5.
+    """
+    params = check_int("params", params, minimum=0)
+    bytes_per_value = check_int("bytes_per_value", bytes_per_value)
+    return params * bytes_per_value
+
+
+def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
+    """Bytes taken by one layer's output for a batch.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the output of one example, without the batch axis, e.g. ``(28, 28, 32)``.
+    batch_size : int, default=1
+    bytes_per_value : int, default=4 (float32)
+
+    Examples
+    --------
+    >>> activation_bytes((28, 28, 32), batch_size=32)
+    3211264
+    >>> activation_bytes((28, None, 32))
+    Traceback (most recent call last):
+    ...
+    ValueError: shape must be a tuple of integers >= 1 (without the batch axis), got (28, None, 32).
+    """
+    message = (
+        "shape must be a tuple of integers >= 1 (without the batch axis), "
+        f"got {shape!r}."
+    )
+    if not isinstance(shape, (tuple, list)):
+        raise ValueError(message)
+    try:
+        dims = [check_int("shape", d) for d in shape]
+    except ValueError:
+        raise ValueError(message) from None
+    batch_size = check_int("batch_size", batch_size)
+    bytes_per_value = check_int("bytes_per_value", bytes_per_value)
+    return batch_size * prod(dims) * bytes_per_value
+
+
+def format_bytes(n_bytes):
+    """Format a byte count with binary units (KiB = 1024 bytes, MiB, GiB).
+
+    Examples
+    --------
+    >>> format_bytes(880936)
+    '860.3 KiB'
+    >>> format_bytes(3 * 1024**3)
+    '3.0 GiB'
+    >>> format_bytes(12)
+    '12 B'
+    """
+    n_bytes = check_int("n_bytes", n_bytes, minimum=0)
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
+    value = float(n_bytes)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            break
+    return f"{value:.1f} {unit}"

@@ -1,0 +1,211 @@
+"""Tests for course_utils.params: every formula against the real Keras layer."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from course_utils import params  # noqa: E402
+
+keras = pytest.importorskip("keras")
+
+FAST = settings(max_examples=40, deadline=None)
+kernels = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.integers(1, 5)))
+channels = st.integers(1, 12)
+use_bias = st.booleans()
+
+
+def _pair(k):
+    return (k, k) if isinstance(k, int) else k
+
+
+def _trainable(layer):
+    return sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+
+
+def _non_trainable(layer):
+    return sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
+
+
+@FAST
+@given(kernel_size=kernels, in_channels=channels, filters=channels, use_bias=use_bias)
+def test_conv2d_params_matches_keras(kernel_size, in_channels, filters, use_bias):
+    layer = keras.layers.Conv2D(filters, kernel_size, use_bias=use_bias)
+    layer.build((None, 8, 8, in_channels))
+    assert params.conv2d_params(kernel_size, in_channels, filters, use_bias) == layer.count_params()
+
+
+@FAST
+@given(kernel_size=kernels, in_channels=channels, filters=channels, use_bias=use_bias)
+def test_conv2d_transpose_params_matches_keras(kernel_size, in_channels, filters, use_bias):
+    layer = keras.layers.Conv2DTranspose(filters, kernel_size, use_bias=use_bias)
+    layer.build((None, 6, 6, in_channels))
+    got = params.conv2d_transpose_params(kernel_size, in_channels, filters, use_bias)
+    assert got == layer.count_params()
+
+
+@FAST
+@given(in_features=st.integers(1, 300), units=st.integers(1, 50), use_bias=use_bias)
+def test_dense_params_matches_keras(in_features, units, use_bias):
+    layer = keras.layers.Dense(units, use_bias=use_bias)
+    layer.build((None, in_features))
+    assert params.dense_params(in_features, units, use_bias) == layer.count_params()
+
+
+@FAST
+@given(kernel_size=kernels, in_channels=channels, depth_multiplier=st.integers(1, 3),
+       use_bias=use_bias)
+def test_depthwise_params_matches_keras(kernel_size, in_channels, depth_multiplier, use_bias):
+    layer = keras.layers.DepthwiseConv2D(kernel_size, depth_multiplier=depth_multiplier,
+                                         use_bias=use_bias)
+    layer.build((None, 8, 8, in_channels))
+    got = params.depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier, use_bias)
+    assert got == layer.count_params()
+
+
+@FAST
+@given(kernel_size=kernels, in_channels=channels, filters=channels,
+       depth_multiplier=st.integers(1, 3), use_bias=use_bias)
+def test_separable_params_matches_keras(kernel_size, in_channels, filters, depth_multiplier,
+                                        use_bias):
+    layer = keras.layers.SeparableConv2D(filters, kernel_size, depth_multiplier=depth_multiplier,
+                                         use_bias=use_bias)
+    layer.build((None, 8, 8, in_channels))
+    got = params.separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier,
+                                         use_bias)
+    assert got == layer.count_params()
+
+
+@FAST
+@given(ch=st.integers(1, 64), center=st.booleans(), scale=st.booleans())
+def test_batch_norm_params_matches_keras(ch, center, scale):
+    layer = keras.layers.BatchNormalization(center=center, scale=scale)
+    layer.build((None, 5, 5, ch))
+    trainable, non_trainable = params.batch_norm_params(ch, center=center, scale=scale)
+    assert trainable == _trainable(layer)
+    assert non_trainable == _non_trainable(layer)
+    assert trainable + non_trainable == layer.count_params()
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(3, 7), kernel_size=st.integers(1, 3), in_channels=st.integers(1, 3),
+       filters=st.integers(1, 3))
+def test_locally_connected_equals_dense_with_local_mask(size, kernel_size, in_channels, filters):
+    """A locally connected layer is a Dense layer whose weights outside each window are zero.
+
+    Count, with NumPy, the Dense weights that a 'valid' window actually touches.
+    """
+    out = size - kernel_size + 1
+    touched = 0
+    for i in range(out):
+        for j in range(out):
+            mask = np.zeros((size, size), dtype=bool)
+            mask[i:i + kernel_size, j:j + kernel_size] = True
+            touched += int(mask.sum()) * in_channels * filters
+    biases = out * out * filters
+    got = params.locally_connected2d_params(out, kernel_size, in_channels, filters)
+    assert got == touched + biases
+
+
+def _conv_macs_by_loops(h, w, kernel_size, in_channels, filters, strides, padding):
+    """Count the multiplications of a real Keras conv by counting non-padded taps per output.
+
+    With 'valid' padding every tap is inside the input, so MACs = taps of every output.
+    """
+    layer = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding)
+    out = layer.compute_output_shape((None, h, w, in_channels))
+    kh, kw = _pair(kernel_size)
+    return out, out[1] * out[2] * out[3] * (kh * kw * in_channels)
+
+
+@FAST
+@given(h=st.integers(5, 12), w=st.integers(5, 12), kernel_size=kernels,
+       in_channels=channels, filters=channels, strides=st.integers(1, 3))
+def test_conv2d_macs_uses_keras_output_shape(h, w, kernel_size, in_channels, filters, strides):
+    out, expected = _conv_macs_by_loops(h, w, kernel_size, in_channels, filters, strides, "valid")
+    got = params.conv2d_macs((out[1], out[2]), kernel_size, in_channels, filters)
+    assert got == expected
+
+
+@FAST
+@given(h=st.integers(3, 9), w=st.integers(3, 9), kernel_size=kernels, c=st.integers(1, 3),
+       f=st.integers(1, 4), strides=st.integers(1, 3))
+def test_conv2d_macs_equals_im2col_matmul_size(h, w, kernel_size, c, f, strides):
+    """Unfold a real input into patches (im2col): the conv is then patches @ kernel,
+    a (P, K) by (K, F) matrix product that takes P * K * F multiply-adds."""
+    kh, kw = _pair(kernel_size)
+    if kh > h or kw > w:
+        return
+    x = np.zeros((h, w, c))
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(0, 1))
+    windows = windows[::strides, ::strides]
+    oh, ow = windows.shape[:2]
+    patches = windows.reshape(oh * ow, -1)
+    p_rows, k = patches.shape
+    assert params.conv2d_macs((oh, ow), kernel_size, c, f) == p_rows * k * f
+
+
+def test_seed_figures():
+    assert (params.conv2d_params(3, 1, 32) + params.conv2d_params(3, 32, 64)
+            + params.dense_params(7 * 7 * 64, 64) + params.dense_params(64, 10)) == 220_234
+    assert (params.conv2d_params(2, 3, 16) + params.conv2d_params(2, 16, 32)
+            + params.conv2d_params(2, 32, 64) + params.dense_params(1024, 500)
+            + params.dense_params(500, 10)) == 528_054
+    assert (params.dense_params(784, 512) + params.dense_params(512, 512)
+            + params.dense_params(512, 10)) == 669_706
+    assert params.conv2d_params(3, 256, 128, use_bias=False) == 294_912
+    assert params.separable_conv2d_params(3, 256, 128, use_bias=False) == 35_072
+    bottleneck = params.conv2d_macs(32, 1, 256, 64) + params.conv2d_macs(32, 3, 64, 128)
+    assert bottleneck == 92_274_688
+    assert params.conv2d_macs(32, 3, 256, 128) == 301_989_888
+
+
+def test_separable_macs_is_depthwise_plus_pointwise():
+    assert params.separable_conv2d_macs(10, 3, 8, 16) == (
+        params.depthwise_conv2d_macs(10, 3, 8) + params.conv2d_macs(10, 1, 8, 16))
+
+
+def test_memory_helpers():
+    assert params.weights_bytes(10) == 40
+    assert params.weights_bytes(10, bytes_per_value=2) == 20
+    assert params.activation_bytes((2, 3, 4), batch_size=5) == 2 * 3 * 4 * 5 * 4
+    assert params.activation_bytes([7]) == 28
+    assert np.zeros((5, 2, 3, 4), dtype=np.float32).nbytes == params.activation_bytes(
+        (2, 3, 4), batch_size=5)
+    assert params.format_bytes(0) == "0 B"
+    assert params.format_bytes(1024) == "1.0 KiB"
+    assert params.format_bytes(2 * 1024**3) == "2.0 GiB"
+
+
+@pytest.mark.parametrize(
+    "call, names",
+    [
+        (lambda: params.conv2d_params(3, 0, 8), "in_channels"),
+        (lambda: params.conv2d_params((3, 3, 3), 1, 8), "kernel_size"),
+        (lambda: params.conv2d_params(3, 1, 2.0), "filters"),
+        (lambda: params.conv2d_params(3, 1, 8, use_bias="yes"), "use_bias"),
+        (lambda: params.dense_params(True, 8), "in_features"),
+        (lambda: params.dense_params(8, 0), "units"),
+        (lambda: params.depthwise_conv2d_params(3, 4, depth_multiplier=0), "depth_multiplier"),
+        (lambda: params.separable_conv2d_params(-1, 4, 4), "kernel_size"),
+        (lambda: params.batch_norm_params(0), "channels"),
+        (lambda: params.batch_norm_params(4, center=1), "center"),
+        (lambda: params.conv2d_macs((0, 3), 3, 1, 1), "output_size"),
+        (lambda: params.conv2d_transpose_macs(3, 3, 1, None), "filters"),
+        (lambda: params.dense_macs(3, 3, positions=0), "positions"),
+        (lambda: params.locally_connected2d_params("26", 3, 1, 1), "output_size"),
+        (lambda: params.weights_bytes(3.5), "params"),
+        (lambda: params.activation_bytes(28), "shape"),
+        (lambda: params.activation_bytes((28, 0)), "shape"),
+        (lambda: params.activation_bytes((28, 28), batch_size=0), "batch_size"),
+        (lambda: params.format_bytes(-1), "n_bytes"),
+    ],
+)
+def test_bad_arguments_raise_clear_value_error(call, names):
+    with pytest.raises(ValueError, match=names):
+        call()
