@@ -1,0 +1,202 @@
+"""Show images with their labels, confusion matrices and precision-recall curves.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import numpy as np
+>>> images = np.zeros((4, 8, 8, 1), dtype=np.uint8)
+>>> fig = show_image_grid(images, labels=[0, 1, 2, 3], predictions=[0, 1, 2, 0])
+>>> [ax.get_title() for ax in fig.axes]
+['0', '1', '2', 'true 3\\npred 0']
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils._validation import check_int
+
+__all__ = ["plot_confusion_matrix", "plot_precision_recall_curve", "show_image_grid"]
+
+MISTAKE_COLOUR = "#c62828"
+
+
+def _name(value, class_names):
+    value = int(value) if np.issubdtype(np.asarray(value).dtype, np.integer) else value
+    if class_names is not None and isinstance(value, int) and 0 <= value < len(class_names):
+        return str(class_names[value])
+    return str(value)
+
+
+def show_image_grid(images, labels, predictions=None, class_names=None, ncols: int = 8,
+                    max_images: int = 32, size: float = 1.1):
+    """Show images in a grid, titled with their true labels and, if given, the predictions.
+
+    A wrong prediction is titled ``true X / pred Y`` in red with a red frame.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, height, width) or (n, height, width, channels)
+        uint8 (0-255) or float (0-1) images; 1 or 3 channels.
+    labels : sequence of int
+        True labels, one per image.
+    predictions : sequence of int, optional
+        Predicted labels, one per image.
+    class_names : sequence of str, optional
+        Names shown instead of label numbers.
+    ncols : int, default=8
+        Images per row.
+    max_images : int, default=32
+        Only the first ``max_images`` are shown.
+    size : float, default=1.1
+        Size of one image in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError("images must have shape (n, height, width), (n, height, width, 1) or "
+                         f"(n, height, width, 3), got {np.shape(images)}.")
+    labels = np.asarray(labels).ravel()
+    if len(labels) != len(images):
+        raise ValueError(f"labels must hold one label per image: got {len(labels)} labels for "
+                         f"{len(images)} images.")
+    if predictions is not None:
+        predictions = np.asarray(predictions).ravel()
+        if len(predictions) != len(images):
+            raise ValueError(f"predictions must hold one label per image: got {len(predictions)} "
+                             f"for {len(images)} images.")
+    ncols = check_int("ncols", ncols)
+    max_images = check_int("max_images", max_images)
+    n = min(len(images), max_images)
+    if n == 0:
+        raise ValueError("images is empty: there is nothing to show.")
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows),
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.remove()
+            continue
+        image = images[i]
+        vmax = 255 if np.issubdtype(image.dtype, np.integer) else 1.0
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=vmax)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        true_name = _name(labels[i], class_names)
+        if predictions is None or predictions[i] == labels[i]:
+            ax.set_title(true_name, fontsize="small")
+        else:
+            ax.set_title(f"true {true_name}\npred {_name(predictions[i], class_names)}",
+                         fontsize="small", color=MISTAKE_COLOUR)
+            for spine in ax.spines.values():
+                spine.set_edgecolor(MISTAKE_COLOUR)
+                spine.set_linewidth(2.5)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None):
+    """Draw a confusion matrix as a heatmap: rows = true class, columns = predicted class.
+
+    Parameters
+    ----------
+    cm : array_like of int, shape (k, k)
+        For example from :func:`course_utils.metrics.confusion_matrix`.
+    class_names : sequence of str, optional
+        Tick labels.
+    normalize : bool, default=False
+        Colour by the share of each row (the recall of each class) instead of counts.
+        The cells always show the counts.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is made otherwise.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_confusion_matrix([[5, 1], [2, 7]], class_names=["no", "yes"])
+    >>> ax.get_ylabel(), ax.get_xlabel()
+    ('true class', 'predicted class')
+    """
+    matrix = np.asarray(cm)
+    if (matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]
+            or not np.issubdtype(matrix.dtype, np.integer) or (matrix < 0).any()):
+        raise ValueError("cm must be a square matrix of integer counts >= 0, got "
+                         f"{matrix.dtype} array of shape {matrix.shape}.")
+    k = matrix.shape[0]
+    if class_names is not None and len(class_names) != k:
+        raise ValueError(f"class_names must hold {k} names, got {len(class_names)}.")
+    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * k + 2.2, 0.45 * k + 1.8))
+    colours = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    ax.imshow(colours, cmap="Blues")
+    threshold = colours.max() / 2 if colours.max() > 0 else 1
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
+                    fontsize="small" if k > 4 else "medium",
+                    color="white" if colours[i, j] > threshold else "black")
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
+                  if max(map(len, names)) > 2 else "center")
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return ax
+
+
+def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=None):
+    """Draw precision against recall, optionally with one marked operating point.
+
+    Parameters
+    ----------
+    precision, recall : array_like
+        For example from :func:`course_utils.metrics.precision_recall_curve`.
+    point : (recall, precision) pair, optional
+        The point of the current threshold, drawn as a red dot.
+    ax : matplotlib.axes.Axes, optional
+    label : str, optional
+        Legend label of the curve.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_precision_recall_curve([0.5, 0.7, 1.0], [1.0, 0.8, 0.4], point=(0.8, 0.7))
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('recall', 'precision')
+    """
+    precision = np.asarray(precision, dtype=float).ravel()
+    recall = np.asarray(recall, dtype=float).ravel()
+    if precision.shape != recall.shape or precision.size == 0:
+        raise ValueError("precision and recall must be non-empty and of the same length, got "
+                         f"{precision.size} and {recall.size}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.0, 3.4))
+    ax.plot(recall, precision, "-", drawstyle="steps-post", label=label)
+    if point is not None:
+        ax.plot([point[0]], [point[1]], "o", color=MISTAKE_COLOUR, markersize=8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.grid(alpha=0.3)
+    if label:
+        ax.legend(fontsize="small")
+    return ax

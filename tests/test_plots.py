@@ -1,0 +1,133 @@
+"""Tests for the plotting helpers of lessons 05 and 06 (Agg backend, no display)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from course_utils.plots.images import (  # noqa: E402
+    MISTAKE_COLOUR,
+    plot_confusion_matrix,
+    plot_precision_recall_curve,
+    show_image_grid,
+)
+from course_utils.plots.training import best_epoch, history_dict, plot_history  # noqa: E402
+
+HISTORY = {
+    "loss": [1.0, 0.6, 0.4, 0.3],
+    "val_loss": [0.9, 0.7, 0.65, 0.7],
+    "accuracy": [0.6, 0.8, 0.88, 0.9],
+    "val_accuracy": [0.65, 0.78, 0.8, 0.79],
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+class FakeHistory:
+    history = HISTORY
+
+
+def test_plot_history_panels_and_lines():
+    fig = plot_history(FakeHistory())
+    assert isinstance(fig, Figure)
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
+    # training, validation and the best-epoch line
+    assert len(loss_ax.lines) == 3
+    np.testing.assert_allclose(loss_ax.lines[1].get_ydata(), HISTORY["val_loss"])
+    np.testing.assert_allclose(loss_ax.lines[2].get_xdata(), [3, 3])
+
+
+def test_best_epoch():
+    assert best_epoch(HISTORY) == 1 + int(np.argmin(HISTORY["val_loss"]))
+    assert best_epoch(HISTORY, "val_accuracy") == 1 + int(np.argmax(HISTORY["val_accuracy"]))
+    with pytest.raises(ValueError, match="monitor"):
+        best_epoch(HISTORY, "val_auc")
+
+
+def test_plot_history_without_validation_or_accuracy():
+    fig = plot_history({"loss": [0.5, 0.4]}, mark_best=None)
+    assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 1
+
+
+def test_history_errors():
+    with pytest.raises(ValueError, match="history"):
+        history_dict([1, 2])
+    with pytest.raises(ValueError, match="one value per epoch"):
+        history_dict({"loss": [1.0], "val_loss": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="not in the history"):
+        plot_history(HISTORY, metrics=("auc",))
+
+
+def test_image_grid_titles_and_mistakes():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(10, 8, 8, 1), dtype=np.uint8)
+    labels = np.arange(10) % 3
+    predictions = labels.copy()
+    predictions[[2, 7]] = (labels[[2, 7]] + 1) % 3
+    fig = show_image_grid(images, labels, predictions, class_names=["a", "b", "c"], ncols=4)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 10
+    red = [i for i, ax in enumerate(fig.axes)
+           if matplotlib.colors.same_color(ax.title.get_color(), MISTAKE_COLOUR)]
+    assert red == [2, 7]
+    assert fig.axes[2].get_title() == f"true {'abc'[labels[2]]}\npred {'abc'[predictions[2]]}"
+    assert fig.axes[0].get_title() == "a"
+
+
+def test_image_grid_rgb_float_and_max_images():
+    images = np.random.default_rng(1).random((40, 6, 6, 3)).astype(np.float32)
+    fig = show_image_grid(images, labels=np.zeros(40, dtype=int), max_images=12)
+    assert len(fig.axes) == 12
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"images": np.zeros((2, 4, 4, 2)), "labels": [0, 1]}, "images must have shape"),
+        ({"images": np.zeros((2, 4, 4)), "labels": [0]}, "one label per image"),
+        ({"images": np.zeros((2, 4, 4)), "labels": [0, 1], "predictions": [1]}, "predictions"),
+        ({"images": np.zeros((2, 4, 4)), "labels": [0, 1], "ncols": 0}, "ncols"),
+        ({"images": np.zeros((0, 4, 4)), "labels": []}, "empty"),
+    ],
+)
+def test_image_grid_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        show_image_grid(**kwargs)
+
+
+def test_confusion_matrix_heatmap():
+    cm = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 9]])
+    ax = plot_confusion_matrix(cm, class_names=["zero", "one", "two"], normalize=True)
+    assert isinstance(ax, Axes)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [str(v) for v in cm.ravel()]
+    assert ax.get_ylabel() == "true class"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["zero", "one", "two"]
+
+
+def test_confusion_matrix_heatmap_errors():
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.ones((2, 3), dtype=int))
+    with pytest.raises(ValueError, match="class_names"):
+        plot_confusion_matrix(np.ones((2, 2), dtype=int), class_names=["a"])
+
+
+def test_precision_recall_curve_plot():
+    fig, ax = plt.subplots()
+    out = plot_precision_recall_curve([0.5, 1.0], [1.0, 0.5], point=(0.5, 1.0), ax=ax, label="m")
+    assert out is ax
+    assert len(ax.lines) == 2
+    with pytest.raises(ValueError, match="same length"):
+        plot_precision_recall_curve([0.5], [1.0, 0.2])
