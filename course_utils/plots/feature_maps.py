@@ -1,0 +1,147 @@
+"""Pictures of kernels and feature maps for the convolution lessons.
+
+Two small functions, each returning the matplotlib ``Figure`` (call ``plt.show()`` after
+them in a notebook):
+
+- :func:`show_kernels` draws small kernels as coloured grids with their numbers written in;
+- :func:`show_feature_maps` draws an image next to the feature maps computed from it.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["show_feature_maps", "show_kernels"]
+
+
+def _as_maps(name, maps):
+    """Return a list of 2-D arrays from a 2-D array, a 3-D (h, w, n) array or a list of 2-D arrays."""
+    if isinstance(maps, np.ndarray) and maps.ndim == 3:
+        maps = [maps[:, :, i] for i in range(maps.shape[2])]
+    elif isinstance(maps, np.ndarray) and maps.ndim == 2:
+        maps = [maps]
+    try:
+        maps = [np.asarray(m, dtype=float) for m in maps]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be 2-D arrays of numbers.") from None
+    if not maps or any(m.ndim != 2 or 0 in m.shape for m in maps):
+        raise ValueError(
+            f"{name} must be a 2-D array, a (height, width, n) array or a non-empty list of "
+            f"2-D arrays, got shapes {[m.shape for m in maps]}."
+        )
+    return maps
+
+
+def _titles(titles, count, default):
+    if titles is None:
+        return [f"{default} {i}" for i in range(count)]
+    titles = list(titles)
+    if len(titles) != count:
+        raise ValueError(f"titles must hold {count} strings (one per picture), got {len(titles)}.")
+    return [str(t) for t in titles]
+
+
+def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
+    """Draw 2-D kernels as grids: red for positive weights, blue for negative.
+
+    Parameters
+    ----------
+    kernels : array_like or list of array_like
+        One 2-D kernel, a ``(kh, kw, n)`` stack, or a list of 2-D kernels.
+    titles : list of str, optional
+        One title per kernel.
+    annotate : bool, default=True
+        Write each weight in its cell (turn off for kernels larger than about 7x7).
+    cell_size : float, default=1.6
+        Width in inches of each kernel's picture.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = show_kernels([np.eye(3), -np.eye(3)], titles=["diagonal", "anti"])
+    >>> len(fig.axes)
+    2
+    >>> plt.close(fig)
+    """
+    kernels = _as_maps("kernels", kernels)
+    titles = _titles(titles, len(kernels), "kernel")
+    fig, axes = plt.subplots(
+        1, len(kernels), figsize=(cell_size * len(kernels), cell_size + 0.4), squeeze=False
+    )
+    for ax, kernel, title in zip(axes[0], kernels, titles, strict=True):
+        limit = max(float(np.abs(kernel).max()), 1e-12)
+        ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        if annotate:
+            for (i, j), value in np.ndenumerate(kernel):
+                text = f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=9)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, cmap="gray"):
+    """Draw an image and its feature maps side by side.
+
+    Each map gets its own grey scale (dark = low, light = high), so a map's structure
+    shows even when its values are small; the colour bar under each map gives its range.
+
+    Parameters
+    ----------
+    image : array_like of shape (height, width) or (height, width, 3)
+        The input, drawn first. An RGB image with values 0-255 or 0-1 is drawn in colour.
+    maps : array_like or list of array_like
+        One 2-D map, a ``(height, width, n)`` stack (for example one image of a
+        ``conv2d`` output) or a list of 2-D maps.
+    titles : list of str, optional
+        One title per map.
+    image_title : str, default='input'
+    size : float, default=2.6
+        Width in inches of each picture.
+    cmap : str, default='gray'
+        Colour map for the feature maps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.zeros((8, 8)); image[:, 4:] = 1
+    >>> fig = show_feature_maps(image, np.stack([image, 1 - image], axis=-1), titles=["a", "b"])
+    >>> len(fig.axes)  # the image, 2 maps and their 2 colour bars
+    5
+    >>> plt.close(fig)
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
+        raise ValueError(
+            f"image must have shape (height, width) or (height, width, 3), got {image.shape}."
+        )
+    maps = _as_maps("maps", maps)
+    titles = _titles(titles, len(maps), "map")
+    count = len(maps) + 1
+    fig, axes = plt.subplots(1, count, figsize=(size * count, size + 0.6), squeeze=False)
+    axes = axes[0]
+    if image.ndim == 3 and image.shape[2] == 3:
+        shown = image.astype(float)
+        axes[0].imshow(shown / 255.0 if shown.max() > 1 else shown)
+    else:
+        axes[0].imshow(image.reshape(image.shape[:2]), cmap="gray")
+    axes[0].set_title(image_title, fontsize=10)
+    for ax, feature_map, title in zip(axes[1:], maps, titles, strict=True):
+        picture = ax.imshow(feature_map, cmap=cmap)
+        fig.colorbar(picture, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
+        ax.set_title(title, fontsize=10)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
