@@ -1,0 +1,108 @@
+"""Time every notebook in a fresh kernel and record the table in docs/.
+
+Usage::
+
+    python -m course_utils.tooling.timing                 # every notebook and solution
+    python -m course_utils.tooling.timing notebooks/03_pooling.ipynb
+
+For each notebook it records the wall time of Restart & Run All (kernel start
+included) and the kernel's peak resident memory, read by the kernel itself from
+``getrusage`` after the last cell. The saved notebook is not modified.
+The table goes to ``docs/notebook_timings.md``; rows of notebooks that were not
+run this time are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import re
+import time
+from pathlib import Path
+
+import nbformat
+
+from course_utils import cpu_count
+from course_utils.tooling.notebooks import ROOT, course_notebooks, make_client, read
+
+TABLE = ROOT / "docs" / "notebook_timings.md"
+BUDGET_SECONDS = 60.0
+BUDGET_MB = 1200.0
+PEAK_MEMORY_CELL = (
+    "import json as _json, resource as _resource\n"
+    "print('PEAK_RSS_KB=' + _json.dumps(max(_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss,"
+    " _resource.getrusage(_resource.RUSAGE_CHILDREN).ru_maxrss)))"
+)
+ROW = re.compile(r"^\| `(?P<path>[^`]+)` \| (?P<seconds>[\d.]+) \| (?P<mb>[\d.]+) \| (?P<ok>[^|]+) \|$")
+
+
+def measure(path: Path) -> dict:
+    """Run ``path`` in a fresh kernel; return its wall time (s) and peak RSS (MB)."""
+    nb = read(path)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
+    start = time.perf_counter()
+    make_client(nb, path).execute()
+    seconds = time.perf_counter() - start
+    text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
+    kilobytes = json.loads(text.split("PEAK_RSS_KB=")[1].split()[0])
+    return {"seconds": seconds, "mb": kilobytes / 1024}
+
+
+def _existing_rows() -> dict[str, dict]:
+    rows = {}
+    if TABLE.exists():
+        for line in TABLE.read_text(encoding="utf-8").splitlines():
+            match = ROW.match(line.strip())
+            if match:
+                rows[match["path"]] = {"seconds": float(match["seconds"]), "mb": float(match["mb"])}
+    return rows
+
+
+def write_table(rows: dict[str, dict]) -> str:
+    """Write the timing table (sorted by path) to docs/notebook_timings.md and return it."""
+    lines = [
+        "# Notebook timings",
+        "",
+        "Written by `./course timings`: each notebook runs top to bottom in a fresh kernel.",
+        f"Budget: at most {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB (kernel peak RSS) per notebook.",
+        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.machine()}.",
+        "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
+        "",
+        "| notebook | wall time (s) | peak RSS (MB) | within budget |",
+        "|---|---:|---:|---|",
+    ]
+    for path in sorted(rows):
+        row = rows[path]
+        ok = row["seconds"] <= BUDGET_SECONDS and row["mb"] <= BUDGET_MB
+        lines.append(f"| `{path}` | {row['seconds']:.1f} | {row['mb']:.0f} | {'yes' if ok else 'NO'} |")
+    text = "\n".join(lines) + "\n"
+    TABLE.parent.mkdir(exist_ok=True)
+    TABLE.write_text(text, encoding="utf-8")
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Time notebooks and write docs/notebook_timings.md.")
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all lessons and solutions)")
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.paths] or course_notebooks(("notebooks", "solutions"))
+    rows = _existing_rows()
+    over = []
+    for path in paths:
+        key = str(path.relative_to(ROOT))
+        print(f"timing {key} ...", flush=True)
+        rows[key] = measure(path)
+        print(f"  {rows[key]['seconds']:.1f} s, {rows[key]['mb']:.0f} MB", flush=True)
+        if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > BUDGET_MB:
+            over.append(key)
+    print(write_table(rows))
+    if over:
+        print("over budget: " + ", ".join(over))
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
