@@ -1,0 +1,361 @@
+"""Datasets for the course, offline first.
+
+* ``"mnist_subset"``: 5,000 real MNIST digits bundled with the package (500 per
+  digit), split 4,000 / 1,000, stratified. Works with no network at all.
+* ``"shapes"``: a seeded synthetic task generated in code: circles against
+  squares on 100x100 images, with noise, object size and position jitter as
+  parameters. The capstone's 100x100, two-class question uses it.
+* ``"fashion_mnist"`` and ``"cifar10"``: through ``keras.datasets``, which caches
+  the files in ``~/.keras/datasets``. With no network and no cache, one
+  :class:`DatasetUnavailableError` names the offline alternatives.
+
+Every loader returns ``((x_train, y_train), (x_test, y_test))`` like
+``keras.datasets``: uint8 images in NHWC layout and int64 labels. Cast to float32
+late, and only the batch you need (``x / 255.0`` makes float64, eight times the memory).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+from course_utils._validation import check_int
+
+__all__ = [
+    "DATASETS",
+    "DatasetUnavailableError",
+    "array_checksum",
+    "class_names",
+    "load_dataset",
+    "make_shapes",
+    "train_val_split",
+    "train_val_test_split",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data_files"
+MNIST_FILE = DATA_DIR / "mnist_5k.npz"
+MNIST_SHA256_FILE = DATA_DIR / "mnist_5k.sha256"
+
+DIGITS = [str(d) for d in range(10)]
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]  # fmt: skip
+CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer",
+           "dog", "frog", "horse", "ship", "truck"]  # fmt: skip
+SHAPES = ["circle", "square"]
+
+DATASETS = {
+    "mnist_subset": {"classes": DIGITS, "offline": True, "shape": (28, 28, 1)},
+    "shapes": {"classes": SHAPES, "offline": True, "shape": (100, 100, 1)},
+    "fashion_mnist": {"classes": FASHION, "offline": False, "shape": (28, 28, 1)},
+    "cifar10": {"classes": CIFAR10, "offline": False, "shape": (32, 32, 3)},
+}
+OFFLINE = [name for name, info in DATASETS.items() if info["offline"]]
+
+
+class DatasetUnavailableError(RuntimeError):
+    """An online dataset could not be downloaded and is not in the Keras cache."""
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}.")
+    return name
+
+
+def class_names(name: str) -> list[str]:
+    """The class names of a dataset, indexed by label.
+
+    Examples
+    --------
+    >>> class_names("shapes")
+    ['circle', 'square']
+    >>> class_names("cifar10")[3]
+    'cat'
+    """
+    return list(DATASETS[_check_name(name)]["classes"])
+
+
+def array_checksum(*arrays: np.ndarray) -> str:
+    """SHA-256 of the arrays' shapes, dtypes and bytes (not of the file that stores them).
+
+    Examples
+    --------
+    >>> array_checksum(np.zeros(3, np.uint8)) == array_checksum(np.zeros(3, np.uint8))
+    True
+    >>> array_checksum(np.zeros(3, np.uint8)) == array_checksum(np.ones(3, np.uint8))
+    False
+    """
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype.str}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(MNIST_FILE) as archive:
+        images, labels = archive["images"], archive["labels"]
+    expected = MNIST_SHA256_FILE.read_text().strip()
+    if array_checksum(images, labels) != expected:
+        raise DatasetUnavailableError(
+            f"The bundled MNIST subset {MNIST_FILE} is damaged (checksum mismatch). "
+            "Reinstall the course or run scripts/convert_mnist_subset.py."
+        )
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def _load_mnist_subset(test_size: int = 1000, seed: int = 0):
+    images, labels = _mnist_arrays()
+    test_size = check_int("test_size", test_size)
+    x = images[..., np.newaxis].copy()
+    y = labels.astype(np.int64)
+    (x_train, y_train), (x_test, y_test) = train_val_split(x, y, val_size=test_size, seed=seed)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _load_keras(name: str):
+    from urllib.error import URLError
+
+    import keras
+
+    loader = {"fashion_mnist": keras.datasets.fashion_mnist, "cifar10": keras.datasets.cifar10}[name]
+    try:
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except (URLError, OSError, ValueError, Exception) as error:  # noqa: B014 - any download failure
+        raise DatasetUnavailableError(
+            f"Could not load {name!r}: it is downloaded on first use and cached in "
+            f"~/.keras/datasets, and the download failed ({type(error).__name__}). "
+            f"Work offline with load_dataset('mnist_subset') (5,000 real MNIST digits) or "
+            f"load_dataset('shapes') (synthetic), or connect once to fill the cache."
+        ) from None
+    if x_train.ndim == 3:
+        x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
+    return (x_train, y_train.reshape(-1).astype(np.int64)), (x_test, y_test.reshape(-1).astype(np.int64))
+
+
+def load_dataset(name: str, **options):
+    """Load a dataset as ``((x_train, y_train), (x_test, y_test))``.
+
+    Parameters
+    ----------
+    name : {'mnist_subset', 'shapes', 'fashion_mnist', 'cifar10'}
+        Which dataset. The first two work offline.
+    **options
+        For ``'mnist_subset'``: ``test_size`` (default 1000) and ``seed`` (default 0)
+        of the stratified split. For ``'shapes'``: ``n_train`` (default 2000),
+        ``n_test`` (default 500) and any argument of :func:`make_shapes`.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        uint8 images of shape (n, height, width, channels) and int64 labels.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or option.
+    DatasetUnavailableError
+        For an online dataset that cannot be downloaded and is not cached.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_dataset("mnist_subset")
+    >>> x_train.shape, x_train.dtype, x_test.shape
+    ((4000, 28, 28, 1), dtype('uint8'), (1000, 28, 28, 1))
+    >>> np.bincount(y_test).tolist()
+    [100, 100, 100, 100, 100, 100, 100, 100, 100, 100]
+    """
+    name = _check_name(name)
+    if name == "mnist_subset":
+        _check_options(name, options, {"test_size", "seed"})
+        return _load_mnist_subset(**options)
+    if name == "shapes":
+        n_train = check_int("n_train", options.pop("n_train", 2000))
+        n_test = check_int("n_test", options.pop("n_test", 500))
+        _check_options(name, options, {"image_size", "noise", "object_size", "jitter", "seed"})
+        x, y = make_shapes(n_train + n_test, **options)
+        return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+    _check_options(name, options, set())
+    return _load_keras(name)
+
+
+def _check_options(name: str, options: dict, allowed: set) -> None:
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ValueError(
+            f"load_dataset({name!r}) does not take {unknown}; allowed options: {sorted(allowed) or 'none'}."
+        )
+
+
+def _check_fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number between {low} and {high}, got {value!r}.")
+    return float(value)
+
+
+def make_shapes(
+    n_samples: int,
+    image_size: int = 100,
+    noise: float = 0.1,
+    object_size: tuple[float, float] = (0.2, 0.5),
+    jitter: float = 1.0,
+    seed: int = 0,
+):
+    """Generate a two-class image task: circles (label 0) against squares (label 1).
+
+    Each image is dark with one bright filled shape, plus Gaussian noise. The
+    classes are balanced and shuffled. The same arguments always give the same images.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of images.
+    image_size : int, default=100
+        Height and width in pixels (at least 8).
+    noise : float, default=0.1
+        Standard deviation of the pixel noise, as a fraction of the 0..255 range
+        (0 to 1). More noise makes the task harder.
+    object_size : (float, float), default=(0.2, 0.5)
+        Smallest and largest shape width, as a fraction of ``image_size``
+        (0.05 to 0.9). Smaller shapes are harder.
+    jitter : float, default=1.0
+        How far the shape's centre may move from the image centre, as a
+        fraction of the free room (0 = always centred, 1 = anywhere it fits).
+    seed : int, default=0
+        Random seed.
+
+    Returns
+    -------
+    x : ndarray of shape (n_samples, image_size, image_size, 1), uint8
+    y : ndarray of shape (n_samples,), int64
+
+    Examples
+    --------
+    >>> x, y = make_shapes(6, image_size=32, seed=1)
+    >>> x.shape, x.dtype, np.bincount(y).tolist()
+    ((6, 32, 32, 1), dtype('uint8'), [3, 3])
+    >>> bool((make_shapes(6, image_size=32, seed=1)[0] == x).all())
+    True
+    """
+    n_samples = check_int("n_samples", n_samples)
+    image_size = check_int("image_size", image_size, minimum=8)
+    noise = _check_fraction("noise", noise)
+    jitter = _check_fraction("jitter", jitter)
+    if (
+        not isinstance(object_size, (tuple, list))
+        or len(object_size) != 2
+        or not 0.05 <= _check_fraction("object_size", object_size[0], 0.05, 0.9)
+        <= _check_fraction("object_size", object_size[1], 0.05, 0.9)
+    ):
+        raise ValueError(
+            f"object_size must be a (smallest, largest) pair of fractions with "
+            f"0.05 <= smallest <= largest <= 0.9, got {object_size!r}."
+        )
+    check_int("seed", seed, minimum=0)
+
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n_samples) % 2).astype(np.int64)
+    sizes = rng.uniform(object_size[0], object_size[1], n_samples) * image_size
+    room = (image_size - sizes) / 2
+    centre = image_size / 2 - 0.5
+    offsets = rng.uniform(-1, 1, (n_samples, 2)) * (room * jitter)[:, None]
+    brightness = rng.uniform(150, 255, n_samples)
+    background = rng.uniform(0, 60, n_samples)
+
+    grid = np.arange(image_size, dtype=np.float32)
+    images = np.empty((n_samples, image_size, image_size, 1), dtype=np.uint8)
+    for start in range(0, n_samples, 256):
+        stop = min(start + 256, n_samples)
+        cy = (centre + offsets[start:stop, 0])[:, None, None]
+        cx = (centre + offsets[start:stop, 1])[:, None, None]
+        half = (sizes[start:stop] / 2)[:, None, None]
+        dy = grid[None, :, None] - cy
+        dx = grid[None, None, :] - cx
+        circle = dy**2 + dx**2 <= half**2
+        square = np.maximum(np.abs(dy), np.abs(dx)) <= half
+        mask = np.where(labels[start:stop, None, None] == 1, square, circle)
+        picture = np.where(
+            mask, brightness[start:stop, None, None], background[start:stop, None, None]
+        )
+        picture = picture + rng.normal(0, noise * 255, picture.shape)
+        images[start:stop, ..., 0] = np.clip(np.rint(picture), 0, 255).astype(np.uint8)
+    return images, labels
+
+
+def _check_split_inputs(x, y) -> None:
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
+
+
+def train_val_split(x, y, val_size=0.2, seed: int = 0):
+    """Split ``(x, y)`` into training and validation parts, stratified by label and seeded.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Images and their labels, of the same length.
+    val_size : float or int, default=0.2
+        A fraction (between 0 and 1) or a number of samples for the validation part.
+    seed : int, default=0
+        Random seed: the same seed gives the same split.
+
+    Returns
+    -------
+    (x_train, y_train), (x_val, y_val)
+
+    Examples
+    --------
+    >>> x, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    >>> (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_size=0.4)
+    >>> len(x_tr), np.bincount(y_val).tolist()
+    (6, [2, 2])
+    """
+    from sklearn.model_selection import train_test_split
+
+    _check_split_inputs(x, y)
+    check_int("seed", seed, minimum=0)
+    if isinstance(val_size, bool) or not isinstance(val_size, numbers.Real) or val_size <= 0:
+        raise ValueError(f"val_size must be a fraction in (0, 1) or a positive int, got {val_size!r}.")
+    if isinstance(val_size, float) and val_size >= 1:
+        raise ValueError(f"val_size as a fraction must be below 1, got {val_size!r}.")
+    try:
+        x_train, x_val, y_train, y_val = train_test_split(
+            x, y, test_size=val_size, random_state=seed, stratify=y
+        )
+    except ValueError as error:
+        raise ValueError(f"cannot split {len(y)} samples with val_size={val_size!r}: {error}") from None
+    return (x_train, y_train), (x_val, y_val)
+
+
+def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
+    """Split ``(x, y)`` into training, validation and test parts, stratified and seeded.
+
+    Fractions are of the whole set. The test part is held out first, so
+    changing ``val_size`` never changes the test set.
+
+    Examples
+    --------
+    >>> x, y = np.zeros((100, 4, 4, 1)), np.arange(100) % 2
+    >>> train, val, test = train_val_test_split(x, y, val_size=0.2, test_size=0.1)
+    >>> len(train[0]), len(val[0]), len(test[0])
+    (70, 20, 10)
+    """
+    _check_split_inputs(x, y)
+    for name, value in (("val_size", val_size), ("test_size", test_size)):
+        if isinstance(value, bool) or not isinstance(value, float) or not 0 < value < 1:
+            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
+    if val_size + test_size >= 1:
+        raise ValueError(
+            f"val_size + test_size must be below 1, got {val_size} + {test_size} = {val_size + test_size}."
+        )
+    rest, test = train_val_split(x, y, val_size=test_size, seed=seed)
+    train, val = train_val_split(*rest, val_size=val_size / (1 - test_size), seed=seed)
+    return train, val, test
