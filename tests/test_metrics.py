@@ -238,14 +238,14 @@ def test_precision_recall_curve_matches_thresholding(pairs):
     precision, recall, thresholds = metrics.precision_recall_curve(y, s)
     np.testing.assert_array_equal(thresholds, np.unique(s))
     assert np.all(np.diff(recall) <= 0)
-    for p, r, t in zip(precision, recall, thresholds):
+    for p, r, t in zip(precision, recall, thresholds, strict=True):
         pred = metrics.threshold_predictions(s, t)
         assert p == pytest.approx(skm.precision_score(y, pred, zero_division=0))
         assert r == pytest.approx(skm.recall_score(y, pred))
     # scikit-learn's curve contains the same (precision, recall, threshold) points
     sk_p, sk_r, sk_t = skm.precision_recall_curve(y, s)
-    ours = {round(t, 9): (p, r) for p, r, t in zip(precision, recall, thresholds)}
-    for p, r, t in zip(sk_p, sk_r, sk_t):
+    ours = {round(t, 9): (p, r) for p, r, t in zip(precision, recall, thresholds, strict=True)}
+    for p, r, t in zip(sk_p, sk_r, sk_t, strict=True):
         assert ours[round(t, 9)] == pytest.approx((p, r))
 
 

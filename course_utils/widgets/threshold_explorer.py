@@ -1,0 +1,148 @@
+"""Move a decision threshold over real model scores and watch precision and recall trade off.
+
+The logic is :func:`threshold_state`, a pure function the tests call directly. The widget
+:func:`threshold_explorer` only turns the slider value into a call and draws the result.
+
+Examples
+--------
+>>> state = threshold_state([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], threshold=0.5)
+>>> state["counts"]
+{'tp': 1, 'fp': 0, 'fn': 1, 'tn': 2}
+>>> str(state["metrics"].precision), str(state["metrics"].recall)
+('1', '1/2')
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from course_utils import metrics as _metrics
+
+__all__ = ["threshold_explorer", "threshold_state", "threshold_table"]
+
+
+def _check_threshold(threshold) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
+            or not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be a number between 0 and 1, got {threshold!r}.")
+    return float(threshold)
+
+
+def threshold_state(y_true, scores, threshold=0.5) -> dict:
+    """Everything the widget shows for one threshold.
+
+    Parameters
+    ----------
+    y_true : sequence of 0/1
+        True labels (1 = positive).
+    scores : sequence of float in [0, 1]
+        The model's scores for the positive class (for example sigmoid outputs).
+    threshold : float in [0, 1], default=0.5
+        A sample is predicted positive when ``score >= threshold``.
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``counts`` (tp, fp, fn, tn), ``metrics`` (a
+        :class:`course_utils.metrics.BinaryMetrics`), ``confusion`` (2x2 array, rows = true
+        [negative, positive], columns = predicted) and ``point`` (recall, precision) for the
+        precision-recall curve.
+    """
+    threshold = _check_threshold(threshold)
+    labels = np.asarray(y_true).ravel()
+    predictions = _metrics.threshold_predictions(np.asarray(scores, dtype=float).ravel(), threshold)
+    if not set(np.unique(labels).tolist()) <= {0, 1}:
+        raise ValueError("y_true must hold only 0 and 1.")
+    tp, fp, fn, tn = _metrics.binary_counts(labels, predictions, positive=1)
+    result = _metrics.binary_metrics(tp, fp, fn, tn)
+    return {
+        "threshold": threshold,
+        "counts": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
+        "metrics": result,
+        "confusion": np.array([[tn, fp], [fn, tp]], dtype=np.int64),
+        "point": (float(result.recall), float(result.precision)),
+    }
+
+
+def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decimals: int = 3):
+    """Rows of (threshold, TP, FP, FN, TN, precision, recall, F1) for a few thresholds.
+
+    Examples
+    --------
+    >>> threshold_table([0, 1, 1], [0.2, 0.6, 0.9], thresholds=(0.5,))
+    [(0.5, 2, 0, 0, 1, 1.0, 1.0, 1.0)]
+    """
+    rows = []
+    for threshold in thresholds:
+        state = threshold_state(y_true, scores, threshold)
+        m = state["metrics"]
+        rows.append((state["threshold"], m.tp, m.fp, m.fn, m.tn,
+                     round(float(m.precision), decimals), round(float(m.recall), decimals),
+                     round(float(m.f1), decimals)))
+    return rows
+
+
+def _describe(state) -> str:
+    m = state["metrics"]
+    c = state["counts"]
+    lines = [
+        f"threshold {state['threshold']:.2f}: predict positive when score >= threshold",
+        f"TP={c['tp']}  FP={c['fp']}  FN={c['fn']}  TN={c['tn']}",
+        f"precision {float(m.precision):.3f}   recall {float(m.recall):.3f}   "
+        f"F1 {float(m.f1):.3f}   accuracy {float(m.accuracy):.3f}",
+    ]
+    lines.extend(f"note: {note}" for note in m.notes)
+    return "\n".join(lines)
+
+
+def threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_names=("negative",
+                                                                               "positive")):
+    """A slider over the threshold, with the confusion matrix and the precision-recall curve.
+
+    Parameters
+    ----------
+    y_true, scores
+        As for :func:`threshold_state`.
+    threshold : float, default=0.5
+        The starting threshold.
+    step : float, default=0.01
+        Slider step.
+    class_names : pair of str
+        Names of class 0 and class 1.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Display it as the last line of a cell.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_utils.plots.images import plot_confusion_matrix, plot_precision_recall_curve
+
+    labels = np.asarray(y_true).ravel()
+    values = np.asarray(scores, dtype=float).ravel()
+    threshold_state(labels, values, threshold)  # validates the arguments once, up front
+    precision, recall, _ = _metrics.precision_recall_curve(labels, values)
+    slider = widgets.FloatSlider(value=float(threshold), min=0.0, max=1.0, step=step,
+                                 description="threshold", continuous_update=False,
+                                 readout_format=".2f")
+    text = widgets.HTML()
+    output = widgets.Output()
+
+    def update(change=None):
+        state = threshold_state(labels, values, slider.value)
+        text.value = "<pre>" + _describe(state) + "</pre>"
+        with output:
+            output.clear_output(wait=True)
+            fig, (ax_cm, ax_pr) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+            plot_confusion_matrix(state["confusion"], class_names=list(class_names), ax=ax_cm)
+            plot_precision_recall_curve(precision, recall, point=state["point"], ax=ax_pr)
+            fig.tight_layout()
+            plt.show()
+
+    slider.observe(update, names="value")
+    update()
+    return widgets.VBox([slider, text, output])
