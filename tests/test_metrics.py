@@ -245,7 +245,8 @@ def test_precision_recall_curve_matches_thresholding(pairs):
     # scikit-learn's curve contains the same (precision, recall, threshold) points
     sk_p, sk_r, sk_t = skm.precision_recall_curve(y, s)
     ours = {round(t, 9): (p, r) for p, r, t in zip(precision, recall, thresholds, strict=True)}
-    for p, r, t in zip(sk_p, sk_r, sk_t, strict=True):
+    # scikit-learn appends a last point (precision 1, recall 0) with no threshold
+    for p, r, t in zip(sk_p[:-1], sk_r[:-1], sk_t, strict=True):
         assert ours[round(t, 9)] == pytest.approx((p, r))
 
 
