@@ -1,0 +1,245 @@
+"""Tests for course_utils.model_summary.summarize against Keras itself."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from course_utils.model_summary import render_table, summarize  # noqa: E402
+
+keras = pytest.importorskip("keras")
+L = keras.layers
+
+
+def _size(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+def mnist_cnn():
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        L.Conv2D(32, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Conv2D(64, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Flatten(), L.Dense(64, activation="relu"), L.Dense(10, activation="softmax"),
+    ])
+
+
+def cifar_cnn():
+    return keras.Sequential([
+        keras.Input(shape=(32, 32, 3)),
+        L.Conv2D(16, 2, padding="same"), L.MaxPooling2D(2),
+        L.Conv2D(32, 2, padding="same"), L.MaxPooling2D(2),
+        L.Conv2D(64, 2, padding="same"), L.MaxPooling2D(2), L.Dropout(0.3),
+        L.Flatten(), L.Dense(500), L.Dropout(0.4), L.Dense(10),
+    ])
+
+
+def branchy():
+    inputs = keras.Input(shape=(16, 16, 3))
+    a = L.Conv2D(4, 3, padding="same")(inputs)
+    b = L.Conv2D(4, 5, padding="same")(inputs)
+    x = L.BatchNormalization()(L.Add()([a, b]))
+    p = L.MaxPooling2D()(x)
+    q = L.Conv2D(4, 1, strides=2)(x)
+    x = L.Concatenate()([p, q])
+    x = L.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, L.Dense(2)(x))
+
+
+def different_jumps():
+    inputs = keras.Input(shape=(16, 16, 3))
+    a = L.Conv2D(4, 3, strides=2, padding="same")(inputs)
+    b = L.Conv2D(4, 9)(inputs)  # also 8x8, but neighbours are 1 pixel apart, not 2
+    x = L.Concatenate()([a, b])
+    return keras.Model(inputs, L.Conv2D(2, 3)(x))
+
+
+def frozen_with_bn():
+    model = keras.Sequential([
+        keras.Input(shape=(12, 12, 3)),
+        L.Conv2D(8, 3, use_bias=False), L.BatchNormalization(), L.ReLU(),
+        L.DepthwiseConv2D(3, depth_multiplier=2), L.SeparableConv2D(6, 3),
+        L.GlobalMaxPooling2D(), L.Dense(4),
+    ])
+    model.layers[0].trainable = False
+    model.layers[1].trainable = False
+    return model
+
+
+def nested_frozen_base():
+    base = keras.Sequential([keras.Input(shape=(10, 10, 1)), L.Conv2D(4, 3),
+                             L.BatchNormalization()], name="base")
+    base.trainable = False
+    inputs = keras.Input(shape=(10, 10, 1))
+    x = L.Flatten()(base(inputs))
+    return keras.Model(inputs, L.Dense(3)(x))
+
+
+def shared_and_unknown():
+    shared = L.Dense(5, name="shared")
+    a, b = keras.Input(shape=(6,)), keras.Input(shape=(6,))
+    x = L.Concatenate()([shared(a), shared(b)])
+    seq = keras.Input(shape=(7, 3))
+    y = L.LSTM(4)(seq)
+    return keras.Model([a, b, seq], L.Dense(1)(L.Concatenate()([x, y])))
+
+
+def upsampling():
+    return keras.Sequential([
+        keras.Input(shape=(7, 7, 8)), L.Conv2DTranspose(4, 2, strides=2),
+        L.Conv2D(3, (3, 1), groups=1), L.Dense(2),
+    ])
+
+
+MODELS = [mnist_cnn, cifar_cnn, branchy, different_jumps, frozen_with_bn, nested_frozen_base,
+          shared_and_unknown, upsampling]
+
+
+@pytest.mark.parametrize("build", MODELS, ids=[m.__name__ for m in MODELS])
+def test_totals_equal_keras(build):
+    model = build()
+    s = summarize(model)
+    assert s.total_params == model.count_params()
+    assert s.trainable_params == _size(model.trainable_weights)
+    assert s.non_trainable_params == _size(model.non_trainable_weights)
+    text = str(s)
+    assert f"{model.count_params():,}" in text
+    assert "<table" in s._repr_html_()
+    assert repr(s) == text
+
+
+def test_seed_models_reproduce_published_counts():
+    assert summarize(mnist_cnn()).total_params == 220_234
+    assert summarize(cifar_cnn()).total_params == 528_054
+
+
+def test_one_row_per_layer_with_keras_output_shapes():
+    model = mnist_cnn()
+    s = summarize(model)
+    assert [r.name for r in s.rows[1:]] == [layer.name for layer in model.layers]
+    assert s.rows[0].type == "InputLayer"
+    for row, layer in zip(s.rows[1:], model.layers, strict=True):
+        assert row.output_shape == str(tuple(layer.output.shape))
+        assert row.params == layer.count_params()
+
+
+def test_macs_from_keras_shapes():
+    """MACs = output values x weights each one uses, read off the built Keras layers."""
+    model = mnist_cnn()
+    s = summarize(model)
+    for row, layer in zip(s.rows[1:], model.layers, strict=True):
+        if isinstance(layer, L.Conv2D):
+            out = layer.output.shape
+            kernel = layer.kernel.shape  # (kh, kw, in, filters)
+            assert row.macs == out[1] * out[2] * int(np.prod(kernel))
+        elif isinstance(layer, L.Dense):
+            assert row.macs == int(np.prod(layer.kernel.shape))
+        else:
+            assert row.macs == 0
+
+
+def test_bottleneck_macs():
+    inputs = keras.Input(shape=(32, 32, 256))
+    x = L.Conv2D(64, 1)(inputs)
+    bottleneck = keras.Model(inputs, L.Conv2D(128, 3, padding="same")(x))
+    plain = keras.Model(inputs, L.Conv2D(128, 3, padding="same")(inputs))
+    assert summarize(bottleneck).total_macs == 92_274_688
+    assert summarize(plain).total_macs == 301_989_888
+
+
+def test_activation_memory_is_float32_batch():
+    model = mnist_cnn()
+    s = summarize(model, batch_size=8)
+    for row, layer in zip(s.rows[1:], model.layers, strict=True):
+        dummy = np.zeros((8, *layer.output.shape[1:]), dtype=np.float32)
+        assert row.activation_bytes == dummy.nbytes
+    assert s.weights_bytes == 4 * model.count_params()
+
+
+def test_branches_and_unknowns_are_marked_not_crashing():
+    s = summarize(different_jumps())
+    assert s.rows[-1].receptive_field == "-"
+    rows = {r.name: r for r in summarize(shared_and_unknown()).rows}
+    assert rows["shared"].macs is None
+    assert rows["shared"].receptive_field == "-"
+    lstm = next(r for r in rows.values() if r.type == "LSTM")
+    assert lstm.macs is None and lstm.params > 0
+    s = summarize(shared_and_unknown())
+    assert not s.macs_complete
+    assert "?" in str(s)
+
+
+def test_branchy_receptive_field_is_the_widest_branch():
+    rows = {r.type + str(i): r for i, r in enumerate(summarize(branchy()).rows)}
+    add = next(r for r in rows.values() if r.type == "Add")
+    assert add.receptive_field == "5x5"
+    gap = next(r for r in rows.values() if r.type == "GlobalAveragePooling2D")
+    assert gap.receptive_field == "whole input"
+
+
+def test_nested_model_macs_add_up():
+    model = nested_frozen_base()
+    s = summarize(model)
+    base_row = next(r for r in s.rows if r.name == "base")
+    assert base_row.macs == summarize(model.get_layer("base")).total_macs
+    assert base_row.trainable == 0 and base_row.non_trainable == model.get_layer("base").count_params()
+
+
+def _receptive_field_by_gradient(model, size):
+    """Height of the input region that changes the centre output, found with a gradient."""
+    import tensorflow as tf
+
+    for w in model.weights:
+        w.assign(np.ones(w.shape, dtype="float32"))
+    x = tf.Variable(np.ones((1, size, size, 1), dtype="float32"))
+    with tf.GradientTape() as tape:
+        y = model(x)
+        centre = y[0, y.shape[1] // 2, y.shape[2] // 2, 0]
+    grad = tape.gradient(centre, x).numpy()[0, :, :, 0]
+    rows = np.nonzero(grad.any(axis=1))[0]
+    return int(rows.max() - rows.min() + 1)
+
+
+layer_specs = st.lists(
+    st.one_of(
+        st.tuples(st.just("conv"), st.integers(1, 4), st.integers(1, 2), st.integers(1, 2)),
+        st.tuples(st.just("pool"), st.integers(2, 3), st.integers(1, 2), st.just(1)),
+    ),
+    min_size=1, max_size=4,
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(specs=layer_specs)
+def test_receptive_field_matches_gradient(specs):
+    layers = []
+    for kind, k, s, d in specs:
+        if kind == "conv":
+            layers.append(L.Conv2D(1, k, strides=s, dilation_rate=d if s == 1 else 1,
+                                   use_bias=False, padding="same"))
+        else:
+            layers.append(L.AveragePooling2D(k, strides=s, padding="same"))
+    size = 61
+    model = keras.Sequential([keras.Input(shape=(size, size, 1)), *layers])
+    rf = summarize(model).rows[-1].receptive_field
+    height = int(rf.split("x")[0])
+    # the gradient region is the receptive field unless the image border cuts it
+    assert height <= size
+    assert _receptive_field_by_gradient(model, size) == height
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size"):
+        summarize(mnist_cnn(), batch_size=0)
+    with pytest.raises(ValueError, match="keras.Input"):
+        summarize(keras.Sequential([L.Dense(3)]))
+
+
+def test_render_table_html_escapes():
+    out = render_table(["a<b", "c"], [["<x>", "1"]], as_html=True)
+    assert "&lt;x&gt;" in out and "<table" in out
