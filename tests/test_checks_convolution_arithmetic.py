@@ -1,0 +1,321 @@
+"""The lesson 01 checkers: right, wrong (each misconception), unfinished and wrongly typed answers.
+
+The right answers are recomputed here independently (plain Python loops, SciPy, Keras),
+not taken from the checkers.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.checks import Feedback  # noqa: E402
+from course_utils.checks import convolution_arithmetic as check  # noqa: E402
+
+scipy_signal = pytest.importorskip("scipy.signal")
+
+
+def products_sum(window, kernel):
+    """Sum of element-by-element products, written out with Python loops."""
+    window, kernel = np.asarray(window).tolist(), np.asarray(kernel).tolist()
+    total = 0
+    for row_w, row_k in zip(window, kernel, strict=True):
+        for w, k in zip(row_w, row_k, strict=True):
+            if isinstance(w, list):
+                total += sum(a * b for a, b in zip(w, k, strict=True))
+            else:
+                total += w * k
+    return total
+
+
+def assert_status(feedback, status, *words):
+    assert isinstance(feedback, Feedback)
+    assert feedback.status == status, str(feedback)
+    for word in words:
+        assert word.lower() in feedback.message.lower(), str(feedback)
+
+
+UNFINISHED = [..., None]
+
+# ---------------------------------------------------------------------------
+# Exercise 1
+# ---------------------------------------------------------------------------
+WINDOW_VALUE = products_sum(check.WINDOW, check.KERNEL_WINDOW)
+
+
+def test_window_value_right():
+    assert_status(check.check_window_value(WINDOW_VALUE), "correct")
+    assert_status(check.check_window_value(float(WINDOW_VALUE)), "correct")
+    assert_status(check.check_window_value(np.int64(WINDOW_VALUE)), "correct")
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (products_sum(check.WINDOW, np.asarray(check.KERNEL_WINDOW)[::-1, ::-1]), ["flipped"]),
+        (int(np.sum(check.WINDOW @ check.KERNEL_WINDOW)), ["multiplied the matrices"]),
+        (int(np.sum(check.WINDOW)), ["sum of the window"]),
+        (WINDOW_VALUE + 1000, []),
+    ],
+)
+def test_window_value_wrong(wrong, words):
+    assert wrong != WINDOW_VALUE
+    assert_status(check.check_window_value(wrong), "wrong", *words)
+
+
+@pytest.mark.parametrize("answer", UNFINISHED)
+def test_window_value_unfinished(answer):
+    assert_status(check.check_window_value(answer), "unfinished")
+
+
+@pytest.mark.parametrize("answer", [str(WINDOW_VALUE), [WINDOW_VALUE], True, {"value": 1}])
+def test_window_value_invalid(answer):
+    assert_status(check.check_window_value(answer), "invalid")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 2
+# ---------------------------------------------------------------------------
+IMAGE, KERNEL = np.asarray(check.IMAGE_MAP), np.asarray(check.KERNEL_MAP)
+MAP = scipy_signal.correlate2d(IMAGE, KERNEL, mode="valid")
+
+
+def test_feature_map_right():
+    assert_status(check.check_feature_map(MAP), "correct")
+    assert_status(check.check_feature_map(MAP.tolist()), "correct")
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (scipy_signal.convolve2d(IMAGE, KERNEL, mode="valid"), ["flipped"]),
+        (scipy_signal.correlate2d(IMAGE, KERNEL.T, mode="valid"), ["transposed"]),
+        (scipy_signal.correlate2d(IMAGE, KERNEL, mode="valid")[::2, ::2], ["own size"]),
+        # TensorFlow's 'same' for a 2x2 kernel: one row of zeros below, one column on the right
+        (scipy_signal.correlate2d(np.pad(IMAGE, ((0, 1), (0, 1))), KERNEL, mode="valid"), ["same"]),
+        (MAP + np.eye(3), ["3 of its 9 values differ"]),
+        (MAP[:2], ["shape"]),
+    ],
+)
+def test_feature_map_wrong(wrong, words):
+    assert_status(check.check_feature_map(wrong), "wrong", *words)
+
+
+@pytest.mark.parametrize("answer", UNFINISHED)
+def test_feature_map_unfinished(answer):
+    assert_status(check.check_feature_map(answer), "unfinished")
+
+
+@pytest.mark.parametrize("answer", ["map", [[1, 2], [3]], {"a": 1}])
+def test_feature_map_invalid(answer):
+    assert_status(check.check_feature_map(answer), "invalid")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 3
+# ---------------------------------------------------------------------------
+RGB_SUM = products_sum(check.WINDOW_RGB, check.KERNEL_RGB)
+FIRST_CHANNEL = products_sum(np.asarray(check.WINDOW_RGB)[:, :, 0], np.asarray(check.KERNEL_RGB)[:, :, 0])
+
+
+def test_rgb_value_right():
+    assert_status(check.check_rgb_value(RGB_SUM + check.BIAS_RGB), "correct")
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (RGB_SUM, ["forgot the bias"]),
+        (RGB_SUM + 1, ["not the constant 1"]),
+        (FIRST_CHANNEL + check.BIAS_RGB, ["only the first channel"]),
+        (RGB_SUM / 3 + check.BIAS_RGB, ["averaged"]),
+        (RGB_SUM + 3 * check.BIAS_RGB, ["once per channel"]),
+    ],
+)
+def test_rgb_value_wrong(wrong, words):
+    assert wrong != RGB_SUM + check.BIAS_RGB
+    assert_status(check.check_rgb_value(wrong), "wrong", *words)
+
+
+@pytest.mark.parametrize("answer", UNFINISHED)
+def test_rgb_value_unfinished(answer):
+    assert_status(check.check_rgb_value(answer), "unfinished")
+
+
+@pytest.mark.parametrize("answer", ["5", np.ones(3)])
+def test_rgb_value_invalid(answer):
+    assert_status(check.check_rgb_value(answer), "invalid")
+
+
+# ---------------------------------------------------------------------------
+# Exercises 4 and 5, against a real Keras layer
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def keras_layer():
+    keras = pytest.importorskip("keras")
+    layer = keras.layers.Conv2D(
+        filters=check.LAYER["filters"],
+        kernel_size=check.LAYER["kernel_size"],
+        padding=check.LAYER["padding"],
+    )
+    layer.build((None, *check.LAYER["input_shape"]))
+    return layer
+
+
+def test_output_shape_right(keras_layer):
+    expected = keras_layer.compute_output_shape((None, *check.LAYER["input_shape"]))[1:]
+    assert_status(check.check_output_shape(tuple(expected)), "correct")
+    assert_status(check.check_output_shape(list(expected)), "correct")
+
+
+def test_output_shape_wrong(keras_layer):
+    height, width, depth = keras_layer.compute_output_shape((None, *check.LAYER["input_shape"]))[1:]
+    channels = check.LAYER["input_shape"][2]
+    cases = [
+        ((height, width, channels), "one channel per filter"),
+        ((height, width, depth * channels), "single map"),
+        ((*check.LAYER["input_shape"][:2], depth), "padding='same'"),
+        ((height - 1, width - 1, depth), "+1"),
+        ((None, height, width, depth), "batch axis"),
+        ((height, width), "shape"),
+    ]
+    for wrong, words in cases:
+        assert_status(check.check_output_shape(wrong), "wrong", words)
+
+
+@pytest.mark.parametrize("answer", UNFINISHED)
+def test_output_shape_unfinished(answer):
+    assert_status(check.check_output_shape(answer), "unfinished")
+
+
+@pytest.mark.parametrize("answer", ["(98, 98, 32)", {"height": 98}])
+def test_output_shape_invalid(answer):
+    assert_status(check.check_output_shape(answer), "invalid")
+
+
+def test_kernel_shape_right(keras_layer):
+    assert_status(check.check_kernel_shape(tuple(keras_layer.kernel.shape)), "correct")
+
+
+def test_kernel_shape_wrong(keras_layer):
+    kh, kw, channels, filters = keras_layer.kernel.shape
+    cases = [
+        ((kh, kw, filters), "forgot the input channels"),
+        ((kh, kw, filters, channels), "swapped"),
+        ((filters, channels, kh, kw), "PyTorch"),
+        ((kh, kw, 1, filters), "more than one channel"),
+        ((kh, kw, channels, filters + 1), "values differ"),
+    ]
+    for wrong, words in cases:
+        assert_status(check.check_kernel_shape(wrong), "wrong", words)
+
+
+@pytest.mark.parametrize("answer", [..., None, "3x3", 3.5j])
+def test_kernel_shape_unfinished_or_invalid(answer):
+    assert check.check_kernel_shape(answer).status in {"unfinished", "invalid"}
+    assert not check.check_kernel_shape(answer)
+
+
+# ---------------------------------------------------------------------------
+# Exercise 6
+# ---------------------------------------------------------------------------
+def _is_vertical_edge_detector(kernel):
+    kernel = np.asarray(kernel, dtype=float)
+    rows_equal = np.allclose(kernel, kernel[0])  # the same left-to-right pattern on every row
+    return rows_equal and np.isclose(kernel.sum(), 0) and not np.allclose(kernel, 0)
+
+
+def test_vertical_edge_kernel():
+    right = [name for name, k in check.CANDIDATE_KERNELS.items() if _is_vertical_edge_detector(k)]
+    assert len(right) == 1
+    assert_status(check.check_vertical_edge_kernel(right[0]), "correct")
+    assert_status(check.check_vertical_edge_kernel(f" {right[0].lower()} "), "correct")
+    for name, kernel in check.CANDIDATE_KERNELS.items():
+        if name == right[0]:
+            continue
+        words = "smooths" if not np.isclose(np.sum(kernel), 0) else "horizontal edges"
+        assert_status(check.check_vertical_edge_kernel(name), "wrong", words)
+    for answer in UNFINISHED:
+        assert_status(check.check_vertical_edge_kernel(answer), "unfinished")
+    assert_status(check.check_vertical_edge_kernel("D"), "invalid")
+    assert_status(check.check_vertical_edge_kernel(3), "invalid")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 7
+# ---------------------------------------------------------------------------
+def loop_conv2d(x, kernel, bias, flip=False, use_bias=True, channels=None, add_one=False):
+    """An independent, learner-style implementation with optional mistakes."""
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    if flip:
+        kernel = kernel[::-1, ::-1]
+    if channels is not None:
+        x, kernel = x[..., :channels], kernel[:, :, :channels]
+    batch, height, width, _ = x.shape
+    kh, kw, _, filters = kernel.shape
+    out = np.zeros((batch, height - kh + 1, width - kw + 1, filters))
+    for b in range(batch):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                for f in range(filters):
+                    out[b, i, j, f] = np.sum(x[b, i : i + kh, j : j + kw, :] * kernel[..., f])
+                    if use_bias:
+                        out[b, i, j, f] += bias[f]
+                    if add_one:
+                        out[b, i, j, f] += 1
+    return out
+
+
+def test_my_conv2d_right():
+    assert_status(check.check_my_conv2d(loop_conv2d), "correct")
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"flip": True}, "flips the kernel"),
+        ({"use_bias": False}, "forgets the bias"),
+        ({"use_bias": False, "add_one": True}, "adds 1"),
+        ({"channels": 1}, "first input channel"),
+    ],
+)
+def test_my_conv2d_misconceptions(options, words):
+    def learner(x, kernel, bias):
+        return loop_conv2d(x, kernel, bias, **options)
+
+    assert_status(check.check_my_conv2d(learner), "wrong", words)
+
+
+def test_my_conv2d_other_mistakes():
+    def transposed_output(x, kernel, bias):
+        return loop_conv2d(x, kernel, bias).transpose(0, 2, 1, 3)
+
+    def crashes(x, kernel, bias):
+        return x @ kernel
+
+    assert_status(check.check_my_conv2d(transposed_output), "wrong", "right output")
+    assert_status(check.check_my_conv2d(crashes), "wrong", "raised")
+
+
+def test_my_conv2d_unfinished_and_invalid():
+    def stub(x, kernel, bias):
+        raise NotImplementedError
+
+    def no_return(x, kernel, bias):
+        loop_conv2d(x, kernel, bias)
+
+    for answer in [..., None, stub, no_return]:
+        assert_status(check.check_my_conv2d(answer), "unfinished")
+    assert_status(check.check_my_conv2d(np.zeros(3)), "invalid")
+
+
+def test_cases_cover_batches_channels_and_filters():
+    cases = check.conv2d_cases()
+    assert any(x.shape[0] > 1 for x, _, _ in cases)
+    assert any(x.shape[3] > 1 for x, _, _ in cases)
+    assert any(k.shape[3] > 1 and k.shape[0] != k.shape[1] for _, k, _ in cases)
