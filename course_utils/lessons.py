@@ -1,0 +1,105 @@
+"""The course map: every lesson, its file and what the learner leaves able to do.
+
+The start-here notebook shows this table, and the tests check that the README lists
+the same lessons, so the map is written once.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+__all__ = ["LESSONS", "Lesson", "course_map"]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson of the course."""
+
+    number: str
+    slug: str
+    title: str
+    objective: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}_{self.slug}.ipynb"
+
+    def available(self, folder: str = "notebooks") -> bool:
+        """True when this lesson's notebook exists in ``folder`` of the repository."""
+        return (ROOT / folder / self.filename).exists()
+
+
+LESSONS = (
+    Lesson("00", "start_here", "Start here", "run the course, use the exercises and checkers, see the course map"),
+    Lesson("01", "convolution_arithmetic", "Convolution arithmetic",
+           "compute a feature map by hand and in NumPy, and match Keras; explain channels and filters"),
+    Lesson("02", "padding_and_stride", "Padding and stride",
+           "predict output sizes ('valid', 'same', explicit P, stride, dilation); trace a stack"),
+    Lesson("03", "pooling", "Pooling",
+           "predict pooled sizes; choose how many conv-pool stages an input allows; know what pooling gives up"),
+    Lesson("04", "parameter_counting", "Parameter counting",
+           "count parameters, multiply-adds and memory per layer; see where a model's weights live"),
+    Lesson("05", "training_a_cnn", "Training a CNN",
+           "build, train, checkpoint and evaluate a small CNN reproducibly on a CPU"),
+    Lesson("06", "metrics", "Metrics",
+           "confusion matrix, accuracy, precision, recall, specificity, F1, thresholds, imbalance"),
+    Lesson("07", "overfitting_diagnosis", "Overfitting diagnosis",
+           "read learning curves; tell underfitting from overfitting from a good fit"),
+    Lesson("08", "regularization_and_tuning", "Regularization and tuning",
+           "dropout, L2, augmentation, batch norm, early stopping, learning rate, batch size; Keras Tuner"),
+    Lesson("09", "capstone_designing_a_cnn", "Capstone: designing a CNN",
+           "answer the 100x100, two-class question with a plan, a budget and experiments"),
+)  # fmt: skip
+
+
+class CourseMap:
+    """The lesson table; shown as HTML in Jupyter and as text elsewhere."""
+
+    def __init__(self, lessons=LESSONS):
+        self.lessons = tuple(lessons)
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "lesson": lesson.number,
+                "title": lesson.title,
+                "objective": lesson.objective,
+                "notebook": f"notebooks/{lesson.filename}" if lesson.available() else "planned",
+                "exercises": "yes" if lesson.available("exercises") else "-",
+            }
+            for lesson in self.lessons
+        ]
+
+    def __repr__(self) -> str:
+        lines = []
+        for row in self.rows():
+            lines.append(f"{row['lesson']}  {row['title']:<27} {row['notebook']:<42} exercises: {row['exercises']}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{name}</th>" for name in ("#", "lesson", "you leave able to", "notebook", "exercises"))
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(row[key])}</td>"
+                for key in ("lesson", "title", "objective", "notebook", "exercises")
+            )
+            + "</tr>"
+            for row in self.rows()
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def course_map() -> CourseMap:
+    """The course map, with the notebook of each lesson or "planned".
+
+    Examples
+    --------
+    >>> course_map().rows()[0]["notebook"]
+    'notebooks/00_start_here.ipynb'
+    """
+    return CourseMap()

