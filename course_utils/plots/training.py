@@ -11,16 +11,19 @@ Examples
 ['loss', 'accuracy']
 >>> best_epoch(history)
 2
+>>> early_stopping_epoch(history["val_loss"], patience=1)
+3
+
+``best_epoch`` and ``early_stopping_epoch`` are pure; matplotlib is imported only to draw.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["best_epoch", "history_dict", "plot_history"]
+__all__ = ["best_epoch", "early_stopping_epoch", "history_dict", "plot_history"]
 
 
 def history_dict(history) -> dict[str, list[float]]:
@@ -58,6 +61,51 @@ def best_epoch(history, monitor: str = "val_loss") -> int:
     return int(index) + 1
 
 
+def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: float = 0.0):
+    """The epoch (counted from 1) at which ``keras.callbacks.EarlyStopping`` stops training.
+
+    Keras counts the epochs since the last improvement; once that count reaches
+    ``patience``, training stops at the end of that epoch. An improvement is a value lower
+    than the best so far by more than ``min_delta`` (``mode='min'``, for a loss), or higher
+    (``mode='max'``, for an accuracy). If the count never reaches ``patience``, training
+    runs to the last epoch, whose number is returned.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The monitored value at each epoch, e.g. ``history.history['val_loss']``.
+    patience : int
+        Epochs without improvement to wait (>= 0).
+    mode : {'min', 'max'}, default='min'
+    min_delta : float, default=0.0
+
+    Examples
+    --------
+    >>> early_stopping_epoch([0.5, 0.4, 0.45, 0.41, 0.42, 0.3], patience=3)
+    5
+    """
+    from course_utils._validation import check_int
+
+    series = [float(v) for v in np.ravel(values)]
+    if not series:
+        raise ValueError("values must hold at least one epoch.")
+    patience = check_int("patience", patience, minimum=0)
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}.")
+    sign = 1.0 if mode == "min" else -1.0
+    best = np.inf
+    wait = 0
+    for epoch, value in enumerate(series):
+        wait += 1
+        if sign * value < best - abs(min_delta):
+            best = sign * value
+            wait = 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1
+    return len(series)
+
+
 def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = "val_loss"):
     """Plot each metric per epoch, training (solid) against validation (dashed).
 
@@ -74,6 +122,8 @@ def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = 
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.pyplot as plt
+
     values = history_dict(history)
     names = [name for name in metrics if name in values]
     if not names:
