@@ -1,0 +1,297 @@
+"""Lesson 04 checkers: right answers (from Keras), each misconception, unfinished and bad types."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from course_utils.checks import parameter_counting as pc  # noqa: E402
+
+keras = pytest.importorskip("keras")
+L = keras.layers
+
+
+def _size(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+def _built(layer, input_shape):
+    model = keras.Sequential([keras.Input(shape=input_shape), layer])
+    return model
+
+
+def _mnist():
+    layers = [getattr(L, s["type"])(**{k: v for k, v in s.items() if k != "type"})
+              for s in pc.MNIST_CNN]
+    return keras.Sequential([keras.Input(shape=pc.MNIST_INPUT), *layers])
+
+
+# Right answers, computed here from Keras itself -------------------------------------
+
+def keras_conv():
+    c = pc.CONV_LAYER
+    layer = L.Conv2D(c["filters"], c["kernel_size"], padding=c["padding"])
+    return _built(layer, c["input_shape"]).count_params()
+
+
+def keras_dense():
+    model = keras.Sequential([keras.Input(shape=pc.DENSE_LAYER["input_shape"]), L.Flatten(),
+                              L.Dense(pc.DENSE_LAYER["units"])])
+    return model.count_params()
+
+
+def keras_bn():
+    model = _built(L.BatchNormalization(), (5, 5, pc.BATCH_NORM_CHANNELS))
+    return _size(model.trainable_weights), model.count_params()
+
+
+def keras_frozen():
+    model = _mnist()
+    for layer in model.layers:
+        if isinstance(layer, L.Conv2D):
+            layer.trainable = False
+    return _size(model.trainable_weights)
+
+
+def keras_gap_head():
+    h = pc.HEAD
+    model = keras.Sequential([keras.Input(shape=h["input_shape"]), L.GlobalAveragePooling2D(),
+                              L.Dense(h["units"])])
+    return model.count_params()
+
+
+def keras_separable():
+    s = pc.SEPARABLE_LAYER
+    layer = L.SeparableConv2D(s["filters"], s["kernel_size"], use_bias=s["use_bias"])
+    return _built(layer, (8, 8, s["in_channels"])).count_params()
+
+
+def bottleneck_macs():
+    """Multiply-adds counted from the Keras layers' output shapes and kernel sizes."""
+    b = pc.BOTTLENECK
+    inputs = keras.Input(shape=b["input_shape"])
+    x = L.Conv2D(b["reduce_to"], 1)(inputs)
+    y = L.Conv2D(b["filters"], b["kernel_size"], padding="same")(x)
+    model = keras.Model(inputs, y)
+    total = 0
+    for layer in model.layers[1:]:
+        out = layer.output.shape
+        total += out[1] * out[2] * int(np.prod(layer.kernel.shape))
+    return total
+
+
+def activation_bytes():
+    a = pc.ACTIVATION_LAYER
+    layer = L.Conv2D(a["filters"], a["kernel_size"], padding=a["padding"])
+    x = np.zeros((a["batch_size"], *a["input_shape"]), dtype="float32")
+    return np.asarray(layer(x)).nbytes
+
+
+RIGHT = {
+    pc.check_conv_params: keras_conv,
+    pc.check_dense_params: keras_dense,
+    pc.check_model_total: lambda: _mnist().count_params(),
+    pc.check_batch_norm_trainable: lambda: keras_bn()[0],
+    pc.check_batch_norm_total: lambda: keras_bn()[1],
+    pc.check_frozen_trainable: keras_frozen,
+    pc.check_gap_head_params: keras_gap_head,
+    pc.check_separable_params: keras_separable,
+    pc.check_bottleneck_macs: bottleneck_macs,
+    pc.check_activation_memory: activation_bytes,
+}
+NUMBER_CHECKERS = list(RIGHT)
+
+
+@pytest.mark.parametrize("checker", NUMBER_CHECKERS, ids=lambda c: c.__name__)
+def test_right_answer_from_keras_is_correct(checker):
+    feedback = checker(RIGHT[checker]())
+    assert feedback.status == "correct", feedback.message
+
+
+def test_seed_figures_are_the_exercise_answers():
+    assert pc.check_model_total(220_234)
+    assert pc.check_separable_params(35_072)
+    assert pc.check_bottleneck_macs(92_274_688)
+
+
+@pytest.mark.parametrize("checker", NUMBER_CHECKERS + [pc.check_my_conv2d_params],
+                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("placeholder", [Ellipsis, None])
+def test_unfinished(checker, placeholder):
+    feedback = checker(placeholder)
+    assert feedback.status == "unfinished"
+
+
+@pytest.mark.parametrize("checker", NUMBER_CHECKERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("bad", ["18496", [1, 2], (3,), True, {"a": 1}])
+def test_wrong_type_is_invalid(checker, bad):
+    feedback = checker(bad)
+    assert feedback.status == "invalid"
+
+
+@pytest.mark.parametrize("checker", NUMBER_CHECKERS, ids=lambda c: c.__name__)
+@given(answer=st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=4),
+                        st.none(), st.lists(st.integers(), max_size=3)))
+def test_never_raises(checker, answer):
+    feedback = checker(answer)
+    assert feedback.status in ("correct", "wrong", "unfinished", "invalid")
+
+
+# Misconceptions: each wrong value computed here by hand from the exercise data -------
+
+def _wrong(checker, value, *words):
+    feedback = checker(value)
+    assert feedback.status == "wrong", (value, feedback.message)
+    for word in words:
+        assert word in feedback.message, (value, feedback.message)
+    assert f"{value:,}" not in feedback.message.split("is not right.")[1]
+
+
+def test_conv_misconceptions():
+    c = pc.CONV_LAYER
+    k, f, (h, w, ch) = c["kernel_size"], c["filters"], c["input_shape"]
+    right = keras_conv()
+    _wrong(pc.check_conv_params, k * k * ch * f, "forgot the biases")
+    _wrong(pc.check_conv_params, k * k * ch * f + 1, "single bias of 1")
+    _wrong(pc.check_conv_params, k * k * f + f, "forgot the input channels")
+    _wrong(pc.check_conv_params, k * k * f, "input channels and the biases")
+    _wrong(pc.check_conv_params, k * k * h * f + f, "output size")  # 'same': output = input
+    _wrong(pc.check_conv_params, k * k * h * w * f + f, "output positions")
+    _wrong(pc.check_conv_params, h * w * right, "shares its weights")
+    _wrong(pc.check_conv_params, k * k * ch * ch + ch, "`filters` argument")
+    plain = pc.check_conv_params(right + 7)
+    assert plain.status == "wrong" and "forgot" not in plain.message
+
+
+def test_dense_misconceptions():
+    (h, w, c), u = pc.DENSE_LAYER["input_shape"], pc.DENSE_LAYER["units"]
+    _wrong(pc.check_dense_params, h * w * c * u, "forgot the biases")
+    _wrong(pc.check_dense_params, c * u + u, "channels as the input size")
+    _wrong(pc.check_dense_params, h * w * u + u, "forgetting the channels")
+    _wrong(pc.check_dense_params, keras_dense() + h * w * c, "Flatten")
+
+
+def test_model_total_misconceptions():
+    model = _mnist()
+    total = model.count_params()
+    biases = sum(int(np.prod(layer.bias.shape)) for layer in model.layers
+                 if getattr(layer, "bias", None) is not None)
+    pool_weights = 2 * 2 * 32 + 2 * 2 * 64  # a 2x2 'kernel' per channel of each pooling
+    flat = int(np.prod(model.layers[4].output.shape[1:]))
+    _wrong(pc.check_model_total, total - biases, "forgot the biases")
+    _wrong(pc.check_model_total, total + pool_weights, "pooling")
+    _wrong(pc.check_model_total, total + pool_weights + 32 + 64, "pooling layers weights and biases")
+    _wrong(pc.check_model_total, total + flat, "Flatten")
+    _wrong(pc.check_model_total, total + flat + pool_weights, "pooling and Flatten")
+    second = model.layers[2].count_params()
+    _wrong(pc.check_model_total, total - second + (3 * 3 * 1 * 64 + 64), "input channels")
+
+
+def test_batch_norm_misconceptions():
+    trainable, total = keras_bn()
+    c = pc.BATCH_NORM_CHANNELS
+    h, w, _ = pc.BATCH_NORM_INPUT
+    _wrong(pc.check_batch_norm_trainable, total, "non-trainable")
+    _wrong(pc.check_batch_norm_total, trainable, "only the trainable part")
+    for checker in (pc.check_batch_norm_trainable, pc.check_batch_norm_total):
+        _wrong(checker, h * w * trainable, "once per position")
+        _wrong(checker, c, "one value per channel")
+        _wrong(checker, 2, "for the whole layer")
+
+
+def test_frozen_misconceptions():
+    model = _mnist()
+    conv = sum(layer.count_params() for layer in model.layers if isinstance(layer, L.Conv2D))
+    _wrong(pc.check_frozen_trainable, model.count_params(), "That is the total")
+    _wrong(pc.check_frozen_trainable, conv, "frozen part")
+    _wrong(pc.check_frozen_trainable, 0, "Dense layers still train")
+
+
+def test_gap_head_misconceptions():
+    (h, w, c), u = pc.HEAD["input_shape"], pc.HEAD["units"]
+    _wrong(pc.check_gap_head_params, h * w * c * u + u, "with Flatten")
+    _wrong(pc.check_gap_head_params, c * u, "biases")
+    _wrong(pc.check_gap_head_params, c * u + u + c, "nothing to learn")
+    _wrong(pc.check_gap_head_params, h * w * u + u, "one value per channel")
+
+
+def test_separable_misconceptions():
+    s = pc.SEPARABLE_LAYER
+    k, c, f = s["kernel_size"], s["in_channels"], s["filters"]
+    _wrong(pc.check_separable_params, k * k * c * f, "standard Conv2D")
+    _wrong(pc.check_separable_params, k * k * c, "only the depthwise step")
+    _wrong(pc.check_separable_params, c * f, "only the pointwise")
+    _wrong(pc.check_separable_params, keras_separable() + f, "use_bias=False")
+    _wrong(pc.check_separable_params, k * k + c * f, "every input channel")
+
+
+def test_bottleneck_misconceptions():
+    b = pc.BOTTLENECK
+    (h, w, c), r, f, k = b["input_shape"], b["reduce_to"], b["filters"], b["kernel_size"]
+    _wrong(pc.check_bottleneck_macs, h * w * k * k * c * f, "without the bottleneck")
+    _wrong(pc.check_bottleneck_macs, h * w * k * k * r * f, "1x1 layer's own")
+    _wrong(pc.check_bottleneck_macs, h * w * c * r + h * w * k * k * c * f, "reduced count")
+    _wrong(pc.check_bottleneck_macs, c * r + k * k * r * f, "weights, not multiply-adds")
+    _wrong(pc.check_bottleneck_macs, c * r + r + k * k * r * f + f, "parameters, not")
+
+
+def test_activation_misconceptions():
+    a = pc.ACTIVATION_LAYER
+    right = activation_bytes()
+    batch = a["batch_size"]
+    _wrong(pc.check_activation_memory, right // 4, "values, not bytes")
+    _wrong(pc.check_activation_memory, right // batch, "one image")
+    _wrong(pc.check_activation_memory, right * 2, "float64")
+    _wrong(pc.check_activation_memory, 4 * keras_conv_first(), "weights")
+    _wrong(pc.check_activation_memory, 4 * batch * int(np.prod(a["input_shape"])), "input batch")
+
+
+def keras_conv_first():
+    a = pc.ACTIVATION_LAYER
+    return _built(L.Conv2D(a["filters"], a["kernel_size"]), a["input_shape"]).count_params()
+
+
+# The "implement it" exercise ----------------------------------------------------------
+
+def good(kernel_size, in_channels, filters, use_bias=True):
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return kh * kw * in_channels * filters + (filters if use_bias else 0)
+
+
+def test_reference_cases_match_keras():
+    for case in pc.conv2d_params_cases():
+        k, c, f, *rest = case
+        layer = L.Conv2D(f, k, use_bias=rest[0] if rest else True)
+        assert good(*case) == _built(layer, (9, 9, c)).count_params()
+
+
+def test_my_conv2d_params():
+    assert pc.check_my_conv2d_params(good).status == "correct"
+
+    def todo(kernel_size, in_channels, filters, use_bias=True):
+        raise NotImplementedError
+
+    assert pc.check_my_conv2d_params(todo).status == "unfinished"
+    assert pc.check_my_conv2d_params(42).status == "invalid"
+
+    cases = {
+        "forgets the biases": lambda k, c, f, use_bias=True: good(k, c, f, False),
+        "even when use_bias=False": lambda k, c, f, use_bias=True: good(k, c, f, True),
+        "single bias of 1": lambda k, c, f, use_bias=True: good(k, c, f, False) + int(use_bias),
+        "forgets the input channels": lambda k, c, f, use_bias=True: good(k, 1, f, use_bias),
+        "as square": lambda k, c, f, use_bias=True: good(
+            k if isinstance(k, int) else k[0], c, f, use_bias),
+    }
+    for words, function in cases.items():
+        feedback = pc.check_my_conv2d_params(function)
+        assert feedback.status == "wrong" and words in feedback.message, feedback.message
+
+    def crashes(kernel_size, in_channels, filters, use_bias=True):
+        return kernel_size * in_channels * filters  # a tuple times an int: wrong, not a crash
+
+    assert pc.check_my_conv2d_params(crashes).status == "wrong"
