@@ -113,3 +113,22 @@ def test_environment_report_matches_the_pins():
 
 def test_cpu_count_is_within_the_hosts_cores():
     assert 1 <= course_utils.cpu_count() <= (os.cpu_count() or 1)
+
+
+def test_readme_links_every_lesson_notebook_with_a_binder_link():
+    from course_utils.lessons import LESSONS
+
+    readme = (ROOT / "README.md").read_text()
+    for lesson in LESSONS:
+        if lesson.available():
+            assert f"(notebooks/{lesson.filename})" in readme, f"README does not link {lesson.filename}"
+            assert f"urlpath=lab/tree/notebooks/{lesson.filename})" in readme, f"no Binder link for {lesson.filename}"
+    assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= {lesson.filename for lesson in LESSONS}
+
+
+def test_readme_relative_links_point_to_existing_files():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    for target in re.findall(r"\]\((?!https?://)([^)#]+)\)", readme):
+        assert (ROOT / target).exists(), f"README links to missing {target}"
