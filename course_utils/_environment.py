@@ -131,7 +131,7 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
     Examples
     --------
     >>> setup(seed=1)
-    Designing CNNs ... | Keras not loaded | device CPU | seed 1 | threads ...
+    Designing CNNs ... | Keras ... | device ... | seed 1 | threads ...
     """
     seed = check_int("seed", seed, minimum=0)
     check_bool("keras", keras)
@@ -170,8 +170,8 @@ def describe_environment() -> dict:
 
     Examples
     --------
-    >>> describe_environment()["keras"]  # Keras is only reported once a notebook loads it
-    'not loaded'
+    >>> sorted(describe_environment())  # Keras is "not loaded" until a notebook imports it
+    ['course', 'device', 'keras', 'numpy', 'python']
     """
     info = {
         "course": __version__,
