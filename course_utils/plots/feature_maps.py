@@ -74,7 +74,8 @@ def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
         1, len(kernels), figsize=(cell_size * len(kernels), cell_size + 0.4), squeeze=False
     )
     for ax, kernel, title in zip(axes[0], kernels, titles, strict=True):
-        limit = max(float(np.abs(kernel).max()), 1e-12)
+        # A wider colour range than the weights keeps the colours light and the numbers readable.
+        limit = 1.6 * max(float(np.abs(kernel).max()), 1e-12)
         ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
         if annotate:
             for (i, j), value in np.ndenumerate(kernel):
@@ -117,8 +118,8 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     >>> import numpy as np
     >>> image = np.zeros((8, 8)); image[:, 4:] = 1
     >>> fig = show_feature_maps(image, np.stack([image, 1 - image], axis=-1), titles=["a", "b"])
-    >>> len(fig.axes)  # the image, 2 maps and their 2 colour bars
-    5
+    >>> len(fig.axes)  # the image, 2 maps and 3 colour bars (the image's is hidden)
+    6
     >>> plt.close(fig)
     """
     image = np.asarray(image)
@@ -137,6 +138,9 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     else:
         axes[0].imshow(image.reshape(image.shape[:2]), cmap="gray")
     axes[0].set_title(image_title, fontsize=10)
+    # An invisible colour bar under the image keeps it the same size as the maps.
+    spacer = fig.colorbar(axes[0].images[0], ax=axes[0], orientation="horizontal", fraction=0.05, pad=0.04)
+    spacer.ax.set_visible(False)
     for ax, feature_map, title in zip(axes[1:], maps, titles, strict=True):
         picture = ax.imshow(feature_map, cmap=cmap)
         fig.colorbar(picture, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
