@@ -121,6 +121,10 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     >>> len(fig.axes)  # the image, 2 maps and 3 colour bars (the image's is hidden)
     6
     >>> plt.close(fig)
+    >>> show_feature_maps(image, np.zeros((4, 4, 2)), titles=["only one title"])
+    Traceback (most recent call last):
+    ...
+    ValueError: titles must hold 2 strings (one per picture), got 1.
     """
     image = np.asarray(image)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
