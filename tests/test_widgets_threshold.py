@@ -15,6 +15,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from course_utils.widgets.threshold_explorer import (  # noqa: E402
+    build_threshold_explorer,
     threshold_explorer,
     threshold_state,
     threshold_table,
@@ -70,9 +71,12 @@ def test_widget_builds_and_updates_quickly():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 1000)
     s = rng.random(1000)
-    box = threshold_explorer(y, s)
-    slider, text = box.children[0], box.children[1]
+    box, update = build_threshold_explorer(y, s)
+    slider, text, image = box.children
+    assert text.value == ""  # nothing is drawn before the box is displayed
+    update()
     assert "threshold 0.50" in text.value
+    assert bytes(image.value).startswith(b"\x89PNG")
     start = time.perf_counter()
     slider.value = 0.8
     elapsed = time.perf_counter() - start
@@ -80,3 +84,7 @@ def test_widget_builds_and_updates_quickly():
     assert elapsed < 1.0  # generous: the budget is 100 ms on a laptop
     state = threshold_state(y, s, 0.8)
     assert f"TP={state['counts']['tp']} " in text.value
+
+
+def test_threshold_explorer_displays_and_returns_none(capsys):
+    assert threshold_explorer([0, 1, 1], [0.2, 0.6, 0.9]) is None

@@ -20,7 +20,13 @@ import numpy as np
 
 from course_utils import metrics as _metrics
 
-__all__ = ["threshold_explorer", "threshold_state", "threshold_table"]
+__all__ = [
+    "build_threshold_explorer",
+    "figure_png",
+    "threshold_explorer",
+    "threshold_state",
+    "threshold_table",
+]
 
 
 def _check_threshold(threshold) -> float:
@@ -97,25 +103,27 @@ def _describe(state) -> str:
     return "\n".join(lines)
 
 
-def threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_names=("negative",
-                                                                               "positive")):
-    """A slider over the threshold, with the confusion matrix and the precision-recall curve.
+def figure_png(fig, close: bool = True) -> bytes:
+    """Render a matplotlib figure to PNG bytes (for an ``ipywidgets.Image``), then close it."""
+    import io
 
-    Parameters
-    ----------
-    y_true, scores
-        As for :func:`threshold_state`.
-    threshold : float, default=0.5
-        The starting threshold.
-    step : float, default=0.01
-        Slider step.
-    class_names : pair of str
-        Names of class 0 and class 1.
+    import matplotlib.pyplot as plt
 
-    Returns
-    -------
-    ipywidgets.VBox
-        Display it as the last line of a cell.
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72)
+    if close:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
+                             class_names=("negative", "positive")):
+    """Build the explorer without showing it: returns ``(box, update)``.
+
+    ``box`` is an ``ipywidgets.VBox`` (slider, text, image); ``update()`` redraws it for the
+    slider's current value. :func:`threshold_explorer` displays the box, then calls ``update``.
+    The picture is an ``ipywidgets.Image``, not an ``Output`` widget, so the saved notebook
+    holds no output that depends on a browser.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -130,19 +138,50 @@ def threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_names=("n
                                  description="threshold", continuous_update=False,
                                  readout_format=".2f")
     text = widgets.HTML()
-    output = widgets.Output()
+    image = widgets.Image(format="png")
+
+    # One figure for the widget's lifetime: an update redraws the matrix and moves the point.
+    fig, (ax_cm, ax_pr) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+    plt.close(fig)  # drawn into the Image widget only, never shown by pyplot
+    plot_precision_recall_curve(precision, recall, point=(np.nan, np.nan), ax=ax_pr)
+    point = ax_pr.lines[-1]
 
     def update(change=None):
         state = threshold_state(labels, values, slider.value)
         text.value = "<pre>" + _describe(state) + "</pre>"
-        with output:
-            output.clear_output(wait=True)
-            fig, (ax_cm, ax_pr) = plt.subplots(1, 2, figsize=(7.5, 3.2))
-            plot_confusion_matrix(state["confusion"], class_names=list(class_names), ax=ax_cm)
-            plot_precision_recall_curve(precision, recall, point=state["point"], ax=ax_pr)
+        ax_cm.clear()
+        plot_confusion_matrix(state["confusion"], class_names=list(class_names), ax=ax_cm)
+        point.set_data([state["point"][0]], [state["point"][1]])
+        if change is None:
             fig.tight_layout()
-            plt.show()
+        image.value = figure_png(fig, close=False)
 
     slider.observe(update, names="value")
+    return widgets.VBox([slider, text, image]), update
+
+
+def threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
+                       class_names=("negative", "positive")) -> None:
+    """Show a slider over the threshold, with the confusion matrix and the precision-recall curve.
+
+    Parameters
+    ----------
+    y_true, scores
+        As for :func:`threshold_state`.
+    threshold : float, default=0.5
+        The starting threshold.
+    step : float, default=0.01
+        Slider step.
+    class_names : pair of str
+        Names of class 0 and class 1.
+
+    Returns
+    -------
+    None
+        The widget is displayed by the call itself.
+    """
+    from IPython.display import display
+
+    box, update = build_threshold_explorer(y_true, scores, threshold, step, class_names)
+    display(box)
     update()
-    return widgets.VBox([slider, text, output])
