@@ -155,3 +155,35 @@ def test_widget_shows_an_error_and_the_layers_that_work():
 def test_widget_rejects_bad_start():
     with pytest.raises(ValueError, match="layer 1"):
         model_builder(layers=[{"type": "Conv2D", "kernel_size": 99}])
+
+
+def test_widget_pooling_defaults_to_non_overlapping_windows():
+    builder = model_builder(input_shape=(16, 16, 1), layers=[{"type": "Conv2D", "filters": 4}])
+    builder.kind.value = "MaxPooling2D"
+    builder.kernel.value = 2
+    assert builder.current_spec()["strides"] == 2
+    builder.kernel.value = 3
+    assert builder.current_spec()["strides"] == 3
+    builder.strides.value = 1  # an explicit choice is kept
+    builder.kernel.value = 2
+    assert builder.current_spec() == {"type": "MaxPooling2D", "pool_size": 2, "strides": 1,
+                                      "padding": builder.padding.value}
+    builder.kind.value = "Conv2D"
+    builder.strides.value = 1
+    builder.layer_list.value = None
+    builder.add({"type": "AveragePooling2D", "pool_size": 2})
+    builder.layer_list.value = builder.layer_list.options[1]
+    assert builder.strides.value == 2  # strides=None means pool_size
+
+
+def test_pure_modules_do_not_import_tensorflow_or_ipywidgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, course_utils.widgets.model_builder, course_utils.model_summary, "
+        "course_utils.params, course_utils.checks.parameter_counting\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'ipywidgets') if m in sys.modules]\n"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

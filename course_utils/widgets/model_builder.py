@@ -319,6 +319,8 @@ class ModelBuilder:
         self.replace_button.on_click(lambda _: self.replace(self.current_spec()))
         self.remove_button.on_click(lambda _: self.remove())
         self.layer_list.observe(self._load_selected, names="value")
+        self.kind.observe(self._pooling_strides, names="value")
+        self.kernel.observe(self._pooling_strides, names="value")
         for box in [*self.shape_boxes, self.batch_size]:
             box.observe(lambda _: self.refresh(), names="value")
         self.widget = widgets.VBox([
@@ -347,6 +349,15 @@ class ModelBuilder:
                 spec[key] = values[key]
         return spec
 
+    def _pooling_strides(self, change):
+        """Pooling windows do not overlap by default (strides = pool_size), as in Keras."""
+        if self.kind.value not in _POOL_TYPES:
+            return
+        if change["name"] == "value" and change["owner"] is self.kind:
+            self.strides.value = min(self.kernel.value, self.strides.max)
+        elif self.strides.value == change["old"]:
+            self.strides.value = min(change["new"], self.strides.max)
+
     def _selected_index(self):
         value = self.layer_list.value
         return None if value is None else self.layer_list.options.index(value)
@@ -362,8 +373,11 @@ class ModelBuilder:
                          ("padding", self.padding), ("use_bias", self.use_bias)):
             if key in spec and isinstance(spec[key], (int, str, bool)):
                 box.value = spec[key]
-        if isinstance(spec.get("strides"), int):
-            self.strides.value = spec["strides"]
+        strides = spec.get("strides")
+        if strides is None and "pool_size" in spec:
+            strides = spec["pool_size"]
+        if isinstance(strides, int):
+            self.strides.value = min(strides, self.strides.max)
 
     # -- actions -----------------------------------------------------------------
     def add(self, spec):
