@@ -296,3 +296,15 @@ def test_small_helper_errors():
         ops.flip_kernel([1, 2, 3])
     with pytest.raises(ValueError, match="keepdims"):
         ops.global_average_pool2d(X, keepdims="yes")
+
+
+def test_pure_modules_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, course_utils.reference_ops, course_utils.checks.convolution_arithmetic; "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
