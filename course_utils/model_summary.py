@@ -327,7 +327,10 @@ def summarize(model, batch_size=32):
     ModelSummary
         Rows for every layer (input layers included) and totals. The parameter totals
         equal ``model.count_params()`` and Keras's trainable / non-trainable split.
-        MACs are per example; ``'?'`` marks a layer type whose MACs are not known.
+        MACs are the multiply-adds with weights for one example (bias additions not
+        counted); ``BatchNormalization`` counts one per value (at inference it folds into
+        a scale and a shift), layers without weights count 0, and ``'?'`` marks a layer
+        type whose MACs are not known (its parameter counts are still exact).
         The receptive field is ``'-'`` where it is not defined.
 
     Raises

@@ -243,3 +243,24 @@ def test_bad_arguments():
 def test_render_table_html_escapes():
     out = render_table(["a<b", "c"], [["<x>", "1"]], as_html=True)
     assert "&lt;x&gt;" in out and "<table" in out
+
+
+def test_macs_of_other_conv_types_from_keras_kernels():
+    """Each output position uses every weight of the kernel once (read off Keras's variables)."""
+    model = keras.Sequential([
+        keras.Input(shape=(9, 9, 3)),
+        L.DepthwiseConv2D(3, depth_multiplier=2, name="dw"),
+        L.SeparableConv2D(5, 3, name="sep"),
+        L.Conv2DTranspose(4, 2, strides=2, name="up"),
+        L.BatchNormalization(name="bn"),
+    ])
+    rows = {r.name: r for r in summarize(model).rows}
+    dw, sep, up = (model.get_layer(n) for n in ("dw", "sep", "up"))
+    positions = int(np.prod(dw.output.shape[1:3]))
+    assert rows["dw"].macs == positions * int(np.prod(dw.kernel.shape))
+    positions = int(np.prod(sep.output.shape[1:3]))
+    assert rows["sep"].macs == positions * (int(np.prod(sep.depthwise_kernel.shape))
+                                            + int(np.prod(sep.pointwise_kernel.shape)))
+    # a transposed convolution scatters each input value through the whole kernel
+    assert rows["up"].macs == int(np.prod(up.input.shape[1:3])) * int(np.prod(up.kernel.shape))
+    assert rows["bn"].macs == int(np.prod(model.get_layer("bn").output.shape[1:]))
