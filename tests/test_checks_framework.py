@@ -174,3 +174,8 @@ def test_checkers_never_raise_whatever_they_are_given(answer):
     for result in results:
         assert isinstance(result, Feedback)
         assert result.message
+
+
+def test_numpy_scalars_are_shown_as_plain_numbers():
+    assert str(check_number(np.int64(11), 11, name="sum")) == "Correct: sum = 11."
+    assert "= 2.5 is not right" in str(check_number(np.float32(2.5), 3.0, name="mean"))

@@ -121,6 +121,8 @@ def _describe(value) -> str:
     """A short description of a value for a message (arrays by shape, not content)."""
     if isinstance(value, np.ndarray) and value.size > 6:
         return f"an array of shape {value.shape}"
+    if isinstance(value, np.generic):  # np.int64(11) reads as 11
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
