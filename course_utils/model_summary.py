@@ -354,8 +354,8 @@ def summarize(model, batch_size=32):
     batch_size = check_int("batch_size", batch_size)
     if not getattr(model, "built", False) or not getattr(model, "inputs", None):
         raise ValueError(
-            "model must be a built Keras model: start it with keras.Input(shape=...), "
-            f"got {type(model).__name__} that is not built."
+            "model must be a Sequential or functional Keras model whose inputs are known: "
+            f"start it with keras.Input(shape=...); got a {type(model).__name__} without them."
         )
     layers = _ordered_layers(model)
     states = {}
