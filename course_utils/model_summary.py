@@ -109,10 +109,12 @@ def render_table(columns, rows, footer=(), title=None, as_html=False):
     total: 23
     """
     if as_html:
-        head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>"
+                       f"{html.escape(c)}</th>" for c in columns)
         body = "".join(
             "<tr>" + "".join(
-                f"<td style='text-align:{'left' if i < 2 else 'right'}'>{html.escape(str(v))}</td>"
+                f"<td style='text-align:{'left' if i < 2 else 'right'};padding:2px 8px'>"
+                f"{html.escape(str(v))}</td>"
                 for i, v in enumerate(row)) + "</tr>"
             for row in rows
         )
