@@ -21,6 +21,7 @@ from course_utils.arithmetic import (
     padding_amounts,
     window_indices,
 )
+from course_utils.widgets._window_widget import dropdown, int_slider, window_widget
 
 __all__ = ["ConvExplorerState", "conv_explorer", "conv_explorer_state", "PADDING_OPTIONS"]
 
@@ -156,52 +157,11 @@ def conv_explorer(input_size=5, kernel_size=3, strides=1, padding="valid", dilat
         Display it (make it the last line of a cell). Its ``update()`` attribute redraws it
         and returns the current :class:`ConvExplorerState`.
     """
-    import ipywidgets as widgets
-
-    from course_utils.plots.windows import windows_svg
-
-    style = {"description_width": "110px"}
-    layout = widgets.Layout(width="340px")
-
-    def slider(value, low, high, description):
-        return widgets.IntSlider(value, low, high, description=description, style=style, layout=layout)
-
     controls = {
-        "input_size": slider(input_size, 1, 12, "input size"),
-        "kernel_size": slider(kernel_size, 1, 7, "kernel_size"),
-        "strides": slider(strides, 1, 4, "strides"),
-        "padding": widgets.Dropdown(
-            options=[(_padding_label(p), p) for p in PADDING_OPTIONS],
-            value=check_padding(padding), description="padding", style=style, layout=layout,
-        ),
-        "dilation_rate": slider(dilation_rate, 1, 4, "dilation_rate"),
-    }  # fmt: skip
-    step = slider(0, 0, 0, "step")
-    play = widgets.Play(value=0, min=0, max=0, interval=700, description="play")
-    widgets.jslink((play, "value"), (step, "value"))
-    picture = widgets.HTML()
-    caption = widgets.HTML()
-
-    def update(*_):
-        state = conv_explorer_state(
-            **{name: control.value for name, control in controls.items()}, step=step.value
-        )
-        last = max(state.n_steps - 1, 0)
-        step.max = play.max = last
-        picture.value = windows_svg(state)
-        caption.value = f"<code>{state.formula}</code><br>{state.text}"
-        return state
-
-    for control in (*controls.values(), step):
-        control.observe(update, names="value")
-    box = widgets.VBox(
-        [
-            widgets.HBox([widgets.VBox(list(controls.values())), widgets.VBox([step, play])]),
-            picture,
-            caption,
-        ]
-    )
-    box.update = update
-    box.controls = {**controls, "step": step}
-    update()
-    return box
+        "input_size": int_slider(input_size, 1, 12, "input size"),
+        "kernel_size": int_slider(kernel_size, 1, 7, "kernel_size"),
+        "strides": int_slider(strides, 1, 4, "strides"),
+        "padding": dropdown([(_padding_label(p), p) for p in PADDING_OPTIONS], check_padding(padding), "padding"),
+        "dilation_rate": int_slider(dilation_rate, 1, 4, "dilation_rate"),
+    }
+    return window_widget(controls, conv_explorer_state)

@@ -14,6 +14,7 @@ import numpy as np
 
 from course_utils._validation import check_int
 from course_utils.arithmetic import padding_amounts, pool_output_length, window_indices
+from course_utils.widgets._window_widget import dropdown, int_slider, window_widget
 
 __all__ = ["PoolingExplorerState", "pooling_explorer", "pooling_explorer_state", "sample_grid"]
 
@@ -163,51 +164,13 @@ def pooling_explorer(input_size=6, pool_size=2, strides=None, padding="valid", m
     """
     import ipywidgets as widgets
 
-    from course_utils.plots.windows import windows_svg
-
-    style = {"description_width": "110px"}
-    layout = widgets.Layout(width="340px")
-
-    def slider(value, low, high, description):
-        return widgets.IntSlider(value, low, high, description=description, style=style, layout=layout)
-
     controls = {
-        "input_size": slider(input_size, 1, 10, "input size"),
-        "pool_size": slider(pool_size, 1, 4, "pool_size"),
-        "strides": widgets.Dropdown(
-            options=[("None (= pool_size)", None), ("1", 1), ("2", 2), ("3", 3)],
-            value=strides, description="strides", style=style, layout=layout,
+        "input_size": int_slider(input_size, 1, 10, "input size"),
+        "pool_size": int_slider(pool_size, 1, 4, "pool_size"),
+        "strides": dropdown([("None (= pool_size)", None), ("1", 1), ("2", 2), ("3", 3)], strides, "strides"),
+        "padding": dropdown(["valid", "same"], padding, "padding"),
+        "mode": widgets.ToggleButtons(
+            options=list(MODES), value=mode, description="pooling", style={"description_width": "110px"}
         ),
-        "padding": widgets.Dropdown(
-            options=["valid", "same"], value=padding, description="padding", style=style, layout=layout,
-        ),
-        "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pooling", style=style),
-    }  # fmt: skip
-    step = slider(0, 0, 0, "step")
-    play = widgets.Play(value=0, min=0, max=0, interval=700, description="play")
-    widgets.jslink((play, "value"), (step, "value"))
-    picture = widgets.HTML()
-    caption = widgets.HTML()
-
-    def update(*_):
-        state = pooling_explorer_state(
-            **{name: control.value for name, control in controls.items()}, step=step.value
-        )
-        step.max = play.max = max(state.n_steps - 1, 0)
-        picture.value = windows_svg(state)
-        caption.value = f"<code>{state.formula}</code><br>{state.text}"
-        return state
-
-    for control in (*controls.values(), step):
-        control.observe(update, names="value")
-    box = widgets.VBox(
-        [
-            widgets.HBox([widgets.VBox(list(controls.values())), widgets.VBox([step, play])]),
-            picture,
-            caption,
-        ]
-    )
-    box.update = update
-    box.controls = {**controls, "step": step}
-    update()
-    return box
+    }
+    return window_widget(controls, pooling_explorer_state)
