@@ -269,3 +269,20 @@ def test_harmonic_mean_and_truncate_errors():
     with pytest.raises(ValueError, match="decimals"):
         metrics.truncate(0.5, -1)
     assert metrics.truncate(Fraction(5, 16), 2) == Fraction(31, 100)
+
+
+@settings(max_examples=15, deadline=None)
+@given(scores_strategy)
+def test_thresholded_metrics_equal_keras_precision_and_recall(pairs):
+    import keras
+
+    y = np.array([label for label, _ in pairs])
+    s = np.array([score for _, score in pairs]) * 0.98 + 0.005  # never within 0.004 of 0.5
+    tp, fp, fn, tn = metrics.binary_counts(y, metrics.threshold_predictions(s, 0.5))
+    ours = metrics.binary_metrics(tp, fp, fn, tn)
+    precision = keras.metrics.Precision(thresholds=0.5)
+    recall = keras.metrics.Recall(thresholds=0.5)
+    precision.update_state(y, s)
+    recall.update_state(y, s)
+    assert float(precision.result()) == pytest.approx(float(ours.precision), abs=1e-6)
+    assert float(recall.result()) == pytest.approx(float(ours.recall), abs=1e-6)
