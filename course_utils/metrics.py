@@ -214,7 +214,7 @@ def truncate(value, decimals: int = 2) -> Fraction:
     0.34
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"value must be a real number, got {value!r}.")  # noqa: TRY004 - course rule: ValueError
+        raise ValueError(f"value must be a real number, got {value!r}.")
     decimals = check_int("decimals", decimals, minimum=0)
     scale = 10**decimals
     exact = Fraction(value).limit_denominator(10**12) if isinstance(value, float) else Fraction(value)
