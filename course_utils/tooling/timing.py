@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m course_utils.tooling.timing                 # every notebook and solution
+    python -m course_utils.tooling.timing                 # every lesson, exercise and solution
     python -m course_utils.tooling.timing notebooks/03_pooling.ipynb
 
 For each notebook it records the wall time of Restart & Run All (kernel start
@@ -86,9 +86,9 @@ def write_table(rows: dict[str, dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Time notebooks and write docs/notebook_timings.md.")
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all lessons and solutions)")
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every lesson, exercise and solution)")
     args = parser.parse_args(argv)
-    paths = [p.resolve() for p in args.paths] or course_notebooks(("notebooks", "solutions"))
+    paths = [p.resolve() for p in args.paths] or course_notebooks()
     rows = _existing_rows()
     over = []
     for path in paths:
