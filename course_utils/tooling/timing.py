@@ -9,7 +9,8 @@ For each notebook it records the wall time of Restart & Run All (kernel start
 included) and the kernel's peak resident memory, read by the kernel itself from
 ``getrusage`` after the last cell. The saved notebook is not modified.
 The table goes to ``docs/notebook_timings.md``; rows of notebooks that were not
-run this time are kept.
+run this time are kept. ``--cpus 1`` runs the kernels on one CPU, as on Binder,
+and writes ``docs/notebook_timings_1cpu.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import re
 import time
@@ -27,7 +29,8 @@ import nbformat
 from course_utils import cpu_count
 from course_utils.tooling.notebooks import ROOT, course_notebooks, make_client, read
 
-TABLE = ROOT / "docs" / "notebook_timings.md"
+DOCS = ROOT / "docs"
+TABLE = DOCS / "notebook_timings.md"
 BUDGET_SECONDS = 60.0
 BUDGET_MB = 1200.0
 PEAK_MEMORY_CELL = (
@@ -50,24 +53,24 @@ def measure(path: Path) -> dict:
     return {"seconds": seconds, "mb": kilobytes / 1024}
 
 
-def _existing_rows() -> dict[str, dict]:
+def _existing_rows(table: Path) -> dict[str, dict]:
     rows = {}
-    if TABLE.exists():
-        for line in TABLE.read_text(encoding="utf-8").splitlines():
+    if table.exists():
+        for line in table.read_text(encoding="utf-8").splitlines():
             match = ROW.match(line.strip())
             if match:
                 rows[match["path"]] = {"seconds": float(match["seconds"]), "mb": float(match["mb"])}
     return rows
 
 
-def write_table(rows: dict[str, dict]) -> str:
-    """Write the timing table (sorted by path) to docs/notebook_timings.md and return it."""
+def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
+    """Write the timing table (sorted by path) to ``table`` and return it."""
     lines = [
         "# Notebook timings",
         "",
         "Written by `./course timings`: each notebook runs top to bottom in a fresh kernel.",
         f"Budget: at most {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB (kernel peak RSS) per notebook.",
-        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPUs, "
+        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
         f"Python {platform.python_version()}, {platform.machine()}.",
         "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
         "",
@@ -79,17 +82,23 @@ def write_table(rows: dict[str, dict]) -> str:
         ok = row["seconds"] <= BUDGET_SECONDS and row["mb"] <= BUDGET_MB
         lines.append(f"| `{path}` | {row['seconds']:.1f} | {row['mb']:.0f} | {'yes' if ok else 'NO'} |")
     text = "\n".join(lines) + "\n"
-    TABLE.parent.mkdir(exist_ok=True)
-    TABLE.write_text(text, encoding="utf-8")
+    table.parent.mkdir(exist_ok=True)
+    table.write_text(text, encoding="utf-8")
     return text
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Time notebooks and write docs/notebook_timings.md.")
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every lesson, exercise and solution)")
+    parser.add_argument("--cpus", type=int, help="run the kernels on this many CPUs only (1 is like Binder)")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.paths] or course_notebooks()
-    rows = _existing_rows()
+    table = TABLE
+    if args.cpus:
+        # Kernels inherit the CPU affinity, and setup() sizes its thread pools from it.
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cpus])
+        table = DOCS / f"notebook_timings_{args.cpus}cpu.md"
+    rows = _existing_rows(table)
     over = []
     for path in paths:
         key = str(path.relative_to(ROOT))
@@ -98,7 +107,7 @@ def main(argv=None) -> int:
         print(f"  {rows[key]['seconds']:.1f} s, {rows[key]['mb']:.0f} MB", flush=True)
         if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > BUDGET_MB:
             over.append(key)
-    print(write_table(rows))
+    print(write_table(rows, table))
     if over:
         print("over budget: " + ", ".join(over))
     return 1 if over else 0
