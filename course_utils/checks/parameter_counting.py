@@ -20,7 +20,7 @@ from ast import literal_eval
 from course_utils import params as p
 from course_utils.arithmetic import conv_output_length
 from course_utils.checks import check_function, check_number
-from course_utils.widgets.model_builder import layer_table
+from course_utils.widgets.model_builder import MNIST_CNN, MNIST_INPUT, layer_table
 
 __all__ = [
     "ACTIVATION_LAYER",
@@ -51,17 +51,7 @@ CONV_LAYER = {"input_shape": (14, 14, 32), "filters": 64, "kernel_size": 3, "pad
 # Exercise 2: the first Dense layer after Flatten.
 DENSE_LAYER = {"input_shape": (7, 7, 64), "units": 64}
 
-# Exercises 3 and 6: seed 002's MNIST CNN, in Keras 3 form (input 28x28x1).
-MNIST_INPUT = (28, 28, 1)
-MNIST_CNN = [
-    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 64},
-    {"type": "Dense", "units": 10},
-]
+# Exercises 3 and 6: seed 002's MNIST CNN (MNIST_INPUT, MNIST_CNN), shared with the model builder.
 
 # Exercises 4 and 5: BatchNormalization after a convolution with 64 filters.
 BATCH_NORM_CHANNELS = 64

@@ -31,7 +31,20 @@ from course_utils._validation import check_bool, check_int, check_pair
 from course_utils.arithmetic import conv_output_length, pool_output_length, receptive_field_step
 from course_utils.model_summary import LayerRow, ModelSummary
 
-__all__ = ["LAYER_TYPES", "layer_table", "to_keras", "describe_spec", "model_builder"]
+__all__ = ["LAYER_TYPES", "MNIST_CNN", "MNIST_INPUT", "layer_table", "to_keras", "describe_spec", "model_builder"]
+
+# Seed 002's MNIST CNN in Keras 3 form: the builder's starting model,
+# and the model of lesson 04's exercises.
+MNIST_INPUT = (28, 28, 1)
+MNIST_CNN = (
+    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 64},
+    {"type": "Dense", "units": 10},
+)
 
 # For each supported type: its arguments and their defaults (Keras names and defaults).
 LAYER_TYPES = {
@@ -260,17 +273,6 @@ def to_keras(input_shape, layers, name="builder"):
     return keras.Sequential([keras.Input(shape=shape), *keras_layers], name=name)
 
 
-_DEFAULT_LAYERS = [
-    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 64},
-    {"type": "Dense", "units": 10},
-]
-
-
 class ModelBuilder:
     """State and controls of the model-builder widget (see :func:`model_builder`).
 
@@ -282,7 +284,7 @@ class ModelBuilder:
         import ipywidgets as widgets
 
         self.input_shape = _check_input_shape(input_shape)
-        self.specs = [dict(s) for s in (_DEFAULT_LAYERS if layers is None else layers)]
+        self.specs = [dict(s) for s in (MNIST_CNN if layers is None else layers)]
         layer_table(self.input_shape, self.specs, batch_size)  # fail early on bad arguments
         style = {"description_width": "initial"}
         small = widgets.Layout(width="150px")
