@@ -67,14 +67,19 @@ def test_import_is_fast_and_does_not_import_tensorflow():
     assert seconds < 0.5, f"import took {seconds:.2f} s"
 
 
+def _run_without_tf_settings(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python whose environment has no TF_* or OMP_* variables set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+
 def test_setup_quiets_tensorflow_caps_threads_and_prints_one_line():
     code = (
         "import os, course_utils; course_utils.setup(seed=3);"
         "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['TF_ENABLE_ONEDNN_OPTS'],"
         " os.environ['TF_NUM_INTRAOP_THREADS'], course_utils.cpu_count())"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    run = _run_without_tf_settings(code)
     first, second = run.stdout.strip().splitlines()
     assert first.startswith("Designing CNNs ") and "seed 3" in first and "Keras not loaded" in first
     level, onednn, threads, info_threads = second.split()
@@ -89,8 +94,7 @@ def test_setup_with_keras_is_silent_on_stderr_and_seeds_keras():
         "import keras; a = float(keras.random.uniform(())); course_utils.seed_everything(5);"
         "print(a == float(keras.random.uniform(())))"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    run = _run_without_tf_settings(code)
     assert "TensorFlow" in run.stdout and run.stdout.strip().endswith("True")
     assert run.stderr == "", run.stderr
 
