@@ -29,7 +29,7 @@ from math import prod
 from course_utils import params as _params
 from course_utils._validation import check_bool, check_int, check_pair
 from course_utils.arithmetic import conv_output_length, pool_output_length, receptive_field_step
-from course_utils.model_summary import LayerRow, ModelSummary
+from course_utils.model_summary import _WHOLE, LayerRow, ModelSummary, _format_rf
 
 __all__ = ["LAYER_TYPES", "MNIST_CNN", "MNIST_INPUT", "layer_table", "to_keras", "describe_spec", "model_builder"]
 
@@ -64,7 +64,6 @@ LAYER_TYPES = {
 }
 _CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")
 _POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
-_WHOLE = "whole input"
 
 
 def _check_input_shape(input_shape):
@@ -186,14 +185,6 @@ def _step(index, spec, shape, state):
     trainable = _params.dense_params(shape[-1], units, spec["use_bias"])
     macs = _params.dense_macs(shape[-1], units, positions=prod(shape[:-1]) if spatial else 1)
     return out, trainable, 0, macs, state if spatial else (None if state is None else _WHOLE)
-
-
-def _format_rf(state):
-    if state is None:
-        return "-"
-    if state == _WHOLE:
-        return _WHOLE
-    return f"{state[0][0]}x{state[1][0]}"
 
 
 def layer_table(input_shape, layers, batch_size=32, name="builder"):
