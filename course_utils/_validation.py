@@ -47,8 +47,7 @@ def check_int(name: str, value, minimum: int = 1) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(
-            f"{name} must be an integer >= {minimum}, got {value!r} "
-            f"of type {type(value).__name__}."
+            f"{name} must be an integer >= {minimum}, got {value!r} of type {type(value).__name__}."
         )
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
@@ -73,9 +72,7 @@ def check_pair(name: str, value, minimum: int = 1) -> tuple[int, int]:
     """
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(
-                f"{name} must be an int or a (height, width) pair of ints, got {value!r}."
-            )
+            raise ValueError(f"{name} must be an int or a (height, width) pair of ints, got {value!r}.")
         return (check_int(name, value[0], minimum), check_int(name, value[1], minimum))
     return (check_int(name, value, minimum),) * 2
 
@@ -96,10 +93,7 @@ def check_padding(padding):
     ...
     ValueError: padding must be 'valid', 'same' or an integer P >= 0 (zeros on each side), got 'full'.
     """
-    message = (
-        "padding must be 'valid', 'same' or an integer P >= 0 (zeros on each side), "
-        f"got {padding!r}."
-    )
+    message = f"padding must be 'valid', 'same' or an integer P >= 0 (zeros on each side), got {padding!r}."
     if isinstance(padding, str):
         lowered = padding.lower()
         if lowered not in ("valid", "same"):

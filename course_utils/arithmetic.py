@@ -78,9 +78,7 @@ def _same_output_length(input_length: int, strides: int) -> int:
     return -(-input_length // strides)
 
 
-def same_padding(
-    input_length, kernel_size, strides=1, dilation_rate=1
-) -> tuple[int, int]:
+def same_padding(input_length, kernel_size, strides=1, dilation_rate=1) -> tuple[int, int]:
     """Return the zeros ``(before, after)`` that TensorFlow adds for ``padding='same'``.
 
     TensorFlow first fixes the output length at ``ceil(W / S)``, then adds just enough
@@ -123,9 +121,7 @@ def same_padding(
     return (total // 2, total - total // 2)
 
 
-def padding_amounts(
-    input_length, kernel_size, strides=1, padding="valid", dilation_rate=1
-):
+def padding_amounts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
     """Return the zeros ``(before, after)`` added for any Keras-style ``padding``.
 
     ``'valid'`` adds none, an int P adds P on each side, ``'same'`` adds what
@@ -151,9 +147,7 @@ def padding_amounts(
     return (padding, padding)
 
 
-def conv_output_length(
-    input_length, kernel_size, strides=1, padding="valid", dilation_rate=1
-) -> int:
+def conv_output_length(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> int:
     """Return the output length of a convolution along one axis.
 
     Parameters
@@ -269,9 +263,7 @@ def pool_output_length(input_length, pool_size, strides=None, padding="valid") -
     return (input_length - pool_size) // strides + 1
 
 
-def window_starts(
-    input_length, kernel_size, strides=1, padding="valid", dilation_rate=1
-) -> list[int]:
+def window_starts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> list[int]:
     """Return the input index of the first tap of every window, in output order.
 
     Indices are in the coordinates of the unpadded input, so a window that begins in the
@@ -286,12 +278,8 @@ def window_starts(
     >>> window_starts(6, 3, strides=2, padding="same")
     [0, 2, 4]
     """
-    output_length = conv_output_length(
-        input_length, kernel_size, strides, padding, dilation_rate
-    )
-    before, _ = padding_amounts(
-        input_length, kernel_size, strides, padding, dilation_rate
-    )
+    output_length = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
+    before, _ = padding_amounts(input_length, kernel_size, strides, padding, dilation_rate)
     return [i * strides - before for i in range(output_length)]
 
 
@@ -326,9 +314,7 @@ def window_indices(
     return [start + k * dilation_rate for k in range(kernel_size)]
 
 
-def receptive_field_step(
-    receptive_field, jump, kernel_size, strides=1, dilation_rate=1
-) -> tuple[int, int]:
+def receptive_field_step(receptive_field, jump, kernel_size, strides=1, dilation_rate=1) -> tuple[int, int]:
     """Return ``(receptive_field, jump)`` after one more convolution or pooling layer.
 
     ``receptive_field`` is how many input pixels one cell sees along the axis, ``jump``
@@ -424,9 +410,7 @@ def trace_stack(input_length, layers) -> list[StackRow]:
     receptive_field, jump = 1, 1
     for number, layer in enumerate(layers):
         if not isinstance(layer, dict) or layer.get("type") not in ("conv", "pool"):
-            raise ValueError(
-                f"layers[{number}] must be a dict with type 'conv' or 'pool', got {layer!r}."
-            )
+            raise ValueError(f"layers[{number}] must be a dict with type 'conv' or 'pool', got {layer!r}.")
         allowed = _CONV_KEYS if layer["type"] == "conv" else _POOL_KEYS
         unknown = sorted(set(layer) - allowed)
         if unknown:
@@ -441,9 +425,7 @@ def trace_stack(input_length, layers) -> list[StackRow]:
                 strides = layer.get("strides", 1)
                 padding = check_padding(layer.get("padding", "valid"))
                 dilation_rate = layer.get("dilation_rate", 1)
-                length = conv_output_length(
-                    length, size, strides, padding, dilation_rate
-                )
+                length = conv_output_length(length, size, strides, padding, dilation_rate)
                 description = _describe("conv", size, strides, padding, dilation_rate)
             else:
                 if "pool_size" not in layer:
@@ -457,9 +439,7 @@ def trace_stack(input_length, layers) -> list[StackRow]:
                 description = _describe("pool", size, strides, padding)
         except ValueError as error:
             raise ValueError(f"layers[{number}] ({layer!r}): {error}") from None
-        receptive_field, jump = receptive_field_step(
-            receptive_field, jump, size, strides, dilation_rate
-        )
+        receptive_field, jump = receptive_field_step(receptive_field, jump, size, strides, dilation_rate)
         rows.append(StackRow(description, length, receptive_field, jump))
     return rows
 
@@ -483,9 +463,7 @@ def format_trace(rows) -> str:
     return "\n".join(lines)
 
 
-def pooling_schedule(
-    input_length, pool_size=2, strides=None, padding="valid", min_length=1
-) -> list[int]:
+def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> list[int]:
     """Return the lengths after each pooling stage, starting with the input length.
 
     Pooling is repeated while the output is at least ``min_length`` and still shrinks
@@ -503,9 +481,7 @@ def pooling_schedule(
     length = check_int("input_length", input_length)
     min_length = check_int("min_length", min_length)
     padding = _check_pool_padding(padding)
-    pool_output_length(
-        pool_size, pool_size, strides, padding
-    )  # validates pool_size and strides
+    pool_output_length(pool_size, pool_size, strides, padding)  # validates pool_size and strides
     schedule = [length]
     while not (padding == "valid" and length < pool_size):
         new_length = pool_output_length(length, pool_size, strides, padding)
@@ -516,9 +492,7 @@ def pooling_schedule(
     return schedule
 
 
-def max_pooling_stages(
-    input_length, pool_size=2, strides=None, padding="valid", min_length=1
-) -> int:
+def max_pooling_stages(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> int:
     """Return how many pooling stages an input allows before it would drop below ``min_length``.
 
     Examples
@@ -530,6 +504,4 @@ def max_pooling_stages(
     >>> max_pooling_stages(28, padding="same")
     5
     """
-    return (
-        len(pooling_schedule(input_length, pool_size, strides, padding, min_length)) - 1
-    )
+    return len(pooling_schedule(input_length, pool_size, strides, padding, min_length)) - 1

@@ -52,8 +52,9 @@ def _check_zero_division(value) -> Fraction:
     return Fraction(int(value))
 
 
-def _ratio(numerator: int, denominator: int, name: str, why: str, zero_division: Fraction,
-           notes: list[str]) -> Fraction:
+def _ratio(
+    numerator: int, denominator: int, name: str, why: str, zero_division: Fraction, notes: list[str]
+) -> Fraction:
     if denominator == 0:
         notes.append(f"{name} is undefined ({why}); it is set to {zero_division}.")
         return zero_division
@@ -170,15 +171,18 @@ def binary_metrics(tp, fp, fn, tn, zero_division=0) -> BinaryMetrics:
         raise ValueError("tp, fp, fn and tn are all 0: there is no sample to measure.")
     notes: list[str] = []
     accuracy = Fraction(tp + tn, total)
-    precision = _ratio(tp, tp + fp, "precision",
-                       "the model predicted no positive: TP + FP = 0", zero, notes)
+    precision = _ratio(tp, tp + fp, "precision", "the model predicted no positive: TP + FP = 0", zero, notes)
     recall = _ratio(tp, tp + fn, "recall", "there is no actual positive: TP + FN = 0", zero, notes)
-    specificity = _ratio(tn, tn + fp, "specificity",
-                         "there is no actual negative: TN + FP = 0", zero, notes)
-    f1 = _ratio(2 * tp, 2 * tp + fp + fn, "f1",
-                "there is no positive, actual or predicted: 2TP + FP + FN = 0", zero, notes)
-    return BinaryMetrics(tp, fp, fn, tn, accuracy, precision, recall, specificity, f1,
-                         tuple(notes))
+    specificity = _ratio(tn, tn + fp, "specificity", "there is no actual negative: TN + FP = 0", zero, notes)
+    f1 = _ratio(
+        2 * tp,
+        2 * tp + fp + fn,
+        "f1",
+        "there is no positive, actual or predicted: 2TP + FP + FN = 0",
+        zero,
+        notes,
+    )
+    return BinaryMetrics(tp, fp, fn, tn, accuracy, precision, recall, specificity, f1, tuple(notes))
 
 
 def harmonic_mean(precision, recall):
@@ -265,9 +269,7 @@ def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarra
     y_true = _as_label_array("y_true", y_true)
     y_pred = _as_label_array("y_pred", y_pred)
     if len(y_true) != len(y_pred):
-        raise ValueError(
-            f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}."
-        )
+        raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}.")
     if num_classes is not None and labels is not None:
         raise ValueError("Give num_classes or labels, not both.")
     if num_classes is not None:
@@ -299,8 +301,13 @@ def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarra
 
 def _check_matrix(cm) -> np.ndarray:
     matrix = np.asarray(cm)
-    if (matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] < 2
-            or not np.issubdtype(matrix.dtype, np.integer) or (matrix < 0).any()):
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != matrix.shape[1]
+        or matrix.shape[0] < 2
+        or not np.issubdtype(matrix.dtype, np.integer)
+        or (matrix < 0).any()
+    ):
         raise ValueError(
             "cm must be a square confusion matrix (at least 2x2) of integer counts >= 0, "
             f"got {matrix.dtype} array of shape {matrix.shape}."
@@ -367,8 +374,10 @@ def per_class_metrics(cm, zero_division=0) -> list[BinaryMetrics]:
     ['1/2', '1', '0']
     """
     matrix = _check_matrix(cm)
-    return [binary_metrics(*one_vs_rest_counts(matrix, k), zero_division=zero_division)
-            for k in range(matrix.shape[0])]
+    return [
+        binary_metrics(*one_vs_rest_counts(matrix, k), zero_division=zero_division)
+        for k in range(matrix.shape[0])
+    ]
 
 
 def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction]:
@@ -396,8 +405,10 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
     if average == "macro":
         per_class = per_class_metrics(matrix, zero_division=zero_division)
         n = len(per_class)
-        return {name: sum((getattr(m, name) for m in per_class), Fraction(0)) / n
-                for name in ("precision", "recall", "f1")}
+        return {
+            name: sum((getattr(m, name) for m in per_class), Fraction(0)) / n
+            for name in ("precision", "recall", "f1")
+        }
     counts = [one_vs_rest_counts(matrix, k) for k in range(matrix.shape[0])]
     tp, fp, fn, tn = (sum(c[i] for c in counts) for i in range(4))
     pooled = binary_metrics(tp, fp, fn, tn, zero_division=zero_division)
@@ -407,8 +418,7 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
 def _check_scores(scores) -> np.ndarray:
     array = np.asarray(scores, dtype=float) if not isinstance(scores, np.ndarray) else scores
     if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"scores must be a non-empty 1-D array of numbers, got shape "
-                         f"{np.shape(array)}.")
+        raise ValueError(f"scores must be a non-empty 1-D array of numbers, got shape {np.shape(array)}.")
     if not np.all(np.isfinite(array)):
         raise ValueError("scores must be finite numbers (no NaN or infinity).")
     return array
@@ -426,8 +436,7 @@ def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
     array([0, 1, 1])
     """
     array = _check_scores(scores)
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
-            or not np.isfinite(threshold):
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
     return (array >= threshold).astype(np.int64)
 
@@ -457,9 +466,7 @@ def precision_recall_curve(y_true, scores):
     labels = _as_label_array("y_true", y_true)
     array = _check_scores(scores)
     if len(labels) != len(array):
-        raise ValueError(
-            f"y_true and scores must have the same length, got {len(labels)} and {len(array)}."
-        )
+        raise ValueError(f"y_true and scores must have the same length, got {len(labels)} and {len(array)}.")
     if not set(np.unique(labels).tolist()) <= {0, 1}:
         raise ValueError("y_true must hold only 0 and 1.")
     positives = int(np.sum(labels == 1))

@@ -25,20 +25,65 @@ __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_coun
 
 # Layers without weights that do no multiply-adds with weights (MACs = 0).
 _NO_MAC_TYPES = {
-    "InputLayer", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D", "Flatten", "Dropout", "SpatialDropout2D", "GaussianDropout",
-    "GaussianNoise", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU",
-    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-    "Reshape", "Permute", "ZeroPadding2D", "Cropping2D", "Rescaling", "Identity",
-    "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
-    "RandomCrop", "RandomBrightness", "Resizing",
+    "InputLayer",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Dropout",
+    "SpatialDropout2D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "AlphaDropout",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "ELU",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Reshape",
+    "Permute",
+    "ZeroPadding2D",
+    "Cropping2D",
+    "Rescaling",
+    "Identity",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomBrightness",
+    "Resizing",
 }
 # Layers that do not mix positions: the receptive field passes through unchanged.
 _POINTWISE_TYPES = {
-    "BatchNormalization", "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise",
-    "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "Rescaling",
-    "Identity", "RandomFlip", "RandomContrast", "RandomBrightness", "Flatten",
-    "ZeroPadding2D", "Cropping2D",
+    "BatchNormalization",
+    "Dropout",
+    "SpatialDropout2D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "AlphaDropout",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "ELU",
+    "Rescaling",
+    "Identity",
+    "RandomFlip",
+    "RandomContrast",
+    "RandomBrightness",
+    "Flatten",
+    "ZeroPadding2D",
+    "Cropping2D",
 }
 _MERGE_TYPES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
 _GLOBAL_TYPES = {"GlobalAveragePooling2D", "GlobalMaxPooling2D"}
@@ -83,8 +128,15 @@ class LayerRow:
         return self.trainable + self.non_trainable
 
 
-_COLUMNS = ["Layer (type)", "Output shape", "Trainable", "Non-trainable", "MACs",
-            "Activations", "Receptive field"]
+_COLUMNS = [
+    "Layer (type)",
+    "Output shape",
+    "Trainable",
+    "Non-trainable",
+    "MACs",
+    "Activations",
+    "Receptive field",
+]
 
 
 def render_table(columns, rows, footer=(), title=None, as_html=False):
@@ -109,22 +161,30 @@ def render_table(columns, rows, footer=(), title=None, as_html=False):
     total: 23
     """
     if as_html:
-        head = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>"
-                       f"{html.escape(c)}</th>" for c in columns)
+        head = "".join(
+            f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(c)}</th>"
+            for c in columns
+        )
         body = "".join(
-            "<tr>" + "".join(
+            "<tr>"
+            + "".join(
                 f"<td style='text-align:{'left' if i < 2 else 'right'};padding:2px 8px'>"
                 f"{html.escape(str(v))}</td>"
-                for i, v in enumerate(row)) + "</tr>"
+                for i, v in enumerate(row)
+            )
+            + "</tr>"
             for row in rows
         )
-        caption = f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>" \
-            if title else ""
+        caption = f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>" if title else ""
         foot = "".join(f"<div>{html.escape(line)}</div>" for line in footer)
-        return (f"<div><table style='border-collapse:collapse'>{caption}<thead><tr>{head}"
-                f"</tr></thead><tbody>{body}</tbody></table>{foot}</div>")
-    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c))
-              for i, c in enumerate(columns)]
+        return (
+            f"<div><table style='border-collapse:collapse'>{caption}<thead><tr>{head}"
+            f"</tr></thead><tbody>{body}</tbody></table>{foot}</div>"
+        )
+    widths = [
+        max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c))
+        for i, c in enumerate(columns)
+    ]
 
     def line(values):
         cells = []
@@ -184,10 +244,18 @@ class ModelSummary:
         return sum(r.activation_bytes for r in self.rows if r.activation_bytes is not None)
 
     def _table(self, as_html):
-        rows = [[f"{r.name} ({r.type})", r.output_shape, format_count(r.trainable),
-                 format_count(r.non_trainable), format_count(r.macs),
-                 "?" if r.activation_bytes is None else _params.format_bytes(r.activation_bytes),
-                 r.receptive_field] for r in self.rows]
+        rows = [
+            [
+                f"{r.name} ({r.type})",
+                r.output_shape,
+                format_count(r.trainable),
+                format_count(r.non_trainable),
+                format_count(r.macs),
+                "?" if r.activation_bytes is None else _params.format_bytes(r.activation_bytes),
+                r.receptive_field,
+            ]
+            for r in self.rows
+        ]
         macs = format_count(self.total_macs)
         if not self.macs_complete:
             macs = f"at least {macs} (some layer types unknown: '?')"
@@ -199,8 +267,7 @@ class ModelSummary:
             f"Activations for a batch of {self.batch_size}: "
             f"{_params.format_bytes(self.activations_bytes)} (float32, all layers)",
         ]
-        return render_table(_COLUMNS, rows, footer, title=f"Model: {self.model_name}",
-                            as_html=as_html)
+        return render_table(_COLUMNS, rows, footer, title=f"Model: {self.model_name}", as_html=as_html)
 
     def __str__(self):
         return self._table(as_html=False)
@@ -238,17 +305,17 @@ def _macs(layer, kind, in_shape, out_shape):
         return None
     if kind == "Conv2D" and len(out_shape) == 4:
         groups = getattr(layer, "groups", 1)
-        return _params.conv2d_macs(out_shape[1:3], layer.kernel_size,
-                                   in_shape[-1] // groups, layer.filters)
+        return _params.conv2d_macs(out_shape[1:3], layer.kernel_size, in_shape[-1] // groups, layer.filters)
     if kind == "DepthwiseConv2D":
-        return _params.depthwise_conv2d_macs(out_shape[1:3], layer.kernel_size, in_shape[-1],
-                                             layer.depth_multiplier)
+        return _params.depthwise_conv2d_macs(
+            out_shape[1:3], layer.kernel_size, in_shape[-1], layer.depth_multiplier
+        )
     if kind == "SeparableConv2D":
-        return _params.separable_conv2d_macs(out_shape[1:3], layer.kernel_size, in_shape[-1],
-                                             layer.filters, layer.depth_multiplier)
+        return _params.separable_conv2d_macs(
+            out_shape[1:3], layer.kernel_size, in_shape[-1], layer.filters, layer.depth_multiplier
+        )
     if kind == "Conv2DTranspose":
-        return _params.conv2d_transpose_macs(in_shape[1:3], layer.kernel_size, in_shape[-1],
-                                             layer.filters)
+        return _params.conv2d_transpose_macs(in_shape[1:3], layer.kernel_size, in_shape[-1], layer.filters)
     if kind == "Dense":
         positions = int(prod(in_shape[1:-1])) if len(in_shape) > 2 else 1
         return _params.dense_macs(in_shape[-1], layer.units, positions=positions)
@@ -284,12 +351,17 @@ def _rf_after(layer, kind, states, in_rank):
     if state == _WHOLE:
         return None
     if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
-        return tuple(receptive_field_step(state[a][0], state[a][1], layer.kernel_size[a],
-                                          layer.strides[a], layer.dilation_rate[a])
-                     for a in (0, 1))
+        return tuple(
+            receptive_field_step(
+                state[a][0], state[a][1], layer.kernel_size[a], layer.strides[a], layer.dilation_rate[a]
+            )
+            for a in (0, 1)
+        )
     if kind in ("MaxPooling2D", "AveragePooling2D"):
-        return tuple(receptive_field_step(state[a][0], state[a][1], layer.pool_size[a],
-                                          layer.strides[a]) for a in (0, 1))
+        return tuple(
+            receptive_field_step(state[a][0], state[a][1], layer.pool_size[a], layer.strides[a])
+            for a in (0, 1)
+        )
     return None
 
 
@@ -395,8 +467,7 @@ def summarize(model, batch_size=32):
         # memory of the output for a batch
         act = None
         if out_shape is not None and all(d is not None for d in out_shape[1:]):
-            act = (_params.activation_bytes(out_shape[1:], batch_size)
-                   if len(out_shape) > 1 else None)
+            act = _params.activation_bytes(out_shape[1:], batch_size) if len(out_shape) > 1 else None
         # receptive field, following the graph
         if kind == "InputLayer":
             state = ((1, 1), (1, 1)) if out_shape is not None and len(out_shape) == 4 else None
@@ -410,6 +481,7 @@ def summarize(model, batch_size=32):
                 state = None
         states[id(layer)] = state
         shape_text = str(out_shape) if out_shape is not None else "multiple"
-        rows.append(LayerRow(layer.name, kind, shape_text, trainable, non_trainable, macs,
-                             act, _format_rf(state)))
+        rows.append(
+            LayerRow(layer.name, kind, shape_text, trainable, non_trainable, macs, act, _format_rf(state))
+        )
     return ModelSummary(model.name, tuple(rows), batch_size)

@@ -155,8 +155,7 @@ def depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier=1, use_bi
     return kh * kw * out_channels + _bias(use_bias, out_channels)
 
 
-def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=1,
-                            use_bias=True):
+def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=1, use_bias=True):
     """Number of parameters of a ``keras.layers.SeparableConv2D`` layer.
 
     A depthwise step (one ``kernel_size`` kernel per input channel and per
@@ -180,8 +179,7 @@ def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=
     return depthwise + pointwise + _bias(use_bias, filters)
 
 
-def locally_connected2d_params(output_size, kernel_size, in_channels, filters,
-                               use_bias=True):
+def locally_connected2d_params(output_size, kernel_size, in_channels, filters, use_bias=True):
     """Parameters of a *locally connected* layer: a convolution without weight sharing.
 
     Each output position has its own filters, so the count of a ``Conv2D`` is
@@ -379,10 +377,7 @@ def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
     ...
     ValueError: shape must be a tuple of integers >= 1 (without the batch axis), got (28, None, 32).
     """
-    message = (
-        "shape must be a tuple of integers >= 1 (without the batch axis), "
-        f"got {shape!r}."
-    )
+    message = f"shape must be a tuple of integers >= 1 (without the batch axis), got {shape!r}."
     if not isinstance(shape, (tuple, list)):
         raise ValueError(message)
     try:

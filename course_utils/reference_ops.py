@@ -80,9 +80,7 @@ def _check_images(x):
 
 
 def _check_kernel_and_bias(x, kernel, bias):
-    kernel = _as_float_array(
-        "kernel", kernel, 4, "(kernel_h, kernel_w, in_channels, filters)"
-    )
+    kernel = _as_float_array("kernel", kernel, 4, "(kernel_h, kernel_w, in_channels, filters)")
     if kernel.shape[2] != x.shape[3]:
         raise ValueError(
             f"kernel has {kernel.shape[2]} input channels (kernel.shape[2]) but x has "
@@ -300,8 +298,9 @@ def conv2d_loop(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=
             for j in range(out_w):
                 top, left = i * sh, j * sw
                 # The window: every dh-th row and every dw-th column, kh x kw taps, all channels.
-                window = x_padded[b, top : top + (kh - 1) * dh + 1 : dh,
-                                  left : left + (kw - 1) * dw + 1 : dw, :]
+                window = x_padded[
+                    b, top : top + (kh - 1) * dh + 1 : dh, left : left + (kw - 1) * dw + 1 : dw, :
+                ]
                 for f in range(filters):
                     value = correlate2d_single(window, kernel[:, :, :, f])
                     if bias is not None:
@@ -392,9 +391,7 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     >>> max_pool2d(x)[0, :, :, 0].tolist()
     [[5.0, 7.0], [13.0, 15.0]]
     """
-    x, pool, strides, padding, pads_h, pads_w, out_size = _prepare_pool(
-        x, pool_size, strides, padding
-    )
+    x, pool, strides, padding, pads_h, pads_w, out_size = _prepare_pool(x, pool_size, strides, padding)
     fill = -np.inf if padding == "same" else 0.0
     windows = _windows(_pad(x, pads_h, pads_w, fill), *pool, strides, (1, 1), out_size)
     return windows.max(axis=(-2, -1))
@@ -419,9 +416,7 @@ def average_pool2d(x, pool_size=2, strides=None, padding="valid"):
     >>> average_pool2d(x, padding="same")[0, :, :, 0].tolist()  # border windows: real cells only
     [[2.0, 3.5], [6.5, 8.0]]
     """
-    x, pool, strides, padding, pads_h, pads_w, out_size = _prepare_pool(
-        x, pool_size, strides, padding
-    )
+    x, pool, strides, padding, pads_h, pads_w, out_size = _prepare_pool(x, pool_size, strides, padding)
     sums = _windows(_pad(x, pads_h, pads_w), *pool, strides, (1, 1), out_size).sum(axis=(-2, -1))
     if padding != "same":
         return sums / (pool[0] * pool[1])

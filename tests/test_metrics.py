@@ -18,6 +18,7 @@ counts = st.integers(min_value=0, max_value=10_000)
 
 # --- the tumour example and the seed's sick/healthy table ---------------------------------
 
+
 def test_tumour_example_exact():
     m = metrics.binary_metrics(tp=10, fp=22, fn=8, tn=60)
     assert m.accuracy == Fraction(70, 100)
@@ -55,6 +56,7 @@ def test_precision_is_not_specificity():
 
 
 # --- exact fractions on random counts ---------------------------------------------------
+
 
 @FAST
 @given(counts, counts, counts, counts)
@@ -97,11 +99,11 @@ def test_matches_sklearn_on_expanded_labels(tp, fp, fn, tn):
     assert float(m.precision) == pytest.approx(skm.precision_score(y_true, y_pred, **kw))
     assert float(m.recall) == pytest.approx(skm.recall_score(y_true, y_pred, **kw))
     assert float(m.f1) == pytest.approx(skm.f1_score(y_true, y_pred, **kw))
-    assert float(m.specificity) == pytest.approx(
-        skm.recall_score(y_true, y_pred, pos_label=0, **kw))
+    assert float(m.specificity) == pytest.approx(skm.recall_score(y_true, y_pred, pos_label=0, **kw))
 
 
 # --- zero denominators -------------------------------------------------------------------
+
 
 def test_no_predicted_positive():
     m = metrics.binary_metrics(tp=0, fp=0, fn=3, tn=97)
@@ -226,7 +228,8 @@ def test_confusion_matrix_errors():
 
 scores_strategy = st.lists(
     st.tuples(st.integers(0, 1), st.integers(0, 20).map(lambda v: v / 20)),
-    min_size=2, max_size=60,
+    min_size=2,
+    max_size=60,
 ).filter(lambda pairs: any(label == 1 for label, _ in pairs))
 
 

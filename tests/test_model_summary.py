@@ -21,22 +21,37 @@ def _size(weights):
 
 
 def mnist_cnn():
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        L.Conv2D(32, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
-        L.Conv2D(64, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
-        L.Flatten(), L.Dense(64, activation="relu"), L.Dense(10, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            L.Conv2D(32, 3, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(64, 3, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Flatten(),
+            L.Dense(64, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def cifar_cnn():
-    return keras.Sequential([
-        keras.Input(shape=(32, 32, 3)),
-        L.Conv2D(16, 2, padding="same"), L.MaxPooling2D(2),
-        L.Conv2D(32, 2, padding="same"), L.MaxPooling2D(2),
-        L.Conv2D(64, 2, padding="same"), L.MaxPooling2D(2), L.Dropout(0.3),
-        L.Flatten(), L.Dense(500), L.Dropout(0.4), L.Dense(10),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 3)),
+            L.Conv2D(16, 2, padding="same"),
+            L.MaxPooling2D(2),
+            L.Conv2D(32, 2, padding="same"),
+            L.MaxPooling2D(2),
+            L.Conv2D(64, 2, padding="same"),
+            L.MaxPooling2D(2),
+            L.Dropout(0.3),
+            L.Flatten(),
+            L.Dense(500),
+            L.Dropout(0.4),
+            L.Dense(10),
+        ]
+    )
 
 
 def branchy():
@@ -60,20 +75,27 @@ def different_jumps():
 
 
 def frozen_with_bn():
-    model = keras.Sequential([
-        keras.Input(shape=(12, 12, 3)),
-        L.Conv2D(8, 3, use_bias=False), L.BatchNormalization(), L.ReLU(),
-        L.DepthwiseConv2D(3, depth_multiplier=2), L.SeparableConv2D(6, 3),
-        L.GlobalMaxPooling2D(), L.Dense(4),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(12, 12, 3)),
+            L.Conv2D(8, 3, use_bias=False),
+            L.BatchNormalization(),
+            L.ReLU(),
+            L.DepthwiseConv2D(3, depth_multiplier=2),
+            L.SeparableConv2D(6, 3),
+            L.GlobalMaxPooling2D(),
+            L.Dense(4),
+        ]
+    )
     model.layers[0].trainable = False
     model.layers[1].trainable = False
     return model
 
 
 def nested_frozen_base():
-    base = keras.Sequential([keras.Input(shape=(10, 10, 1)), L.Conv2D(4, 3),
-                             L.BatchNormalization()], name="base")
+    base = keras.Sequential(
+        [keras.Input(shape=(10, 10, 1)), L.Conv2D(4, 3), L.BatchNormalization()], name="base"
+    )
     base.trainable = False
     inputs = keras.Input(shape=(10, 10, 1))
     x = L.Flatten()(base(inputs))
@@ -90,14 +112,26 @@ def shared_and_unknown():
 
 
 def upsampling():
-    return keras.Sequential([
-        keras.Input(shape=(7, 7, 8)), L.Conv2DTranspose(4, 2, strides=2),
-        L.Conv2D(3, (3, 1), groups=1), L.Dense(2),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(7, 7, 8)),
+            L.Conv2DTranspose(4, 2, strides=2),
+            L.Conv2D(3, (3, 1), groups=1),
+            L.Dense(2),
+        ]
+    )
 
 
-MODELS = [mnist_cnn, cifar_cnn, branchy, different_jumps, frozen_with_bn, nested_frozen_base,
-          shared_and_unknown, upsampling]
+MODELS = [
+    mnist_cnn,
+    cifar_cnn,
+    branchy,
+    different_jumps,
+    frozen_with_bn,
+    nested_frozen_base,
+    shared_and_unknown,
+    upsampling,
+]
 
 
 @pytest.mark.parametrize("build", MODELS, ids=[m.__name__ for m in MODELS])
@@ -210,7 +244,8 @@ layer_specs = st.lists(
         st.tuples(st.just("conv"), st.integers(1, 4), st.integers(1, 2), st.integers(1, 2)),
         st.tuples(st.just("pool"), st.integers(2, 3), st.integers(1, 2), st.just(1)),
     ),
-    min_size=1, max_size=4,
+    min_size=1,
+    max_size=4,
 )
 
 
@@ -220,8 +255,9 @@ def test_receptive_field_matches_gradient(specs):
     layers = []
     for kind, k, s, d in specs:
         if kind == "conv":
-            layers.append(L.Conv2D(1, k, strides=s, dilation_rate=d if s == 1 else 1,
-                                   use_bias=False, padding="same"))
+            layers.append(
+                L.Conv2D(1, k, strides=s, dilation_rate=d if s == 1 else 1, use_bias=False, padding="same")
+            )
         else:
             layers.append(L.AveragePooling2D(k, strides=s, padding="same"))
     size = 61
@@ -247,20 +283,23 @@ def test_render_table_html_escapes():
 
 def test_macs_of_other_conv_types_from_keras_kernels():
     """Each output position uses every weight of the kernel once (read off Keras's variables)."""
-    model = keras.Sequential([
-        keras.Input(shape=(9, 9, 3)),
-        L.DepthwiseConv2D(3, depth_multiplier=2, name="dw"),
-        L.SeparableConv2D(5, 3, name="sep"),
-        L.Conv2DTranspose(4, 2, strides=2, name="up"),
-        L.BatchNormalization(name="bn"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(9, 9, 3)),
+            L.DepthwiseConv2D(3, depth_multiplier=2, name="dw"),
+            L.SeparableConv2D(5, 3, name="sep"),
+            L.Conv2DTranspose(4, 2, strides=2, name="up"),
+            L.BatchNormalization(name="bn"),
+        ]
+    )
     rows = {r.name: r for r in summarize(model).rows}
     dw, sep, up = (model.get_layer(n) for n in ("dw", "sep", "up"))
     positions = int(np.prod(dw.output.shape[1:3]))
     assert rows["dw"].macs == positions * int(np.prod(dw.kernel.shape))
     positions = int(np.prod(sep.output.shape[1:3]))
-    assert rows["sep"].macs == positions * (int(np.prod(sep.depthwise_kernel.shape))
-                                            + int(np.prod(sep.pointwise_kernel.shape)))
+    assert rows["sep"].macs == positions * (
+        int(np.prod(sep.depthwise_kernel.shape)) + int(np.prod(sep.pointwise_kernel.shape))
+    )
     # a transposed convolution scatters each input value through the whole kernel
     assert rows["up"].macs == int(np.prod(up.input.shape[1:3])) * int(np.prod(up.kernel.shape))
     assert rows["bn"].macs == int(np.prod(model.get_layer("bn").output.shape[1:]))

@@ -58,26 +58,28 @@ def test_dense_params_matches_keras(in_features, units, use_bias):
 
 
 @FAST
-@given(kernel_size=kernels, in_channels=channels, depth_multiplier=st.integers(1, 3),
-       use_bias=use_bias)
+@given(kernel_size=kernels, in_channels=channels, depth_multiplier=st.integers(1, 3), use_bias=use_bias)
 def test_depthwise_params_matches_keras(kernel_size, in_channels, depth_multiplier, use_bias):
-    layer = keras.layers.DepthwiseConv2D(kernel_size, depth_multiplier=depth_multiplier,
-                                         use_bias=use_bias)
+    layer = keras.layers.DepthwiseConv2D(kernel_size, depth_multiplier=depth_multiplier, use_bias=use_bias)
     layer.build((None, 8, 8, in_channels))
     got = params.depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier, use_bias)
     assert got == layer.count_params()
 
 
 @FAST
-@given(kernel_size=kernels, in_channels=channels, filters=channels,
-       depth_multiplier=st.integers(1, 3), use_bias=use_bias)
-def test_separable_params_matches_keras(kernel_size, in_channels, filters, depth_multiplier,
-                                        use_bias):
-    layer = keras.layers.SeparableConv2D(filters, kernel_size, depth_multiplier=depth_multiplier,
-                                         use_bias=use_bias)
+@given(
+    kernel_size=kernels,
+    in_channels=channels,
+    filters=channels,
+    depth_multiplier=st.integers(1, 3),
+    use_bias=use_bias,
+)
+def test_separable_params_matches_keras(kernel_size, in_channels, filters, depth_multiplier, use_bias):
+    layer = keras.layers.SeparableConv2D(
+        filters, kernel_size, depth_multiplier=depth_multiplier, use_bias=use_bias
+    )
     layer.build((None, 8, 8, in_channels))
-    got = params.separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier,
-                                         use_bias)
+    got = params.separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier, use_bias)
     assert got == layer.count_params()
 
 
@@ -93,8 +95,12 @@ def test_batch_norm_params_matches_keras(ch, center, scale):
 
 
 @settings(max_examples=25, deadline=None)
-@given(size=st.integers(3, 7), kernel_size=st.integers(1, 3), in_channels=st.integers(1, 3),
-       filters=st.integers(1, 3))
+@given(
+    size=st.integers(3, 7),
+    kernel_size=st.integers(1, 3),
+    in_channels=st.integers(1, 3),
+    filters=st.integers(1, 3),
+)
 def test_locally_connected_equals_dense_with_local_mask(size, kernel_size, in_channels, filters):
     """A locally connected layer is a Dense layer whose weights outside each window are zero.
 
@@ -105,7 +111,7 @@ def test_locally_connected_equals_dense_with_local_mask(size, kernel_size, in_ch
     for i in range(out):
         for j in range(out):
             mask = np.zeros((size, size), dtype=bool)
-            mask[i:i + kernel_size, j:j + kernel_size] = True
+            mask[i : i + kernel_size, j : j + kernel_size] = True
             touched += int(mask.sum()) * in_channels * filters
     biases = out * out * filters
     got = params.locally_connected2d_params(out, kernel_size, in_channels, filters)
@@ -124,8 +130,14 @@ def _conv_macs_by_loops(h, w, kernel_size, in_channels, filters, strides, paddin
 
 
 @FAST
-@given(h=st.integers(5, 12), w=st.integers(5, 12), kernel_size=kernels,
-       in_channels=channels, filters=channels, strides=st.integers(1, 3))
+@given(
+    h=st.integers(5, 12),
+    w=st.integers(5, 12),
+    kernel_size=kernels,
+    in_channels=channels,
+    filters=channels,
+    strides=st.integers(1, 3),
+)
 def test_conv2d_macs_uses_keras_output_shape(h, w, kernel_size, in_channels, filters, strides):
     out, expected = _conv_macs_by_loops(h, w, kernel_size, in_channels, filters, strides, "valid")
     got = params.conv2d_macs((out[1], out[2]), kernel_size, in_channels, filters)
@@ -133,8 +145,14 @@ def test_conv2d_macs_uses_keras_output_shape(h, w, kernel_size, in_channels, fil
 
 
 @FAST
-@given(h=st.integers(3, 9), w=st.integers(3, 9), kernel_size=kernels, c=st.integers(1, 3),
-       f=st.integers(1, 4), strides=st.integers(1, 3))
+@given(
+    h=st.integers(3, 9),
+    w=st.integers(3, 9),
+    kernel_size=kernels,
+    c=st.integers(1, 3),
+    f=st.integers(1, 4),
+    strides=st.integers(1, 3),
+)
 def test_conv2d_macs_equals_im2col_matmul_size(h, w, kernel_size, c, f, strides):
     """Unfold a real input into patches (im2col): the conv is then patches @ kernel,
     a (P, K) by (K, F) matrix product that takes P * K * F multiply-adds."""
@@ -151,13 +169,22 @@ def test_conv2d_macs_equals_im2col_matmul_size(h, w, kernel_size, c, f, strides)
 
 
 def test_seed_figures():
-    assert (params.conv2d_params(3, 1, 32) + params.conv2d_params(3, 32, 64)
-            + params.dense_params(7 * 7 * 64, 64) + params.dense_params(64, 10)) == 220_234
-    assert (params.conv2d_params(2, 3, 16) + params.conv2d_params(2, 16, 32)
-            + params.conv2d_params(2, 32, 64) + params.dense_params(1024, 500)
-            + params.dense_params(500, 10)) == 528_054
-    assert (params.dense_params(784, 512) + params.dense_params(512, 512)
-            + params.dense_params(512, 10)) == 669_706
+    assert (
+        params.conv2d_params(3, 1, 32)
+        + params.conv2d_params(3, 32, 64)
+        + params.dense_params(7 * 7 * 64, 64)
+        + params.dense_params(64, 10)
+    ) == 220_234
+    assert (
+        params.conv2d_params(2, 3, 16)
+        + params.conv2d_params(2, 16, 32)
+        + params.conv2d_params(2, 32, 64)
+        + params.dense_params(1024, 500)
+        + params.dense_params(500, 10)
+    ) == 528_054
+    assert (
+        params.dense_params(784, 512) + params.dense_params(512, 512) + params.dense_params(512, 10)
+    ) == 669_706
     assert params.conv2d_params(3, 256, 128, use_bias=False) == 294_912
     assert params.separable_conv2d_params(3, 256, 128, use_bias=False) == 35_072
     bottleneck = params.conv2d_macs(32, 1, 256, 64) + params.conv2d_macs(32, 3, 64, 128)
@@ -167,7 +194,8 @@ def test_seed_figures():
 
 def test_separable_macs_is_depthwise_plus_pointwise():
     assert params.separable_conv2d_macs(10, 3, 8, 16) == (
-        params.depthwise_conv2d_macs(10, 3, 8) + params.conv2d_macs(10, 1, 8, 16))
+        params.depthwise_conv2d_macs(10, 3, 8) + params.conv2d_macs(10, 1, 8, 16)
+    )
 
 
 def test_memory_helpers():
@@ -175,8 +203,7 @@ def test_memory_helpers():
     assert params.weights_bytes(10, bytes_per_value=2) == 20
     assert params.activation_bytes((2, 3, 4), batch_size=5) == 2 * 3 * 4 * 5 * 4
     assert params.activation_bytes([7]) == 28
-    assert np.zeros((5, 2, 3, 4), dtype=np.float32).nbytes == params.activation_bytes(
-        (2, 3, 4), batch_size=5)
+    assert np.zeros((5, 2, 3, 4), dtype=np.float32).nbytes == params.activation_bytes((2, 3, 4), batch_size=5)
     assert params.format_bytes(0) == "0 B"
     assert params.format_bytes(1024) == "1.0 KiB"
     assert params.format_bytes(2 * 1024**3) == "2.0 GiB"

@@ -79,8 +79,11 @@ def test_image_grid_titles_and_mistakes():
     fig = show_image_grid(images, labels, predictions, class_names=["a", "b", "c"], ncols=4)
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 10
-    red = [i for i, ax in enumerate(fig.axes)
-           if matplotlib.colors.same_color(ax.title.get_color(), MISTAKE_COLOUR)]
+    red = [
+        i
+        for i, ax in enumerate(fig.axes)
+        if matplotlib.colors.same_color(ax.title.get_color(), MISTAKE_COLOUR)
+    ]
     assert red == [2, 7]
     assert fig.axes[2].get_title() == f"true {'abc'[labels[2]]}\npred {'abc'[predictions[2]]}"
     assert fig.axes[0].get_title() == "a"

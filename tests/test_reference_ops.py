@@ -94,9 +94,7 @@ def test_conv2d_matches_keras(config):
 def test_conv2d_loop_matches_keras(config):
     x, kernel, bias, strides, padding, dilation_rate = config
     expected = keras_conv2d(*config)
-    got = ops.conv2d_loop(
-        x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation_rate
-    )
+    got = ops.conv2d_loop(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation_rate)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
 
@@ -154,9 +152,7 @@ def test_channels_are_summed_into_one_map_per_filter():
     kernel = rng.normal(size=(3, 3, 3, 4))
     out = ops.conv2d(x, kernel)
     assert out.shape == (1, 3, 3, 4)
-    per_channel = sum(
-        ops.correlate2d(x[0, :, :, c], kernel[:, :, c, 1]) for c in range(3)
-    )
+    per_channel = sum(ops.correlate2d(x[0, :, :, c], kernel[:, :, c, 1]) for c in range(3))
     np.testing.assert_allclose(out[0, :, :, 1], per_channel, atol=1e-12)
 
 

@@ -24,20 +24,49 @@ keras = pytest.importorskip("keras")
 
 padding = st.sampled_from(["valid", "same"])
 conv = st.fixed_dictionaries(
-    {"type": st.just("Conv2D"), "filters": st.integers(1, 6), "kernel_size": st.integers(1, 3),
-     "strides": st.integers(1, 2), "padding": padding, "use_bias": st.booleans()})
+    {
+        "type": st.just("Conv2D"),
+        "filters": st.integers(1, 6),
+        "kernel_size": st.integers(1, 3),
+        "strides": st.integers(1, 2),
+        "padding": padding,
+        "use_bias": st.booleans(),
+    }
+)
 dilated = st.fixed_dictionaries(
-    {"type": st.just("Conv2D"), "filters": st.integers(1, 4), "kernel_size": st.integers(2, 3),
-     "dilation_rate": st.integers(1, 2), "padding": padding})
+    {
+        "type": st.just("Conv2D"),
+        "filters": st.integers(1, 4),
+        "kernel_size": st.integers(2, 3),
+        "dilation_rate": st.integers(1, 2),
+        "padding": padding,
+    }
+)
 depthwise = st.fixed_dictionaries(
-    {"type": st.just("DepthwiseConv2D"), "kernel_size": st.integers(1, 3),
-     "strides": st.integers(1, 2), "depth_multiplier": st.integers(1, 2), "padding": padding})
+    {
+        "type": st.just("DepthwiseConv2D"),
+        "kernel_size": st.integers(1, 3),
+        "strides": st.integers(1, 2),
+        "depth_multiplier": st.integers(1, 2),
+        "padding": padding,
+    }
+)
 separable = st.fixed_dictionaries(
-    {"type": st.just("SeparableConv2D"), "filters": st.integers(1, 6),
-     "kernel_size": st.integers(1, 3), "padding": padding, "use_bias": st.booleans()})
+    {
+        "type": st.just("SeparableConv2D"),
+        "filters": st.integers(1, 6),
+        "kernel_size": st.integers(1, 3),
+        "padding": padding,
+        "use_bias": st.booleans(),
+    }
+)
 pool = st.fixed_dictionaries(
-    {"type": st.sampled_from(["MaxPooling2D", "AveragePooling2D"]), "pool_size": st.integers(1, 3),
-     "padding": padding})
+    {
+        "type": st.sampled_from(["MaxPooling2D", "AveragePooling2D"]),
+        "pool_size": st.integers(1, 3),
+        "padding": padding,
+    }
+)
 simple = st.sampled_from([{"type": "BatchNormalization"}, {"type": "Dropout", "rate": 0.25}])
 spatial_layer = st.one_of(conv, dilated, depthwise, separable, pool, simple)
 head = st.one_of(
@@ -50,8 +79,12 @@ head = st.one_of(
 
 
 @settings(max_examples=40, deadline=None)
-@given(size=st.integers(12, 20), channels=st.integers(1, 3),
-       body=st.lists(spatial_layer, min_size=1, max_size=4), tail=head)
+@given(
+    size=st.integers(12, 20),
+    channels=st.integers(1, 3),
+    body=st.lists(spatial_layer, min_size=1, max_size=4),
+    tail=head,
+)
 def test_table_matches_keras_summary(size, channels, body, tail):
     specs = body + tail
     try:
@@ -71,8 +104,7 @@ def test_table_matches_keras_summary(size, channels, body, tail):
 
 
 def test_vector_input_mlp_matches_seed_figure():
-    specs = [{"type": "Dense", "units": 512}, {"type": "Dense", "units": 512},
-             {"type": "Dense", "units": 10}]
+    specs = [{"type": "Dense", "units": 512}, {"type": "Dense", "units": 512}, {"type": "Dense", "units": 10}]
     table = layer_table((784,), specs)
     assert table.total_params == to_keras((784,), specs).count_params() == 669_706
 
@@ -166,8 +198,12 @@ def test_widget_pooling_defaults_to_non_overlapping_windows():
     assert builder.current_spec()["strides"] == 3
     builder.strides.value = 1  # an explicit choice is kept
     builder.kernel.value = 2
-    assert builder.current_spec() == {"type": "MaxPooling2D", "pool_size": 2, "strides": 1,
-                                      "padding": builder.padding.value}
+    assert builder.current_spec() == {
+        "type": "MaxPooling2D",
+        "pool_size": 2,
+        "strides": 1,
+        "padding": builder.padding.value,
+    }
     builder.kind.value = "Conv2D"
     builder.strides.value = 1
     builder.layer_list.value = None

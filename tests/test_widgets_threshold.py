@@ -21,8 +21,7 @@ from course_utils.widgets.threshold_explorer import (  # noqa: E402
     threshold_table,
 )
 
-pairs = st.lists(st.tuples(st.integers(0, 1), st.floats(0, 1, allow_nan=False)),
-                 min_size=1, max_size=50)
+pairs = st.lists(st.tuples(st.integers(0, 1), st.floats(0, 1, allow_nan=False)), min_size=1, max_size=50)
 
 
 @settings(max_examples=40, deadline=None)

@@ -128,9 +128,7 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     """
     image = np.asarray(image)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
-        raise ValueError(
-            f"image must have shape (height, width) or (height, width, 3), got {image.shape}."
-        )
+        raise ValueError(f"image must have shape (height, width) or (height, width, 3), got {image.shape}.")
     maps = _as_maps("maps", maps)
     titles = _titles(titles, len(maps), "map")
     count = len(maps) + 1

@@ -30,8 +30,15 @@ def _name(value, class_names):
     return str(value)
 
 
-def show_image_grid(images, labels, predictions=None, class_names=None, ncols: int = 8,
-                    max_images: int = 32, size: float = 1.1):
+def show_image_grid(
+    images,
+    labels,
+    predictions=None,
+    class_names=None,
+    ncols: int = 8,
+    max_images: int = 32,
+    size: float = 1.1,
+):
     """Show images in a grid, titled with their true labels and, if given, the predictions.
 
     A wrong prediction is titled ``true X / pred Y`` in red with a red frame.
@@ -61,17 +68,21 @@ def show_image_grid(images, labels, predictions=None, class_names=None, ncols: i
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
-        raise ValueError("images must have shape (n, height, width), (n, height, width, 1) or "
-                         f"(n, height, width, 3), got {np.shape(images)}.")
+        raise ValueError(
+            "images must have shape (n, height, width), (n, height, width, 1) or "
+            f"(n, height, width, 3), got {np.shape(images)}."
+        )
     labels = np.asarray(labels).ravel()
     if len(labels) != len(images):
-        raise ValueError(f"labels must hold one label per image: got {len(labels)} labels for "
-                         f"{len(images)} images.")
+        raise ValueError(
+            f"labels must hold one label per image: got {len(labels)} labels for {len(images)} images."
+        )
     if predictions is not None:
         predictions = np.asarray(predictions).ravel()
         if len(predictions) != len(images):
-            raise ValueError(f"predictions must hold one label per image: got {len(predictions)} "
-                             f"for {len(images)} images.")
+            raise ValueError(
+                f"predictions must hold one label per image: got {len(predictions)} for {len(images)} images."
+            )
     ncols = check_int("ncols", ncols)
     max_images = check_int("max_images", max_images)
     n = min(len(images), max_images)
@@ -79,8 +90,7 @@ def show_image_grid(images, labels, predictions=None, class_names=None, ncols: i
         raise ValueError("images is empty: there is nothing to show.")
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows), squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         if i >= n:
             ax.remove()
@@ -94,8 +104,11 @@ def show_image_grid(images, labels, predictions=None, class_names=None, ncols: i
         if predictions is None or predictions[i] == labels[i]:
             ax.set_title(true_name, fontsize="small")
         else:
-            ax.set_title(f"true {true_name}\npred {_name(predictions[i], class_names)}",
-                         fontsize="small", color=MISTAKE_COLOUR)
+            ax.set_title(
+                f"true {true_name}\npred {_name(predictions[i], class_names)}",
+                fontsize="small",
+                color=MISTAKE_COLOUR,
+            )
             for spine in ax.spines.values():
                 spine.set_edgecolor(MISTAKE_COLOUR)
                 spine.set_linewidth(2.5)
@@ -131,10 +144,16 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     ('true class', 'predicted class')
     """
     matrix = np.asarray(cm)
-    if (matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]
-            or not np.issubdtype(matrix.dtype, np.integer) or (matrix < 0).any()):
-        raise ValueError("cm must be a square matrix of integer counts >= 0, got "
-                         f"{matrix.dtype} array of shape {matrix.shape}.")
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != matrix.shape[1]
+        or not np.issubdtype(matrix.dtype, np.integer)
+        or (matrix < 0).any()
+    ):
+        raise ValueError(
+            "cm must be a square matrix of integer counts >= 0, got "
+            f"{matrix.dtype} array of shape {matrix.shape}."
+        )
     k = matrix.shape[0]
     if class_names is not None and len(class_names) != k:
         raise ValueError(f"class_names must hold {k} names, got {len(class_names)}.")
@@ -146,11 +165,21 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     threshold = colours.max() / 2 if colours.max() > 0 else 1
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
-                    fontsize="small" if k > 4 else "medium",
-                    color="white" if colours[i, j] > threshold else "black")
-    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
-                  if max(map(len, names)) > 2 else "center")
+            ax.text(
+                j,
+                i,
+                str(matrix[i, j]),
+                ha="center",
+                va="center",
+                fontsize="small" if k > 4 else "medium",
+                color="white" if colours[i, j] > threshold else "black",
+            )
+    ax.set_xticks(
+        range(k),
+        names,
+        rotation=45 if max(map(len, names)) > 2 else 0,
+        ha="right" if max(map(len, names)) > 2 else "center",
+    )
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
@@ -185,8 +214,10 @@ def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=No
     precision = np.asarray(precision, dtype=float).ravel()
     recall = np.asarray(recall, dtype=float).ravel()
     if precision.shape != recall.shape or precision.size == 0:
-        raise ValueError("precision and recall must be non-empty and of the same length, got "
-                         f"{precision.size} and {recall.size}.")
+        raise ValueError(
+            "precision and recall must be non-empty and of the same length, got "
+            f"{precision.size} and {recall.size}."
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(4.0, 3.4))
     ax.plot(recall, precision, "-", drawstyle="steps-post", label=label)

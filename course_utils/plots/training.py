@@ -43,8 +43,10 @@ def history_dict(history) -> dict[str, list[float]]:
     result = {str(key): [float(v) for v in np.ravel(value)] for key, value in values.items()}
     lengths = {len(value) for value in result.values()}
     if len(lengths) != 1 or 0 in lengths:
-        raise ValueError(f"every entry of history must hold one value per epoch, got lengths "
-                         f"{ {key: len(value) for key, value in result.items()} }.")
+        raise ValueError(
+            f"every entry of history must hold one value per epoch, got lengths "
+            f"{ {key: len(value) for key, value in result.items()} }."
+        )
     return result
 
 
@@ -127,8 +129,7 @@ def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = 
     values = history_dict(history)
     names = [name for name in metrics if name in values]
     if not names:
-        raise ValueError(f"metrics {tuple(metrics)!r} are not in the history, which holds "
-                         f"{sorted(values)}.")
+        raise ValueError(f"metrics {tuple(metrics)!r} are not in the history, which holds {sorted(values)}.")
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
     best = best_epoch(values, mark_best) if mark_best and mark_best in values else None
     for ax, name in zip(axes[0], names, strict=True):

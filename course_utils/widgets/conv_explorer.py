@@ -161,7 +161,9 @@ def conv_explorer(input_size=5, kernel_size=3, strides=1, padding="valid", dilat
         "input_size": int_slider(input_size, 1, 12, "input size"),
         "kernel_size": int_slider(kernel_size, 1, 7, "kernel_size"),
         "strides": int_slider(strides, 1, 4, "strides"),
-        "padding": dropdown([(_padding_label(p), p) for p in PADDING_OPTIONS], check_padding(padding), "padding"),
+        "padding": dropdown(
+            [(_padding_label(p), p) for p in PADDING_OPTIONS], check_padding(padding), "padding"
+        ),
         "dilation_rate": int_slider(dilation_rate, 1, 4, "dilation_rate"),
     }
     return window_widget(controls, conv_explorer_state)

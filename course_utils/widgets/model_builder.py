@@ -31,7 +31,15 @@ from course_utils._validation import check_bool, check_int, check_pair
 from course_utils.arithmetic import conv_output_length, pool_output_length, receptive_field_step
 from course_utils.model_summary import _WHOLE, LayerRow, ModelSummary, _format_rf
 
-__all__ = ["LAYER_TYPES", "MNIST_CNN", "MNIST_INPUT", "layer_table", "to_keras", "describe_spec", "model_builder"]
+__all__ = [
+    "LAYER_TYPES",
+    "MNIST_CNN",
+    "MNIST_INPUT",
+    "layer_table",
+    "to_keras",
+    "describe_spec",
+    "model_builder",
+]
 
 # Seed 002's MNIST CNN in Keras 3 form: the builder's starting model,
 # and the model of lesson 04's exercises.
@@ -48,12 +56,29 @@ MNIST_CNN = (
 
 # For each supported type: its arguments and their defaults (Keras names and defaults).
 LAYER_TYPES = {
-    "Conv2D": {"filters": 32, "kernel_size": 3, "strides": 1, "padding": "valid",
-               "dilation_rate": 1, "use_bias": True},
-    "DepthwiseConv2D": {"kernel_size": 3, "strides": 1, "padding": "valid",
-                        "depth_multiplier": 1, "use_bias": True},
-    "SeparableConv2D": {"filters": 32, "kernel_size": 3, "strides": 1, "padding": "valid",
-                        "depth_multiplier": 1, "use_bias": True},
+    "Conv2D": {
+        "filters": 32,
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "dilation_rate": 1,
+        "use_bias": True,
+    },
+    "DepthwiseConv2D": {
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "depth_multiplier": 1,
+        "use_bias": True,
+    },
+    "SeparableConv2D": {
+        "filters": 32,
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "depth_multiplier": 1,
+        "use_bias": True,
+    },
     "MaxPooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
     "AveragePooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
     "GlobalAveragePooling2D": {},
@@ -69,8 +94,7 @@ _POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 def _check_input_shape(input_shape):
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (1, 3):
         raise ValueError(
-            "input_shape must be (height, width, channels) or (features,), "
-            f"got {input_shape!r}."
+            f"input_shape must be (height, width, channels) or (features,), got {input_shape!r}."
         )
     return tuple(check_int("input_shape", d) for d in input_shape)
 
@@ -81,23 +105,19 @@ def _full_spec(index, spec):
         raise ValueError(f"layer {index} must be a dict with a 'type' key, got {spec!r}.")
     kind = spec["type"]
     if kind not in LAYER_TYPES:
-        raise ValueError(
-            f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {kind!r}."
-        )
+        raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {kind!r}.")
     allowed = LAYER_TYPES[kind]
     unknown = set(spec) - set(allowed) - {"type"}
     if unknown:
         raise ValueError(
-            f"layer {index} ({kind}): unknown argument(s) {sorted(unknown)}; "
-            f"allowed: {sorted(allowed)}."
+            f"layer {index} ({kind}): unknown argument(s) {sorted(unknown)}; allowed: {sorted(allowed)}."
         )
     full = {**allowed, **spec}
     if "padding" in full:
         padding = full["padding"]
         if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
             raise ValueError(
-                f"layer {index} ({kind}): padding must be 'valid' or 'same' as in Keras, "
-                f"got {padding!r}."
+                f"layer {index} ({kind}): padding must be 'valid' or 'same' as in Keras, got {padding!r}."
             )
         full["padding"] = padding.lower()
     if "use_bias" in full:
@@ -151,19 +171,20 @@ def _step(index, spec, shape, state):
         else:
             dm = check_int("depth_multiplier", spec["depth_multiplier"])
             out = (oh, ow, check_int("filters", spec["filters"]))
-            trainable = _params.separable_conv2d_params((kh, kw), c, out[2], dm,
-                                                        spec["use_bias"])
+            trainable = _params.separable_conv2d_params((kh, kw), c, out[2], dm, spec["use_bias"])
             macs = _params.separable_conv2d_macs((oh, ow), (kh, kw), c, out[2], dm)
         if state not in (None, _WHOLE):
-            state = (receptive_field_step(*state[0], kh, sh, dh),
-                     receptive_field_step(*state[1], kw, sw, dw))
+            state = (receptive_field_step(*state[0], kh, sh, dh), receptive_field_step(*state[1], kw, sw, dw))
         return out, trainable, 0, macs, state
     if kind in _POOL_TYPES:
         ph, pw = check_pair("pool_size", spec["pool_size"])
         strides = spec["strides"]
         sh, sw = (ph, pw) if strides is None else check_pair("strides", strides)
-        out = (pool_output_length(shape[0], ph, sh, spec["padding"]),
-               pool_output_length(shape[1], pw, sw, spec["padding"]), shape[2])
+        out = (
+            pool_output_length(shape[0], ph, sh, spec["padding"]),
+            pool_output_length(shape[1], pw, sw, spec["padding"]),
+            shape[2],
+        )
         if state not in (None, _WHOLE):
             state = (receptive_field_step(*state[0], ph, sh), receptive_field_step(*state[1], pw, sw))
         return out, 0, 0, 0, state
@@ -227,8 +248,18 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     if not isinstance(layers, (list, tuple)):
         raise ValueError(f"layers must be a list of layer dicts, got {layers!r}.")
     state = ((1, 1), (1, 1)) if len(shape) == 3 else None
-    rows = [LayerRow("input", "InputLayer", str((None, *shape)), 0, 0, 0,
-                     _params.activation_bytes(shape, batch_size), _format_rf(state))]
+    rows = [
+        LayerRow(
+            "input",
+            "InputLayer",
+            str((None, *shape)),
+            0,
+            0,
+            0,
+            _params.activation_bytes(shape, batch_size),
+            _format_rf(state),
+        )
+    ]
     for index, spec in enumerate(layers, start=1):
         full = _full_spec(index, spec)
         try:
@@ -238,9 +269,18 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
             if message.startswith(f"layer {index} "):
                 raise
             raise ValueError(f"layer {index} ({full['type']}): {message}") from None
-        rows.append(LayerRow(f"#{index}", full["type"], str((None, *shape)), trainable,
-                             non_trainable, macs, _params.activation_bytes(shape, batch_size),
-                             _format_rf(state)))
+        rows.append(
+            LayerRow(
+                f"#{index}",
+                full["type"],
+                str((None, *shape)),
+                trainable,
+                non_trainable,
+                macs,
+                _params.activation_bytes(shape, batch_size),
+                _format_rf(state),
+            )
+        )
     return ModelSummary(name, tuple(rows), batch_size)
 
 
@@ -279,28 +319,41 @@ class ModelBuilder:
         layer_table(self.input_shape, self.specs, batch_size)  # fail early on bad arguments
         style = {"description_width": "initial"}
         small = widgets.Layout(width="150px")
-        self.batch_size = widgets.BoundedIntText(value=batch_size, min=1, max=4096,
-                                                 description="batch", layout=small, style=style)
-        self.shape_boxes = [
-            widgets.BoundedIntText(value=v, min=1, max=4096, description=d, layout=small,
-                                   style=style)
-            for v, d in zip(self.input_shape, ("height", "width", "channels"))
-        ] if len(self.input_shape) == 3 else [
-            widgets.BoundedIntText(value=self.input_shape[0], min=1, max=10**6,
-                                   description="features", layout=small, style=style)
-        ]
-        self.layer_list = widgets.Select(options=[], rows=8, description="layers",
-                                         layout=widgets.Layout(width="480px"))
-        self.kind = widgets.Dropdown(options=list(LAYER_TYPES), value="Conv2D",
-                                     description="type")
-        self.filters = widgets.BoundedIntText(value=32, min=1, max=4096,
-                                              description="filters / units", style=style,
-                                              layout=widgets.Layout(width="200px"))
-        self.kernel = widgets.IntSlider(value=3, min=1, max=11,
-                                        description="kernel / pool size", style=style)
+        self.batch_size = widgets.BoundedIntText(
+            value=batch_size, min=1, max=4096, description="batch", layout=small, style=style
+        )
+        self.shape_boxes = (
+            [
+                widgets.BoundedIntText(value=v, min=1, max=4096, description=d, layout=small, style=style)
+                for v, d in zip(self.input_shape, ("height", "width", "channels"))
+            ]
+            if len(self.input_shape) == 3
+            else [
+                widgets.BoundedIntText(
+                    value=self.input_shape[0],
+                    min=1,
+                    max=10**6,
+                    description="features",
+                    layout=small,
+                    style=style,
+                )
+            ]
+        )
+        self.layer_list = widgets.Select(
+            options=[], rows=8, description="layers", layout=widgets.Layout(width="480px")
+        )
+        self.kind = widgets.Dropdown(options=list(LAYER_TYPES), value="Conv2D", description="type")
+        self.filters = widgets.BoundedIntText(
+            value=32,
+            min=1,
+            max=4096,
+            description="filters / units",
+            style=style,
+            layout=widgets.Layout(width="200px"),
+        )
+        self.kernel = widgets.IntSlider(value=3, min=1, max=11, description="kernel / pool size", style=style)
         self.strides = widgets.IntSlider(value=1, min=1, max=4, description="strides")
-        self.padding = widgets.ToggleButtons(options=["valid", "same"], value="same",
-                                             description="padding")
+        self.padding = widgets.ToggleButtons(options=["valid", "same"], value="same", description="padding")
         self.use_bias = widgets.Checkbox(value=True, description="use_bias")
         self.add_button = widgets.Button(description="Add after selected", icon="plus")
         self.replace_button = widgets.Button(description="Replace selected", icon="pencil")
@@ -316,26 +369,33 @@ class ModelBuilder:
         self.kernel.observe(self._pooling_strides, names="value")
         for box in [*self.shape_boxes, self.batch_size]:
             box.observe(lambda _: self.refresh(), names="value")
-        self.widget = widgets.VBox([
-            widgets.HBox([*self.shape_boxes, self.batch_size]),
-            self.layer_list,
-            widgets.HBox([self.kind, self.filters]),
-            widgets.HBox([self.kernel, self.strides]),
-            widgets.HBox([self.padding, self.use_bias]),
-            widgets.HBox([self.add_button, self.replace_button, self.remove_button]),
-            self.message,
-            self.table,
-        ])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([*self.shape_boxes, self.batch_size]),
+                self.layer_list,
+                widgets.HBox([self.kind, self.filters]),
+                widgets.HBox([self.kernel, self.strides]),
+                widgets.HBox([self.padding, self.use_bias]),
+                widgets.HBox([self.add_button, self.replace_button, self.remove_button]),
+                self.message,
+                self.table,
+            ]
+        )
         self.refresh()
 
     # -- the controls ------------------------------------------------------------
     def current_spec(self):
         """The layer spec the controls describe (only the arguments its type takes)."""
         kind = self.kind.value
-        values = {"filters": self.filters.value, "units": self.filters.value,
-                  "kernel_size": self.kernel.value, "pool_size": self.kernel.value,
-                  "strides": self.strides.value, "padding": self.padding.value,
-                  "use_bias": self.use_bias.value}
+        values = {
+            "filters": self.filters.value,
+            "units": self.filters.value,
+            "kernel_size": self.kernel.value,
+            "pool_size": self.kernel.value,
+            "strides": self.strides.value,
+            "padding": self.padding.value,
+            "use_bias": self.use_bias.value,
+        }
         spec = {"type": kind}
         for key in LAYER_TYPES[kind]:
             if key in values:
@@ -361,9 +421,14 @@ class ModelBuilder:
             return
         spec = {**LAYER_TYPES[self.specs[index]["type"]], **self.specs[index]}
         self.kind.value = spec["type"]
-        for key, box in (("filters", self.filters), ("units", self.filters),
-                         ("kernel_size", self.kernel), ("pool_size", self.kernel),
-                         ("padding", self.padding), ("use_bias", self.use_bias)):
+        for key, box in (
+            ("filters", self.filters),
+            ("units", self.filters),
+            ("kernel_size", self.kernel),
+            ("pool_size", self.kernel),
+            ("padding", self.padding),
+            ("use_bias", self.use_bias),
+        ):
             if key in spec and isinstance(spec[key], (int, str, bool)):
                 box.value = spec[key]
         strides = spec.get("strides")

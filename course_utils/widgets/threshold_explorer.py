@@ -30,8 +30,7 @@ __all__ = [
 
 
 def _check_threshold(threshold) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
-            or not 0 <= threshold <= 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be a number between 0 and 1, got {threshold!r}.")
     return float(threshold)
 
@@ -84,9 +83,18 @@ def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decima
     for threshold in thresholds:
         state = threshold_state(y_true, scores, threshold)
         m = state["metrics"]
-        rows.append((state["threshold"], m.tp, m.fp, m.fn, m.tn,
-                     round(float(m.precision), decimals), round(float(m.recall), decimals),
-                     round(float(m.f1), decimals)))
+        rows.append(
+            (
+                state["threshold"],
+                m.tp,
+                m.fp,
+                m.fn,
+                m.tn,
+                round(float(m.precision), decimals),
+                round(float(m.recall), decimals),
+                round(float(m.f1), decimals),
+            )
+        )
     return rows
 
 
@@ -116,8 +124,7 @@ def figure_png(fig, close: bool = True) -> bytes:
     return buffer.getvalue()
 
 
-def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
-                             class_names=("negative", "positive")):
+def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_names=("negative", "positive")):
     """Build the explorer without showing it: returns ``(box, update)``.
 
     ``box`` is an ``ipywidgets.VBox`` (slider, text, image); ``update()`` redraws it for the
@@ -134,9 +141,15 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
     values = np.asarray(scores, dtype=float).ravel()
     threshold_state(labels, values, threshold)  # validates the arguments once, up front
     precision, recall, _ = _metrics.precision_recall_curve(labels, values)
-    slider = widgets.FloatSlider(value=float(threshold), min=0.0, max=1.0, step=step,
-                                 description="threshold", continuous_update=False,
-                                 readout_format=".2f")
+    slider = widgets.FloatSlider(
+        value=float(threshold),
+        min=0.0,
+        max=1.0,
+        step=step,
+        description="threshold",
+        continuous_update=False,
+        readout_format=".2f",
+    )
     text = widgets.HTML()
     image = widgets.Image(format="png")
 
@@ -160,8 +173,9 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
     return widgets.VBox([slider, text, image]), update
 
 
-def threshold_explorer(y_true, scores, threshold=0.5, step=0.01,
-                       class_names=("negative", "positive")) -> None:
+def threshold_explorer(
+    y_true, scores, threshold=0.5, step=0.01, class_names=("negative", "positive")
+) -> None:
     """Show a slider over the threshold, with the confusion matrix and the precision-recall curve.
 
     Parameters
