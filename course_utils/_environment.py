@@ -10,24 +10,30 @@ import os
 import platform
 import random
 import sys
-from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-
 from course_utils._validation import check_bool, check_int
+
+# NumPy and importlib.metadata are imported inside the functions that use them, so that
+# ``import course_utils`` stays far below its 0.5 s budget even on a cold, busy machine.
 
 __version__ = "0.1.0"
 DISTRIBUTION = "designing-cnns"
 
 # TensorFlow reads these when it is imported, so they must be set before that.
 # Without them TF writes absl and oneDNN lines to stderr, which differ between
-# JupyterLab and the test runner and make saved notebooks fail nbval.
+# JupyterLab and the test runner and make saved notebooks fail nbval. Level 3 also
+# hides the harmless "NodeDef mentions attribute use_unbounded_threadpool" error that
+# TF 2.21 logs when op determinism rewrites a tf.data map; real errors still raise in Python.
+# setup() sets these outright (not only when unset), so that a notebook prints the same
+# in JupyterLab and under the test runner, whatever the shell exported.
 QUIET_TENSORFLOW = {
-    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
     "TF_ENABLE_ONEDNN_OPTS": "0",
-    "KERAS_BACKEND": "tensorflow",
 }
+
+# The largest seed NumPy's global generator accepts (it takes 32-bit seeds).
+MAX_SEED = 2**32 - 1
 
 # Plot defaults: small figures keep notebooks light and quick to render.
 MATPLOTLIB_DEFAULTS = {
@@ -91,21 +97,62 @@ def seed_everything(seed: int = 0) -> None:
     Parameters
     ----------
     seed : int, default=0
-        A non-negative integer.
+        An integer from 0 to ``2**32 - 1`` (NumPy's global generator takes 32-bit seeds).
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is negative or larger than ``2**32 - 1``.
 
     Examples
     --------
+    >>> import numpy as np
     >>> seed_everything(3)
     >>> a = np.random.rand()
     >>> seed_everything(3)
     >>> a == np.random.rand()
     True
+    >>> seed_everything(2**32)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be at most 4294967295 (2**32 - 1), got 4294967296
     """
-    seed = check_int("seed", seed, minimum=0)
+    import numpy as np
+
+    seed = _check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - seeds the global generator that learners use
     if "keras" in sys.modules:
         sys.modules["keras"].utils.set_random_seed(seed)
+
+
+def _check_seed(seed) -> int:
+    seed = check_int("seed", seed, minimum=0)
+    if seed > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED} (2**32 - 1), got {seed}")
+    return seed
+
+
+def threads_in_use(threads: int | None = None) -> int:
+    """The number of threads TensorFlow and BLAS will use in this process.
+
+    An explicit ``threads`` wins; otherwise ``TF_NUM_INTRAOP_THREADS`` if it is set
+    (a test run may set it to check that results hold with another thread count);
+    otherwise :func:`cpu_count`.
+
+    Examples
+    --------
+    >>> threads_in_use(3)
+    3
+    >>> threads_in_use() >= 1
+    True
+    """
+    if threads is not None:
+        return check_int("threads", threads, minimum=1)
+    from_environment = os.environ.get("TF_NUM_INTRAOP_THREADS", "")
+    if from_environment.isdigit() and int(from_environment) >= 1:
+        return int(from_environment)
+    return cpu_count()
 
 
 def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbose: bool = True) -> None:
@@ -116,6 +163,12 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
     gives about one), seeds Python, NumPy and Keras, sets matplotlib defaults,
     and prints one line with the versions and the device.
 
+    With ``keras=True`` it also turns on TensorFlow's op determinism, so that
+    running a notebook twice on one machine gives exactly the same numbers.
+    Another CPU kind or another thread count adds floating-point numbers in
+    another order, so the last digits of a trained model can differ between
+    machines: that is expected, and the course's tests allow for it.
+
     Parameters
     ----------
     seed : int, default=0
@@ -124,7 +177,8 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
         Import Keras (and TensorFlow, about 5 s) now and seed it. Lessons that
         use Keras pass True; the others never pay for the import.
     threads : int, optional
-        Number of threads for TensorFlow and BLAS. Defaults to :func:`cpu_count`.
+        Number of threads for TensorFlow and BLAS. Defaults to
+        ``TF_NUM_INTRAOP_THREADS`` when that is set, else :func:`cpu_count`.
     verbose : bool, default=True
         Print the one-line report (:func:`describe_environment` gives it as a dict).
 
@@ -133,20 +187,27 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
     >>> setup(seed=1)
     Designing CNNs ... | Keras ... | device ... | seed 1 | threads ...
     """
-    seed = check_int("seed", seed, minimum=0)
+    seed = _check_seed(seed)
     check_bool("keras", keras)
     check_bool("verbose", verbose)
-    threads = cpu_count() if threads is None else check_int("threads", threads)
+    threads = threads_in_use(threads)
 
-    for name, value in QUIET_TENSORFLOW.items():
-        os.environ.setdefault(name, value)
+    os.environ.update(QUIET_TENSORFLOW)
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # TensorFlow and OpenMP read these when they start, so they are set before the import.
     for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
-        os.environ.setdefault(name, str(threads))
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", str(min(2, threads)))
+        os.environ[name] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(min(2, threads))
 
     _set_matplotlib_defaults()
     if keras:
         import keras as _keras  # noqa: F401  (imported so that it is seeded below)
+        import tensorflow as tf
+
+        # Same machine, same digits: repeated runs give identical numbers.
+        # COURSE_OP_DETERMINISM=0 turns it off (`./course timings --determinism-cost` measures its cost).
+        if os.environ.get("COURSE_OP_DETERMINISM", "1") != "0":
+            tf.config.experimental.enable_op_determinism()
 
     seed_everything(seed)
     if verbose:
@@ -173,6 +234,8 @@ def describe_environment() -> dict:
     >>> sorted(describe_environment())  # Keras is "not loaded" until a notebook imports it
     ['course', 'device', 'keras', 'numpy', 'python']
     """
+    import numpy as np
+
     info = {
         "course": __version__,
         "python": platform.python_version(),
@@ -206,6 +269,8 @@ def environment_report() -> list[dict]:
     >>> {"package", "required", "installed", "ok"} <= set(rows[0])
     True
     """
+    from importlib import metadata
+
     try:
         requirements = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:
@@ -221,7 +286,5 @@ def environment_report() -> list[dict]:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
             installed = None
-        rows.append(
-            {"package": name, "required": pinned, "installed": installed, "ok": installed == pinned}
-        )
+        rows.append({"package": name, "required": pinned, "installed": installed, "ok": installed == pinned})
     return rows

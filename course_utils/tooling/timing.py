@@ -11,6 +11,10 @@ included) and the kernel's peak resident memory, read by the kernel itself from
 The table goes to ``docs/notebook_timings.md``; rows of notebooks that were not
 run this time are kept. ``--cpus 1`` runs the kernels on one CPU, as on Binder,
 and writes ``docs/notebook_timings_1cpu.md``.
+
+``--determinism-cost`` runs each notebook (lesson 05 by default) several times with
+TensorFlow's op determinism on and off, alternating, and writes the medians to
+``docs/determinism_cost.md``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import time
 from pathlib import Path
 
@@ -51,6 +56,49 @@ def measure(path: Path) -> dict:
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     kilobytes = json.loads(text.split("PEAK_RSS_KB=")[1].split()[0])
     return {"seconds": seconds, "mb": kilobytes / 1024}
+
+
+DETERMINISM_TABLE = DOCS / "determinism_cost.md"
+DETERMINISM_DEFAULT = ROOT / "notebooks" / "05_training_a_cnn.ipynb"
+
+
+def determinism_cost(paths: list[Path], repeats: int = 3, table: Path = DETERMINISM_TABLE) -> str:
+    """Time ``paths`` with op determinism on and off (alternating runs) and write the medians."""
+    lines = [
+        "# What op determinism costs",
+        "",
+        "`setup(keras=True)` turns on TensorFlow's op determinism, so that a notebook run twice on one",
+        "machine prints the same digits. Written by `./course timings --determinism-cost`: each notebook",
+        f"runs {repeats} times with it on and {repeats} times with it off (`COURSE_OP_DETERMINISM=0`),",
+        "alternating, in fresh kernels; the table gives the median wall times.",
+        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
+        f"Python {platform.python_version()}, {platform.machine()}.",
+        "",
+        "| notebook | determinism on (s) | off (s) | cost (s) | cost (%) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    previous = os.environ.get("COURSE_OP_DETERMINISM")
+    try:
+        for path in paths:
+            times = {"1": [], "0": []}
+            for _ in range(repeats):
+                for setting in ("1", "0"):
+                    os.environ["COURSE_OP_DETERMINISM"] = setting
+                    times[setting].append(measure(path)["seconds"])
+                    print(f"  {path.name} determinism={setting}: {times[setting][-1]:.1f} s", flush=True)
+            on, off = statistics.median(times["1"]), statistics.median(times["0"])
+            key = str(path.relative_to(ROOT))
+            lines.append(
+                f"| `{key}` | {on:.1f} | {off:.1f} | {on - off:+.1f} | {100 * (on - off) / off:+.0f}% |"
+            )
+    finally:
+        if previous is None:
+            os.environ.pop("COURSE_OP_DETERMINISM", None)
+        else:
+            os.environ["COURSE_OP_DETERMINISM"] = previous
+    text = "\n".join(lines) + "\n"
+    table.write_text(text, encoding="utf-8")
+    return text
 
 
 def _existing_rows(table: Path) -> dict[str, dict]:
@@ -89,9 +137,20 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Time notebooks and write docs/notebook_timings.md.")
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every lesson, exercise and solution)")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: every lesson, exercise and solution)"
+    )
     parser.add_argument("--cpus", type=int, help="run the kernels on this many CPUs only (1 is like Binder)")
+    parser.add_argument(
+        "--determinism-cost",
+        action="store_true",
+        help="time with op determinism on and off -> docs/determinism_cost.md (default: lesson 05)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per setting for --determinism-cost")
     args = parser.parse_args(argv)
+    if args.determinism_cost:
+        print(determinism_cost([p.resolve() for p in args.paths] or [DETERMINISM_DEFAULT], args.repeats))
+        return 0
     paths = [p.resolve() for p in args.paths] or course_notebooks()
     table = TABLE
     if args.cpus:
