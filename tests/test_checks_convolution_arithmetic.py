@@ -98,7 +98,7 @@ def test_feature_map_right():
         (scipy_signal.correlate2d(IMAGE, KERNEL, mode="valid")[::2, ::2], ["own size"]),
         # TensorFlow's 'same' for a 2x2 kernel: one row of zeros below, one column on the right
         (scipy_signal.correlate2d(np.pad(IMAGE, ((0, 1), (0, 1))), KERNEL, mode="valid"), ["same"]),
-        (MAP + np.eye(3), ["3 of its 9 values differ"]),
+        (MAP + np.eye(3), ["3 of its 9 values wrong"]),
         (MAP[:2], ["shape"]),
     ],
 )
@@ -209,7 +209,7 @@ def test_kernel_shape_wrong(keras_layer):
         ((kh, kw, filters, channels), "swapped"),
         ((filters, channels, kh, kw), "PyTorch"),
         ((kh, kw, 1, filters), "more than one channel"),
-        ((kh, kw, channels, filters + 1), "values differ"),
+        ((kh, kw, channels, filters + 1), "values wrong"),
     ]
     for wrong, words in cases:
         assert_status(check.check_kernel_shape(wrong), "wrong", words)
@@ -242,7 +242,7 @@ def test_vertical_edge_kernel():
         assert_status(check.check_vertical_edge_kernel(name), "wrong", words)
     for answer in UNFINISHED:
         assert_status(check.check_vertical_edge_kernel(answer), "unfinished")
-    assert_status(check.check_vertical_edge_kernel("D"), "invalid")
+    assert_status(check.check_vertical_edge_kernel("D"), "wrong", "not one of the options")
     assert_status(check.check_vertical_edge_kernel(3), "invalid")
 
 
@@ -298,7 +298,7 @@ def test_my_conv2d_other_mistakes():
     def crashes(x, kernel, bias):
         return x @ kernel
 
-    assert_status(check.check_my_conv2d(transposed_output), "wrong", "right output")
+    assert_status(check.check_my_conv2d(transposed_output), "wrong", "instead of")
     assert_status(check.check_my_conv2d(crashes), "wrong", "raised")
 
 

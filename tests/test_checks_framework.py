@@ -51,9 +51,9 @@ def test_feedback_renders_text_and_escaped_html():
 def test_placeholders_are_unfinished_for_every_checker(placeholder):
     assert is_placeholder(placeholder)
     results = [
-        check_number(placeholder, 3),
-        check_array(placeholder, [1, 2]),
-        check_function(placeholder, abs, [1]),
+        check_number(placeholder, 3, hint=""),
+        check_array(placeholder, [1, 2], hint=""),
+        check_function(placeholder, abs, [1], hint=""),
         check_choice(placeholder, "a", ["a", "b"]),
     ]
     assert all(result.status == "unfinished" for result in results)
@@ -62,10 +62,11 @@ def test_placeholders_are_unfinished_for_every_checker(placeholder):
 
 def test_check_number_right_misconception_and_generic_wrong():
     misconceptions = {31: "You forgot the floor.", 29: "You forgot the +1."}
-    assert check_number(30, 30, name="width").status == "correct"
-    assert check_number(np.int64(30), 30).status == "correct"
-    assert check_number(Fraction(5, 16), 0.3125).status == "correct"
-    wrong = check_number(31, 30, name="width", misconceptions=misconceptions)
+    assert check_number(30, 30, name="width", hint="").status == "correct"
+    assert check_number(np.int64(30), 30, hint="").status == "correct"
+    assert check_number(30.0, 30, hint="").status == "correct"
+    assert check_number(Fraction(5, 16), 0.3125, hint="").status == "correct"
+    wrong = check_number(31, 30, name="width", misconceptions=misconceptions, hint="")
     assert wrong.status == "wrong" and "forgot the floor" in wrong.message
     generic = check_number(12, 30, name="width", misconceptions=misconceptions, hint="Use the formula.")
     assert generic.status == "wrong" and "Use the formula." in generic.message
@@ -74,38 +75,90 @@ def test_check_number_right_misconception_and_generic_wrong():
 
 def test_check_number_ignores_misconceptions_equal_to_the_answer():
     # For some inputs a wrong formula gives the right number: the learner is right then.
-    assert check_number(30, 30, misconceptions={30: "never shown"}).status == "correct"
+    assert check_number(30, 30, misconceptions={30: "never shown"}, hint="").status == "correct"
 
 
 def test_check_number_tolerances():
-    assert check_number(0.1 + 0.2, 0.3).status == "correct"
-    assert check_number(0.31, 0.3125).status == "wrong"
-    assert check_number(0.31, 0.3125, abs_tol=0.01).status == "correct"
-    assert check_number(float("nan"), 1.0).status == "wrong"
+    assert check_number(0.1 + 0.2, 0.3, hint="").status == "correct"
+    assert check_number(0.31, 0.3125, hint="").status == "wrong"
+    assert check_number(0.31, 0.3125, abs_tol=0.01, hint="").status == "correct"
+    assert check_number(float("nan"), 1.0, hint="").status == "wrong"
+
+
+def test_counts_must_match_exactly():
+    assert check_number(18496.01, 18496, hint="").status == "wrong"
+    assert "whole number" in check_number(18496.01, 18496, hint="").message
+    assert "exact" in check_number(9.22747e7, 92_274_688, hint="").message
+    assert check_number(92_274_688.0, 92_274_688, hint="").status == "correct"
+
+
+def test_huge_and_infinite_numbers_never_overflow():
+    for answer in (10**400, -(10**400), 10**5000, float("inf"), np.float32("inf"), Fraction(10**400, 3)):
+        for expected in (30, 0.3, Fraction(5, 16)):
+            feedback = check_number(answer, expected, hint="", misconceptions={31: "m", 0.5: "n"})
+            assert feedback.status == "wrong", feedback
+
+
+def test_rounded_answers_are_named():
+    feedback = check_number(0.32, Fraction(12, 37), name="precision", hint="")
+    assert "rounded to 2 decimals" in feedback.message
+    feedback = check_number(0.324, Fraction(12, 37), name="precision", hint="")
+    assert "rounded to 3 decimals" in feedback.message
+    feedback = check_number(0.3243, Fraction(12, 37), name="precision", hint="")
+    assert "4 decimals" in feedback.message
+    feedback = check_number(
+        0.923, Fraction(12, 37), misconceptions={Fraction(12, 13): "That is the recall."}, hint=""
+    )
+    assert "That is the recall." in feedback.message
+
+
+def test_several_mistakes_with_one_answer_are_all_named():
+    feedback = check_number(5, 4, misconceptions=[(5, "Mistake one."), (5, "Mistake two.")], hint="")
+    assert "Mistake one." in feedback.message and "Mistake two." in feedback.message
 
 
 @pytest.mark.parametrize(
     "answer, fragment",
-    [("30", "remove the quotes"), (True, "type bool"), ([30], "type list"), (np.ones(3), "type ndarray")],
+    [
+        ("30", "remove the quotes"),
+        ("thirty", "the string 'thirty'"),
+        (True, "type bool"),
+        ([30], "type list"),
+        (np.ones(3), "type ndarray"),
+        (3 + 0j, "type complex"),
+    ],
 )
 def test_check_number_wrong_types_are_invalid(answer, fragment):
-    feedback = check_number(answer, 30, name="width")
+    feedback = check_number(answer, 30, name="width", hint="")
     assert feedback.status == "invalid"
     assert fragment in feedback.message
 
 
 def test_check_array_shape_values_and_misconceptions():
     expected = np.array([[1.0, 2.0], [3.0, 4.0]])
-    assert check_array(expected.tolist(), expected).status == "correct"
+    assert check_array(expected.tolist(), expected, hint="").status == "correct"
     flipped = expected[::-1, ::-1]
-    feedback = check_array(flipped, expected, misconceptions=[(flipped, "You flipped the kernel.")])
+    feedback = check_array(flipped, expected, misconceptions=[(flipped, "You flipped the kernel.")], hint="")
     assert feedback.status == "wrong" and "flipped" in feedback.message
-    assert "shape (3,)" in check_array([1, 2, 3], expected).message
-    values = check_array([[1, 2], [3, 5]], expected)
+    assert "shape (3,)" in check_array([1, 2, 3], expected, hint="").message
+    values = check_array([[1, 2], [3, 5]], expected, hint="")
     assert values.status == "wrong" and "1 of its 4 values" in values.message and "(1, 1)" in values.message
-    assert check_array("abc", expected).status == "invalid"
-    assert check_array([[1, 2], [3]], expected).status == "invalid"
-    assert check_array({"a": 1}, expected).status == "invalid"
+    assert "1 too large" in values.message
+    assert "2 times" in check_array(expected * 2, expected, hint="").message
+    assert "same amount, -1" in check_array(expected - 1, expected, hint="").message
+    assert "NaN" in check_array([[1, 2], [3, np.nan]], expected, hint="").message
+    assert check_array("abc", expected, hint="").status == "invalid"
+    assert check_array([[1, 2], [3]], expected, hint="").status == "invalid"
+    assert check_array({"a": 1}, expected, hint="").status == "invalid"
+    assert check_array([[True, False], [True, True]], expected, hint="").status == "invalid"
+    assert check_array([["1", "2"], ["3", "4"]], expected, hint="").status == "invalid"
+    assert check_array([[1, ...], [3, 4]], expected, hint="").status == "unfinished"
+
+
+def test_check_array_compares_counts_exactly():
+    assert check_array((98.0, 98, np.int64(32)), (98, 98, 32), hint="").status == "correct"
+    assert check_array((98.5, 98, 32), (98, 98, 32), hint="").status == "wrong"
+    assert check_array((98.0000001, 98, 32), (98, 98, 32), hint="").status == "wrong"
 
 
 def test_check_function_statuses():
@@ -118,12 +171,45 @@ def test_check_function_statuses():
     def forgets_return(x):
         x * x
 
-    assert check_function(lambda x: x * x, lambda x: x**2, [1, 2, 3]).status == "correct"
-    assert check_function(unfinished, abs, [1]).status == "unfinished"
-    crashed = check_function(crashes, abs, [1], name="f")
+    assert check_function(lambda x: x * x, lambda x: x**2, [1, 2, 3], hint="").status == "correct"
+    assert check_function(unfinished, abs, [1], hint="").status == "unfinished"
+    crashed = check_function(crashes, abs, [1], name="f", hint="")
     assert crashed.status == "wrong" and "ZeroDivisionError" in crashed.message and "f(1)" in crashed.message
-    assert "forget the `return`" in check_function(forgets_return, abs, [1]).message
-    assert check_function(42, abs, [1]).status == "invalid"
+    assert "forget the `return`" in check_function(forgets_return, abs, [1], hint="").message
+    assert check_function(42, abs, [1], hint="").status == "invalid"
+
+
+def test_check_function_outputs_in_any_sequence_and_float32():
+    def reference(n):
+        return (n / 3, n / 7)
+
+    for learner in (
+        lambda n: [n / 3, n / 7],
+        lambda n: np.array([n / 3, n / 7]),
+        lambda n: np.array([n / 3, n / 7], dtype=np.float32),
+    ):
+        assert check_function(learner, reference, [1, 2], hint="").status == "correct"
+    assert check_function(lambda n: "text", reference, [1], hint="").status == "wrong"
+    assert check_function(lambda n: (n / 3,), reference, [1], hint="").status == "wrong"
+
+
+def test_check_function_says_where_an_array_differs_without_cutting_it():
+    def reference(n):
+        return (0.7, 0.3125, 0.5555555555555556, 0.7317073170731707, 0.4)
+
+    feedback = check_function(
+        lambda n: (0.7, 0.3125, 0.5555555555555556, 0.7317073170731707, 0.39), reference, [1], hint=""
+    )
+    assert "at index 4: 0.39 instead of 0.4" in feedback.message and "..." not in feedback.message
+
+
+def test_check_function_stops_a_loop_that_never_ends():
+    def forever(x):
+        while True:
+            pass
+
+    feedback = check_function(forever, abs, [1], name="f", hint="", time_limit=0.1)
+    assert feedback.status == "wrong" and "did not finish within 0.1 s" in feedback.message
 
 
 def test_check_function_names_the_misconception_and_accepts_tuple_outputs():
@@ -138,10 +224,11 @@ def test_check_function_names_the_misconception_and_accepts_tuple_outputs():
         reference,
         [(5, 3), {"width": 7, "kernel": 2}],
         misconceptions=[(forgot_plus_one, "You forgot the +1.")],
+        hint="",
     )
     assert feedback.status == "wrong" and "forgot the +1" in feedback.message
-    assert check_function(lambda a: (a, a + 1), lambda a: (a, a + 1), [1, 2]).status == "correct"
-    assert check_function(lambda a: [a, a], lambda a: (a, a + 1), [1]).status == "wrong"
+    assert check_function(lambda a: (a, a + 1), lambda a: (a, a + 1), [1, 2], hint="").status == "correct"
+    assert check_function(lambda a: [a, a], lambda a: (a, a + 1), [1], hint="").status == "wrong"
 
 
 def test_check_function_does_not_let_learner_code_mutate_the_cases():
@@ -151,7 +238,7 @@ def test_check_function_does_not_let_learner_code_mutate_the_cases():
         x += 1
         return x
 
-    check_function(mutates, lambda x: x + 1, [(case,)])
+    check_function(mutates, lambda x: x + 1, [(case,)], hint="")
     assert (case == 0).all()
 
 
@@ -159,16 +246,17 @@ def test_check_choice():
     assert check_choice(" SAME ", "same", ["valid", "same"]).status == "correct"
     feedback = check_choice("valid", "same", ["valid", "same"], misconceptions={"valid": "It shrinks."})
     assert feedback.status == "wrong" and "shrinks" in feedback.message
-    assert check_choice("full", "same", ["valid", "same"]).status == "invalid"
+    not_an_option = check_choice("full", "same", ["valid", "same"])
+    assert not_an_option.status == "wrong" and "'valid' or 'same'" in not_an_option.message
     assert check_choice(3, "same", ["valid", "same"]).status == "invalid"
 
 
 @given(answer=ANYTHING)
 def test_checkers_never_raise_whatever_they_are_given(answer):
     results = [
-        check_number(answer, 30, misconceptions={31: "m"}),
-        check_array(answer, np.ones((2, 2)), misconceptions=[(np.zeros((2, 2)), "m")]),
-        check_function(answer, lambda x: x, [1, (2,)]),
+        check_number(answer, 30, misconceptions={31: "m"}, hint=""),
+        check_array(answer, np.ones((2, 2)), misconceptions=[(np.zeros((2, 2)), "m")], hint=""),
+        check_function(answer, lambda x: x, [1, (2,)], hint=""),
         check_choice(answer, "a", ["a", "b"]),
     ]
     for result in results:
@@ -177,5 +265,11 @@ def test_checkers_never_raise_whatever_they_are_given(answer):
 
 
 def test_numpy_scalars_are_shown_as_plain_numbers():
-    assert str(check_number(np.int64(11), 11, name="sum")) == "Correct: sum = 11."
-    assert "= 2.5 is not right" in str(check_number(np.float32(2.5), 3.0, name="mean"))
+    assert str(check_number(np.int64(11), 11, name="sum", hint="")) == "Correct: sum = 11."
+    assert "= 2.5 is not right" in str(check_number(np.float32(2.5), 3.0, name="mean", hint=""))
+
+
+def test_the_package_re_exports_the_framework():
+    from course_utils.checks import framework
+
+    assert Feedback is framework.Feedback and check_number is framework.check_number

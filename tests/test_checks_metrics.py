@@ -21,9 +21,16 @@ SPECIFICITY = TN / (TN + FP)
 F1 = 2 * PRECISION * RECALL / (PRECISION + RECALL)
 ACCURACY = (TP + TN) / (TP + FP + FN + TN)
 
-CHECKERS = [check.check_precision, check.check_recall, check.check_specificity, check.check_f1,
-            check.check_confusion_matrix, check.check_binary_metrics_function,
-            check.check_average, check.check_rare_disease_recall]
+CHECKERS = [
+    check.check_precision,
+    check.check_recall,
+    check.check_specificity,
+    check.check_f1,
+    check.check_confusion_matrix,
+    check.check_binary_metrics_function,
+    check.check_average,
+    check.check_rare_disease_recall,
+]
 
 
 def status(feedback):
@@ -37,8 +44,16 @@ def test_unfinished(checker, placeholder):
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
-@given(st.one_of(st.text(max_size=4), st.integers(), st.floats(), st.lists(st.integers(), max_size=3),
-                 st.just(object()), st.booleans()))
+@given(
+    st.one_of(
+        st.text(max_size=4),
+        st.integers(),
+        st.floats(),
+        st.lists(st.integers(), max_size=3),
+        st.just(object()),
+        st.booleans(),
+    )
+)
 def test_never_raises(checker, answer):
     assert status(checker(answer)) in ("correct", "wrong", "unfinished", "invalid")
 
@@ -53,23 +68,30 @@ def test_right_answers():
 
 
 def test_precision_misconceptions():
-    for wrong, word in [(RECALL, "swapped"), (SPECIFICITY, "specificity"),
-                        (FP / (TP + FP), "false alarms"), (TP / (TP + FP + FN + TN), "every X-ray"),
-                        (PRECISION * 100, "percentage")]:
+    for wrong, word in [
+        (RECALL, "swapped"),
+        (SPECIFICITY, "specificity"),
+        (FP / (TP + FP), "false alarms"),
+        (TP / (TP + FP + FN + TN), "every X-ray"),
+        (PRECISION * 100, "percentage"),
+    ]:
         feedback = check.check_precision(wrong)
         assert status(feedback) == "wrong" and word in feedback.message, (wrong, feedback)
 
 
 def test_recall_misconceptions():
-    for wrong, word in [(PRECISION, "swapped"), (SPECIFICITY, "specificity"),
-                        (FN / (TP + FN), "miss rate")]:
+    for wrong, word in [(PRECISION, "swapped"), (SPECIFICITY, "specificity"), (FN / (TP + FN), "miss rate")]:
         feedback = check.check_recall(wrong)
         assert status(feedback) == "wrong" and word in feedback.message
 
 
 def test_specificity_misconceptions():
-    for wrong, word in [(PRECISION, "not another name for precision"), (RECALL, "recall"),
-                        (FP / (TN + FP), "false-positive rate"), (TN / (TN + FN), "predicted negative")]:
+    for wrong, word in [
+        (PRECISION, "not another name for precision"),
+        (RECALL, "recall"),
+        (FP / (TN + FP), "false-positive rate"),
+        (TN / (TN + FN), "predicted negative"),
+    ]:
         feedback = check.check_specificity(wrong)
         assert status(feedback) == "wrong" and word in feedback.message
 
@@ -79,8 +101,10 @@ def test_f1_misconceptions():
     assert "arithmetic mean" in feedback.message
     # rounding too early, the seed's way: cut 2PR and P+R to two decimals
     cut = int(2 * PRECISION * RECALL * 100) / 100 / (int((PRECISION + RECALL) * 100) / 100)
-    for early in (int(cut * 100) / 100, 2 * round(PRECISION, 2) * round(RECALL, 2)
-                  / (round(PRECISION, 2) + round(RECALL, 2))):
+    for early in (
+        int(cut * 100) / 100,
+        2 * round(PRECISION, 2) * round(RECALL, 2) / (round(PRECISION, 2) + round(RECALL, 2)),
+    ):
         feedback = check.check_f1(early)
         assert status(feedback) == "wrong" and "too early" in feedback.message, early
     assert "accuracy" in check.check_f1(ACCURACY).message
@@ -127,8 +151,11 @@ def test_binary_metrics_function():
         a, p, r, s, f = good_metrics(tp, fp, fn, tn)
         return a, p, r, s, (p + r) / 2
 
-    for function, word in [(swapped, "swapped"), (specificity_for_precision, "specificity"),
-                           (arithmetic, "arithmetic mean")]:
+    for function, word in [
+        (swapped, "swapped"),
+        (specificity_for_precision, "specificity"),
+        (arithmetic, "arithmetic mean"),
+    ]:
         feedback = check.check_binary_metrics_function(function)
         assert status(feedback) == "wrong" and word in feedback.message
 

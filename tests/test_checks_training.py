@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_utils.checks import training as check
-from course_utils.plots.training import early_stopping_epoch
+from course_utils.history import early_stopping_epoch
 
 H = check.EXERCISE_HISTORY
 
@@ -17,12 +17,24 @@ def status(feedback):
     return feedback.status
 
 
-@pytest.mark.parametrize("checker", [check.check_best_epoch, check.check_early_stopping_epoch,
-                                     check.check_checkpoint_name, check.check_prepare_images,
-                                     check.check_compile])
+@pytest.mark.parametrize(
+    "checker",
+    [
+        check.check_best_epoch,
+        check.check_early_stopping_epoch,
+        check.check_checkpoint_name,
+        check.check_prepare_images,
+    ],
+)
 @pytest.mark.parametrize("placeholder", [Ellipsis, None])
 def test_unfinished(checker, placeholder):
     assert status(checker(placeholder)) == "unfinished"
+
+
+def test_compile_of_a_placeholder_or_of_compiles_return_value():
+    assert status(check.check_compile(...)) == "unfinished"
+    feedback = check.check_compile(None)  # check_compile(model.compile(...))
+    assert status(feedback) == "invalid" and "returns None" in feedback.message
 
 
 def test_best_epoch():
@@ -82,7 +94,8 @@ def test_checkpoint_name():
     for name, word in [("best.hdf5", "Keras 2"), ("best.h5", ".weights.h5"), ("best.keras", "whole model")]:
         feedback = check.check_checkpoint_name(name)
         assert status(feedback) == "wrong" and word in feedback.message
-    assert status(check.check_checkpoint_name("model.pt")) == "invalid"
+    assert status(check.check_checkpoint_name("model.pt")) == "wrong"
+    assert status(check.check_checkpoint_name(42)) == "invalid"
 
 
 def test_checkpoint_names_are_what_keras_accepts(keras, tmp_path):
@@ -140,8 +153,11 @@ def test_compile_checker(keras):
     assert check.check_compile(model)
 
     model = _model(keras)
-    model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.SparseCategoricalCrossentropy(),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy()],
+    )
     assert check.check_compile(model)
     assert status(check.check_compile("model")) == "invalid"
 

@@ -9,8 +9,8 @@ Examples
 --------
 >>> check_window_value(...)
 Unfinished: replace the `...` in the window's output value with your answer, then run the cell again.
->>> bool(check_output_shape((98, 98, 32)))
-True
+>>> check_output_shape((98, 98, 32))
+Correct: output shape = (98, 98, 32).
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import numpy as np
 
 from course_utils import reference_ops as ops
 from course_utils.arithmetic import conv_output_length
-from course_utils.checks import Feedback, check_array, check_choice, check_function, check_number
+from course_utils.checks.framework import (
+    Feedback,
+    check_array,
+    check_choice,
+    check_function,
+    check_number,
+    checker,
+)
 
 __all__ = [
     "BIAS_RGB",
@@ -29,6 +36,7 @@ __all__ = [
     "KERNEL_RGB",
     "KERNEL_WINDOW",
     "LAYER",
+    "TOLERANCE",
     "WINDOW",
     "WINDOW_RGB",
     "check_feature_map",
@@ -75,12 +83,23 @@ CANDIDATE_KERNELS = {
     "C": np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]]),
 }
 
+# Exercise 7: float32 sums (Keras, einsum) differ from float64 by about 1e-6 on these
+# values, while every mistake changes the output by far more than this tolerance.
+TOLERANCE = {"atol": 1e-4, "rtol": 1e-4}
+
 
 # ---------------------------------------------------------------------------
 # Exercise 1
 # ---------------------------------------------------------------------------
-def check_window_value(answer):
-    """Exercise 1: the output value for ``WINDOW`` under ``KERNEL_WINDOW`` (Keras: no flip)."""
+@checker
+def check_window_value(answer) -> Feedback:
+    """Exercise 1: the output value for ``WINDOW`` under ``KERNEL_WINDOW`` (Keras: no flip).
+
+    Examples
+    --------
+    >>> check_window_value(float(np.sum(WINDOW))).status
+    'wrong'
+    """
     expected = ops.correlate2d_single(WINDOW, KERNEL_WINDOW)
     misconceptions = [
         (
@@ -99,15 +118,27 @@ def check_window_value(answer):
         ),
     ]
     return check_number(
-        answer, expected, name="the window's output value", misconceptions=misconceptions
+        answer,
+        expected,
+        name="the window's output value",
+        misconceptions=misconceptions,
+        hint="Multiply each cell of the window by the kernel weight at the same place, then add "
+        "the 9 products.",
     )
 
 
 # ---------------------------------------------------------------------------
 # Exercise 2
 # ---------------------------------------------------------------------------
-def check_feature_map(answer):
-    """Exercise 2: the feature map of ``IMAGE_MAP`` under ``KERNEL_MAP`` ('valid', strides 1)."""
+@checker
+def check_feature_map(answer) -> Feedback:
+    """Exercise 2: the feature map of ``IMAGE_MAP`` under ``KERNEL_MAP`` ('valid', strides 1).
+
+    Examples
+    --------
+    >>> check_feature_map(ops.correlate2d(IMAGE_MAP, KERNEL_MAP)).status
+    'correct'
+    """
     expected = ops.correlate2d(IMAGE_MAP, KERNEL_MAP)
     misconceptions = [
         (
@@ -129,18 +160,31 @@ def check_feature_map(answer):
             "at a time, so neighbouring windows overlap.",
         ),
     ]
-    return check_array(answer, expected, name="feature map", misconceptions=misconceptions)
+    return check_array(
+        answer,
+        expected,
+        name="feature map",
+        misconceptions=misconceptions,
+        hint="Each output cell is the sum of the window times the kernel, element by element; "
+        "the window moves one pixel at a time and must fit inside the image.",
+    )
 
 
 # ---------------------------------------------------------------------------
 # Exercise 3
 # ---------------------------------------------------------------------------
-def check_rgb_value(answer):
-    """Exercise 3: one output value of a filter on an RGB window, bias included."""
+@checker
+def check_rgb_value(answer) -> Feedback:
+    """Exercise 3: one output value of a filter on an RGB window, bias included.
+
+    Examples
+    --------
+    >>> check_rgb_value(ops.correlate2d_single(WINDOW_RGB, KERNEL_RGB)).message
+    'the output value = 8.0 is not right. You forgot the bias: every filter adds its own learned bias after the sum.'
+    """
     products = ops.correlate2d_single(WINDOW_RGB, KERNEL_RGB)
     per_channel = [
-        ops.correlate2d_single(WINDOW_RGB[:, :, c], KERNEL_RGB[:, :, c])
-        for c in range(WINDOW_RGB.shape[2])
+        ops.correlate2d_single(WINDOW_RGB[:, :, c], KERNEL_RGB[:, :, c]) for c in range(WINDOW_RGB.shape[2])
     ]
     channels = len(per_channel)
     expected = products + BIAS_RGB
@@ -169,7 +213,14 @@ def check_rgb_value(answer):
             "after summing every channel.",
         ),
     ]
-    return check_number(answer, expected, name="the output value", misconceptions=misconceptions)
+    return check_number(
+        answer,
+        expected,
+        name="the output value",
+        misconceptions=misconceptions,
+        hint="Multiply element by element in all three channels, add all the products, then add "
+        "the bias once.",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -184,8 +235,15 @@ def _layer_output_shape(input_shape, filters, kernel_size, padding):
     )
 
 
-def check_output_shape(answer):
-    """Exercise 4: the output shape (height, width, channels) of ``LAYER`` (no batch axis)."""
+@checker
+def check_output_shape(answer) -> Feedback:
+    """Exercise 4: the output shape (height, width, channels) of ``LAYER`` (no batch axis).
+
+    Examples
+    --------
+    >>> check_output_shape((None, 98, 98, 32)).status
+    'wrong'
+    """
     height, width, channels = LAYER["input_shape"]
     filters, kernel_size = LAYER["filters"], LAYER["kernel_size"]
     expected = _layer_output_shape(**LAYER)
@@ -210,18 +268,35 @@ def check_output_shape(answer):
             (out_h - 1, out_w - 1, filters),
             "You forgot the +1: a kernel of size F fits at W - F + 1 positions.",
         ),
+        (
+            (height - kernel_size, width - kernel_size, filters),
+            "You forgot the +1: a kernel of size F fits at W - F + 1 positions.",
+        ),
     ]
     if isinstance(answer, (tuple, list)) and len(answer) == 4 and answer[0] is None:
         return Feedback(
             "wrong",
-            "output shape is not right. Leave out the batch axis (None): give "
-            "(height, width, channels).",
+            "output shape is not right. Leave out the batch axis (None): give (height, width, channels).",
         )
-    return check_array(answer, expected, name="output shape", misconceptions=misconceptions)
+    return check_array(
+        answer,
+        expected,
+        name="output shape",
+        misconceptions=misconceptions,
+        hint="With 'valid' padding each spatial size is W - kernel_size + 1; the depth is the "
+        "number of filters.",
+    )
 
 
-def check_kernel_shape(answer):
-    """Exercise 5: the shape of the layer's ``kernel`` weights, in Keras's order."""
+@checker
+def check_kernel_shape(answer) -> Feedback:
+    """Exercise 5: the shape of the layer's ``kernel`` weights, in Keras's order.
+
+    Examples
+    --------
+    >>> check_kernel_shape(("3", "3", "3", "32")).status
+    'invalid'
+    """
     channels = LAYER["input_shape"][2]
     filters, k = LAYER["filters"], LAYER["kernel_size"]
     expected = (k, k, channels, filters)
@@ -245,7 +320,13 @@ def check_kernel_shape(answer):
             "The input has more than one channel, and each filter covers all of them.",
         ),
     ]
-    return check_array(answer, expected, name="kernel shape", misconceptions=misconceptions)
+    return check_array(
+        answer,
+        expected,
+        name="kernel shape",
+        misconceptions=misconceptions,
+        hint="Keras stores a Conv2D kernel as (kernel_h, kernel_w, in_channels, filters).",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -273,8 +354,15 @@ def vertical_edge_kernel(candidates=None, size=8):
     return max(scores, key=scores.get)
 
 
-def check_vertical_edge_kernel(answer):
-    """Exercise 6: which of ``CANDIDATE_KERNELS`` detects vertical edges?"""
+@checker
+def check_vertical_edge_kernel(answer) -> Feedback:
+    """Exercise 6: which of ``CANDIDATE_KERNELS`` detects vertical edges?
+
+    Examples
+    --------
+    >>> check_vertical_edge_kernel("c").status
+    'correct'
+    """
     expected = vertical_edge_kernel()
     misconceptions = {}
     for name, kernel in CANDIDATE_KERNELS.items():
@@ -303,7 +391,13 @@ def check_vertical_edge_kernel(answer):
 # Exercise 7
 # ---------------------------------------------------------------------------
 def conv2d_cases(seed=0):
-    """Random test cases ``(x, kernel, bias)`` for exercise 7 (various sizes and depths)."""
+    """Random test cases ``(x, kernel, bias)`` for exercise 7 (various sizes and depths).
+
+    Examples
+    --------
+    >>> [x.shape for x, kernel, bias in conv2d_cases()][:2]
+    [(1, 5, 5, 1), (2, 6, 5, 3)]
+    """
     rng = np.random.default_rng(seed)
     shapes = [  # (batch, height, width, channels, kernel_h, kernel_w, filters)
         (1, 5, 5, 1, 3, 3, 1),
@@ -320,8 +414,17 @@ def conv2d_cases(seed=0):
     return cases
 
 
-def check_my_conv2d(function):
-    """Exercise 7: a learner's ``my_conv2d(x, kernel, bias)`` ('valid', strides 1) on random data."""
+@checker(answer="function")
+def check_my_conv2d(function) -> Feedback:
+    """Exercise 7: a learner's ``my_conv2d(x, kernel, bias)`` ('valid', strides 1) on random data.
+
+    Float32 results (Keras, ``einsum`` on float32) are right within :data:`TOLERANCE`.
+
+    Examples
+    --------
+    >>> check_my_conv2d(lambda x, kernel, bias: ops.conv2d(x, kernel, bias)).status
+    'correct'
+    """
     misconceptions = [
         (
             lambda x, kernel, bias: ops.conv2d(x, ops.flip_kernel(kernel), bias),
@@ -345,8 +448,8 @@ def check_my_conv2d(function):
         lambda x, kernel, bias: ops.conv2d(x, kernel, bias),
         conv2d_cases(),
         name="my_conv2d",
-        atol=1e-6,
         misconceptions=misconceptions,
         hint="Compare with conv2d_loop in course_utils.reference_ops: one output cell is the sum "
         "of window * kernel over height, width and channels, plus the bias.",
+        **TOLERANCE,
     )

@@ -1,0 +1,1077 @@
+"""The checker framework: one way to check an exercise answer.
+
+Every checker returns a :class:`Feedback`. Jupyter shows it as a short coloured
+message when the checker call is the last line of a cell, and ``print`` shows
+its text. A checker never raises and never hangs, whatever it is given: an
+unfinished answer (``...`` or ``None``) gets "what to do next", a wrongly typed
+one gets "what form was expected", a learner's function that loops forever is
+stopped after :data:`TIME_LIMIT` seconds, and a wrong answer gets the likely
+misconception, or a hint when no known mistake explains it.
+
+The lesson modules (``course_utils.checks.padding_and_stride`` and so on) hold
+one function per exercise, decorated with :func:`checker`. Each computes the
+right answer, and the wrong answers that each misconception produces, with the
+same pure helpers the lesson teaches, then calls one of the four functions here:
+:func:`check_number`, :func:`check_array`, :func:`check_function` and
+:func:`check_choice`.
+
+Examples
+--------
+>>> check_number(..., 30, name="output width", hint="Use the formula.")
+Unfinished: replace the `...` in output width with your answer, then run the cell again.
+>>> check_number(31, 30, name="output width", misconceptions={31: "You forgot the floor."}, hint="")
+Not yet: output width = 31 is not right. You forgot the floor.
+>>> bool(check_number(30, 30, name="output width", hint="Use the formula."))
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import math
+import numbers
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "STATUSES",
+    "TIME_LIMIT",
+    "Feedback",
+    "check_array",
+    "check_choice",
+    "check_function",
+    "check_number",
+    "checker",
+    "describe",
+    "is_placeholder",
+]
+
+#: What a checker can conclude.
+STATUSES = ("correct", "wrong", "unfinished", "invalid")
+#: Seconds that a learner's function may run, all test cases together, in one checker call.
+TIME_LIMIT = 10.0
+#: When True, a checker's own unexpected error is raised instead of shown as feedback (tests set it).
+STRICT = False
+#: Decimals tried when looking for a rounded answer.
+ROUNDING_DECIMALS = range(0, 9)
+
+_TITLES = {
+    "correct": "Correct",
+    "wrong": "Not yet",
+    "unfinished": "Unfinished",
+    "invalid": "Check the type",
+}
+_COLOURS = {
+    "correct": "#1a7f37",
+    "wrong": "#b35900",
+    "unfinished": "#0550ae",
+    "invalid": "#8250df",
+}
+_SHORT = 60  # characters of a value shown in a message before it is shortened
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of checking one answer.
+
+    Attributes
+    ----------
+    status : {'correct', 'wrong', 'unfinished', 'invalid'}
+        What the checker concluded.
+    message : str
+        What to tell the learner: for a wrong answer, the likely misconception.
+
+    Examples
+    --------
+    >>> feedback = Feedback("wrong", "width = 31 is not right.")
+    >>> bool(feedback), feedback.status
+    (False, 'wrong')
+    >>> print(feedback)
+    Not yet: width = 31 is not right.
+    """
+
+    status: str
+    message: str
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}.")
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    @property
+    def correct(self) -> bool:
+        """True when the answer is right."""
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        return f"{_TITLES[self.status]}: {self.message}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        colour = _COLOURS[self.status]
+        return (
+            f'<div style="border-left: 4px solid {colour}; padding: 0.3em 0.8em;">'
+            f'<strong style="color: {colour};">{_TITLES[self.status]}:</strong> '
+            f"{html.escape(self.message)}</div>"
+        )
+
+
+def is_placeholder(answer) -> bool:
+    """True when ``answer`` is still the exercise placeholder (``...`` or ``None``).
+
+    Examples
+    --------
+    >>> is_placeholder(...), is_placeholder(None), is_placeholder(0)
+    (True, True, False)
+    """
+    return answer is Ellipsis or answer is None
+
+
+def unfinished(name: str) -> Feedback:
+    """The feedback for an answer that is still the placeholder.
+
+    Examples
+    --------
+    >>> unfinished("width")
+    Unfinished: replace the `...` in width with your answer, then run the cell again.
+    """
+    return Feedback(
+        "unfinished",
+        f"replace the `...` in {name} with your answer, then run the cell again.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Describing values (never raises, never prints a 5,000-digit number)
+# ---------------------------------------------------------------------------
+def describe(value, limit: int = _SHORT) -> str:
+    """A short description of a value for a message: never raises.
+
+    Arrays with more than 6 values are described by their shape, NumPy scalars
+    read as plain numbers, and huge integers by their number of digits.
+
+    Examples
+    --------
+    >>> describe(np.int64(11)), describe(np.zeros((3, 3)))
+    ('11', 'an array of shape (3, 3)')
+    >>> describe(10**400)
+    'an integer with 401 digits'
+    """
+    try:
+        if isinstance(value, np.ndarray) and value.size > 6:
+            return f"an array of shape {value.shape}"
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            value = value.item()
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+            digits = len(str(abs(value))) if value.bit_length() < 10_000 else None
+            if digits is None:
+                return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+            return f"an integer with {digits} digits"
+        text = repr(value)
+    except Exception:  # an object whose repr fails is still described
+        return f"an object of type {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------
+def _as_real(value):
+    """``value`` as int, float or Fraction, or None when it is not a real number."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, np.ndarray):
+        if value.shape != () or value.dtype.kind not in "iuf":
+            return None
+        value = value[()]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (int, float, Fraction)):
+        return value
+    if isinstance(value, numbers.Real):
+        try:
+            return Fraction(value)
+        except (TypeError, ValueError, OverflowError):
+            try:
+                return float(value)
+            except Exception:  # a Real that cannot be read is not a number here
+                return None
+    return None
+
+
+def _is_whole(value) -> bool:
+    """True for a finite number with no fractional part."""
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    return isinstance(value, Fraction) and value.denominator == 1
+
+
+def _exact_kind(value) -> bool:
+    """True when ``value`` is a count: an int, so answers must match it exactly."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _same_number(answer, reference, rel_tol: float, abs_tol: float) -> bool:
+    """Compare two finite numbers: exactly when the reference is an int, else with tolerances.
+
+    The comparison uses exact fractions, so huge integers never overflow a float.
+    """
+    a, b = Fraction(answer), Fraction(reference)
+    if _exact_kind(reference):
+        return a == b
+    return abs(a - b) <= max(Fraction(rel_tol) * max(abs(a), abs(b)), Fraction(abs_tol))
+
+
+def _finite(value) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _roundings(value, decimals=ROUNDING_DECIMALS):
+    """``(decimals, how, number)`` for ``value`` rounded (half away from zero, as by hand) and cut."""
+    exact = Fraction(value)
+    sign = -1 if exact < 0 else 1
+    for d in decimals:
+        scale = Fraction(10) ** d
+        rounded = sign * Fraction(math.floor(abs(exact) * scale + Fraction(1, 2))) / scale
+        cut = Fraction(math.trunc(exact * scale)) / scale
+        for how, number in (("rounded", rounded), ("cut", cut)):
+            if abs(number) * scale >= 10 and (how == "rounded" or cut != rounded):  # 2+ significant digits
+                yield d, how, number
+
+
+def _is_decimal(value, decimal: Fraction) -> bool:
+    """True when ``value`` is ``decimal``, up to the float error of typing it (0.31 for 31/100)."""
+    return abs(Fraction(value) - decimal) <= Fraction(1, 10**12) * max(1, abs(decimal))
+
+
+def _pairs(misconceptions) -> list:
+    if misconceptions is None:
+        return []
+    if isinstance(misconceptions, Mapping):
+        return list(misconceptions.items())
+    return list(misconceptions)
+
+
+def _join_messages(messages: list[str]) -> str:
+    """One misconception message, or the candidates when several mistakes give this answer."""
+    unique = list(dict.fromkeys(messages))
+    if len(unique) == 1:
+        return unique[0]
+    listed = " ".join(f"({i}) {message}" for i, message in enumerate(unique, start=1))
+    return f"More than one mistake gives this answer: {listed}"
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _not_a_number(answer, name: str) -> Feedback:
+    if isinstance(answer, str):
+        if _parses_as_number(answer):
+            return Feedback(
+                "invalid",
+                f"{name} should be a number, but it is the string {describe(answer)}: remove the quotes.",
+            )
+        return Feedback(
+            "invalid",
+            f"{name} should be a number (such as 12 or 0.5), but it is the string {describe(answer)}.",
+        )
+    if isinstance(answer, (bool, np.bool_)):
+        return Feedback(
+            "invalid",
+            f"{name} should be a number, but it is {answer!r} of type bool (a yes/no value).",
+        )
+    return Feedback(
+        "invalid",
+        f"{name} should be a single number, but it is {describe(answer)} of type {_type_name(answer)}.",
+    )
+
+
+def check_number(
+    answer,
+    expected,
+    *,
+    name: str = "answer",
+    misconceptions=None,
+    hint: str,
+    rel_tol: float = 1e-6,
+    abs_tol: float = 1e-12,
+    explanation: str | None = None,
+) -> Feedback:
+    """Check a numeric answer.
+
+    An int ``expected`` is a count: the answer must equal it exactly (``18496.0``
+    is right, ``18496.01`` and ``1.8496e4`` rounded are not). Any other expected
+    value (float or Fraction) is compared with the tolerances. An answer that is
+    the expected value, or a misconception's value, rounded or cut to a few
+    decimals is told so.
+
+    Parameters
+    ----------
+    answer : object
+        What the learner wrote.
+    expected : int, float or Fraction
+        The right value.
+    name : str, default='answer'
+        What the answer is, used in messages ("output width").
+    misconceptions : dict or list of (value, message) pairs, optional
+        Wrong values that a known mistake produces, with the message naming the
+        mistake. A wrong value equal to ``expected`` is ignored. When several
+        mistakes give the learner's value, every message is shown.
+    hint : str
+        Added to the message of a wrong answer that matches no misconception:
+        where to look, without the number.
+    rel_tol, abs_tol : float
+        Tolerances for a non-integer ``expected``.
+    explanation : str, optional
+        Added to the message of a correct answer.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> check_number("30", 30, name="output width", hint="")
+    Check the type: output width should be a number, but it is the string '30': remove the quotes.
+    >>> check_number(0.3125, Fraction(5, 16), name="precision", hint="")
+    Correct: precision = 0.3125.
+    >>> check_number(0.31, Fraction(5, 16), name="precision", hint="")
+    Not yet: precision = 0.31 is the right value rounded to 2 decimals. Keep the full value (a Fraction or the float Python computes) and round only when you display it.
+    >>> check_number(92274700.0, 92274688, name="multiply-adds", hint="Count every position.")
+    Not yet: multiply-adds = 92274700.0 is close, but a count must be exact to the last digit: did you round, or type it in scientific notation? Count every position.
+    """
+    if is_placeholder(answer):
+        return unfinished(name)
+    value = _as_real(answer)
+    if value is None:
+        return _not_a_number(answer, name)
+    shown = describe(answer)
+    if isinstance(value, float) and math.isnan(value):
+        return Feedback("wrong", f"{name} is NaN (not a number): look for a division by zero or 0/0.")
+    if isinstance(value, float) and math.isinf(value):
+        return Feedback("wrong", f"{name} is infinite: look for a division by zero.")
+
+    def same(reference) -> bool:
+        return _finite(reference) and _same_number(value, reference, rel_tol, abs_tol)
+
+    if same(expected):
+        message = f"{name} = {shown}."
+        return Feedback("correct", message + (f" {explanation}" if explanation else ""))
+    pairs = [(wrong, message) for wrong, message in _pairs(misconceptions) if not same_pair(wrong, expected)]
+    matched = [message for wrong, message in pairs if same(wrong)]
+    if matched:
+        return Feedback("wrong", f"{name} = {shown} is not right. {_join_messages(matched)}")
+    if not _exact_kind(expected) and _finite(expected):
+        for decimals, how, rounded in _roundings(expected):
+            if rounded not in (0, Fraction(expected)) and _is_decimal(value, rounded):
+                return Feedback(
+                    "wrong",
+                    f"{name} = {shown} is the right value {how} to {decimals} decimal{'s' if decimals != 1 else ''}. Keep the full "
+                    "value (a Fraction or the float Python computes) and round only when you display it.",
+                )
+        matched = [
+            message
+            for wrong, message in pairs
+            if _finite(wrong)
+            and not _is_whole(wrong)
+            and any(_is_decimal(value, r) for _, _, r in _roundings(wrong))
+        ]
+        if matched:
+            return Feedback(
+                "wrong",
+                f"{name} = {shown} is not right (rounded, it matches a known mistake). "
+                f"{_join_messages(matched)}",
+            )
+    if _exact_kind(expected):
+        if not _is_whole(value):
+            return Feedback(
+                "wrong",
+                f"{name} = {shown} is not a whole number, but a count is. {hint}".rstrip(),
+            )
+        if abs(Fraction(value) - expected) <= Fraction(1, 1000) * abs(expected):
+            return Feedback(
+                "wrong",
+                f"{name} = {shown} is close, but a count must be exact to the last digit: did you "
+                f"round, or type it in scientific notation? {hint}".rstrip(),
+            )
+    return Feedback("wrong", f"{name} = {shown} is not right. {hint}".rstrip())
+
+
+def same_pair(wrong, expected) -> bool:
+    """True when a misconception's value equals the expected one (then it is never shown)."""
+    wrong, expected = _as_real(wrong), _as_real(expected)
+    if wrong is None or expected is None or not (_finite(wrong) and _finite(expected)):
+        return False
+    return Fraction(wrong) == Fraction(expected)
+
+
+# ---------------------------------------------------------------------------
+# Arrays
+# ---------------------------------------------------------------------------
+def _flat_items(value, limit: int = 10_000):
+    """The leaves of nested lists and tuples (at most ``limit``)."""
+    stack, leaves = [value], []
+    while stack and len(leaves) < limit:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, np.ndarray) and item.dtype == object:
+            stack.extend(reversed(item.ravel().tolist()))
+        else:
+            leaves.append(item)
+    return leaves
+
+
+def _numeric_array(value):
+    """``(array, None)`` for numbers in an array-like, or ``(None, why)`` when it holds no numbers."""
+    if isinstance(value, (str, bytes)):
+        return None, "string"
+    if isinstance(value, (Mapping, set, frozenset)):
+        return None, "container"
+    try:
+        array = np.asarray(value)
+    except Exception:  # ragged lists and odd objects are reported, not raised
+        return None, "ragged"
+    kind = array.dtype.kind
+    if kind in "iuf":
+        return array, None
+    if kind == "b":
+        return None, "bool"
+    if kind in "US":
+        return None, "string"
+    if kind == "O":
+        leaves = _flat_items(value if isinstance(value, (list, tuple)) else array)
+        if any(is_placeholder(leaf) for leaf in leaves):
+            return None, "placeholder"
+        if any(isinstance(leaf, str) for leaf in leaves):
+            return None, "string"
+        if leaves and all(isinstance(leaf, int) and not isinstance(leaf, bool) for leaf in leaves):
+            return None, "huge"
+        return None, "object"
+    return None, "other"
+
+
+def _array_problem(answer, why: str, name: str, expected_shape) -> Feedback:
+    wanted = "an array of numbers (a NumPy array, nested lists or a tuple)"
+    if expected_shape is not None and len(expected_shape) == 1:
+        wanted = f"{expected_shape[0]} numbers (a tuple, a list or a NumPy array)"
+    elif expected_shape is not None:
+        wanted = f"an array of numbers of shape {expected_shape} (a NumPy array or nested lists)"
+    if why == "placeholder":
+        return Feedback(
+            "unfinished", f"replace every `...` in {name} with a number, then run the cell again."
+        )
+    if why == "string":
+        return Feedback(
+            "invalid",
+            f"{name} should be {wanted}, but it contains text: {describe(answer)}. Remove the quotes.",
+        )
+    if why == "ragged":
+        return Feedback(
+            "invalid",
+            f"{name} should be {wanted}, but its rows have different lengths: {describe(answer)}.",
+        )
+    if why == "huge":
+        return Feedback("wrong", f"{name} contains integers far too large to be right.")
+    if why == "bool":
+        return Feedback("invalid", f"{name} should be {wanted}, but it holds True/False values.")
+    return Feedback(
+        "invalid",
+        f"{name} should be {wanted}, but it is {describe(answer)} of type {_type_name(answer)}.",
+    )
+
+
+def _arrays_equal(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> bool:
+    """Same shape and values: exactly for integer ``want`` (counts), within tolerance otherwise."""
+    if got.shape != want.shape:
+        return False
+    with np.errstate(all="ignore"):
+        if want.dtype.kind in "iu":
+            if got.dtype.kind == "f" and not np.isfinite(got).all():
+                return False
+            return bool(np.array_equal(got.astype(float) if got.dtype.kind == "f" else got, want))
+        return bool(np.allclose(got.astype(float), want.astype(float), atol=atol, rtol=rtol, equal_nan=False))
+
+
+def _index_text(index) -> str:
+    return str(index[0]) if len(index) == 1 else str(index)
+
+
+def _format_value(value) -> str:
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _format_pair(got, want) -> tuple[str, str]:
+    """Two numbers with just enough digits to show how they differ (never cut where they do)."""
+    got, want = _format_value(got), _format_value(want)
+    try:
+        g, w = float(got), float(want)
+    except ValueError:
+        return got, want
+    for digits in range(4, 18):
+        short_g, short_w = f"{g:.{digits}g}", f"{w:.{digits}g}"
+        if short_g != short_w:
+            return short_g, short_w
+    return got, want
+
+
+def _difference(got: np.ndarray, want: np.ndarray, atol: float, rtol: float, *, reveal: bool) -> str:
+    """How two numeric arrays differ: shape, NaN, a common scale or offset, or where and by how much.
+
+    ``reveal=True`` shows the right value at each wrong position (for a function's
+    test case); otherwise only the position and the size of the error.
+    """
+    if got.shape != want.shape:
+        if got.ndim == want.ndim == 1:
+            return f"has {got.shape[0]} values, but it should have {want.shape[0]}"
+        return f"has shape {got.shape}, but it should have shape {want.shape}"
+    g, w = got.astype(float), want.astype(float)
+    with np.errstate(all="ignore"):
+        if np.isnan(g).any():
+            first = tuple(int(i) for i in np.argwhere(np.isnan(g))[0])
+            return f"contains NaN (not a number), first at index {_index_text(first)}"
+        if np.isinf(g).any():
+            first = tuple(int(i) for i in np.argwhere(np.isinf(g))[0])
+            return f"contains an infinite value, first at index {_index_text(first)}"
+        tolerance = atol + rtol * np.abs(w)
+        wrong = np.abs(g - w) > tolerance
+        if want.dtype.kind in "iu":
+            wrong = g != w
+        count = int(wrong.sum())
+        if count > 1:
+            offset = g - w
+            if count == g.size and np.allclose(offset, offset.flat[0], atol=atol, rtol=0):
+                return f"has every value off by the same amount, {float(offset.flat[0]):+g}"
+            nonzero = np.abs(w) > tolerance
+            if nonzero.any() and (np.abs(g[~nonzero]) <= tolerance[~nonzero]).all():
+                ratio = g[nonzero] / w[nonzero]
+                if np.allclose(ratio, ratio[0], rtol=1e-6, atol=0):
+                    return f"has every value {float(ratio[0]):g} times the right one (check the scale)"
+        positions = [tuple(int(i) for i in index) for index in np.argwhere(wrong)[:2]]
+        parts = []
+        for index in positions:
+            if reveal:
+                shown_got, shown_want = _format_pair(got[index], want[index])
+                parts.append(f"at index {_index_text(index)}: {shown_got} instead of {shown_want}")
+            else:
+                delta = float(g[index] - w[index])
+                parts.append(
+                    f"at index {_index_text(index)}: {abs(delta):g} too {'large' if delta > 0 else 'small'}"
+                )
+        more = count - len(positions)
+        where = "; ".join(parts) + (f"; and {more} more" if more else "")
+        return f"has {count} of its {g.size} values wrong: {where}"
+
+
+def check_array(
+    answer,
+    expected,
+    *,
+    name: str = "answer",
+    hint: str,
+    atol: float = 1e-6,
+    rtol: float = 1e-6,
+    misconceptions=None,
+) -> Feedback:
+    """Check an array answer: its form, its shape, then its values.
+
+    An integer ``expected`` (counts, shapes) must be matched exactly; a float one
+    within the tolerances. Strings, True/False values and ragged lists are refused
+    with a message saying what form is expected; a wrong answer is told which
+    values differ and by how much, or which known mistake gives it.
+
+    Parameters
+    ----------
+    answer : array_like
+        What the learner wrote.
+    expected : array_like
+        The right array.
+    name : str, default='answer'
+        What the array is ("feature map").
+    hint : str
+        Added to a wrong answer that matches no misconception.
+    atol, rtol : float
+        Tolerances for a float ``expected``, as in :func:`numpy.allclose`.
+    misconceptions : list of (array_like, message) pairs, optional
+        Wrong arrays that known mistakes produce (any shape), with their messages.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> check_array([[1, 2], [3, 4]], np.array([[1, 2], [3, 4]]), name="feature map", hint="")
+    Correct: feature map has the right shape (2, 2) and values.
+    >>> check_array([1, 2, 3], np.ones((2, 2)), name="feature map", hint="")
+    Not yet: feature map has shape (3,), but it should have shape (2, 2).
+    >>> check_array(("98", "98", "32"), (98, 98, 32), name="output shape", hint="")
+    Check the type: output shape should be 3 numbers (a tuple, a list or a NumPy array), but it contains text: ('98', '98', '32'). Remove the quotes.
+    >>> check_array([[1, 2], [3, 5]], [[1, 2], [3, 4]], name="feature map", hint="")
+    Not yet: feature map has 1 of its 4 values wrong: at index (1, 1): 1 too large.
+    """
+    if is_placeholder(answer):
+        return unfinished(name)
+    expected = np.asarray(expected)
+    array, why = _numeric_array(answer)
+    if array is None:
+        return _array_problem(answer, why, name, expected.shape)
+    if _arrays_equal(array, expected, atol, rtol):
+        if expected.ndim == 1 and expected.size <= 6:
+            return Feedback("correct", f"{name} = {_format_sequence(array)}.")
+        return Feedback("correct", f"{name} has the right shape {expected.shape} and values.")
+    matched = []
+    for wrong, message in _pairs(misconceptions):
+        wrong_array, _ = _numeric_array(wrong)
+        if wrong_array is None or _arrays_equal(wrong_array, expected, atol, rtol):
+            continue
+        if _arrays_equal(array, wrong_array, atol, rtol):
+            matched.append(message)
+    if matched:
+        return Feedback("wrong", f"{name} = {_short_array(array)} is not right. {_join_messages(matched)}")
+    difference = _difference(array, expected, atol, rtol, reveal=False)
+    return Feedback("wrong", f"{name} {difference}. {hint}".rstrip())
+
+
+def _format_sequence(array: np.ndarray) -> str:
+    values = [_format_value(v) for v in array.tolist()]
+    return "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+
+
+def _short_array(array: np.ndarray) -> str:
+    if array.ndim == 1 and array.size <= 6:
+        return _format_sequence(array)
+    if array.size <= 6:
+        return describe(array.tolist())
+    return f"an array of shape {array.shape}"
+
+
+# ---------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------
+class _TimeUp(BaseException):
+    """Raised inside a learner's function when its time is up (not an Exception, so
+    ``except Exception`` in the learner's code does not swallow it)."""
+
+
+def _call(function: Callable, case):
+    """Call ``function`` on one test case: a tuple of arguments or a dict of keywords."""
+    case = copy.deepcopy(case)
+    if isinstance(case, Mapping):
+        return function(**case)
+    if isinstance(case, tuple):
+        return function(*case)
+    return function(case)
+
+
+def _run_on_main_thread(function, case, seconds):
+    state = {"armed": True}
+
+    def alarm(signum, frame):
+        if state["armed"]:
+            raise _TimeUp
+
+    previous_handler = signal.signal(signal.SIGALRM, alarm)
+    previous_timer = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
+    started = time.monotonic()
+    outcome = ("timeout", None)
+    try:
+        try:
+            outcome = ("ok", _call(function, case))
+        except _TimeUp:
+            outcome = ("timeout", None)
+        except (Exception, SystemExit) as error:  # any learner error becomes feedback
+            outcome = ("error", error)
+        finally:
+            state["armed"] = False
+    except _TimeUp:  # the alarm fired between the call and disarming: treat as out of time
+        outcome = ("timeout", None) if outcome[0] != "ok" else outcome
+    finally:
+        state["armed"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        remaining, interval = previous_timer
+        if remaining > 0:  # give an outer timer (a test runner's, say) back what is left of it
+            elapsed = time.monotonic() - started
+            signal.setitimer(signal.ITIMER_REAL, max(remaining - elapsed, 1e-3), interval)
+    return outcome
+
+
+def _run_on_a_thread(function, case, seconds):
+    box = {}
+
+    def target():
+        try:
+            box["outcome"] = ("ok", _call(function, case))
+        except (Exception, SystemExit) as error:  # any learner error becomes feedback
+            box["outcome"] = ("error", error)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return box.get("outcome", ("timeout", None))
+
+
+def run_with_time_limit(function: Callable, case, seconds: float):
+    """Run ``function`` on one test case for at most ``seconds``.
+
+    On the main thread (where notebook cells run) a timer interrupts the function;
+    elsewhere the function runs on a helper thread that is abandoned when time is up.
+
+    Returns
+    -------
+    tuple
+        ``("ok", output)``, ``("error", exception)`` or ``("timeout", None)``.
+
+    Examples
+    --------
+    >>> run_with_time_limit(abs, (-3,), 1.0)
+    ('ok', 3)
+    >>> def forever(x):
+    ...     while True:
+    ...         pass
+    >>> run_with_time_limit(forever, (1,), 0.05)
+    ('timeout', None)
+    """
+    if seconds <= 0:
+        return ("timeout", None)
+    on_main = threading.current_thread() is threading.main_thread()
+    if on_main and hasattr(signal, "setitimer"):
+        return _run_on_main_thread(function, case, seconds)
+    return _run_on_a_thread(function, case, seconds)
+
+
+def _describe_case(function_name: str, case) -> str:
+    if isinstance(case, Mapping):
+        parts = [f"{key}={describe(value)}" for key, value in case.items()]
+    elif isinstance(case, tuple):
+        parts = [describe(value) for value in case]
+    else:
+        parts = [describe(case)]
+    return f"{function_name}({', '.join(parts)})"
+
+
+def _outputs_match(got, want, atol: float, rtol: float) -> bool:
+    """True when a learner's output equals the reference's: any sequence type for numbers."""
+    if isinstance(want, str) or isinstance(got, str):
+        return isinstance(got, str) and isinstance(want, str) and got == want
+    want_array, _ = _numeric_array(want)
+    if want_array is not None and not isinstance(want, (bool, np.bool_)):
+        if isinstance(got, (bool, np.bool_)):
+            return False
+        got_array, _ = _numeric_array(got)
+        return got_array is not None and _arrays_equal(got_array, want_array, atol, rtol)
+    if isinstance(want, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return False
+        return all(_outputs_match(g, w, atol, rtol) for g, w in zip(got, want))
+    try:
+        return bool(got == want)
+    except Exception:  # an output that cannot be compared does not match
+        return False
+
+
+def _output_difference(function_name: str, case, got, want, atol: float, rtol: float) -> str:
+    """How one output differs from the right one, for a test case the learner may see."""
+    call = _describe_case(function_name, case)
+    want_array, _ = _numeric_array(want)
+    got_array, _ = _numeric_array(got)
+    if isinstance(got, (bool, np.bool_)):
+        got_array = None
+    if want_array is not None and want_array.ndim > 0:
+        if got_array is None:
+            returned = (
+                f"the string {describe(got)}"
+                if isinstance(got, str)
+                else f"{describe(got)} of type {_type_name(got)}"
+            )
+            return (
+                f"{call} returned {returned}, but it should return "
+                f"{'an array' if want_array.ndim > 1 else 'a sequence'} of numbers of shape {want_array.shape}."
+            )
+        if got_array.ndim == 0:
+            return f"{call} returned the single number {describe(got)}, but it should return shape {want_array.shape}."
+        return (
+            f"{call} returned an output that {_difference(got_array, want_array, atol, rtol, reveal=True)}."
+        )
+    if want_array is not None:
+        if got_array is None or got_array.ndim > 0:
+            return f"{call} returned {describe(got)} of type {_type_name(got)}, but it should return a single number."
+        shown_got, shown_want = _format_pair(got_array[()], want_array[()])
+        return f"{call} returned {shown_got}, but the right output is {shown_want}."
+    return f"{call} returned {describe(got)}, but the right output is {describe(want)}."
+
+
+def check_function(
+    function,
+    reference: Callable,
+    cases: Iterable,
+    *,
+    name: str = "your function",
+    hint: str,
+    atol: float = 1e-6,
+    rtol: float = 1e-6,
+    misconceptions: Sequence[tuple[Callable, str]] | None = None,
+    dtype=None,
+    dtype_hint: str | None = None,
+    time_limit: float | None = None,
+) -> Feedback:
+    """Check a learner's function against a reference on several test cases.
+
+    The learner's function runs on each case, all cases together for at most
+    ``time_limit`` seconds. Its outputs are compared with the reference's: any
+    sequence (tuple, list, array) holding the right numbers is right; integer
+    reference outputs must match exactly, float ones within ``atol`` and ``rtol``.
+
+    Parameters
+    ----------
+    function : callable
+        The learner's function. A body that still raises ``NotImplementedError``
+        counts as unfinished.
+    reference : callable
+        The course's function that gives the right outputs.
+    cases : iterable
+        Test cases: each is a tuple of positional arguments, a dict of keyword
+        arguments, or a single argument.
+    name : str, default='your function'
+        The function's name, used in messages.
+    hint : str
+        Added to a wrong answer that matches no misconception.
+    atol, rtol : float
+        Tolerances for float outputs, as in :func:`numpy.allclose`.
+    misconceptions : list of (callable, message) pairs, optional
+        Wrong versions of the reference, each computing what a known mistake
+        gives. When the learner's outputs equal one's on every case, its
+        message is shown. A misconception that raises on a case never matches.
+    dtype : str or numpy dtype, optional
+        The dtype every output must have once its values are right.
+    dtype_hint : str, optional
+        Why that dtype, shown when the values are right but the dtype is not.
+    time_limit : float, optional
+        Seconds for all cases together; default :data:`TIME_LIMIT`.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> def square(x):
+    ...     return x * x
+    >>> check_function(square, lambda x: x ** 2, [1, 2, 3], name="square", hint="")
+    Correct: square gives the right output on all 3 test cases.
+    >>> check_function(lambda x: 2 * x, lambda x: x ** 2, [2, 3], name="square", hint="Multiply x by x.")
+    Not yet: square(3) returned 6, but the right output is 9. Multiply x by x.
+    >>> def forever(x):
+    ...     while True:
+    ...         pass
+    >>> check_function(forever, abs, [1], name="f", hint="", time_limit=0.1)
+    Not yet: f(1) did not finish within 0.1 s: look for a loop that never ends (a while loop whose condition never becomes false).
+    """
+    if is_placeholder(function):
+        return unfinished(name)
+    if not callable(function):
+        return Feedback(
+            "invalid",
+            f"{name} should be a function (defined with def), but it is "
+            f"{describe(function)} of type {_type_name(function)}.",
+        )
+    limit = TIME_LIMIT if time_limit is None else time_limit
+    deadline = time.monotonic() + limit
+    cases = list(cases)
+    outputs = []
+    for case in cases:
+        status, got = run_with_time_limit(function, case, deadline - time.monotonic())
+        if status == "timeout":
+            return Feedback(
+                "wrong",
+                f"{_describe_case(name, case)} did not finish within {limit:g} s: look for a loop "
+                "that never ends (a while loop whose condition never becomes false).",
+            )
+        if status == "error":
+            if isinstance(got, NotImplementedError):
+                return Feedback(
+                    "unfinished",
+                    f"{name} still raises NotImplementedError: write its body, "
+                    "run its cell, then run this cell again.",
+                )
+            return Feedback(
+                "wrong",
+                f"{_describe_case(name, case)} raised {type(got).__name__}: {describe(str_of(got), 200)}",
+            )
+        if got is None or got is Ellipsis:
+            return Feedback(
+                "unfinished",
+                f"{_describe_case(name, case)} returned {got!r}: did you forget the `return`?",
+            )
+        outputs.append(got)
+
+    wants = [_call(reference, case) for case in cases]
+    wrong_cases = [
+        (case, got, want)
+        for case, got, want in zip(cases, outputs, wants)
+        if not _outputs_match(got, want, atol, rtol)
+    ]
+    if not wrong_cases:
+        if dtype is not None:
+            for got in outputs:
+                got_dtype = np.asarray(got).dtype
+                if got_dtype != np.dtype(dtype):
+                    return Feedback(
+                        "wrong",
+                        f"{name} returns the right values, but as {got_dtype}, not {np.dtype(dtype)}. "
+                        + (dtype_hint or ""),
+                    )
+        return Feedback("correct", f"{name} gives the right output on all {len(cases)} test cases.")
+    matched = []
+    for wrong_reference, message in misconceptions or []:
+        try:
+            wrong_outputs = [_call(wrong_reference, case) for case in cases]
+        except Exception:  # a misconception that cannot run never matches
+            continue
+        if all(_outputs_match(got, want, atol, rtol) for got, want in zip(outputs, wrong_outputs)):
+            matched.append(message)
+    if matched:
+        return Feedback("wrong", f"{name} is not right yet. {_join_messages(matched)}")
+    case, got, want = wrong_cases[0]
+    message = _output_difference(name, case, got, want, atol, rtol)
+    return Feedback("wrong", f"{message} {hint}".rstrip())
+
+
+def str_of(error: BaseException) -> str:
+    """The text of an exception, even when its ``__str__`` fails."""
+    try:
+        return str(error)
+    except Exception:  # a learner's exception class may be broken
+        return type(error).__name__
+
+
+# ---------------------------------------------------------------------------
+# Choices
+# ---------------------------------------------------------------------------
+def check_choice(
+    answer,
+    expected: str,
+    options: Sequence[str],
+    *,
+    name: str = "answer",
+    misconceptions: Mapping[str, str] | None = None,
+    hint: str = "",
+    explanation: str | None = None,
+) -> Feedback:
+    """Check a multiple-choice answer given as a string (case and surrounding spaces ignored).
+
+    Every wrong option should have a misconception message; ``hint`` is shown for
+    one that has none. A string that is not an option is a wrong answer (not a type
+    error): the message lists the options.
+
+    Examples
+    --------
+    >>> check_choice("Same", "same", ["valid", "same"], name="padding")
+    Correct: padding = 'same'.
+    >>> check_choice("full", "same", ["valid", "same"], name="padding")
+    Not yet: padding = 'full' is not one of the options here: answer 'valid' or 'same'.
+    """
+    if is_placeholder(answer):
+        return unfinished(name)
+    allowed = ", ".join(repr(option) for option in options[:-1]) + f" or {options[-1]!r}"
+    if len(options) == 1:
+        allowed = repr(options[0])
+    if not isinstance(answer, str):
+        return Feedback(
+            "invalid",
+            f"{name} should be a string, {allowed}, but it is {describe(answer)} of type {_type_name(answer)}.",
+        )
+    normal = answer.strip().lower()
+    lookup = {option.lower(): option for option in options}
+    if normal not in lookup:
+        return Feedback(
+            "wrong", f"{name} = {describe(answer)} is not one of the options here: answer {allowed}."
+        )
+    if normal == expected.lower():
+        message = f"{name} = {lookup[normal]!r}."
+        return Feedback("correct", message + (f" {explanation}" if explanation else ""))
+    for wrong, message in (misconceptions or {}).items():
+        if normal == wrong.lower():
+            return Feedback("wrong", f"{name} = {lookup[normal]!r} is not right. {message}")
+    return Feedback("wrong", f"{name} = {lookup[normal]!r} is not right. {hint}".rstrip())
+
+
+# ---------------------------------------------------------------------------
+# The decorator every exercise checker wears
+# ---------------------------------------------------------------------------
+#: Kinds of answer a checker takes (the bad-input tests feed each kind its own junk).
+ANSWER_KINDS = ("value", "function", "model", "data")
+
+
+def checker(function: Callable | None = None, *, answer: str = "value") -> Callable:
+    """Mark an exercise checker, and make sure it never raises.
+
+    A checker's own unexpected error (a case its authors did not foresee) becomes
+    ``invalid`` feedback that says what went wrong, instead of a traceback. Tests
+    set :data:`STRICT` so that such an error fails them instead.
+
+    Parameters
+    ----------
+    answer : {'value', 'function', 'model', 'data'}
+        What the learner passes: a value, a function, a Keras model, or data.
+
+    Examples
+    --------
+    >>> @checker
+    ... def check_width(value) -> Feedback:
+    ...     return check_number(value, 49, name="width", hint="")
+    >>> check_width.answer_kind, bool(check_width(49))
+    ('value', True)
+    """
+    if answer not in ANSWER_KINDS:
+        raise ValueError(f"answer must be one of {ANSWER_KINDS}, got {answer!r}.")
+
+    def decorate(check: Callable) -> Callable:
+        @functools.wraps(check)
+        def guarded(*args, **kwargs) -> Feedback:
+            try:
+                return check(*args, **kwargs)
+            except Exception as error:
+                if STRICT:
+                    raise
+                given = describe(args[0]) if args else "your answer"
+                return Feedback(
+                    "invalid",
+                    f"the checker could not read {given} ({type(error).__name__}: "
+                    f"{describe(str_of(error), 120)}). Check that your answer has the form the "
+                    "exercise asks for.",
+                )
+
+        guarded.answer_kind = answer
+        return guarded
+
+    return decorate(function) if function is not None else decorate
