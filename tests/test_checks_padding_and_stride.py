@@ -48,18 +48,28 @@ def test_unfinished_answers(checker, placeholder):
         (check.check_output_width, "49"),
         (check.check_output_width, [49]),
         (check.check_same_padding, "0, 1"),
-        (check.check_same_padding, (0, 1, 2)),
         (check.check_same_padding, 1),
         (check.check_dilated_output, "56"),
         (check.check_stack_output, True),
         (check.check_receptive_field, {"rf": 7}),
         (check.check_keep_size_padding, 1),
-        (check.check_keep_size_padding, "full"),
         (check.check_output_length_function, 49),
     ],
 )
 def test_wrongly_typed_answers(checker, answer):
     assert status(checker(answer)) == "invalid"
+
+
+@pytest.mark.parametrize(
+    "checker, answer, fragment",
+    [
+        (check.check_same_padding, (0, 1, 2), "3 values"),
+        (check.check_keep_size_padding, "full", "not one of the options"),
+    ],
+)
+def test_well_formed_answers_of_the_wrong_kind_are_wrong(checker, answer, fragment):
+    feedback = checker(answer)
+    assert status(feedback) == "wrong" and fragment in feedback.message
 
 
 def test_output_width():
@@ -115,11 +125,15 @@ def test_dilated_output():
     assert status(feedback) == "wrong" and "'same'" in feedback.message
 
 
-def walk_stack(length, layers, conv_same=False, pool_stride=None):
+def walk_stack(length, layers, conv_same=False, pool_stride=None, ignore_conv_strides=False):
+    """The textbook rules, written out: 'valid' loses F - 1 then divides, 'same' gives ceil(W / S)."""
     for layer in layers:
         if layer["type"] == "conv":
-            same = conv_same or layer.get("padding") == "same"
-            length = length if same else length - layer["kernel_size"] + 1
+            strides = 1 if ignore_conv_strides else layer.get("strides", 1)
+            if conv_same or layer.get("padding") == "same":
+                length = math.ceil(length / strides)
+            else:
+                length = (length - layer["kernel_size"]) // strides + 1
         else:
             stride = pool_stride or layer["pool_size"]
             length = (length - layer["pool_size"]) // stride + 1
@@ -133,21 +147,40 @@ def test_stack_output():
     assert status(feedback) == "wrong" and "'same'" in feedback.message
     feedback = check.check_stack_output(walk_stack(check.STACK_INPUT, check.STACK, pool_stride=1))
     assert status(feedback) == "wrong" and "strides default to pool_size" in feedback.message
+    feedback = check.check_stack_output(walk_stack(check.STACK_INPUT, check.STACK, ignore_conv_strides=True))
+    assert status(feedback) == "wrong" and "only with strides 1" in feedback.message
     assert "layer by layer" in check.check_stack_output(right + 3).message
 
 
+def receptive_field(layers, use_jump=True):
+    field, jump = 1, 1
+    for layer in layers:
+        field += (layer["kernel_size"] - 1) * (jump if use_jump else 1)
+        jump *= layer.get("strides", 1)
+    return field
+
+
 def test_receptive_field():
-    n = check.RECEPTIVE_FIELD_LAYERS
-    assert status(check.check_receptive_field(1 + 2 * n)) == "correct"
-    assert "added the kernel sizes" in check.check_receptive_field(3 * n).message
-    assert "multiplied" in check.check_receptive_field(3**n).message
+    layers = check.RECEPTIVE_FIELD_STACK
+    assert any(layer.get("strides", 1) > 1 for layer in layers[:-1]), "the jump must matter"
+    assert status(check.check_receptive_field(receptive_field(layers))) == "correct"
+    assert "jump" in check.check_receptive_field(receptive_field(layers, use_jump=False)).message
+    assert (
+        "added the kernel sizes"
+        in check.check_receptive_field(sum(layer["kernel_size"] for layer in layers)).message
+    )
+    assert (
+        "multiplied the kernel sizes"
+        in check.check_receptive_field(math.prod(layer["kernel_size"] for layer in layers)).message
+    )
     assert status(check.check_receptive_field(3)) == "wrong"
 
 
 def test_keep_size_padding():
     assert status(check.check_keep_size_padding(" Same ")) == "correct"
     feedback = check.check_keep_size_padding("valid")
-    assert status(feedback) == "wrong" and "98" in feedback.message
+    shrunk = check.KEEP_SIZE["input_length"] - check.KEEP_SIZE["kernel_size"] + 1
+    assert status(feedback) == "wrong" and str(shrunk) in feedback.message
 
 
 def good(input_length, kernel_size, strides=1, padding=0, dilation_rate=1):

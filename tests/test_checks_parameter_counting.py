@@ -25,13 +25,18 @@ def _built(layer, input_shape):
     return model
 
 
-def _mnist():
-    layers = [getattr(L, s["type"])(**{k: v for k, v in s.items() if k != "type"})
-              for s in pc.MNIST_CNN]
-    return keras.Sequential([keras.Input(shape=pc.MNIST_INPUT), *layers])
+def _exercise_cnn(padding=None):
+    layers = []
+    for spec in pc.EXERCISE_CNN:
+        arguments = {k: v for k, v in spec.items() if k != "type"}
+        if padding and "padding" in arguments:
+            arguments["padding"] = padding
+        layers.append(getattr(L, spec["type"])(**arguments))
+    return keras.Sequential([keras.Input(shape=pc.EXERCISE_INPUT), *layers])
 
 
 # Right answers, computed here from Keras itself -------------------------------------
+
 
 def keras_conv():
     c = pc.CONV_LAYER
@@ -40,18 +45,19 @@ def keras_conv():
 
 
 def keras_dense():
-    model = keras.Sequential([keras.Input(shape=pc.DENSE_LAYER["input_shape"]), L.Flatten(),
-                              L.Dense(pc.DENSE_LAYER["units"])])
+    model = keras.Sequential(
+        [keras.Input(shape=pc.DENSE_LAYER["input_shape"]), L.Flatten(), L.Dense(pc.DENSE_LAYER["units"])]
+    )
     return model.count_params()
 
 
 def keras_bn():
-    model = _built(L.BatchNormalization(), (5, 5, pc.BATCH_NORM_CHANNELS))
+    model = _built(L.BatchNormalization(), pc.BATCH_NORM_INPUT)
     return _size(model.trainable_weights), model.count_params()
 
 
 def keras_frozen():
-    model = _mnist()
+    model = _exercise_cnn()
     for layer in model.layers:
         if isinstance(layer, L.Conv2D):
             layer.trainable = False
@@ -60,8 +66,9 @@ def keras_frozen():
 
 def keras_gap_head():
     h = pc.HEAD
-    model = keras.Sequential([keras.Input(shape=h["input_shape"]), L.GlobalAveragePooling2D(),
-                              L.Dense(h["units"])])
+    model = keras.Sequential(
+        [keras.Input(shape=h["input_shape"]), L.GlobalAveragePooling2D(), L.Dense(h["units"])]
+    )
     return model.count_params()
 
 
@@ -95,7 +102,7 @@ def activation_bytes():
 RIGHT = {
     pc.check_conv_params: keras_conv,
     pc.check_dense_params: keras_dense,
-    pc.check_model_total: lambda: _mnist().count_params(),
+    pc.check_model_total: lambda: _exercise_cnn().count_params(),
     pc.check_batch_norm_trainable: lambda: keras_bn()[0],
     pc.check_batch_norm_total: lambda: keras_bn()[1],
     pc.check_frozen_trainable: keras_frozen,
@@ -113,14 +120,21 @@ def test_right_answer_from_keras_is_correct(checker):
     assert feedback.status == "correct", feedback.message
 
 
-def test_seed_figures_are_the_exercise_answers():
-    assert pc.check_model_total(220_234)
-    assert pc.check_separable_params(35_072)
-    assert pc.check_bottleneck_macs(92_274_688)
+def test_the_lesson_figures_are_not_the_exercise_answers():
+    """The lesson shows these figures: an exercise must make the learner compute, not copy."""
+    for checker, figure in [
+        (pc.check_model_total, 220_234),
+        (pc.check_separable_params, 35_072),
+        (pc.check_bottleneck_macs, 92_274_688),
+        (pc.check_conv_params, 18_496),
+        (pc.check_dense_params, 200_768),
+        (pc.check_gap_head_params, 650),
+        (pc.check_activation_memory, 6_422_528),
+    ]:
+        assert checker(figure).status == "wrong"
 
 
-@pytest.mark.parametrize("checker", NUMBER_CHECKERS + [pc.check_my_conv2d_params],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("checker", NUMBER_CHECKERS + [pc.check_my_conv2d_params], ids=lambda c: c.__name__)
 @pytest.mark.parametrize("placeholder", [Ellipsis, None])
 def test_unfinished(checker, placeholder):
     feedback = checker(placeholder)
@@ -128,21 +142,29 @@ def test_unfinished(checker, placeholder):
 
 
 @pytest.mark.parametrize("checker", NUMBER_CHECKERS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("bad", ["18496", [1, 2], (3,), True, {"a": 1}])
+@pytest.mark.parametrize("bad", ["28848", [1, 2], (3,), True, {"a": 1}])
 def test_wrong_type_is_invalid(checker, bad):
     feedback = checker(bad)
     assert feedback.status == "invalid"
 
 
 @pytest.mark.parametrize("checker", NUMBER_CHECKERS, ids=lambda c: c.__name__)
-@given(answer=st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=4),
-                        st.none(), st.lists(st.integers(), max_size=3)))
+@given(
+    answer=st.one_of(
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.text(max_size=4),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+    )
+)
 def test_never_raises(checker, answer):
     feedback = checker(answer)
     assert feedback.status in ("correct", "wrong", "unfinished", "invalid")
 
 
 # Misconceptions: each wrong value computed here by hand from the exercise data -------
+
 
 def _wrong(checker, value, *words):
     feedback = checker(value)
@@ -160,10 +182,11 @@ def test_conv_misconceptions():
     _wrong(pc.check_conv_params, k * k * ch * f + 1, "single bias of 1")
     _wrong(pc.check_conv_params, k * k * f + f, "forgot the input channels")
     _wrong(pc.check_conv_params, k * k * f, "input channels and the biases")
-    _wrong(pc.check_conv_params, k * k * h * f + f, "output size")  # 'same': output = input
+    _wrong(pc.check_conv_params, k * k * h * f + f, "output size")  # 'same' keeps the height
     _wrong(pc.check_conv_params, k * k * h * w * f + f, "output positions")
     _wrong(pc.check_conv_params, h * w * right, "shares its weights")
     _wrong(pc.check_conv_params, k * k * ch * ch + ch, "`filters` argument")
+    _wrong(pc.check_conv_params, 2 * k * k * ch * f, "bias of 1 for every weight")
     plain = pc.check_conv_params(right + 7)
     assert plain.status == "wrong" and "forgot" not in plain.message
 
@@ -177,35 +200,48 @@ def test_dense_misconceptions():
 
 
 def test_model_total_misconceptions():
-    model = _mnist()
+    model = _exercise_cnn()
     total = model.count_params()
-    biases = sum(int(np.prod(layer.bias.shape)) for layer in model.layers
-                 if getattr(layer, "bias", None) is not None)
-    pool_weights = 2 * 2 * 32 + 2 * 2 * 64  # a 2x2 'kernel' per channel of each pooling
-    flat = int(np.prod(model.layers[4].output.shape[1:]))
+    biases = sum(
+        int(np.prod(layer.bias.shape)) for layer in model.layers if getattr(layer, "bias", None) is not None
+    )
+    pools = [layer for layer in model.layers if isinstance(layer, L.MaxPooling2D)]
+    pool_weights = sum(2 * 2 * layer.output.shape[-1] for layer in pools)  # a 2x2 'kernel' per channel
+    pool_biases = sum(layer.output.shape[-1] for layer in pools)
+    flat = int(
+        np.prod(next(layer for layer in model.layers if isinstance(layer, L.Flatten)).output.shape[1:])
+    )
     _wrong(pc.check_model_total, total - biases, "forgot the biases")
+    _wrong(pc.check_model_total, 2 * (total - biases), "bias of 1 for every weight")
     _wrong(pc.check_model_total, total + pool_weights, "pooling")
-    _wrong(pc.check_model_total, total + pool_weights + 32 + 64, "pooling layers weights and biases")
+    _wrong(pc.check_model_total, total + pool_weights + pool_biases, "pooling layers weights and biases")
     _wrong(pc.check_model_total, total + flat, "Flatten")
     _wrong(pc.check_model_total, total + flat + pool_weights, "pooling and Flatten")
-    second = model.layers[2].count_params()
-    _wrong(pc.check_model_total, total - second + (3 * 3 * 1 * 64 + 64), "input channels")
+    convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
+    first, second = convs[0], convs[1]
+    channels = pc.EXERCISE_INPUT[2]
+    wrong_second = 3 * 3 * channels * second.filters + second.filters
+    _wrong(pc.check_model_total, total - second.count_params() + wrong_second, "second convolution")
+    _wrong(
+        pc.check_model_total, total - first.count_params() + 3 * 3 * 1 * first.filters + first.filters, "RGB"
+    )
+    _wrong(pc.check_model_total, _exercise_cnn("valid").count_params(), "'valid' padding")
 
 
 def test_batch_norm_misconceptions():
     trainable, total = keras_bn()
-    c = pc.BATCH_NORM_CHANNELS
-    h, w, _ = pc.BATCH_NORM_INPUT
+    h, w, c = pc.BATCH_NORM_INPUT
     _wrong(pc.check_batch_norm_trainable, total, "non-trainable")
     _wrong(pc.check_batch_norm_total, trainable, "only the trainable part")
     for checker in (pc.check_batch_norm_trainable, pc.check_batch_norm_total):
         _wrong(checker, h * w * trainable, "once per position")
         _wrong(checker, c, "one value per channel")
         _wrong(checker, 2, "for the whole layer")
+        _wrong(checker, 4, "for the whole layer")
 
 
 def test_frozen_misconceptions():
-    model = _mnist()
+    model = _exercise_cnn()
     conv = sum(layer.count_params() for layer in model.layers if isinstance(layer, L.Conv2D))
     _wrong(pc.check_frozen_trainable, model.count_params(), "That is the total")
     _wrong(pc.check_frozen_trainable, conv, "frozen part")
@@ -249,6 +285,9 @@ def test_activation_misconceptions():
     _wrong(pc.check_activation_memory, right * 2, "float64")
     _wrong(pc.check_activation_memory, 4 * keras_conv_first(), "weights")
     _wrong(pc.check_activation_memory, 4 * batch * int(np.prod(a["input_shape"])), "input batch")
+    valid = L.Conv2D(a["filters"], a["kernel_size"], padding="valid")
+    x = np.zeros((a["batch_size"], *a["input_shape"]), dtype="float32")
+    _wrong(pc.check_activation_memory, np.asarray(valid(x)).nbytes, "'valid' padding")
 
 
 def keras_conv_first():
@@ -257,6 +296,7 @@ def keras_conv_first():
 
 
 # The "implement it" exercise ----------------------------------------------------------
+
 
 def good(kernel_size, in_channels, filters, use_bias=True):
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
@@ -284,8 +324,7 @@ def test_my_conv2d_params():
         "even when use_bias=False": lambda k, c, f, use_bias=True: good(k, c, f, True),
         "single bias of 1": lambda k, c, f, use_bias=True: good(k, c, f, False) + int(use_bias),
         "forgets the input channels": lambda k, c, f, use_bias=True: good(k, 1, f, use_bias),
-        "as square": lambda k, c, f, use_bias=True: good(
-            k if isinstance(k, int) else k[0], c, f, use_bias),
+        "as square": lambda k, c, f, use_bias=True: good(k if isinstance(k, int) else k[0], c, f, use_bias),
     }
     for words, function in cases.items():
         feedback = pc.check_my_conv2d_params(function)

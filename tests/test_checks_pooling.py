@@ -80,7 +80,13 @@ def test_pooling_stages():
     assert status(check.check_pooling_stages(halvings(w, minimum))) == "correct"
     feedback = check.check_pooling_stages(halvings(w, minimum, round_up=True))
     assert status(feedback) == "wrong" and "rounded up" in feedback.message
-    assert "25 becomes 12" in feedback.message
+    sizes = [w]
+    while sizes[-1] % 2 == 0:
+        sizes.append(sizes[-1] // 2)
+    odd = sizes[-1]
+    assert f"{odd} becomes {odd // 2}" in feedback.message
+    feedback = check.check_pooling_stages(halvings(w, minimum) + 1)
+    assert status(feedback) == "wrong" and "counted the sizes" in feedback.message
     feedback = check.check_pooling_stages(halvings(w, 1))
     assert status(feedback) == "wrong" and "down to 1 pixel" in feedback.message
 

@@ -5,34 +5,43 @@ misconception produces are computed with :mod:`course_utils.arithmetic`, the mod
 lesson teaches, so the feedback can never disagree with the formulas.
 
 The settings of each exercise are module constants, so the exercise notebook, these
-checkers and the tests read the same values.
+checkers and the tests read the same values. They are chosen so that every named
+mistake gives its own wrong answer, and so that no answer is printed in the lesson.
+
+Examples
+--------
+>>> check_output_width(...)
+Unfinished: replace the `...` in width with your answer, then run the cell again.
+>>> check_same_padding((3, 4))
+Correct: (pad_before, pad_after) = (3, 4).
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
-
-import numpy as np
 
 from course_utils.arithmetic import (
     conv_output_length,
     dilated_kernel_size,
+    receptive_field_step,
     same_padding,
     trace_stack,
 )
-from course_utils.checks import (
+from course_utils.checks.framework import (
     Feedback,
     check_array,
     check_choice,
     check_function,
     check_number,
-    is_placeholder,
+    checker,
 )
 
 __all__ = [
     "DILATED",
+    "KEEP_SIZE",
     "OUTPUT_WIDTH",
-    "RECEPTIVE_FIELD_LAYERS",
+    "RECEPTIVE_FIELD_STACK",
     "SAME_PADDING",
     "STACK",
     "STACK_INPUT",
@@ -46,25 +55,35 @@ __all__ = [
     "function_cases",
 ]
 
-#: Exercise 1: a 100x100 input, 7x7 kernel, strides 2, 2 zeros on each side.
-OUTPUT_WIDTH = {"input_length": 100, "kernel_size": 7, "strides": 2, "padding": 2}
-#: Exercise 2: the zeros TensorFlow adds for padding='same' (100 wide, 3x3 kernel, strides 2).
-SAME_PADDING = {"input_length": 100, "kernel_size": 3, "strides": 2}
-#: Exercise 3: a dilated 3x3 kernel with dilation_rate 4 on a 64-wide input, 'valid'.
+#: Exercise 1: a 100-wide input, an 11x11 kernel, strides 2 and 4 zeros on each side.
+OUTPUT_WIDTH = {"input_length": 100, "kernel_size": 11, "strides": 2, "padding": 4}
+#: Exercise 2: the zeros TensorFlow adds for padding='same' (100 wide, 11x11 kernel, strides 4).
+SAME_PADDING = {"input_length": 100, "kernel_size": 11, "strides": 4}
+#: Exercise 3: a dilated 3x3 kernel with dilation_rate 4 on a 64-wide input, 'valid', strides 1.
 DILATED = {"input_length": 64, "kernel_size": 3, "dilation_rate": 4}
-#: Exercise 4: the size after a small stack.
-STACK_INPUT = 100
+#: Exercise 4: the size after a small stack (an odd size reaches a pooling layer on the way).
+STACK_INPUT = 101
 STACK = [
     {"type": "conv", "kernel_size": 3, "padding": "valid"},
     {"type": "conv", "kernel_size": 3, "padding": "valid"},
     {"type": "pool", "pool_size": 2},
-    {"type": "conv", "kernel_size": 3, "padding": "same"},
+    {"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"},
+    {"type": "conv", "kernel_size": 3, "padding": "valid"},
     {"type": "pool", "pool_size": 2},
 ]
-#: Exercise 5: the receptive field of this many stacked 3x3 convolutions with strides 1.
-RECEPTIVE_FIELD_LAYERS = 3
+#: Exercise 5: the receptive field of one cell after these layers.
+RECEPTIVE_FIELD_STACK = [
+    {"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"},
+    {"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"},
+    {"type": "conv", "kernel_size": 3, "padding": "same"},
+]
+#: Exercise 6: the padding that keeps a 100-wide map 100 wide under a 3x3 conv with strides 1.
+KEEP_SIZE = {"input_length": 100, "kernel_size": 3, "strides": 1}
 
 
+# ---------------------------------------------------------------------------
+# Exercise 1
+# ---------------------------------------------------------------------------
 def _output_width_misconceptions(input_length, kernel_size, strides, padding, dilation_rate=1):
     """Wrong output widths that the common mistakes give, with their messages."""
     right = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
@@ -85,30 +104,55 @@ def _output_width_misconceptions(input_length, kernel_size, strides, padding, di
             "You left out the padding: P zeros are added on each side, so the padded input is W + 2P long.",
         ),
         (
+            math.floor(Fraction(input_length - extent + padding, strides)) + 1,
+            "You added the padding once. P zeros go on each side of the input, so the padded "
+            "input is W + 2P long.",
+        ),
+        (
             conv_output_length(input_length, kernel_size, strides, "same", dilation_rate),
             "That is what padding='same' gives (ceil(W / S)). Here the padding is a fixed number "
             "of zeros on each side: use the full formula.",
         ),
     ]
+    if strides > 1:
+        pairs.append(
+            (
+                input_length,
+                "Padding does not keep the size when strides > 1: the window jumps S pixels, so "
+                "the output has about W / S cells. Even 'same' padding keeps the size only with "
+                "strides 1.",
+            )
+        )
     if dilation_rate > 1:
-        pairs.insert(
-            0,
+        pairs += [
             (
                 conv_output_length(input_length, kernel_size, strides, padding, 1),
                 "You used the kernel size instead of the dilated extent: a dilated kernel covers "
                 "dilation_rate * (kernel_size - 1) + 1 positions.",
             ),
-        )
+            (
+                math.floor(Fraction(input_length - dilation_rate * kernel_size + 2 * padding, strides)) + 1,
+                "You took dilation_rate * kernel_size as the extent. The gaps are only between "
+                "the taps: dilation_rate * (kernel_size - 1) + 1.",
+            ),
+            (
+                math.floor(Fraction(input_length - dilation_rate * (kernel_size - 1) + 2 * padding, strides))
+                + 1,
+                "Your extent misses the +1: dilation_rate * (kernel_size - 1) + 1 positions, "
+                "counting the first tap.",
+            ),
+        ]
     return pairs
 
 
+@checker
 def check_output_width(answer) -> Feedback:
     """Exercise 1: the output width for :data:`OUTPUT_WIDTH`.
 
     Examples
     --------
-    >>> check_output_width(...).status
-    'unfinished'
+    >>> check_output_width(OUTPUT_WIDTH["input_length"]).status
+    'wrong'
     """
     expected = conv_output_length(**OUTPUT_WIDTH)
     return check_number(
@@ -116,40 +160,38 @@ def check_output_width(answer) -> Feedback:
         expected,
         name="width",
         misconceptions=_output_width_misconceptions(**OUTPUT_WIDTH),
-        hint="Use floor((W - F + 2P) / S) + 1.",
+        hint="Use floor((W - F + 2P) / S) + 1 with W the input width, F the kernel size, "
+        "P the zeros on each side and S the stride.",
     )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 2
+# ---------------------------------------------------------------------------
+def _split(total: int) -> tuple[int, int]:
+    """TensorFlow's split of ``total`` zeros: the odd one goes after the input."""
+    return total // 2, total - total // 2
+
+
+@checker
 def check_same_padding(answer) -> Feedback:
     """Exercise 2: the ``(before, after)`` zeros TensorFlow adds for :data:`SAME_PADDING`.
 
     Examples
     --------
-    >>> check_same_padding("1, 1").status
+    >>> check_same_padding("3, 4").status
+    'invalid'
+    >>> check_same_padding(("3", "4")).status
     'invalid'
     """
     name = "(pad_before, pad_after)"
-    if is_placeholder(answer):
-        return check_number(answer, 0, name=name)
-    if isinstance(answer, np.ndarray) and answer.ndim == 1:
-        answer = tuple(answer.tolist())
-    if (
-        not isinstance(answer, (tuple, list))
-        or len(answer) != 2
-        or any(is_placeholder(value) for value in answer)
-    ):
-        if isinstance(answer, (tuple, list)) and any(is_placeholder(value) for value in answer):
-            return Feedback("unfinished", f"replace both `...` in {name}, then run the cell again.")
-        return Feedback(
-            "invalid",
-            f"{name} should be a pair of two integers such as (2, 3), but it is {answer!r}.",
-        )
+    width, kernel_size, strides = (SAME_PADDING[key] for key in ("input_length", "kernel_size", "strides"))
     before, after = same_padding(**SAME_PADDING)
     total = before + after
-    stride_one = same_padding(SAME_PADDING["input_length"], SAME_PADDING["kernel_size"])
+    keep_size_total = (width - 1) * strides + kernel_size - width
     misconceptions = [
         (
-            stride_one,
+            same_padding(width, kernel_size),
             "That is the padding for strides=1 (kernel_size - 1 zeros). With a larger stride "
             "TensorFlow pads only what the last window needs: "
             "total = max((ceil(W / S) - 1) * S + F - W, 0).",
@@ -161,18 +203,39 @@ def check_same_padding(answer) -> Feedback:
         ),
         (
             (total // 2, total // 2),
-            "Your total is one zero short: TensorFlow does not drop the odd zero, it adds it "
-            "after the input.",
+            "Your zeros are split evenly and the odd one is missing: TensorFlow does not drop "
+            "it, it puts it after the input.",
         ),
         (
             (0, 0),
             "With no zeros the output would have the 'valid' size. 'same' keeps ceil(W / S) "
-            "outputs, so check whether the last window fits.",
+            "outputs, so check how far the last window sticks out.",
+        ),
+        (
+            _split(keep_size_total),
+            "Those zeros would keep the output as wide as the input, but 'same' keeps the size "
+            "only with strides 1: with strides S the output has ceil(W / S) cells.",
         ),
     ]
-    return check_array(answer, (before, after), name=name, misconceptions=misconceptions, atol=0)
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return Feedback(
+            "invalid",
+            f"{name} should be a pair of two integers such as (2, 3), but it is the single number {answer!r}.",
+        )
+    return check_array(
+        answer,
+        (before, after),
+        name=name,
+        misconceptions=misconceptions,
+        hint="First the output width ceil(W / S), then the total zeros "
+        "max((ceil(W / S) - 1) * S + F - W, 0), then split it: the odd zero goes after.",
+    )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 3
+# ---------------------------------------------------------------------------
+@checker
 def check_dilated_output(answer) -> Feedback:
     """Exercise 3: the 'valid' output length of the dilated convolution in :data:`DILATED`.
 
@@ -188,10 +251,35 @@ def check_dilated_output(answer) -> Feedback:
         expected,
         name="output length",
         misconceptions=_output_width_misconceptions(**settings),
-        hint="First compute the extent the dilated kernel covers.",
+        hint="First compute the extent the dilated kernel covers, dilation_rate * (kernel_size - 1) "
+        "+ 1, and use it as F in the formula.",
     )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 4
+# ---------------------------------------------------------------------------
+def _final_length(layers) -> int:
+    return trace_stack(STACK_INPUT, layers)[-1].output_length
+
+
+def _final_length_without_floor(layers) -> Fraction:
+    """The final length when every floor and ceiling is left out (fractions of a pixel)."""
+    length = Fraction(STACK_INPUT)
+    for layer in layers:
+        if layer["type"] == "conv":
+            strides = layer.get("strides", 1)
+            if layer.get("padding", "valid") == "same":
+                length = length / strides
+            else:
+                length = (length - layer["kernel_size"]) / strides + 1
+        else:
+            strides = layer.get("strides") or layer["pool_size"]
+            length = (length - layer["pool_size"]) / strides + 1
+    return length
+
+
+@checker
 def check_stack_output(answer) -> Feedback:
     """Exercise 4: the length after :data:`STACK` on a :data:`STACK_INPUT`-long input.
 
@@ -200,19 +288,44 @@ def check_stack_output(answer) -> Feedback:
     >>> check_stack_output(None).status
     'unfinished'
     """
-    expected = trace_stack(STACK_INPUT, STACK)[-1].output_length
-    all_same = [{**layer, "padding": "same"} if layer["type"] == "conv" else layer for layer in STACK]
-    pool_stride_one = [{**layer, "strides": 1} if layer["type"] == "pool" else layer for layer in STACK]
+    expected = _final_length(STACK)
+    convs_same = [{**layer, "padding": "same"} if layer["type"] == "conv" else layer for layer in STACK]
+    pools_stride_one = [{**layer, "strides": 1} if layer["type"] == "pool" else layer for layer in STACK]
+    same_keeps_size = [
+        {key: value for key, value in layer.items() if key != "strides"} if layer["type"] == "conv" else layer
+        for layer in STACK
+    ]
+    valid_loses_kernel = [
+        {**layer, "kernel_size": layer["kernel_size"] + 1}
+        if layer["type"] == "conv" and layer.get("padding") == "valid"
+        else layer
+        for layer in STACK
+    ]
     misconceptions = [
         (
-            trace_stack(STACK_INPUT, all_same)[-1].output_length,
+            _final_length(convs_same),
             "You treated every convolution as 'same'. A 'valid' convolution loses "
             "kernel_size - 1 pixels, even with strides 1.",
         ),
         (
-            trace_stack(STACK_INPUT, pool_stride_one)[-1].output_length,
+            _final_length(pools_stride_one),
             "You slid the pooling windows one pixel at a time. In Keras, strides default to "
             "pool_size, so a 2x2 pool halves the size.",
+        ),
+        (
+            _final_length(same_keeps_size),
+            "You kept the size at the strided 'same' convolution. 'same' keeps the size only "
+            "with strides 1: with strides S it gives ceil(W / S).",
+        ),
+        (
+            _final_length_without_floor(STACK),
+            "You left out the rounding: a pooling layer on an odd size drops the last row "
+            "(floor), and a strided 'same' convolution rounds up (ceil). Sizes are whole numbers.",
+        ),
+        (
+            _final_length(valid_loses_kernel),
+            "Your 'valid' convolutions lose kernel_size pixels. They lose kernel_size - 1: "
+            "W - F + 1 windows fit.",
         ),
     ]
     return check_number(
@@ -220,35 +333,71 @@ def check_stack_output(answer) -> Feedback:
         expected,
         name="final length",
         misconceptions=misconceptions,
-        hint="Go layer by layer, as trace_stack does.",
+        hint="Go layer by layer, as trace_stack does: 'valid' loses kernel_size - 1, 'same' gives "
+        "ceil(W / S), a pool gives floor((W - pool_size) / strides) + 1.",
     )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 5
+# ---------------------------------------------------------------------------
+def _receptive_field(layers, *, jumps=True, own_stride=False) -> int:
+    """The receptive field after ``layers``, or what a learner gets by ignoring the jump."""
+    field, jump = 1, 1
+    for layer in layers:
+        strides = layer.get("strides", 1)
+        if own_stride:
+            field += (layer["kernel_size"] - 1) * strides
+            continue
+        field, jump = receptive_field_step(field, jump, layer["kernel_size"], strides)
+        if not jumps:
+            jump = 1
+    return field
+
+
+@checker
 def check_receptive_field(answer) -> Feedback:
-    """Exercise 5: receptive field of :data:`RECEPTIVE_FIELD_LAYERS` stacked 3x3 convolutions.
+    """Exercise 5: the receptive field of one cell after :data:`RECEPTIVE_FIELD_STACK`.
 
     Examples
     --------
     >>> check_receptive_field(1.5).status
     'wrong'
     """
-    layers = [{"type": "conv", "kernel_size": 3}] * RECEPTIVE_FIELD_LAYERS
+    layers = RECEPTIVE_FIELD_STACK
     expected = trace_stack(64, layers)[-1].receptive_field
+    kernel_sizes = [layer["kernel_size"] for layer in layers]
     misconceptions = [
         (
-            3 * RECEPTIVE_FIELD_LAYERS,
-            "You added the kernel sizes. Neighbouring windows overlap: each layer after the "
-            "first adds kernel_size - 1 = 2 pixels, not 3.",
+            _receptive_field(layers, jumps=False),
+            "You added kernel_size - 1 per layer, as with strides 1. After a strided layer, "
+            "neighbouring cells are `jump` input pixels apart, so each later layer adds "
+            "(kernel_size - 1) * jump.",
         ),
         (
-            3**RECEPTIVE_FIELD_LAYERS,
-            "You multiplied the kernel sizes. With strides 1 the field grows by kernel_size - 1 "
-            "per layer, it does not multiply.",
+            _receptive_field(layers, own_stride=True),
+            "You multiplied by each layer's own stride. The growth uses the jump of the layer's "
+            "input: the product of the strides of the layers before it.",
         ),
         (
-            3,
-            "Each layer sees 3 cells of the layer below, but those cells already see several "
-            "input pixels each: the field grows with depth.",
+            sum(kernel_sizes),
+            "You added the kernel sizes. Neighbouring windows overlap: a layer adds "
+            "(kernel_size - 1) * jump pixels, not kernel_size.",
+        ),
+        (
+            math.prod(kernel_sizes),
+            "You multiplied the kernel sizes. The field grows by (kernel_size - 1) * jump per "
+            "layer; it does not multiply.",
+        ),
+        (
+            kernel_sizes[-1],
+            "Each cell of the last layer sees 3 cells of the layer below, but those cells already "
+            "see several input pixels each: the field grows with depth.",
+        ),
+        (
+            expected - 1,
+            "You forgot the starting pixel: the receptive field of the input is 1, and each "
+            "layer adds (kernel_size - 1) * jump to it.",
         ),
     ]
     return check_number(
@@ -256,31 +405,40 @@ def check_receptive_field(answer) -> Feedback:
         expected,
         name="receptive field",
         misconceptions=misconceptions,
-        hint="receptive_field_out = receptive_field + (kernel_size - 1) * jump.",
+        hint="Start from receptive field 1 and jump 1; each layer gives receptive_field + "
+        "(kernel_size - 1) * jump, then jump * strides.",
     )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 6
+# ---------------------------------------------------------------------------
+@checker
 def check_keep_size_padding(answer) -> Feedback:
-    """Exercise 6: the padding that keeps a 100x100 map 100x100 under a 3x3 conv, strides 1.
+    """Exercise 6: the padding that keeps the size for :data:`KEEP_SIZE`.
 
     Examples
     --------
     >>> check_keep_size_padding("same").status
     'correct'
     """
-    shrunk = conv_output_length(100, 3, 1, "valid")
+    shrunk = conv_output_length(**KEEP_SIZE, padding="valid")
+    width, kernel_size = KEEP_SIZE["input_length"], KEEP_SIZE["kernel_size"]
     return check_choice(
         answer,
         "same",
         ["valid", "same"],
         name="padding",
         misconceptions={
-            "valid": f"'valid' adds no zeros, so the 3x3 kernel fits only {shrunk} times across "
-            "100 pixels: strides 1 keeps the size only with 'same' padding.",
+            "valid": f"'valid' adds no zeros, so the {kernel_size}x{kernel_size} kernel fits only "
+            f"{shrunk} times across {width} pixels: strides 1 keeps the size only with 'same' padding.",
         },
     )
 
 
+# ---------------------------------------------------------------------------
+# Exercise 7
+# ---------------------------------------------------------------------------
 def function_cases():
     """Test cases ``(input_length, kernel_size, strides, padding, dilation_rate)`` for exercise 7.
 
@@ -333,6 +491,7 @@ def _no_dilation(input_length, kernel_size, strides=1, padding=0, dilation_rate=
     return _reference(input_length, kernel_size, strides, padding, 1)
 
 
+@checker(answer="function")
 def check_output_length_function(function) -> Feedback:
     """Exercise 7: the learner's ``output_length`` against :func:`conv_output_length`.
 
@@ -363,8 +522,9 @@ def check_output_length_function(function) -> Feedback:
             ),
             (
                 _no_dilation,
-                "You used kernel_size where the dilated extent belongs: "
-                "dilation_rate * (kernel_size - 1) + 1.",
+                "You used kernel_size where the dilated extent belongs: dilation_rate * (kernel_size - 1) + 1.",
             ),
         ],
+        hint="Compute the extent dilation_rate * (kernel_size - 1) + 1, then "
+        "(input_length + 2 * padding - extent) // strides + 1.",
     )
