@@ -110,7 +110,7 @@ def check_window_value(answer) -> Feedback:
         (
             float(np.sum(WINDOW @ KERNEL_WINDOW)),
             "You multiplied the matrices (rows times columns). A convolution multiplies "
-            "element by element, cell (i, j) with weight (i, j), then sums the 9 products.",
+            f"element by element, cell (i, j) with weight (i, j), then sums the {WINDOW.size} products.",
         ),
         (
             float(np.sum(WINDOW)),
@@ -123,7 +123,7 @@ def check_window_value(answer) -> Feedback:
         name="the window's output value",
         misconceptions=misconceptions,
         hint="Multiply each cell of the window by the kernel weight at the same place, then add "
-        "the 9 products.",
+        f"the {WINDOW.size} products.",
     )
 
 

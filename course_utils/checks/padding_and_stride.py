@@ -41,6 +41,7 @@ __all__ = [
     "DILATED",
     "KEEP_SIZE",
     "OUTPUT_WIDTH",
+    "RECEPTIVE_FIELD_INPUT",
     "RECEPTIVE_FIELD_STACK",
     "SAME_PADDING",
     "STACK",
@@ -77,6 +78,8 @@ RECEPTIVE_FIELD_STACK = [
     {"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"},
     {"type": "conv", "kernel_size": 3, "padding": "same"},
 ]
+#: The input length used to trace that stack (the receptive field does not depend on it).
+RECEPTIVE_FIELD_INPUT = 64
 #: Exercise 6: the padding that keeps a 100-wide map 100 wide under a 3x3 conv with strides 1.
 KEEP_SIZE = {"input_length": 100, "kernel_size": 3, "strides": 1}
 
@@ -365,7 +368,7 @@ def check_receptive_field(answer) -> Feedback:
     'wrong'
     """
     layers = RECEPTIVE_FIELD_STACK
-    expected = trace_stack(64, layers)[-1].receptive_field
+    expected = trace_stack(RECEPTIVE_FIELD_INPUT, layers)[-1].receptive_field
     kernel_sizes = [layer["kernel_size"] for layer in layers]
     misconceptions = [
         (
@@ -391,7 +394,7 @@ def check_receptive_field(answer) -> Feedback:
         ),
         (
             kernel_sizes[-1],
-            "Each cell of the last layer sees 3 cells of the layer below, but those cells already "
+            f"Each cell of the last layer sees {kernel_sizes[-1]} cells of the layer below, but those cells already "
             "see several input pixels each: the field grows with depth.",
         ),
         (
