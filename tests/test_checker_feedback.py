@@ -341,7 +341,7 @@ CASES_02 = [
     (c02.check_same_padding, tuple(str(v) for v in SAME), "invalid", ["quotes"], []),
     (c02.check_same_padding, np.array(SAME), "correct", [], []),
     (c02.check_same_padding, list(SAME), "correct", [], []),
-    (c02.check_same_padding, SAME_TOTAL, "invalid", ["pair"], []),
+    (c02.check_same_padding, SAME_TOTAL, "invalid", ["2 numbers", "single number"], []),
     (c02.check_keep_size_padding, "full", "wrong", ["not one of the options", "'valid' or 'same'"], ["type"]),
     (c02.check_stack_output, STACK_FINAL, "correct", [], []),
 ]

@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -206,6 +207,8 @@ def _as_real(value):
         return float(value)
     if isinstance(value, (int, float, Fraction)):
         return value
+    if isinstance(value, Decimal):
+        return Fraction(value) if value.is_finite() else float(value)
     if isinstance(value, numbers.Real):
         try:
             return Fraction(value)
@@ -644,6 +647,11 @@ def check_array(
     array, why = _numeric_array(answer)
     if array is None:
         return _array_problem(answer, why, name, expected.shape)
+    if array.ndim == 0 and expected.ndim > 0:
+        wanted = f"{expected.size} numbers" if expected.ndim == 1 else f"an array of shape {expected.shape}"
+        return Feedback(
+            "invalid", f"{name} should be {wanted}, but it is the single number {describe(answer)}."
+        )
     if _arrays_equal(array, expected, atol, rtol):
         if expected.ndim == 1 and expected.size <= 6:
             return Feedback("correct", f"{name} = {_format_sequence(array)}.")
@@ -717,7 +725,8 @@ def _run_on_main_thread(function, case, seconds):
     finally:
         state["armed"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
+        # None means a handler installed outside Python: the default is the closest we can restore
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
         remaining, interval = previous_timer
         if remaining > 0:  # give an outer timer (a test runner's, say) back what is left of it
             elapsed = time.monotonic() - started
