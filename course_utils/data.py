@@ -6,8 +6,12 @@
   squares on 100x100 images, with noise, object size and position jitter as
   parameters. The capstone's 100x100, two-class question uses it.
 * ``"fashion_mnist"`` and ``"cifar10"``: through ``keras.datasets``, which caches
-  the files in ``~/.keras/datasets``. With no network and no cache, one
-  :class:`DatasetUnavailableError` names the offline alternatives.
+  the files in ``$KERAS_HOME/datasets`` (``~/.keras/datasets`` by default). With no
+  network and no cache, one :class:`DatasetUnavailableError` names the offline
+  alternatives; a damaged cache gets the folder to delete.
+
+The splits are stratified and seeded, in NumPy (scikit-learn stays out of the data path:
+importing it takes seconds).
 
 Every loader returns ``((x_train, y_train), (x_test, y_test))`` like
 ``keras.datasets``: uint8 images in NHWC layout and int64 labels. Cast to float32
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import numbers
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +37,7 @@ __all__ = [
     "array_checksum",
     "class_names",
     "load_dataset",
+    "keras_cache_dir",
     "make_shapes",
     "train_val_split",
     "train_val_test_split",
@@ -54,10 +61,23 @@ DATASETS = {
     "cifar10": {"classes": CIFAR10, "offline": False, "shape": (32, 32, 3)},
 }
 OFFLINE = [name for name, info in DATASETS.items() if info["offline"]]
+# The folders (under the Keras cache's datasets/) where keras.datasets keeps each online dataset.
+KERAS_CACHE_FOLDERS = {
+    "fashion_mnist": ("fashion-mnist",),
+    "cifar10": ("cifar-10-batches-py-target", "cifar-10-batches-py-target_archive"),
+}
+_OFFLINE_ADVICE = (
+    "Work offline with load_dataset('mnist_subset') (5,000 real MNIST digits) "
+    "or load_dataset('shapes') (a synthetic 100x100 task)."
+)
 
 
 class DatasetUnavailableError(RuntimeError):
-    """An online dataset could not be downloaded and is not in the Keras cache."""
+    """A dataset cannot be loaded: not downloadable and not cached, or its files are damaged.
+
+    The message says why and what to do. It is raised without a chained traceback, so a
+    learner sees one clear message.
+    """
 
 
 def _check_name(name) -> str:
@@ -99,42 +119,94 @@ def array_checksum(*arrays: np.ndarray) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
-    with np.load(MNIST_FILE) as archive:
-        images, labels = archive["images"], archive["labels"]
-    expected = MNIST_SHA256_FILE.read_text().strip()
+    import zipfile
+    import zlib
+
+    try:
+        with np.load(MNIST_FILE) as archive:
+            images, labels = archive["images"], archive["labels"]
+        expected = MNIST_SHA256_FILE.read_text().strip()
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        raise _damaged(f"{type(error).__name__}: {error}") from None
     if array_checksum(images, labels) != expected:
-        raise DatasetUnavailableError(
-            f"The bundled MNIST subset {MNIST_FILE} is damaged (checksum mismatch). "
-            "Reinstall the course or run scripts/convert_mnist_subset.py."
-        )
+        raise _damaged("its checksum does not match")
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels
 
 
+def _damaged(reason: str) -> DatasetUnavailableError:
+    return DatasetUnavailableError(
+        f"The bundled MNIST subset ({MNIST_FILE.name} in {DATA_DIR}) is damaged or missing ({reason}). "
+        "Reinstall the course: in the repository, run ./course test (or pip install -e .); "
+        "scripts/convert_mnist_subset.py re-creates the file from its source. "
+        "load_dataset('shapes') works meanwhile."
+    )
+
+
 def _load_mnist_subset(test_size: int = 1000, seed: int = 0):
     images, labels = _mnist_arrays()
+    n_classes = len(DIGITS)
     test_size = check_int("test_size", test_size)
+    most = len(labels) - n_classes
+    if not n_classes <= test_size <= most:
+        raise ValueError(
+            f"test_size must be between {n_classes} and {most} (every digit keeps at least one "
+            f"training image and one test image), got {test_size}."
+        )
+    seed = check_int("seed", seed, minimum=0)
     x = images[..., np.newaxis].copy()
     y = labels.astype(np.int64)
-    (x_train, y_train), (x_test, y_test) = train_val_split(x, y, val_size=test_size, seed=seed)
-    return (x_train, y_train), (x_test, y_test)
+    train, test = _stratified_indices(y, test_size, seed)
+    return (x[train], y[train]), (x[test], y[test])
+
+
+def keras_cache_dir() -> Path:
+    """The folder where ``keras.datasets`` caches downloads, as Keras chooses it.
+
+    ``$KERAS_HOME/datasets`` when ``KERAS_HOME`` is set, else ``~/.keras/datasets``
+    (``/tmp/.keras/datasets`` when the home folder cannot be written).
+
+    Examples
+    --------
+    >>> keras_cache_dir().name
+    'datasets'
+    """
+    import sys
+
+    keras_config = getattr(sys.modules.get("keras.src.backend.config"), "keras_home", None)
+    if keras_config is not None:  # Keras fixed its home when it was imported: ask it
+        home = keras_config()
+    elif "KERAS_HOME" in os.environ:
+        home = os.environ["KERAS_HOME"]
+    else:
+        user = Path("~").expanduser()
+        home = str((user if os.access(user, os.W_OK) else Path("/tmp")) / ".keras")
+    base = Path(home).expanduser()
+    if not os.access(base, os.W_OK):  # as keras.utils.get_file does
+        base = Path("/tmp") / ".keras"
+    return base / "datasets"
 
 
 def _load_keras(name: str):
-    from urllib.error import URLError
-
     import keras
 
     loader = {"fashion_mnist": keras.datasets.fashion_mnist, "cifar10": keras.datasets.cifar10}[name]
+    folders = [keras_cache_dir() / folder for folder in KERAS_CACHE_FOLDERS[name]]
+    cached = [folder for folder in folders if folder.is_dir() and any(folder.iterdir())]
     try:
         (x_train, y_train), (x_test, y_test) = loader.load_data()
-    except (URLError, OSError, ValueError, Exception) as error:  # noqa: B014 - any download failure
+    except Exception as error:  # any failure to download or read: one clear message
+        reason = f"{type(error).__name__}: {str(error)[:300]}"
+        if cached:
+            raise DatasetUnavailableError(
+                f"The cached copy of {name!r} could not be read ({reason}). Keras reuses a damaged "
+                f"download forever: delete {' and '.join(str(f) for f in cached)}, then load it again "
+                f"with a network connection. {_OFFLINE_ADVICE}"
+            ) from None
         raise DatasetUnavailableError(
-            f"Could not load {name!r}: it is downloaded on first use and cached in "
-            f"~/.keras/datasets, and the download failed ({type(error).__name__}). "
-            f"Work offline with load_dataset('mnist_subset') (5,000 real MNIST digits) or "
-            f"load_dataset('shapes') (synthetic), or connect once to fill the cache."
+            f"Could not load {name!r}: it is downloaded on first use and cached in {keras_cache_dir()}, "
+            f"and the download failed ({reason}). {_OFFLINE_ADVICE} Or connect once to fill the cache."
         ) from None
     if x_train.ndim == 3:
         x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
@@ -252,7 +324,8 @@ def make_shapes(
     if (
         not isinstance(object_size, (tuple, list))
         or len(object_size) != 2
-        or not 0.05 <= _check_fraction("object_size", object_size[0], 0.05, 0.9)
+        or not 0.05
+        <= _check_fraction("object_size", object_size[0], 0.05, 0.9)
         <= _check_fraction("object_size", object_size[1], 0.05, 0.9)
     ):
         raise ValueError(
@@ -282,34 +355,80 @@ def make_shapes(
         circle = dy**2 + dx**2 <= half**2
         square = np.maximum(np.abs(dy), np.abs(dx)) <= half
         mask = np.where(labels[start:stop, None, None] == 1, square, circle)
-        picture = np.where(
-            mask, brightness[start:stop, None, None], background[start:stop, None, None]
-        )
+        picture = np.where(mask, brightness[start:stop, None, None], background[start:stop, None, None])
         picture = picture + rng.normal(0, noise * 255, picture.shape)
         images[start:stop, ..., 0] = np.clip(np.rint(picture), 0, 255).astype(np.uint8)
     return images, labels
 
 
 def _check_split_inputs(x, y) -> None:
+    for name, value in (("x", x), ("y", y)):
+        if not hasattr(value, "__len__") or isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be an array (or a list), got {type(value).__name__}.")
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
+    if np.ndim(y) != 1:
+        raise ValueError(f"y must be one label per sample (1-D), got an array of shape {np.shape(y)}.")
+
+
+def _split_count(name: str, size, n_samples: int, n_classes: int) -> int:
+    """How many samples a ``size`` (a fraction or a count) asks for, checked against the classes."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Real) or not math.isfinite(size) or size <= 0:
+        raise ValueError(f"{name} must be a fraction between 0 and 1 or a positive int, got {size!r}.")
+    if isinstance(size, numbers.Integral):
+        count = int(size)
+    elif size >= 1:
+        raise ValueError(f"{name} as a fraction must be below 1, got {size!r}.")
+    else:
+        count = math.ceil(float(size) * n_samples)
+    if not n_classes <= count <= n_samples - n_classes:
+        raise ValueError(
+            f"{name}={size!r} asks for {count} of {n_samples} samples; with {n_classes} classes it must "
+            f"give between {n_classes} and {n_samples - n_classes}, so that each class can be in both parts."
+        )
+    return count
+
+
+def _stratified_indices(y: np.ndarray, n_held_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the kept and held-out parts: each class contributes its share, rounded fairly."""
+    rng = np.random.default_rng(seed)
+    classes, codes = np.unique(y, return_inverse=True)
+    counts = np.bincount(codes, minlength=len(classes))
+    quota = n_held_out * counts / counts.sum()
+    take = np.floor(quota).astype(int)
+    # largest remainders get the samples that rounding down left over (ties: a seeded draw)
+    order = np.lexsort((rng.random(len(classes)), -(quota - take)))
+    take[order[: n_held_out - take.sum()]] += 1
+    held_out = np.concatenate(
+        [rng.permutation(np.flatnonzero(codes == k))[: take[k]] for k in range(len(classes))]
+    )
+    kept = np.setdiff1d(np.arange(len(y)), held_out)
+    return rng.permutation(kept), rng.permutation(held_out)
 
 
 def train_val_split(x, y, val_size=0.2, seed: int = 0):
     """Split ``(x, y)`` into training and validation parts, stratified by label and seeded.
 
+    Each class keeps its share in both parts (rounded so that the sizes add up), and the
+    samples are shuffled. The same seed gives the same split.
+
     Parameters
     ----------
     x, y : array_like
-        Images and their labels, of the same length.
+        Samples and their labels (one label per sample), of the same length.
     val_size : float or int, default=0.2
-        A fraction (between 0 and 1) or a number of samples for the validation part.
+        A fraction (between 0 and 1, rounded up) or a number of samples for the validation part.
     seed : int, default=0
         Random seed: the same seed gives the same split.
 
     Returns
     -------
     (x_train, y_train), (x_val, y_val)
+
+    Raises
+    ------
+    ValueError
+        If the sizes do not fit: each class must be able to appear in both parts.
 
     Examples
     --------
@@ -318,21 +437,12 @@ def train_val_split(x, y, val_size=0.2, seed: int = 0):
     >>> len(x_tr), np.bincount(y_val).tolist()
     (6, [2, 2])
     """
-    from sklearn.model_selection import train_test_split
-
     _check_split_inputs(x, y)
-    check_int("seed", seed, minimum=0)
-    if isinstance(val_size, bool) or not isinstance(val_size, numbers.Real) or val_size <= 0:
-        raise ValueError(f"val_size must be a fraction in (0, 1) or a positive int, got {val_size!r}.")
-    if isinstance(val_size, float) and val_size >= 1:
-        raise ValueError(f"val_size as a fraction must be below 1, got {val_size!r}.")
-    try:
-        x_train, x_val, y_train, y_val = train_test_split(
-            x, y, test_size=val_size, random_state=seed, stratify=y
-        )
-    except ValueError as error:
-        raise ValueError(f"cannot split {len(y)} samples with val_size={val_size!r}: {error}") from None
-    return (x_train, y_train), (x_val, y_val)
+    seed = check_int("seed", seed, minimum=0)
+    x, y = np.asarray(x), np.asarray(y)
+    n_val = _split_count("val_size", val_size, len(y), len(np.unique(y)))
+    train, val = _stratified_indices(y, n_val, seed)
+    return (x[train], y[train]), (x[val], y[val])
 
 
 def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
@@ -350,12 +460,22 @@ def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
     """
     _check_split_inputs(x, y)
     for name, value in (("val_size", val_size), ("test_size", test_size)):
-        if isinstance(value, bool) or not isinstance(value, float) or not 0 < value < 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
             raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
     if val_size + test_size >= 1:
         raise ValueError(
             f"val_size + test_size must be below 1, got {val_size} + {test_size} = {val_size + test_size}."
         )
-    rest, test = train_val_split(x, y, val_size=test_size, seed=seed)
-    train, val = train_val_split(*rest, val_size=val_size / (1 - test_size), seed=seed)
-    return train, val, test
+    seed = check_int("seed", seed, minimum=0)
+    x, y = np.asarray(x), np.asarray(y)
+    n_classes = len(np.unique(y))
+    n_test = _split_count("test_size", test_size, len(y), n_classes)
+    rest, test = _stratified_indices(y, n_test, seed)
+    n_val = _split_count("val_size", val_size, len(y), n_classes)
+    if n_val > len(rest) - n_classes:
+        raise ValueError(
+            f"val_size={val_size!r} and test_size={test_size!r} leave fewer than {n_classes} training samples "
+            f"of {len(y)}: make them smaller."
+        )
+    train, val = _stratified_indices(y[rest], n_val, seed)
+    return (x[rest][train], y[rest][train]), (x[rest][val], y[rest][val]), (x[test], y[test])

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from course_utils import data
@@ -83,7 +83,8 @@ def test_online_dataset_offline_gives_one_clear_error(monkeypatch, name):
     with pytest.raises(DatasetUnavailableError) as info:
         load_dataset(name)
     message = str(info.value)
-    assert "mnist_subset" in message and "~/.keras/datasets" in message
+    assert "mnist_subset" in message and str(data.keras_cache_dir()) in message
+    assert "URL fetch failure" in message  # the underlying reason is kept
     assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
@@ -134,7 +135,9 @@ def test_shapes_difficulty_parameters_change_the_images():
     assert centre_of_mass(moved) > centre_of_mass(centred)
     quiet, _ = make_shapes(10, image_size=40, noise=0.0, seed=0)
     noisy, _ = make_shapes(10, image_size=40, noise=0.3, seed=0)
-    assert np.abs(np.diff(noisy.astype(int), axis=2)).mean() > np.abs(np.diff(quiet.astype(int), axis=2)).mean()
+    assert (
+        np.abs(np.diff(noisy.astype(int), axis=2)).mean() > np.abs(np.diff(quiet.astype(int), axis=2)).mean()
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,8 +183,119 @@ def test_split_errors_are_clear():
         train_val_split(x, y, val_size=0)
     with pytest.raises(ValueError, match="below 1"):
         train_val_test_split(x, y, val_size=0.5, test_size=0.5)
-    with pytest.raises(ValueError, match="cannot split"):
+    with pytest.raises(ValueError, match="val_size=1 asks for 1 of 10"):
         train_val_split(x, y, val_size=1)
+    with pytest.raises(ValueError, match="val_size"):
+        train_val_split(x, y, val_size=float("nan"))
+    with pytest.raises(ValueError, match="test_size"):
+        train_val_test_split(x, y, val_size=0.2, test_size=0.05)
+    with pytest.raises(TypeError, match="y must be an array"):
+        train_val_split(x, "0101010101")
+    with pytest.raises(ValueError, match="1-D"):
+        train_val_split(x, np.zeros((10, 2)))
+
+
+@pytest.mark.parametrize(
+    "test_size, fragment", [(4999, "between 10 and 4990"), (5, "between 10 and 4990"), (2.5, "test_size")]
+)
+def test_mnist_subset_test_size_errors_name_test_size(test_size, fragment):
+    with pytest.raises((ValueError, TypeError), match="test_size") as info:
+        load_dataset("mnist_subset", test_size=test_size)
+    assert fragment in str(info.value) and "val_size" not in str(info.value)
+
+
+def test_loading_the_mnist_subset_does_not_import_scikit_learn():
+    code = (
+        "import sys, course_utils.data as d; d.load_dataset('mnist_subset'); print('sklearn' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+@given(
+    counts=st.lists(st.integers(2, 40), min_size=2, max_size=6),
+    fraction=st.floats(0.05, 0.95),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_split_keeps_each_class_share_within_one_sample(counts, fraction, seed):
+    y = np.repeat(np.arange(len(counts)), counts)
+    x = np.arange(len(y))
+    n_val = int(np.ceil(fraction * len(y)))
+    assume(len(counts) <= n_val <= len(y) - len(counts))
+    (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_size=fraction, seed=seed)
+    assert len(x_val) == n_val and sorted(np.concatenate([x_tr, x_val]).tolist()) == x.tolist()
+    shares = n_val * np.array(counts) / len(y)
+    assert (np.abs(np.bincount(y_val, minlength=len(counts)) - shares) < 1).all()
+    assert (y_tr == y[x_tr]).all() and (y_val == y[x_val]).all()
+
+
+def _damage(path, how):
+    good = data.MNIST_FILE.read_bytes()
+    if how == "truncated":
+        path.write_bytes(good[: len(good) // 2])
+    elif how == "not a zip":
+        path.write_bytes(b"not a numpy archive at all" * 10)
+    elif how == "missing member":
+        np.savez_compressed(path, pictures=np.zeros(3))
+    elif how == "corrupt member":
+        raw = bytearray(good)
+        raw[len(raw) // 2 : len(raw) // 2 + 64] = bytes(64)
+        path.write_bytes(bytes(raw))
+    elif how == "empty":
+        path.write_bytes(b"")
+    # "missing": nothing is written
+    return path
+
+
+@pytest.mark.parametrize(
+    "how", ["truncated", "not a zip", "missing member", "corrupt member", "empty", "missing"]
+)
+def test_a_damaged_bundled_file_gives_one_clear_error(monkeypatch, tmp_path, how):
+    monkeypatch.setattr(data, "MNIST_FILE", _damage(tmp_path / "mnist_5k.npz", how))
+    data._mnist_arrays.cache_clear()
+    try:
+        with pytest.raises(DatasetUnavailableError, match="damaged or missing") as info:
+            load_dataset("mnist_subset")
+        assert "Reinstall" in str(info.value) and info.value.__cause__ is None
+    finally:
+        data._mnist_arrays.cache_clear()
+
+
+def test_a_missing_checksum_file_gives_the_same_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "MNIST_SHA256_FILE", tmp_path / "absent.sha256")
+    data._mnist_arrays.cache_clear()
+    try:
+        with pytest.raises(DatasetUnavailableError, match="damaged or missing"):
+            load_dataset("mnist_subset")
+    finally:
+        data._mnist_arrays.cache_clear()
+
+
+def test_a_damaged_keras_cache_names_the_folder_to_delete(monkeypatch, tmp_path):
+    import keras
+    from keras.src.backend import config
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
+    folder = tmp_path / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"):  # fmt: skip
+        (folder / name).write_bytes(b"half a download")
+    assert keras.datasets.fashion_mnist  # the real loader reads the damaged files
+    with pytest.raises(DatasetUnavailableError) as info:
+        load_dataset("fashion_mnist")
+    message = str(info.value)
+    assert f"delete {folder}" in message and "could not be read" in message and "mnist_subset" in message
+    assert "connect once" not in message
+
+
+def test_the_offline_message_follows_keras_home(monkeypatch, tmp_path):
+    from keras.src.backend import config
+
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    assert data.keras_cache_dir() == tmp_path / "elsewhere" / "datasets"
 
 
 def test_checksum_covers_shape_and_dtype():
