@@ -23,6 +23,7 @@ from fractions import Fraction
 import nbformat
 import numpy as np
 import pytest
+from checker_spy import framework_call
 
 import course_utils.checks
 from course_utils import arithmetic as A
@@ -76,32 +77,6 @@ def assert_feedback(feedback, status, *fragments, absent=()):
 # ---------------------------------------------------------------------------
 # What each checker passes to the framework, caught by a spy
 # ---------------------------------------------------------------------------
-FRAMEWORK_FUNCTIONS = ("check_number", "check_array", "check_function", "check_choice")
-
-
-def framework_call(checker, answer=..., **extra):
-    """``(framework function name, its arguments)`` for one call of ``checker``."""
-    module = importlib.import_module(checker.__module__)
-    calls = []
-    saved = {name: getattr(module, name) for name in FRAMEWORK_FUNCTIONS if hasattr(module, name)}
-
-    def spy(name, original):
-        def record(*args, **kwargs):
-            calls.append((name, args, kwargs))
-            return original(*args, **kwargs)
-
-        return record
-
-    try:
-        for name, original in saved.items():
-            setattr(module, name, spy(name, original))
-        checker(answer, **extra)
-    finally:
-        for name, original in saved.items():
-            setattr(module, name, original)
-    return calls[0] if calls else (None, (), {})
-
-
 def _spied(kind):
     rows = []
     for checker in VALUE_CHECKERS:
@@ -221,7 +196,7 @@ def test_every_function_misconception_is_named(checker):
 @pytest.mark.parametrize("checker", VALUE_CHECKERS, ids=lambda c: c.__name__)
 def test_an_unknown_wrong_answer_gets_a_hint(checker):
     name, args, kwargs = framework_call(checker)
-    if name in ("check_choice", None):  # every option is explained; custom checkers are in the table
+    if name in ("check_choice", "check_design", None):  # options are explained; the rest is in the table
         return
     if name == "check_number":
         wrong = Fraction(args[1]) * 7 + 13  # far from the answer and from every mistake
@@ -599,9 +574,170 @@ CASES_06 = [
 
 
 # ---------------------------------------------------------------------------
+# Design tasks: every design that meets the requirements is right, whatever it is
+# ---------------------------------------------------------------------------
+def conv(kernel_size, strides=1, padding="same"):
+    return {"type": "conv", "kernel_size": kernel_size, "strides": strides, "padding": padding}
+
+
+def pool(pool_size, **options):
+    return {"type": "pool", "pool_size": pool_size, **options}
+
+
+def spec(kind, **arguments):
+    return {"type": kind, **arguments}
+
+
+def stack_facts(layers):
+    """Final size and receptive field of a stack, traced with the lesson's helper."""
+    final = A.trace_stack(c02.DESIGN["input_length"], layers)[-1]
+    return final.output_length, final.receptive_field
+
+
+def meets_stack_design(layers):
+    d = c02.DESIGN
+    size, field = stack_facts(layers)
+    return (
+        len(layers) <= d["max_layers"]
+        and max(layer["kernel_size"] for layer in layers) <= d["max_kernel_size"]
+        and d["min_output"] <= size <= d["max_output"]
+        and field >= d["min_receptive_field"]
+    )
+
+
+STACK_DESIGNS = [
+    [conv(3, 2), conv(3, 2), conv(3, 2), conv(3), conv(3)],
+    [conv(5, 2), conv(5, 2), conv(5, 2), conv(3)],
+    [conv(3, 2), conv(3, 2), conv(5, 2), conv(5), conv(5)],
+    [conv(3, 2), conv(3, 2), conv(3, 2), conv(3), conv(3), conv(3)],
+    [conv(3, 2, "valid"), conv(3, 2, "valid"), conv(3, 2, "valid"), conv(3, 1, "valid"), conv(3, 1, "same")],
+    [conv(3, 2), conv(3, 2), conv(3, 2)],  # too narrow a view
+    [conv(3, 2)] * 4,  # too small a map
+    [conv(3, 2), conv(3, 2), conv(7, 2), conv(3)],  # too large a kernel
+    [conv(3)] * 7,  # too many layers
+]
+
+
+@pytest.mark.parametrize("layers", STACK_DESIGNS)
+def test_the_stack_design_checker_judges_any_design(layers):
+    feedback = c02.check_design_stack(layers)
+    assert_feedback(feedback, "correct" if meets_stack_design(layers) else "wrong")
+    size, field = stack_facts(layers)
+    assert str(size) in feedback.message and str(field) in feedback.message or feedback.status == "wrong"
+
+
+def pooled_sizes(layers):
+    return [row.output_length for row in A.trace_stack(c03.POOLING_DESIGN["input_length"], layers)]
+
+
+POOLING_DESIGNS = [
+    [pool(4), pool(4)],
+    [pool(3), pool(3), pool(2)],
+    [pool(2), pool(2), pool(3)],
+    [pool(4), pool(3)],
+    [pool(2, strides=4), pool(3)],
+    [pool(4, padding="same"), pool(4, padding="same")],
+    [pool(2), pool(2), pool(2)],  # 2x2 alone: 12 after three layers
+    [pool(2)] * 4,  # too many layers
+    [pool(5), pool(4)],  # too large a window
+]
+
+
+@pytest.mark.parametrize("layers", POOLING_DESIGNS)
+def test_the_pooling_design_checker_judges_any_design(layers):
+    d = c03.POOLING_DESIGN
+    sizes = pooled_sizes(layers)
+    right = (
+        len(layers) <= d["max_layers"]
+        and max(layer["pool_size"] for layer in layers) <= d["max_pool_size"]
+        and d["min_output"] <= sizes[-1] <= d["max_output"]
+    )
+    feedback = c03.check_pooling_design(layers)
+    assert_feedback(feedback, "correct" if right else "wrong")
+    if len(layers) <= d["max_layers"] and not right:
+        assert " -> ".join(map(str, sizes)) in feedback.message or "pool_size" in feedback.message
+
+
+BUDGET_DESIGNS = [
+    [spec("Conv2D", filters=16, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)]
+    + [spec("Conv2D", filters=32, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)] * 3
+    + [spec("GlobalAveragePooling2D"), spec("Dense", units=2)],
+    [spec("Conv2D", filters=8, kernel_size=5, strides=2, padding="same")] * 4
+    + [spec("Flatten"), spec("Dense", units=2)],
+    [spec("Conv2D", filters=16, kernel_size=3), spec("MaxPooling2D", pool_size=4)] * 2
+    + [
+        spec("Conv2D", filters=16, kernel_size=3),
+        spec("Flatten"),
+        spec("Dense", units=16),
+        spec("Dense", units=2),
+    ],
+    [spec("Conv2D", filters=16, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)]
+    + [spec("Flatten"), spec("Dense", units=2)],  # over budget: Flatten of a 50x50x16 map
+    [
+        spec("Conv2D", filters=8, kernel_size=3),
+        spec("GlobalAveragePooling2D"),
+        spec("Dense", units=2),
+    ],  # 3x3 view
+    [spec("Conv2D", filters=8, kernel_size=3, strides=4)] * 3
+    + [spec("Flatten"), spec("Dense", units=10)],  # 10 classes
+]
+
+
+def budget_facts(layers):
+    """Total parameters and the view of the last feature map, from Keras-free layer tables."""
+    table = c04.layer_table(c04.DESIGN["input_shape"], layers)
+    spatial = [
+        row for row in table.rows[1:] if row.type not in ("Flatten", "GlobalAveragePooling2D", "Dense")
+    ]
+    field = int(spatial[-1].receptive_field.split("x")[0])
+    return table.total_params, field, table.rows[-1].output_shape
+
+
+@pytest.mark.parametrize("layers", BUDGET_DESIGNS)
+def test_the_budget_design_checker_judges_any_design(layers):
+    d = c04.DESIGN
+    total, field, output = budget_facts(layers)
+    right = (
+        total <= d["max_params"] and field >= d["min_receptive_field"] and output == f"(None, {d['classes']})"
+    )
+    feedback = c04.check_design_budget(layers)
+    assert_feedback(feedback, "correct" if right else "wrong")
+    if total > d["max_params"]:
+        assert f"{total:,}" in feedback.message and "Most of them are in" in feedback.message
+
+
+def test_the_budget_design_agrees_with_keras(keras):
+    from course_utils.widgets.model_builder import to_keras
+
+    for layers in BUDGET_DESIGNS[:3]:
+        model = to_keras(c04.DESIGN["input_shape"], layers)
+        assert model.count_params() == budget_facts(layers)[0]
+        assert model.output_shape == (None, c04.DESIGN["classes"])
+
+
+def test_the_design_tables_hold_right_and_wrong_designs():
+    assert 3 <= sum(map(meets_stack_design, STACK_DESIGNS)) < len(STACK_DESIGNS)
+    statuses = [c03.check_pooling_design(layers).status for layers in POOLING_DESIGNS]
+    assert 3 <= statuses.count("correct") < len(statuses)
+    statuses = [c04.check_design_budget(layers).status for layers in BUDGET_DESIGNS]
+    assert 3 <= statuses.count("correct") < len(statuses)
+
+
+DESIGN_CASES = [
+    (c02.check_design_stack, [conv(3, 2), "conv"], "wrong", ["cannot be built", "layers[1]"], []),
+    (c02.check_design_stack, [pool(2)], "wrong", ["should be a convolution"], []),
+    (c02.check_design_stack, {"type": "conv"}, "invalid", ["list of layer dicts"], []),
+    (c02.check_design_stack, [conv(3), ...], "unfinished", [], []),
+    (c03.check_pooling_design, [conv(3)], "wrong", ["should be a pooling layer"], []),
+    (c04.check_design_budget, [spec("Conv2D", filters="8")], "wrong", ["cannot be built", "filters"], []),
+    (c04.check_design_budget, [spec("Dense", units=2)], "wrong", ["Flatten or GlobalAveragePooling2D"], []),
+]
+
+
+# ---------------------------------------------------------------------------
 # The table
 # ---------------------------------------------------------------------------
-CASES = CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06
+CASES = CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + DESIGN_CASES
 
 
 @pytest.mark.parametrize(

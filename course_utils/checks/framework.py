@@ -48,6 +48,7 @@ __all__ = [
     "Feedback",
     "check_array",
     "check_choice",
+    "check_design",
     "check_function",
     "check_number",
     "checker",
@@ -1032,6 +1033,75 @@ def check_choice(
         if normal == wrong.lower():
             return Feedback("wrong", f"{name} = {lookup[normal]!r} is not right. {message}")
     return Feedback("wrong", f"{name} = {lookup[normal]!r} is not right. {hint}".rstrip())
+
+
+# ---------------------------------------------------------------------------
+# Designs: any answer that meets every requirement is right
+# ---------------------------------------------------------------------------
+def check_design(
+    answer,
+    evaluate: Callable,
+    requirements: Sequence[tuple[Callable, Callable]],
+    *,
+    name: str,
+    form: str,
+    summary: Callable,
+) -> Feedback:
+    """Check a design task, where many answers are right: every requirement must hold.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's design, usually a list of layer dicts.
+    evaluate : callable
+        ``evaluate(answer) -> facts`` computes what the checker needs to know about the
+        design (sizes, parameters, receptive field) with the course's pure helpers. It
+        raises ``ValueError`` or ``TypeError``, with a message naming the layer, for a
+        design that cannot be built.
+    requirements : list of (is_met, explain) pairs
+        ``is_met(facts) -> bool``; ``explain(facts) -> str`` says what is wrong with this
+        design and what to change, with the design's own numbers.
+    name : str
+        What the design is ("your stack").
+    form : str
+        The form the answer must have, shown when it has another one.
+    summary : callable
+        ``summary(facts) -> str``, shown with a correct design.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> def total(design):
+    ...     return {"total": sum(design)}
+    >>> needs = [(lambda f: f["total"] <= 10, lambda f: f"it adds up to {f['total']}, more than 10.")]
+    >>> check_design([3, 4], total, needs, name="your list", form="a list of numbers",
+    ...              summary=lambda f: f"it adds up to {f['total']}.")
+    Correct: your list meets every requirement: it adds up to 7.
+    >>> check_design([30], total, needs, name="your list", form="a list of numbers", summary=str)
+    Not yet: your list does not meet every requirement: it adds up to 30, more than 10.
+    """
+    if is_placeholder(answer):
+        return unfinished(name)
+    if isinstance(answer, (list, tuple)) and any(is_placeholder(item) for item in _flat_items(answer)):
+        return Feedback("unfinished", f"replace every `...` in {name}, then run the cell again.")
+    if not isinstance(answer, (list, tuple)):
+        return Feedback(
+            "invalid", f"{name} should be {form}, but it is {describe(answer)} of type {_type_name(answer)}."
+        )
+    try:
+        facts = evaluate(answer)
+    except (ValueError, TypeError) as error:
+        text = str_of(error)
+        return Feedback(
+            "wrong", f"{name} cannot be built: {text if len(text) <= 300 else text[:297] + '...'}"
+        )
+    problems = [explain(facts) for is_met, explain in requirements if not is_met(facts)]
+    if problems:
+        return Feedback("wrong", f"{name} does not meet every requirement: " + " ".join(problems))
+    return Feedback("correct", f"{name} meets every requirement: {summary(facts)}")
 
 
 # ---------------------------------------------------------------------------

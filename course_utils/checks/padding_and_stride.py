@@ -32,12 +32,14 @@ from course_utils.checks.framework import (
     Feedback,
     check_array,
     check_choice,
+    check_design,
     check_function,
     check_number,
     checker,
 )
 
 __all__ = [
+    "DESIGN",
     "DILATED",
     "KEEP_SIZE",
     "OUTPUT_WIDTH",
@@ -46,6 +48,7 @@ __all__ = [
     "SAME_PADDING",
     "STACK",
     "STACK_INPUT",
+    "check_design_stack",
     "check_dilated_output",
     "check_keep_size_padding",
     "check_output_length_function",
@@ -82,6 +85,15 @@ RECEPTIVE_FIELD_STACK = [
 RECEPTIVE_FIELD_INPUT = 64
 #: Exercise 6: the padding that keeps a 100-wide map 100 wide under a 3x3 conv with strides 1.
 KEEP_SIZE = {"input_length": 100, "kernel_size": 3, "strides": 1}
+#: Exercise 8: design a stack of convolutions (no pooling) for a 100-wide input.
+DESIGN = {
+    "input_length": 100,
+    "min_output": 10,
+    "max_output": 14,
+    "min_receptive_field": 40,
+    "max_layers": 6,
+    "max_kernel_size": 5,
+}
 
 
 # ---------------------------------------------------------------------------
@@ -525,4 +537,88 @@ def check_output_length_function(function) -> Feedback:
         ],
         hint="Compute the extent dilation_rate * (kernel_size - 1) + 1, then "
         "(input_length + 2 * padding - extent) // strides + 1.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 8
+# ---------------------------------------------------------------------------
+_DESIGN_FORM = (
+    'a list of layer dicts such as [{"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"}, ...]'
+)
+
+
+def _evaluate_stack(layers) -> dict:
+    """What the design checker needs: the final length, receptive field and kernel sizes."""
+    for number, layer in enumerate(layers):
+        if not isinstance(layer, dict) or layer.get("type") != "conv":
+            raise ValueError(
+                f"layers[{number}] should be a convolution, a dict with 'type': 'conv', but it is {layer!r}."
+            )
+    final = trace_stack(DESIGN["input_length"], list(layers))[-1]
+    return {
+        "layers": len(layers),
+        "output": final.output_length,
+        "receptive_field": final.receptive_field,
+        "largest_kernel": max((layer["kernel_size"] for layer in layers), default=0),
+    }
+
+
+@checker
+def check_design_stack(answer) -> Feedback:
+    """Exercise 8: any stack of convolutions that meets :data:`DESIGN` is right.
+
+    Examples
+    --------
+    >>> stride_two = {"type": "conv", "kernel_size": 3, "strides": 2, "padding": "same"}
+    >>> check_design_stack([stride_two] * 3).status
+    'wrong'
+    """
+    d = DESIGN
+    low, high = d["min_output"], d["max_output"]
+    requirements = [
+        (
+            lambda f: f["layers"] <= d["max_layers"],
+            lambda f: f"It has {f['layers']} layers; use at most {d['max_layers']}.",
+        ),
+        (
+            lambda f: f["largest_kernel"] <= d["max_kernel_size"],
+            lambda f: (
+                f"It uses a {f['largest_kernel']}-wide kernel; keep every kernel_size at most "
+                f"{d['max_kernel_size']} (stack small kernels instead)."
+            ),
+        ),
+        (
+            lambda f: f["output"] >= low,
+            lambda f: (
+                f"The final map is {f['output']} wide, smaller than {low}: use fewer strided "
+                "layers or 'same' padding."
+            ),
+        ),
+        (
+            lambda f: f["output"] <= high,
+            lambda f: (
+                f"The final map is {f['output']} wide, larger than {high}: strides of 2 halve "
+                "the size, so count how many halvings bring the input into the range."
+            ),
+        ),
+        (
+            lambda f: f["receptive_field"] >= d["min_receptive_field"],
+            lambda f: (
+                f"Each final cell sees {f['receptive_field']} input pixels, fewer than "
+                f"{d['min_receptive_field']}: a layer adds (kernel_size - 1) * jump, so layers after the "
+                "strided ones add the most."
+            ),
+        ),
+    ]
+    return check_design(
+        answer,
+        _evaluate_stack,
+        requirements,
+        name="your stack",
+        form=_DESIGN_FORM,
+        summary=lambda f: (
+            f"{f['layers']} layers, a final map {f['output']} wide whose cells each see "
+            f"{f['receptive_field']} input pixels."
+        ),
     )

@@ -20,7 +20,7 @@ from ast import literal_eval
 
 from course_utils import params as p
 from course_utils.arithmetic import conv_output_length
-from course_utils.checks.framework import Feedback, check_function, check_number, checker
+from course_utils.checks.framework import Feedback, check_design, check_function, check_number, checker
 from course_utils.widgets.model_builder import layer_table
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "BATCH_NORM_INPUT",
     "BOTTLENECK",
     "CONV_LAYER",
+    "DESIGN",
     "DENSE_LAYER",
     "EXERCISE_CNN",
     "EXERCISE_INPUT",
@@ -39,6 +40,7 @@ __all__ = [
     "check_bottleneck_macs",
     "check_conv_params",
     "check_dense_params",
+    "check_design_budget",
     "check_frozen_trainable",
     "check_gap_head_params",
     "check_model_total",
@@ -78,6 +80,9 @@ ACTIVATION_LAYER = {
     "padding": "same",
     "batch_size": 32,
 }
+
+#: Exercise 12: a model for 100x100 RGB images and 2 classes, under a parameter budget.
+DESIGN = {"input_shape": (100, 100, 3), "classes": 2, "max_params": 60_000, "min_receptive_field": 30}
 
 _BIAS_PER_WEIGHT = (
     "You added a bias of 1 for every weight. A bias is a learned value, one per filter (or per "
@@ -666,4 +671,85 @@ def check_my_conv2d_params(function) -> Feedback:
         name="conv2d_params",
         misconceptions=misconceptions,
         hint="Weights: kernel_h * kernel_w * in_channels * filters; then one bias per filter if use_bias.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 12
+# ---------------------------------------------------------------------------
+def _receptive_field_size(text: str) -> int | None:
+    """The smaller side of a layer table's receptive field ('18x18'), or None when it is not a size."""
+    parts = text.split("x")
+    if len(parts) == 2 and all(part.isdigit() for part in parts):
+        return min(int(part) for part in parts)
+    return None
+
+
+def _evaluate_model(specs) -> dict:
+    for number, spec in enumerate(specs, start=1):
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+            raise ValueError(
+                f"layer {number} should be a dict with a 'type' such as 'Conv2D', but it is {spec!r}."
+            )
+    table = layer_table(DESIGN["input_shape"], list(specs))
+    rows = table.rows[1:]
+    spatial = [row for row in rows if len(literal_eval(row.output_shape)) == 4]
+    before_vector = [row for row in rows if row.type not in ("Flatten", "GlobalAveragePooling2D", "Dense")]
+    last_spatial = (before_vector or spatial or [table.rows[0]])[-1]
+    biggest = max(rows, key=lambda row: row.params) if rows else table.rows[0]
+    return {
+        "total": table.total_params,
+        "output": literal_eval(table.rows[-1].output_shape),
+        "last_type": rows[-1].type if rows else None,
+        "receptive_field": _receptive_field_size(last_spatial.receptive_field) or 1,
+        "receptive_text": last_spatial.receptive_field,
+        "biggest": f"{biggest.name} {biggest.type} with {biggest.params:,} parameters",
+    }
+
+
+@checker
+def check_design_budget(answer) -> Feedback:
+    """Exercise 12: any model (layer specs) that meets :data:`DESIGN` is right.
+
+    Examples
+    --------
+    >>> check_design_budget([{"type": "Flatten"}, {"type": "Dense", "units": 2}]).status
+    'wrong'
+    """
+    d = DESIGN
+    requirements = [
+        (
+            lambda f: f["last_type"] == "Dense" and f["output"] == (None, d["classes"]),
+            lambda f: (
+                f"Its output has shape {f['output']}: end with Flatten or GlobalAveragePooling2D, "
+                f"then a Dense layer with {d['classes']} units, one per class."
+            ),
+        ),
+        (
+            lambda f: f["total"] <= d["max_params"],
+            lambda f: (
+                f"It has {f['total']:,} parameters, more than {d['max_params']:,}. Most of them are in "
+                f"{f['biggest']}: a Dense layer after Flatten pays for every position of the map, so shrink the "
+                "map first (pooling, strides) or use global average pooling."
+            ),
+        ),
+        (
+            lambda f: f["receptive_field"] >= d["min_receptive_field"],
+            lambda f: (
+                f"The cells of its last feature map see {f['receptive_text']} input pixels, fewer than "
+                f"{d['min_receptive_field']}x{d['min_receptive_field']}: add convolutions after the pooling "
+                "layers, where each one widens the view the most."
+            ),
+        ),
+    ]
+    return check_design(
+        answer,
+        _evaluate_model,
+        requirements,
+        name="your model",
+        form='a list of layer specs such as [{"type": "Conv2D", "filters": 16, "kernel_size": 3}, ...]',
+        summary=lambda f: (
+            f"{f['total']:,} parameters (the budget is {d['max_params']:,}), the cells of its "
+            f"last feature map see {f['receptive_text']} input pixels, and the largest layer is {f['biggest']}."
+        ),
     )

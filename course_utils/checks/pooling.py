@@ -20,11 +20,12 @@ from fractions import Fraction
 import numpy as np
 
 from course_utils import reference_ops
-from course_utils.arithmetic import max_pooling_stages, pool_output_length, pooling_schedule
+from course_utils.arithmetic import max_pooling_stages, pool_output_length, pooling_schedule, trace_stack
 from course_utils.checks.framework import (
     Feedback,
     check_array,
     check_choice,
+    check_design,
     check_function,
     check_number,
     checker,
@@ -36,6 +37,7 @@ __all__ = [
     "FEATURE_MAP_SHAPE",
     "LEARNABLE_POOL",
     "POOLED_SIZE",
+    "POOLING_DESIGN",
     "POOLING_STATEMENTS",
     "STAGES",
     "check_global_average_features",
@@ -43,6 +45,7 @@ __all__ = [
     "check_max_pool_2x2_function",
     "check_max_pool_by_hand",
     "check_pooled_size",
+    "check_pooling_design",
     "check_pooling_stages",
     "check_pooling_statement",
     "function_cases",
@@ -58,6 +61,8 @@ LEARNABLE_POOL = {"kernel_size": 3, "in_channels": 48, "filters": 48}
 BY_HAND = np.array([[1, 3, 2, 0], [4, 6, 1, 1], [0, 2, 9, 5], [7, 1, 3, 8]])
 #: Exercise 5: the shape (height, width, channels) of the last feature map.
 FEATURE_MAP_SHAPE = (5, 5, 384)
+#: Exercise 8: pooling layers that bring a 100-wide input into a size range, with few layers.
+POOLING_DESIGN = {"input_length": 100, "min_output": 5, "max_output": 8, "max_layers": 3, "max_pool_size": 4}
 #: Exercise 7: which statement about 2x2 max pooling is true?
 POOLING_STATEMENTS = {
     "A": "2x2 windows with strides 2 are proven to be the best pooling for any CNN.",
@@ -378,4 +383,69 @@ def check_pooling_statement(answer) -> Feedback:
         },
         explanation="The lesson measured what pooling gives (less sensitivity to small shifts) and "
         "what it costs (resolution): a trade-off to choose, not a fixed rule.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 8
+# ---------------------------------------------------------------------------
+def _evaluate_pooling(layers) -> dict:
+    for number, layer in enumerate(layers):
+        if not isinstance(layer, dict) or layer.get("type") != "pool":
+            raise ValueError(
+                f"layers[{number}] should be a pooling layer, a dict with 'type': 'pool', but it is {layer!r}."
+            )
+    rows = trace_stack(POOLING_DESIGN["input_length"], list(layers))
+    return {
+        "layers": len(layers),
+        "sizes": [row.output_length for row in rows],
+        "largest_pool": max((layer["pool_size"] for layer in layers), default=0),
+    }
+
+
+@checker
+def check_pooling_design(answer) -> Feedback:
+    """Exercise 8: any list of pooling layers that meets :data:`POOLING_DESIGN` is right.
+
+    Examples
+    --------
+    >>> check_pooling_design([{"type": "pool", "pool_size": 4}] * 2).status
+    'correct'
+    >>> check_pooling_design([{"type": "pool", "pool_size": 2}] * 3).status
+    'wrong'
+    """
+    d = POOLING_DESIGN
+    low, high = d["min_output"], d["max_output"]
+    requirements = [
+        (
+            lambda f: f["layers"] <= d["max_layers"],
+            lambda f: (
+                f"It has {f['layers']} pooling layers; use at most {d['max_layers']}: a larger "
+                "pool shrinks more in one layer."
+            ),
+        ),
+        (
+            lambda f: f["largest_pool"] <= d["max_pool_size"],
+            lambda f: (
+                f"It uses pool_size={f['largest_pool']}; keep every pool_size at most "
+                f"{d['max_pool_size']}, so that a window does not throw away too much at once."
+            ),
+        ),
+        (
+            lambda f: low <= f["sizes"][-1] <= high,
+            lambda f: (
+                f"The sizes go {' -> '.join(map(str, f['sizes']))}, ending outside {low} to {high}: "
+                "with the default strides a pool of size p divides the size by about p, rounding down."
+            ),
+        ),
+    ]
+    return check_design(
+        answer,
+        _evaluate_pooling,
+        requirements,
+        name="your pooling design",
+        form='a list of layer dicts such as [{"type": "pool", "pool_size": 2}, ...]',
+        summary=lambda f: (
+            f"the sizes go {' -> '.join(map(str, f['sizes']))}. 2x2 pooling is one choice among several."
+        ),
     )

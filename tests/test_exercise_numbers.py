@@ -1,0 +1,82 @@
+"""The exercises of lessons 02-04 make the learner compute: no answer is printed in the lesson.
+
+Every number a lesson shows (in its text and in its saved outputs) is collected, and each
+exercise answer is compared with them. Answers of 10 or less are left out: such small
+counts (layers, stages, kernel sizes) appear in every lesson for other reasons. Tuple
+answers are compared as they would be printed, "(3, 4)".
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import nbformat
+import numpy as np
+import pytest
+from checker_spy import framework_call
+
+from course_utils.checks import padding_and_stride, parameter_counting, pooling
+from course_utils.tooling.notebooks import ROOT
+
+LESSONS = {
+    "02_padding_and_stride": padding_and_stride,
+    "03_pooling": pooling,
+    "04_parameter_counting": parameter_counting,
+}
+NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])\d+(?:\.\d+)?")
+
+
+def lesson_text(stem: str) -> str:
+    notebook = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def printed_numbers(text: str) -> set[Fraction]:
+    return {Fraction(match.replace(",", "")) for match in NUMBER.findall(text)}
+
+
+def exercise_answers(module):
+    """``(checker name, answer)`` for every value checker of a lesson module."""
+    answers = []
+    for name, checker in vars(module).items():
+        if not (name.startswith("check_") and getattr(checker, "answer_kind", None) == "value"):
+            continue
+        kind, args, _ = framework_call(checker)
+        if kind in ("check_number", "check_array"):
+            answers.append((name, args[1]))
+    return answers
+
+
+def test_the_number_pattern_reads_thousands_and_decimals():
+    assert printed_numbers("220,234 parameters, 0.556 and 3.5; conv2d_params x1") == {
+        Fraction(220234),
+        Fraction(556, 1000),
+        Fraction(7, 2),
+    }
+
+
+@pytest.mark.parametrize("stem", LESSONS)
+def test_no_exercise_answer_is_printed_in_its_lesson(stem):
+    text = lesson_text(stem)
+    numbers = printed_numbers(text)
+    answers = exercise_answers(LESSONS[stem])
+    assert answers
+    copied = []
+    for name, answer in answers:
+        array = np.asarray(answer)
+        if array.ndim == 0:
+            if abs(Fraction(float(array))) > 10 and Fraction(float(array)) in numbers:
+                copied.append((name, answer))
+        elif array.ndim == 1:
+            shown = "(" + ", ".join(str(v) for v in array.tolist()) + ")"
+            if shown in text:
+                copied.append((name, shown))
+    assert not copied, f"answers printed in notebooks/{stem}.ipynb: {copied}"
