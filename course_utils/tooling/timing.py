@@ -72,7 +72,8 @@ def determinism_cost(paths: list[Path], repeats: int = 3, table: Path = DETERMIN
         f"runs {repeats} times with it on and {repeats} times with it off (`COURSE_OP_DETERMINISM=0`),",
         "alternating, in fresh kernels; the table gives the median wall times.",
         f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
-        f"Python {platform.python_version()}, {platform.machine()}.",
+        f"Python {platform.python_version()}, {platform.machine()}, load average {os.getloadavg()[0]:.1f} "
+        "at the start (other work on the machine adds noise to both columns alike).",
         "",
         "| notebook | determinism on (s) | off (s) | cost (s) | cost (%) |",
         "|---|---:|---:|---:|---:|",
@@ -121,6 +122,8 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
         f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
         f"Python {platform.python_version()}, {platform.machine()}.",
         "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
+        "What TensorFlow's op determinism (turned on by `setup(keras=True)`) costs: "
+        "[determinism_cost.md](determinism_cost.md).",
         "",
         "| notebook | wall time (s) | peak RSS (MB) | within budget |",
         "|---|---:|---:|---|",
