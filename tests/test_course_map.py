@@ -33,3 +33,45 @@ def test_the_readme_intro_does_not_promise_planned_lessons_as_present():
     planned = [lesson for lesson in LESSONS if not lesson.available()]
     if planned:
         assert "planned" in intro, "the introduction must say which lessons are still planned"
+
+
+# "lesson 08", "lessons 07-09", "the capstone" (lesson 09)
+REFERENCE = re.compile(r"\b[Ll]essons? (\d\d)(?:\s*(?:-|to|and|,)\s*(\d\d))?|\b(?:the )?capstone\b")
+PLANNED = re.compile(r"\bplanned\b")
+
+
+def _references(text: str):
+    for line in text.splitlines():
+        for match in REFERENCE.finditer(line):
+            numbers = {n for n in match.groups() if n} or {"09"}
+            if match.group(1) and match.group(2):
+                numbers = {f"{n:02d}" for n in range(int(match.group(1)), int(match.group(2)) + 1)}
+            yield line, numbers
+
+
+def test_references_to_lessons_that_do_not_exist_yet_say_planned():
+    from course_utils.tooling.notebooks import course_notebooks, read
+
+    existing = {lesson.number for lesson in LESSONS if lesson.available()}
+    problems = []
+    for path in course_notebooks():
+        for cell in read(path).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for line, numbers in _references(cell.source):
+                missing = numbers - existing
+                if missing and not PLANNED.search(line):
+                    problems.append(
+                        f"{path.name}: lesson {sorted(missing)} does not exist yet: {line.strip()[:100]}"
+                    )
+                if not missing and PLANNED.search(line) and numbers <= existing and "lesson" in line.lower():
+                    problems.append(
+                        f"{path.name}: lesson {sorted(numbers)} exists now, drop 'planned': {line[:100]}"
+                    )
+    assert not problems, "\n".join(problems)
+
+
+def test_the_reference_check_reads_ranges_and_the_capstone():
+    assert [n for _, n in _references("lessons 07-09 train models")] == [{"07", "08", "09"}]
+    assert [n for _, n in _references("the capstone answers it")] == [{"09"}]
+    assert [n for _, n in _references("see lesson 05")] == [{"05"}]
