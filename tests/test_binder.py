@@ -171,16 +171,18 @@ def test_jupyterlab_reads_its_settings_where_post_build_puts_them():
     assert used == filled
 
 
-def _peak_memory(table: Path) -> dict[str, float]:
+def peak_memory(table: Path) -> dict[str, float]:
     """Notebook -> kernel peak RSS (MB) from a timing table written by ``./course timings``."""
     rows = re.findall(r"^\| `([^`]+)` \| [\d.]+ \| ([\d.]+) \|", table.read_text(), re.M)
     return {path: float(mb) for path, mb in rows}
 
 
+TIMING_TABLES = [ROOT / "docs" / "notebook_timings.md", ROOT / "docs" / "notebook_timings_1cpu.md"]
+
+
 def test_every_lesson_fits_in_the_memory_binder_guarantees():
-    tables = [ROOT / "docs" / "notebook_timings.md", ROOT / "docs" / "notebook_timings_1cpu.md"]
-    for table in tables:
-        peak = _peak_memory(table)
+    for table in TIMING_TABLES:
+        peak = peak_memory(table)
         missing = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
         missing = [path for path in missing if path not in peak]
         assert not missing, f"{table.name} has no row for {missing}: run ./course timings"
