@@ -35,6 +35,7 @@ from course_utils.params import conv2d_params
 __all__ = [
     "BY_HAND",
     "FEATURE_MAP_SHAPE",
+    "HALVING_POOL_SIZE",
     "LEARNABLE_POOL",
     "POOLED_SIZE",
     "POOLING_DESIGN",
@@ -51,6 +52,8 @@ __all__ = [
     "function_cases",
 ]
 
+#: The usual pool, which halves the size (a learner may assume every pool does).
+HALVING_POOL_SIZE = 2
 #: Exercise 1: MaxPooling2D(pool_size=3) with default strides on an 80x80 map.
 POOLED_SIZE = {"input_length": 80, "pool_size": 3}
 #: Exercise 2: 2x2 'valid' pooling stages that a 150-wide input allows, staying >= 5 wide.
@@ -106,9 +109,9 @@ def check_pooled_size(answer) -> Feedback:
             "You forgot the floor: an output size is a whole number of windows.",
         ),
         (
-            pool_output_length(width, 2),
-            "A pool does not always halve the size: that is true of a 2x2 pool only. A pool of "
-            "size 3 with its default strides of 3 divides the size by about 3.",
+            pool_output_length(width, HALVING_POOL_SIZE),
+            f"A pool does not always halve the size: that is true of a {HALVING_POOL_SIZE}x{HALVING_POOL_SIZE} "
+            f"pool only. A pool of size {pool} with its default strides of {pool} divides the size by about {pool}.",
         ),
     ]
     return check_number(
