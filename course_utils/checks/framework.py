@@ -293,6 +293,14 @@ def _parses_as_number(text: str) -> bool:
     return True
 
 
+def _same_value(wrong, expected) -> bool:
+    """True when a misconception's value equals the expected one (then it is never shown)."""
+    wrong, expected = _as_real(wrong), _as_real(expected)
+    if wrong is None or expected is None or not (_finite(wrong) and _finite(expected)):
+        return False
+    return Fraction(wrong) == Fraction(expected)
+
+
 def _not_a_number(answer, name: str) -> Feedback:
     if isinstance(answer, str):
         if _parses_as_number(answer):
@@ -386,7 +394,9 @@ def check_number(
     if same(expected):
         message = f"{name} = {shown}."
         return Feedback("correct", message + (f" {explanation}" if explanation else ""))
-    pairs = [(wrong, message) for wrong, message in _pairs(misconceptions) if not same_pair(wrong, expected)]
+    pairs = [
+        (wrong, message) for wrong, message in _pairs(misconceptions) if not _same_value(wrong, expected)
+    ]
     matched = [message for wrong, message in pairs if same(wrong)]
     if matched:
         return Feedback("wrong", f"{name} = {shown} is not right. {_join_messages(matched)}")
@@ -424,14 +434,6 @@ def check_number(
                 f"round, or type it in scientific notation? {hint}".rstrip(),
             )
     return Feedback("wrong", f"{name} = {shown} is not right. {hint}".rstrip())
-
-
-def same_pair(wrong, expected) -> bool:
-    """True when a misconception's value equals the expected one (then it is never shown)."""
-    wrong, expected = _as_real(wrong), _as_real(expected)
-    if wrong is None or expected is None or not (_finite(wrong) and _finite(expected)):
-        return False
-    return Fraction(wrong) == Fraction(expected)
 
 
 # ---------------------------------------------------------------------------
