@@ -171,7 +171,7 @@ class LabServer:
             # window.jupyterapp lets the test read the notebook model (execution counts, outputs)
             "--LabApp.expose_app_in_browser=True",
         ]
-        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in __exit__)
+        self._log = open(self.log_path, "w", encoding="utf-8")  # closed by __exit__
         self.process = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )

@@ -156,6 +156,12 @@ def test_post_build_installs_the_course_whatever_setuptools_the_environment_has(
         assert (settings / name).read_bytes() == (ROOT / ".jupyter" / "lab" / "settings" / name).read_bytes()
     assert _run([python, "-c", version], env, tmp_path).stdout.strip() == old_setuptools  # left as it was
 
+    # and with no setuptools at all in the environment
+    assert _run([python, "-m", "pip", "uninstall", "-y", "-q", "setuptools"], env, tmp_path).returncode == 0
+    again = _run(["bash", str(repo / "postBuild")], env, tmp_path)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert _run([python, "-c", probe], env, tmp_path).stdout.split()[1] == origin
+
 
 def test_jupyterlab_reads_its_settings_where_post_build_puts_them():
     # postBuild copies the settings to <sys.prefix>/share/jupyter/lab/settings: JupyterLab's app_settings_dir
