@@ -35,6 +35,7 @@ __all__ = [
     "check_checkpoint_name",
     "check_compile",
     "check_early_stopping_epoch",
+    "check_keras3_port",
     "check_prepare_images",
     "check_validation_data",
     "reference_prepare_images",
@@ -496,3 +497,223 @@ def check_checkpoint_name(answer) -> Feedback:
     else:
         message = "With save_weights_only=True, Keras 3 accepts only a file name that ends in .weights.h5."
     return Feedback("wrong", f"{name} = {shown} is not right. {message}")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 7: port Keras 2 code to Keras 3
+# ---------------------------------------------------------------------------
+#: The ported model, layer by layer, as the Keras 2 code of the exercise defines it.
+PORT_LAYERS = ("Conv2D", "BatchNormalization", "MaxPooling2D", "Flatten", "Dense")
+PORT_IMAGE_SHAPE = (28, 28, 1)
+PORT_FILTERS, PORT_KERNEL, PORT_POOL, PORT_CLASSES = 16, 3, 2, 10
+#: Labels the checker passes to the learner's function, and the batch it trains on.
+PORT_LABELS = np.arange(20) % PORT_CLASSES
+
+# Errors of Keras 2 code in Keras 3, recognised by a fragment of the error message.
+_PORT_ERRORS = (
+    (
+        "normalization",
+        "Keras 3 has no module keras.layers.normalization: write keras.layers.BatchNormalization.",
+    ),
+    ("np_utils", "keras.utils.np_utils is gone in Keras 3: write keras.utils.to_categorical(labels, 10)."),
+    ("strides", "In Keras 3, strides is an int or a tuple of ints, not a string: strides=1."),
+    (
+        "hdf5",
+        "Keras 3 refuses the Keras 2 checkpoint name: with save_weights_only=True it must end in .weights.h5.",
+    ),
+    (
+        "weights.h5",
+        "Keras 3 checks the checkpoint name: with save_weights_only=True it must end in .weights.h5.",
+    ),
+)
+
+
+def _port_expected_params() -> int:
+    from course_utils.arithmetic import conv_output_length, pool_output_length
+    from course_utils.params import batch_norm_params, conv2d_params, dense_params
+
+    size = pool_output_length(conv_output_length(PORT_IMAGE_SHAPE[0], PORT_KERNEL), PORT_POOL)
+    return (
+        conv2d_params(PORT_KERNEL, PORT_IMAGE_SHAPE[2], PORT_FILTERS)
+        + sum(batch_norm_params(PORT_FILTERS))  # (trainable, non-trainable)
+        + dense_params(size * size * PORT_FILTERS, PORT_CLASSES)
+    )
+
+
+def _port_error(error: BaseException, when: str) -> Feedback:
+    text = f"{type(error).__name__}: {error}"
+    for fragment, message in _PORT_ERRORS:
+        if fragment in text:
+            return Feedback("wrong", f"{when} raised {describe(text, 160)}. {message}")
+    return Feedback(
+        "wrong", f"{when} raised {describe(text, 160)}. Read the error, fix that line, and run again."
+    )
+
+
+def _port_model_problem(model) -> str | None:
+    names = [type(layer).__name__ for layer in getattr(model, "layers", [])]
+    if names != list(PORT_LAYERS):
+        return f"the model's layers are {names}; the Keras 2 code has {list(PORT_LAYERS)}."
+    shape = tuple(model.inputs[0].shape)[1:] if getattr(model, "inputs", None) else None
+    if shape != PORT_IMAGE_SHAPE:
+        return (
+            f"the model's input shape is {shape}; start the model with keras.Input(shape={PORT_IMAGE_SHAPE}) "
+            "(Keras 3 replaces input_shape= on the first layer)."
+        )
+    conv, dense = model.layers[0], model.layers[-1]
+    if (
+        tuple(conv.strides) != (1, 1)
+        or conv.filters != PORT_FILTERS
+        or tuple(conv.kernel_size) != (PORT_KERNEL,) * 2
+    ):
+        return (
+            f"the Conv2D layer has filters={conv.filters}, kernel_size={conv.kernel_size}, strides={conv.strides}; "
+            f"the Keras 2 code asks for {PORT_FILTERS} filters of {PORT_KERNEL}x{PORT_KERNEL} with stride 1."
+        )
+    if dense.units != PORT_CLASSES or _last_activation(model) != "softmax":
+        return (
+            f"the last layer should be Dense({PORT_CLASSES}, activation='softmax'), as in the Keras 2 code."
+        )
+    if model.count_params() != _port_expected_params():
+        return f"the model has {model.count_params():,} parameters; the Keras 2 code's model has a different count."
+    return None
+
+
+def _port_compile_problem(model) -> str | None:
+    try:
+        config = model.get_compile_config()
+    except Exception:  # noqa: BLE001 - an uncompiled Keras model raises here
+        config = None
+    if not config:
+        return "the model is not compiled: call model.compile(...) inside your function."
+    if _flat(config.get("loss_weights")) and "accuracy" in [
+        _config_name(e) for e in _flat(config["loss_weights"])
+    ]:
+        return (
+            "'accuracy' went into loss_weights: in Keras 3 the third positional argument of compile is "
+            "loss_weights. Pass metrics=['accuracy'] by name."
+        )
+    losses = [_config_name(entry) for entry in _flat(config.get("loss"))]
+    if not any(loss in ONE_HOT_LOSSES for loss in losses):
+        return (
+            f"the loss is {losses}; the Keras 2 code trains on one-hot labels with categorical_crossentropy, "
+            "so keep that loss."
+        )
+    metrics = [_config_name(entry) for entry in _flat(config.get("metrics"))]
+    if not any(metric in ACCURACY_METRICS + ONE_HOT_METRICS for metric in metrics):
+        return "the model reports no accuracy: pass metrics=['accuracy'] to compile, by name."
+    return None
+
+
+def _port_checkpoint_problem(checkpoint, folder: str) -> str | None:
+    import os
+
+    if type(checkpoint).__name__ != "ModelCheckpoint":
+        return (
+            f"the second value should be a keras.callbacks.ModelCheckpoint, not {type(checkpoint).__name__}."
+        )
+    path = str(getattr(checkpoint, "filepath", ""))
+    if os.path.dirname(os.path.abspath(path)) != os.path.abspath(folder):
+        return (
+            f"the checkpoint saves to {describe(path, 120)}; save it into the folder your function receives."
+        )
+    if not getattr(checkpoint, "save_weights_only", False) or not getattr(
+        checkpoint, "save_best_only", False
+    ):
+        return "keep save_best_only=True and save_weights_only=True, as in the Keras 2 code."
+    if not path.endswith(WEIGHTS_SUFFIX):
+        return "with save_weights_only=True, Keras 3 accepts only a file name that ends in .weights.h5."
+    if getattr(checkpoint, "monitor", None) != "val_loss":
+        return "the Keras 2 code watches the validation loss: monitor='val_loss' (the default)."
+    return None
+
+
+@checker(answer="function")
+def check_keras3_port(port_to_keras3) -> Feedback:
+    """Exercise 7: the Keras 2 code of the exercise, ported to Keras 3 and run.
+
+    ``port_to_keras3(labels, folder)`` must return ``(model, checkpoint, one_hot)``:
+    the compiled model, a ``ModelCheckpoint`` that keeps the best weights in ``folder``,
+    and the labels one-hot encoded. The checker inspects them, then trains the model for
+    one epoch on a small batch with the checkpoint, as the Keras 2 code would.
+
+    Examples
+    --------
+    >>> check_keras3_port(...)
+    Unfinished: replace the `...` in port_to_keras3 with your answer, then run the cell again.
+    >>> check_keras3_port(lambda labels, folder: None).status
+    'invalid'
+    """
+    import tempfile
+
+    from course_utils.checks.framework import TIME_LIMIT, run_with_time_limit
+
+    name = "port_to_keras3"
+    if is_placeholder(port_to_keras3):
+        return unfinished(name)
+    if not callable(port_to_keras3):
+        return Feedback("invalid", f"{name} should be a function, but it is {describe(port_to_keras3)}.")
+    with tempfile.TemporaryDirectory() as folder:
+        status, result = run_with_time_limit(port_to_keras3, (PORT_LABELS.copy(), folder), TIME_LIMIT)
+        if status == "timeout":
+            return Feedback("wrong", f"{name} did not finish within {TIME_LIMIT:g} s.")
+        if status == "error":
+            if isinstance(result, NotImplementedError):
+                return Feedback("unfinished", f"write the body of {name}, then run the cell again.")
+            return _port_error(result, f"{name}(labels, folder)")
+        if not isinstance(result, tuple) or len(result) != 3:
+            return Feedback(
+                "invalid",
+                f"{name} should return a tuple (model, checkpoint, one_hot), but it returned {describe(result)}.",
+            )
+        model, checkpoint, one_hot = result
+        if not hasattr(model, "get_compile_config") or not hasattr(model, "layers"):
+            return Feedback("invalid", f"the first value should be a Keras model, not {describe(model)}.")
+        expected_one_hot = np.eye(PORT_CLASSES, dtype="float32")[PORT_LABELS]
+        try:
+            one_hot_array = np.asarray(one_hot, dtype="float32")
+        except (TypeError, ValueError):
+            one_hot_array = None
+        for problem in (
+            _port_model_problem(model),
+            _port_compile_problem(model),
+            _port_checkpoint_problem(checkpoint, folder),
+            None
+            if one_hot_array is not None
+            and one_hot_array.shape == expected_one_hot.shape
+            and np.array_equal(one_hot_array, expected_one_hot)
+            else "the labels are not one-hot encoded: keras.utils.to_categorical(labels, 10) gives one row "
+            "of 10 per label, with a 1 at the label.",
+        ):
+            if problem:
+                return Feedback("wrong", f"{name}: {problem}")
+        images = np.random.default_rng(0).random((len(PORT_LABELS), *PORT_IMAGE_SHAPE), dtype=np.float32)
+
+        def train():
+            model.fit(
+                images,
+                one_hot_array,
+                validation_data=(images, one_hot_array),
+                epochs=1,
+                batch_size=10,
+                callbacks=[checkpoint],
+                verbose=0,
+            )
+            return model.evaluate(images, one_hot_array, verbose=0)
+
+        status, scores = run_with_time_limit(train, (), TIME_LIMIT)
+        if status == "timeout":
+            return Feedback("wrong", f"training the ported model did not finish within {TIME_LIMIT:g} s.")
+        if status == "error":
+            return _port_error(scores, "model.fit(...) with your checkpoint")
+        import os
+
+        if not os.path.exists(checkpoint.filepath):
+            return Feedback("wrong", f"{name}: after one epoch the checkpoint file was not written.")
+        if not isinstance(scores, (list, tuple)) or len(scores) != 2:
+            return Feedback("wrong", f"{name}: evaluate should report the loss and the accuracy.")
+    return Feedback(
+        "correct",
+        f"{name} builds, compiles and trains in Keras 3, and the checkpoint keeps the best weights "
+        f"({model.count_params():,} parameters, loss and accuracy reported).",
+    )
