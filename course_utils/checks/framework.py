@@ -329,7 +329,7 @@ def check_number(
     *,
     name: str = "answer",
     misconceptions=None,
-    hint: str,
+    hint: str = "",
     rel_tol: float = 1e-6,
     abs_tol: float = 1e-12,
     explanation: str | None = None,
@@ -354,9 +354,10 @@ def check_number(
         Wrong values that a known mistake produces, with the message naming the
         mistake. A wrong value equal to ``expected`` is ignored. When several
         mistakes give the learner's value, every message is shown.
-    hint : str
+    hint : str, default=''
         Added to the message of a wrong answer that matches no misconception:
-        where to look, without the number.
+        where to look, without the number. Every exercise checker gives one (a test
+        checks it), so that no message ends on a bare "is not right.".
     rel_tol, abs_tol : float
         Tolerances for a non-integer ``expected``.
     explanation : str, optional
@@ -602,7 +603,7 @@ def check_array(
     expected,
     *,
     name: str = "answer",
-    hint: str,
+    hint: str = "",
     atol: float = 1e-6,
     rtol: float = 1e-6,
     misconceptions=None,
@@ -622,8 +623,8 @@ def check_array(
         The right array.
     name : str, default='answer'
         What the array is ("feature map").
-    hint : str
-        Added to a wrong answer that matches no misconception.
+    hint : str, default=''
+        Added to a wrong answer that matches no misconception (every exercise checker gives one).
     atol, rtol : float
         Tolerances for a float ``expected``, as in :func:`numpy.allclose`.
     misconceptions : list of (array_like, message) pairs, optional
@@ -848,7 +849,7 @@ def check_function(
     cases: Iterable,
     *,
     name: str = "your function",
-    hint: str,
+    hint: str = "",
     atol: float = 1e-6,
     rtol: float = 1e-6,
     misconceptions: Sequence[tuple[Callable, str]] | None = None,
@@ -875,8 +876,8 @@ def check_function(
         arguments, or a single argument.
     name : str, default='your function'
         The function's name, used in messages.
-    hint : str
-        Added to a wrong answer that matches no misconception.
+    hint : str, default=''
+        Added to a wrong answer that matches no misconception (every exercise checker gives one).
     atol, rtol : float
         Tolerances for float outputs, as in :func:`numpy.allclose`.
     misconceptions : list of (callable, message) pairs, optional
