@@ -241,4 +241,5 @@ def test_a_real_regression_in_a_training_cell_still_fails(tmp_path):
         if 'print("epoch  loss' in c.source
     )
     assert str(training_table) in failed, (failed, training_table)
-    assert "allowed: 0.01" in result.stdout
+    # the note comes from the tolerant comparison: a number beyond "allowed: 0.01", or a changed layout
+    assert f"{TAG}: Tolerance(abs=0.01" in result.stdout, result.stdout[-3000:]
