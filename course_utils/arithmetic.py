@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils._validation import check_int, check_padding
+from course_utils._validation import check_int, check_padding, describe
 
 __all__ = [
     "StackRow",
@@ -190,20 +190,22 @@ def conv_output_length(input_length, kernel_size, strides=1, padding="valid", di
     >>> conv_output_length(4, 5)
     Traceback (most recent call last):
     ...
-    ValueError: the kernel covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
+    ValueError: the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
     """
     input_length = check_int("input_length", input_length)
     strides = check_int("strides", strides)
     padding = check_padding(padding)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
+    kernel_size, dilation_rate = int(kernel_size), int(dilation_rate)
     if padding == "same":
         return _same_output_length(input_length, strides)
     pad = 0 if padding == "valid" else padding
     padded = input_length + 2 * pad
     if padded < extent:
         raise ValueError(
-            f"the kernel covers {extent} positions but the padded input has only {padded} "
-            f"(input_length={input_length}, padding={pad} on each side): the output would be empty."
+            f"the kernel (kernel_size={kernel_size}, dilation_rate={dilation_rate}) covers {extent} positions "
+            f"but the padded input has only {padded} (input_length={input_length}, padding={pad} on each side): "
+            "the output would be empty."
         )
     return (padded - extent) // strides + 1
 
@@ -257,10 +259,14 @@ def pool_output_length(input_length, pool_size, strides=None, padding="valid") -
         return _same_output_length(input_length, strides)
     if input_length < pool_size:
         raise ValueError(
-            f"the pooling window ({pool_size}) is larger than the input ({input_length}) "
+            f"the pooling window (pool_size={pool_size}) is larger than the input (input_length={input_length}) "
             "with padding='valid': the output would be empty."
         )
     return (input_length - pool_size) // strides + 1
+
+
+MAX_LISTED_WINDOWS = 100_000
+"""The most windows :func:`window_starts` lists (the count itself has no limit)."""
 
 
 def window_starts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> list[int]:
@@ -268,6 +274,12 @@ def window_starts(input_length, kernel_size, strides=1, padding="valid", dilatio
 
     Indices are in the coordinates of the unpadded input, so a window that begins in the
     zeros before the input starts at a negative index.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, or when there would be more than ``MAX_LISTED_WINDOWS``
+        windows to list (:func:`conv_output_length` counts them).
 
     Examples
     --------
@@ -279,6 +291,13 @@ def window_starts(input_length, kernel_size, strides=1, padding="valid", dilatio
     [0, 2, 4]
     """
     output_length = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
+    strides = check_int("strides", strides)
+    if output_length > MAX_LISTED_WINDOWS:
+        raise ValueError(
+            f"input_length={input_length}, kernel_size={kernel_size}, strides={strides}, padding={padding!r} "
+            f"and dilation_rate={dilation_rate} give {describe(output_length)} windows, more than the "
+            f"{MAX_LISTED_WINDOWS:,} that window_starts lists: use conv_output_length to count them."
+        )
     before, _ = padding_amounts(input_length, kernel_size, strides, padding, dilation_rate)
     return [i * strides - before for i in range(output_length)]
 
@@ -301,16 +320,20 @@ def window_indices(
     >>> window_indices(3, 5, 3)
     Traceback (most recent call last):
     ...
-    ValueError: output_index must be between 0 and 2 (the output has 3 cells), got 3.
+    ValueError: output_index must be between 0 and 2, got 3: the output has 3 cells (input_length=5, kernel_size=3, strides=1, padding='valid', dilation_rate=1).
     """
-    starts = window_starts(input_length, kernel_size, strides, padding, dilation_rate)
+    output_length = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
+    before, _ = padding_amounts(input_length, kernel_size, strides, padding, dilation_rate)
+    kernel_size, strides = check_int("kernel_size", kernel_size), check_int("strides", strides)
+    dilation_rate = check_int("dilation_rate", dilation_rate)
     output_index = check_int("output_index", output_index, minimum=0)
-    if not 0 <= output_index < len(starts):
+    if output_index >= output_length:
         raise ValueError(
-            f"output_index must be between 0 and {len(starts) - 1} "
-            f"(the output has {len(starts)} cells), got {output_index}."
+            f"output_index must be between 0 and {output_length - 1}, got {output_index}: the output has "
+            f"{output_length} cells (input_length={input_length}, kernel_size={kernel_size}, strides={strides}, "
+            f"padding={padding!r}, dilation_rate={dilation_rate})."
         )
-    start = starts[output_index]
+    start = output_index * strides - before
     return [start + k * dilation_rate for k in range(kernel_size)]
 
 
@@ -454,6 +477,8 @@ def format_trace(rows) -> str:
     input                 8                1     1
     pool 2 s2 valid       4                2     2
     """
+    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(row, StackRow) for row in rows):
+        raise ValueError(f"rows must be the list of StackRow that trace_stack returns, got {describe(rows)}.")
     width = max(len("layer"), *(len(row.layer) for row in rows))
     lines = [f"{'layer':<{width}}  output  receptive field  jump"]
     for row in rows:
@@ -461,6 +486,10 @@ def format_trace(rows) -> str:
             f"{row.layer:<{width}}  {row.output_length:>6}  {row.receptive_field:>15}  {row.jump:>4}"
         )
     return "\n".join(lines)
+
+
+MAX_POOLING_STAGES = 10_000
+"""The most stages :func:`pooling_schedule` lists."""
 
 
 def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> list[int]:
@@ -481,12 +510,19 @@ def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", m
     length = check_int("input_length", input_length)
     min_length = check_int("min_length", min_length)
     padding = _check_pool_padding(padding)
-    pool_output_length(pool_size, pool_size, strides, padding)  # validates pool_size and strides
+    pool_size = check_int("pool_size", pool_size)
+    strides = pool_size if strides is None else check_int("strides", strides)
     schedule = [length]
     while not (padding == "valid" and length < pool_size):
         new_length = pool_output_length(length, pool_size, strides, padding)
         if new_length < min_length or new_length >= length:
             break
+        if len(schedule) > MAX_POOLING_STAGES:
+            raise ValueError(
+                f"pooling_schedule lists at most {MAX_POOLING_STAGES:,} stages, and pool_size={pool_size} "
+                f"with strides={strides} removes only {length - new_length} positions per stage: "
+                f"input_length={schedule[0]} needs more."
+            )
         schedule.append(new_length)
         length = new_length
     return schedule

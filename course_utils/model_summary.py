@@ -8,18 +8,18 @@ and :mod:`course_utils.arithmetic`; the parameter columns come from Keras itself
 the totals always equal ``model.count_params()``.
 
 Keras is imported only inside :func:`summarize`; importing this module is instant.
-The table renderer :func:`render_table` is shared with the model-builder widget.
+The table is drawn by :func:`course_utils.formatting.render_table`, as the model builder's is.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from math import prod
 
 from course_utils import params as _params
 from course_utils._validation import check_int
 from course_utils.arithmetic import receptive_field_step
+from course_utils.formatting import format_count, render_table
 
 __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_count"]
 
@@ -91,19 +91,6 @@ _WHOLE = "whole input"
 _UNKNOWN_RF = "-"
 
 
-def format_count(value):
-    """Format an int with thousands separators; ``None`` (unknown) becomes ``'?'``.
-
-    Examples
-    --------
-    >>> format_count(220234)
-    '220,234'
-    >>> format_count(None)
-    '?'
-    """
-    return "?" if value is None else f"{value:,}"
-
-
 @dataclass(frozen=True)
 class LayerRow:
     """One layer of a :class:`ModelSummary`.
@@ -137,67 +124,6 @@ _COLUMNS = [
     "Activations",
     "Receptive field",
 ]
-
-
-def render_table(columns, rows, footer=(), title=None, as_html=False):
-    """Render a table of strings as aligned text or as an HTML table.
-
-    Parameters
-    ----------
-    columns : list of str
-    rows : list of list of str
-    footer : list of str
-        Lines printed under the table.
-    title : str or None
-    as_html : bool, default=False
-
-    Examples
-    --------
-    >>> print(render_table(["a", "b"], [["1", "22"]], footer=["total: 23"]))
-    a  b
-    -----
-    1  22
-    -----
-    total: 23
-    """
-    if as_html:
-        head = "".join(
-            f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(c)}</th>"
-            for c in columns
-        )
-        body = "".join(
-            "<tr>"
-            + "".join(
-                f"<td style='text-align:{'left' if i < 2 else 'right'};padding:2px 8px'>"
-                f"{html.escape(str(v))}</td>"
-                for i, v in enumerate(row)
-            )
-            + "</tr>"
-            for row in rows
-        )
-        caption = f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>" if title else ""
-        foot = "".join(f"<div>{html.escape(line)}</div>" for line in footer)
-        return (
-            f"<div><table style='border-collapse:collapse'>{caption}<thead><tr>{head}"
-            f"</tr></thead><tbody>{body}</tbody></table>{foot}</div>"
-        )
-    widths = [
-        max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c))
-        for i, c in enumerate(columns)
-    ]
-
-    def line(values):
-        cells = []
-        for i, v in enumerate(values):
-            v = str(v)
-            cells.append(v.ljust(widths[i]) if i < 2 else v.rjust(widths[i]))
-        return "  ".join(cells).rstrip()
-
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = ([title] if title else []) + [line(columns), rule] + [line(r) for r in rows]
-    if footer:
-        lines += [rule, *footer]
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from math import prod
 
 from course_utils._validation import check_bool, check_int, check_pair
+from course_utils.formatting import LARGEST_RESULT, format_bytes
 
 __all__ = [
     "FLOAT32_BYTES",
@@ -335,9 +336,12 @@ def separable_conv2d_macs(output_size, kernel_size, in_channels, filters, depth_
     >>> separable_conv2d_macs(32, 3, in_channels=256, filters=128)
     35913728
     """
-    depthwise = depthwise_conv2d_macs(output_size, kernel_size, in_channels, depth_multiplier)
-    filters = check_int("filters", filters)
     oh, ow = check_pair("output_size", output_size)
+    kh, kw = check_pair("kernel_size", kernel_size)
+    in_channels = check_int("in_channels", in_channels)
+    filters = check_int("filters", filters)
+    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    depthwise = depthwise_conv2d_macs((oh, ow), (kh, kw), in_channels, depth_multiplier)
     return depthwise + oh * ow * in_channels * depth_multiplier * filters
 
 
@@ -353,7 +357,7 @@ def weights_bytes(params, bytes_per_value=FLOAT32_BYTES):
     ...
     ValueError: params must be an integer >= 0, got -5.
     """
-    params = check_int("params", params, minimum=0)
+    params = check_int("params", params, minimum=0, maximum=LARGEST_RESULT)
     bytes_per_value = check_int("bytes_per_value", bytes_per_value)
     return params * bytes_per_value
 
@@ -387,26 +391,3 @@ def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
     batch_size = check_int("batch_size", batch_size)
     bytes_per_value = check_int("bytes_per_value", bytes_per_value)
     return batch_size * prod(dims) * bytes_per_value
-
-
-def format_bytes(n_bytes):
-    """Format a byte count with binary units (KiB = 1024 bytes, MiB, GiB).
-
-    Examples
-    --------
-    >>> format_bytes(880936)
-    '860.3 KiB'
-    >>> format_bytes(3 * 1024**3)
-    '3.0 GiB'
-    >>> format_bytes(12)
-    '12 B'
-    """
-    n_bytes = check_int("n_bytes", n_bytes, minimum=0)
-    if n_bytes < 1024:
-        return f"{n_bytes} B"
-    value = float(n_bytes)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            break
-    return f"{value:.1f} {unit}"

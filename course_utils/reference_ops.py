@@ -57,14 +57,26 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------
+def _real_array(name, value, meaning=""):
+    """Return ``value`` as a float64 array of real numbers (not strings, not complex), or raise ValueError."""
+    message = f"{name} must be an array of numbers{' ' + meaning if meaning else ''} (real numbers, not text)"
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biufO":
+            raise TypeError
+        return array.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        kind = (
+            f"{type(value).__name__} of dtype {array.dtype}"
+            if isinstance(value, np.ndarray)
+            else type(value).__name__
+        )
+        raise ValueError(f"{message}, got {kind}.") from None
+
+
 def _as_float_array(name, value, ndim, meaning):
     """Return ``value`` as a float64 array with ``ndim`` dimensions, or raise ValueError."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers {meaning}, got {type(value).__name__}."
-        ) from None
+    array = _real_array(name, value, meaning)
     if array.ndim != ndim:
         raise ValueError(
             f"{name} must have {ndim} dimensions {meaning}, "
@@ -97,6 +109,26 @@ def _check_kernel_and_bias(x, kernel, bias):
     return kernel, bias
 
 
+MAX_PADDED_VALUES = 10**7
+"""The most values a padded input may hold (80 MB as float64): more would take seconds, or run out of memory."""
+
+
+def _check_padded_size(shape, pads_h, pads_w, padding, window_argument):
+    """Refuse padding that would make an input too large to hold, naming what caused it."""
+    batch, height, width, channels = shape
+    values = batch * (height + sum(pads_h)) * (width + sum(pads_w)) * channels
+    if values > MAX_PADDED_VALUES:
+        cause = (
+            f"padding={padding}"
+            if not isinstance(padding, str)
+            else f"padding='same' with this {window_argument}"
+        )
+        raise ValueError(
+            f"{cause} adds {max(pads_h + pads_w):,} zeros on a side: the padded input would hold "
+            f"{values:,} values, more than the {MAX_PADDED_VALUES:,} these NumPy operations allow."
+        )
+
+
 def _pad(x, pads_h, pads_w, value=0.0):
     return np.pad(x, ((0, 0), pads_h, pads_w, (0, 0)), constant_values=value)
 
@@ -105,10 +137,7 @@ def _pad(x, pads_h, pads_w, value=0.0):
 # The single window and the 2-D (one channel, one filter) case
 # ---------------------------------------------------------------------------
 def _as_float_array_any(name, value):
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers, got {type(value).__name__}.") from None
+    array = _real_array(name, value)
     if array.ndim not in (2, 3) or 0 in array.shape:
         raise ValueError(
             f"{name} must be a non-empty 2-D (kh, kw) or 3-D (kh, kw, channels) array, "
@@ -169,10 +198,7 @@ def flip_kernel(kernel):
     >>> flip_kernel([[1, 2, 3], [4, 5, 6]]).tolist()
     [[6.0, 5.0, 4.0], [3.0, 2.0, 1.0]]
     """
-    try:
-        kernel = np.asarray(kernel, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"kernel must be an array of numbers, got {type(kernel).__name__}.") from None
+    kernel = _real_array("kernel", kernel)
     if kernel.ndim < 2:
         raise ValueError(f"kernel must have at least 2 dimensions, got shape {kernel.shape}.")
     return kernel[::-1, ::-1].copy()
@@ -201,12 +227,8 @@ def correlate2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
     """
     image = _as_float_array("image", image, 2, "(height, width)")
     kernel = _as_float_array("kernel", kernel, 2, "(kernel_h, kernel_w)")
-    out = conv2d(
-        image[None, :, :, None],
-        kernel[:, :, None, None],
-        strides=strides,
-        padding=padding,
-        dilation_rate=dilation_rate,
+    out = _conv2d(
+        image[None, :, :, None], kernel[:, :, None, None], None, strides, padding, dilation_rate, "image"
     )
     return out[0, :, :, 0]
 
@@ -229,7 +251,12 @@ def convolve2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
 # ---------------------------------------------------------------------------
 # Convolution: the readable loops and the vectorized version
 # ---------------------------------------------------------------------------
-def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate):
+def _too_small(name, x, error):
+    """The output-size error of an input, said in terms of the argument the learner passed."""
+    return ValueError(f"{name} (height {x.shape[1]}, width {x.shape[2]}) is too small: {error}")
+
+
+def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="x"):
     x = _check_images(x)
     kernel, bias = _check_kernel_and_bias(x, kernel, bias)
     sh, sw = check_pair("strides", strides)
@@ -237,10 +264,14 @@ def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate):
     padding = check_padding(padding)
     kh, kw = kernel.shape[:2]
     height, width = x.shape[1:3]
-    out_h = conv_output_length(height, kh, strides=sh, padding=padding, dilation_rate=dh)
-    out_w = conv_output_length(width, kw, strides=sw, padding=padding, dilation_rate=dw)
     pads_h = padding_amounts(height, kh, sh, padding, dh)
     pads_w = padding_amounts(width, kw, sw, padding, dw)
+    _check_padded_size(x.shape, pads_h, pads_w, padding, "dilation_rate")
+    try:
+        out_h = conv_output_length(height, kh, strides=sh, padding=padding, dilation_rate=dh)
+        out_w = conv_output_length(width, kw, strides=sw, padding=padding, dilation_rate=dw)
+    except ValueError as error:
+        raise _too_small(input_name, x, error) from None
     x_padded = _pad(x, pads_h, pads_w)
     return x_padded, kernel, bias, (sh, sw), (dh, dw), (out_h, out_w)
 
@@ -335,8 +366,12 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     >>> conv2d(x, kernel, strides=2, padding="valid")[0, :, :, 0].tolist()
     [[45.0]]
     """
+    return _conv2d(x, kernel, bias, strides, padding, dilation_rate)
+
+
+def _conv2d(x, kernel, bias, strides, padding, dilation_rate, input_name="x"):
     x_padded, kernel, bias, strides, dilation, out_size = _prepare_conv(
-        x, kernel, bias, strides, padding, dilation_rate
+        x, kernel, bias, strides, padding, dilation_rate, input_name
     )
     kh, kw = kernel.shape[:2]
     windows = _windows(x_padded, kh, kw, strides, dilation, out_size)
@@ -355,15 +390,19 @@ def _prepare_pool(x, pool_size, strides, padding):
     sh, sw = (ph, pw) if strides is None else check_pair("strides", strides)
     padding = check_padding(padding)
     height, width = x.shape[1:3]
-    if isinstance(padding, int):
-        # P zeros on every side, as keras.layers.ZeroPadding2D(P) before a 'valid' pool.
-        out_h = pool_output_length(height + 2 * padding, ph, strides=sh, padding="valid")
-        out_w = pool_output_length(width + 2 * padding, pw, strides=sw, padding="valid")
-    else:
-        out_h = pool_output_length(height, ph, strides=sh, padding=padding)
-        out_w = pool_output_length(width, pw, strides=sw, padding=padding)
     pads_h = padding_amounts(height, ph, sh, padding)
     pads_w = padding_amounts(width, pw, sw, padding)
+    _check_padded_size(x.shape, pads_h, pads_w, padding, "pool_size")
+    try:
+        if isinstance(padding, int):
+            # P zeros on every side, as keras.layers.ZeroPadding2D(P) before a 'valid' pool.
+            out_h = pool_output_length(height + 2 * padding, ph, strides=sh, padding="valid")
+            out_w = pool_output_length(width + 2 * padding, pw, strides=sw, padding="valid")
+        else:
+            out_h = pool_output_length(height, ph, strides=sh, padding=padding)
+            out_w = pool_output_length(width, pw, strides=sw, padding=padding)
+    except ValueError as error:
+        raise _too_small("x", x, error) from None
     return x, (ph, pw), (sh, sw), padding, pads_h, pads_w, (out_h, out_w)
 
 

@@ -343,3 +343,29 @@ def test_module_does_not_import_tensorflow():
     code = "import sys, course_utils.arithmetic; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: ar.pooling_schedule(28, pool_size=0), "pool_size"),
+        (lambda: ar.pooling_schedule(28, strides=0), "strides"),
+        (lambda: ar.max_pooling_stages(28, pool_size="2"), "pool_size"),
+        (lambda: ar.pooling_schedule(10**12, pool_size=2, strides=1), "strides"),
+        (lambda: ar.window_starts(10**9, 3), "input_length"),
+        (lambda: ar.format_trace([("conv", 3)]), "rows"),
+        (lambda: ar.conv_output_length(10**19, 3), "input_length"),
+    ],
+)
+def test_each_error_names_the_argument_that_is_wrong(call, argument):
+    with pytest.raises(ValueError) as error:
+        call()
+    first_named = str(error.value).split(" ")[0]
+    assert argument in str(error.value)
+    assert first_named != "input_length" or argument == "input_length", str(error.value)
+
+
+def test_numpy_integers_give_python_ints():
+    assert ar.window_indices(np.int64(1), np.int32(7), np.int8(3), dilation_rate=np.int16(2)) == [1, 3, 5]
+    assert all(type(i) is int for i in ar.window_indices(np.int64(1), 7, np.int8(3), strides=np.uint8(2)))
+    assert ar.pooling_schedule(np.int64(28), pool_size=np.int32(2)) == [28, 14, 7, 3, 1]

@@ -236,3 +236,46 @@ def test_memory_helpers():
 def test_bad_arguments_raise_clear_value_error(call, names):
     with pytest.raises(ValueError, match=names):
         call()
+
+
+COUNT_FUNCTIONS = [
+    (params.conv2d_params, (3,), ("in_channels", "filters")),
+    (params.conv2d_transpose_params, (3,), ("in_channels", "filters")),
+    (params.depthwise_conv2d_params, (3,), ("in_channels", "depth_multiplier")),
+    (params.separable_conv2d_params, (3,), ("in_channels", "filters")),
+    (params.conv2d_macs, (224, 3), ("in_channels", "filters")),
+    (params.conv2d_transpose_macs, (224, 3), ("in_channels", "filters")),
+    (params.depthwise_conv2d_macs, (224, 3), ("in_channels", "depth_multiplier")),
+    (params.separable_conv2d_macs, (224, 3), ("in_channels", "filters")),
+    (params.dense_params, (), ("in_features", "units")),
+    (params.dense_macs, (), ("in_features", "units")),
+]
+
+
+@pytest.mark.parametrize(
+    "function, leading, names", COUNT_FUNCTIONS, ids=lambda v: getattr(v, "__name__", "")
+)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint16, np.uint8])
+def test_numpy_integers_give_the_python_int_result(function, leading, names, dtype):
+    # 2048 does not fit in uint8: use the largest value each type holds, up to 2048
+    value = min(2048, int(np.iinfo(dtype).max))
+    expected = function(*leading, **{name: value for name in names})
+    result = function(*leading, **{name: dtype(value) for name in names})
+    assert type(result) is int and result == expected
+
+
+def test_separable_macs_do_not_overflow():
+    expected = 224 * 224 * 2048 * 9 + 224 * 224 * 2048 * 2048
+    assert (
+        params.separable_conv2d_macs(224, 3, in_channels=np.int32(2048), filters=2048)
+        == expected
+        == 211_378_241_536
+    )
+
+
+def test_format_bytes_never_overflows():
+    assert params.format_bytes(10**18) == "909494.7 TiB"
+    assert params.format_bytes(np.uint64(5 * 1024**4)) == "5.0 TiB"
+    assert params.format_bytes(10**40).endswith(" TiB")
+    with pytest.raises(ValueError, match="n_bytes"):
+        params.format_bytes(10**101)
