@@ -22,13 +22,16 @@ from fractions import Fraction
 
 import numpy as np
 
-from course_utils._validation import check_int
+from course_utils._validation import LARGEST_INT, check_bool, check_int, check_option, check_real, describe
 
 __all__ = [
     "BinaryMetrics",
     "averaged_metrics",
     "binary_counts",
     "binary_metrics",
+    "check_labels",
+    "check_probability",
+    "check_scores",
     "confusion_matrix",
     "harmonic_mean",
     "one_vs_rest_counts",
@@ -39,6 +42,10 @@ __all__ = [
 ]
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "specificity", "f1")
+MAX_DECIMALS = 100
+"""The most decimal places :func:`truncate` and :meth:`BinaryMetrics.percent` keep."""
+MAX_CLASSES = 1000
+"""The most classes a confusion matrix may have (it has this many squared cells)."""
 
 
 def _check_count(name, value) -> int:
@@ -47,8 +54,8 @@ def _check_count(name, value) -> int:
 
 
 def _check_zero_division(value) -> Fraction:
-    if isinstance(value, bool) or value not in (0, 1):
-        raise ValueError(f"zero_division must be 0 or 1, got {value!r}.")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or value not in (0, 1):
+        raise ValueError(f"zero_division must be 0 or 1, got {describe(value)}.")
     return Fraction(int(value))
 
 
@@ -102,9 +109,8 @@ class BinaryMetrics:
         >>> binary_metrics(tp=10, fp=22, fn=8, tn=60).percent("recall")
         55.6
         """
-        if name not in METRIC_NAMES:
-            raise ValueError(f"name must be one of {METRIC_NAMES}, got {name!r}.")
-        check_int("decimals", decimals, minimum=0)
+        check_option("name", name, METRIC_NAMES)
+        decimals = check_int("decimals", decimals, minimum=0, maximum=MAX_DECIMALS)
         return round(float(getattr(self, name)) * 100, decimals)
 
     def __str__(self) -> str:
@@ -198,8 +204,10 @@ def harmonic_mean(precision, recall):
     0.5
     """
     for name, value in (("precision", precision), ("recall", recall)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
-            raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}.")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+            raise ValueError(f"{name} must be a number between 0 and 1, got {describe(value)}.")
+    # keep fractions exact; NumPy floats (Keras gives float32) become Python floats
+    precision, recall = (v if isinstance(v, Fraction) else float(v) for v in (precision, recall))
     if precision + recall == 0:
         return precision * 0
     return 2 * precision * recall / (precision + recall)
@@ -216,20 +224,69 @@ def truncate(value, decimals: int = 2) -> Fraction:
     Fraction(11, 20)
     >>> float(truncate(0.3472, 2))
     0.34
+    >>> float(truncate(np.float32(0.5), 2))  # Keras predicts float32
+    0.5
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"value must be a real number, got {value!r}.")
-    decimals = check_int("decimals", decimals, minimum=0)
+    if isinstance(value, numbers.Rational) and not isinstance(value, (bool, np.bool_)):
+        exact = Fraction(int(value.numerator), int(value.denominator))
+    else:
+        # a float or a NumPy float (Keras predicts float32): the decimal number it stands for
+        exact = Fraction(check_real("value", value)).limit_denominator(10**12)
+    decimals = check_int("decimals", decimals, minimum=0, maximum=MAX_DECIMALS)
     scale = 10**decimals
-    exact = Fraction(value).limit_denominator(10**12) if isinstance(value, float) else Fraction(value)
     return Fraction(int(exact * scale), scale)
 
 
-def _as_label_array(name, values) -> np.ndarray:
-    array = np.asarray(values)
+def check_labels(name: str, values) -> np.ndarray:
+    """Return ``values`` as a 1-D array of class labels: integers (whole floats too) or strings.
+
+    Scores (floats such as 0.9) are refused with a hint to threshold them first, since
+    comparing scores with labels silently counts almost everything as wrong.
+
+    Examples
+    --------
+    >>> check_labels("y_pred", [0, 1, 1]).tolist()
+    [0, 1, 1]
+    >>> check_labels("y_pred", [0.2, 0.9])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred holds scores such as 0.2, not class labels: turn scores into labels first, ...
+    """
+    message = f"{name} must be a 1-D sequence of labels (integers or strings)"
+    if isinstance(values, (str, bytes)) or values is None:
+        raise ValueError(f"{message}, got {describe(values)}.")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {describe(values)}.") from None
     if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of labels, got shape {array.shape}.")
+        raise ValueError(f"{message}, got shape {array.shape}.")
+    items = array.tolist()
+    scores = [v for v in items if isinstance(v, complex) or (isinstance(v, float) and not v.is_integer())]
+    if scores:
+        example = scores[0]
+        raise ValueError(
+            f"{name} holds scores such as {example:g}, not class labels: turn scores into labels first, "
+            "with threshold_predictions(scores, 0.5) for one positive class or scores.argmax(axis=1) "
+            "for several classes."
+        )
+    if array.dtype.kind == "O":
+        try:
+            {hash(v) for v in items}
+        except TypeError:
+            raise ValueError(f"{message}, got {describe(values)}.") from None
     return array
+
+
+def _sorted_labels(values) -> list:
+    try:
+        return sorted(values)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values})
+        raise ValueError(
+            f"y_true and y_pred mix labels of different kinds ({', '.join(kinds)}): give labels=[...] "
+            "in the order you want, or use one kind."
+        ) from None
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarray:
@@ -266,32 +323,41 @@ def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarra
     array([[0, 1],
            [0, 1]])
     """
-    y_true = _as_label_array("y_true", y_true)
-    y_pred = _as_label_array("y_pred", y_pred)
+    y_true = check_labels("y_true", y_true)
+    y_pred = check_labels("y_pred", y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}.")
     if num_classes is not None and labels is not None:
         raise ValueError("Give num_classes or labels, not both.")
+    labels_given = labels is not None
     if num_classes is not None:
-        num_classes = check_int("num_classes", num_classes, minimum=1)
+        num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_CLASSES)
         labels = list(range(num_classes))
     elif labels is None:
-        labels = sorted(set(y_true.tolist()) | set(y_pred.tolist()))
+        labels = _sorted_labels(set(y_true.tolist()) | set(y_pred.tolist()))
         if not labels:
             raise ValueError("y_true and y_pred are empty: give labels or num_classes.")
     else:
-        labels = list(np.asarray(labels).tolist())
+        labels = check_labels("labels", labels).tolist()
         if len(labels) == 0 or len(set(labels)) != len(labels):
-            raise ValueError(f"labels must be a non-empty list without repeats, got {labels!r}.")
+            raise ValueError(f"labels must be a non-empty list without repeats, got {describe(labels)}.")
+    if len(labels) > MAX_CLASSES:
+        raise ValueError(
+            f"y_true and y_pred hold {len(labels):,} different labels, more than the {MAX_CLASSES:,} "
+            "classes a confusion matrix here may have: are these really class labels?"
+        )
     index = {label: i for i, label in enumerate(labels)}
     n = len(labels)
     matrix = np.zeros((n, n), dtype=np.int64)
+    given = (
+        f" (num_classes={num_classes})" if num_classes is not None else " (labels)" if labels_given else ""
+    )
     for name, array in (("y_true", y_true), ("y_pred", y_pred)):
         unknown = sorted({value for value in array.tolist() if value not in index}, key=str)
         if unknown:
             raise ValueError(
                 f"{name} contains labels {unknown[:5]!r} that are not among the labels "
-                f"{labels if n <= 12 else str(labels[:12]) + '...'}."
+                f"{labels if n <= 12 else str(labels[:12]) + '...'}{given}."
             )
     rows = np.array([index[value] for value in y_true.tolist()], dtype=np.int64)
     cols = np.array([index[value] for value in y_pred.tolist()], dtype=np.int64)
@@ -300,7 +366,10 @@ def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarra
 
 
 def _check_matrix(cm) -> np.ndarray:
-    matrix = np.asarray(cm)
+    try:
+        matrix = np.asarray(cm)
+    except (TypeError, ValueError):
+        matrix = np.asarray(None)  # refused just below, with the usual message
     if (
         matrix.ndim != 2
         or matrix.shape[0] != matrix.shape[1]
@@ -312,9 +381,14 @@ def _check_matrix(cm) -> np.ndarray:
             "cm must be a square confusion matrix (at least 2x2) of integer counts >= 0, "
             f"got {matrix.dtype} array of shape {matrix.shape}."
         )
-    if matrix.sum() == 0:
+    total = matrix.sum(dtype=object)
+    if total == 0:
         raise ValueError("cm holds no sample (all counts are 0).")
-    return matrix
+    if total > LARGEST_INT:
+        raise ValueError(
+            f"cm holds {describe(total)} samples in all: counts this large are surely a mistake."
+        )
+    return matrix.astype(np.int64)
 
 
 def one_vs_rest_counts(cm, k) -> tuple[int, int, int, int]:
@@ -347,9 +421,17 @@ def binary_counts(y_true, y_pred, positive=1) -> tuple[int, int, int, int]:
     --------
     >>> binary_counts([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
     (2, 1, 1, 1)
+    >>> binary_counts([1, 0, 1], [0.9, 0.2, 0.7])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred holds scores such as 0.9, not class labels: turn scores into labels first, ...
     """
-    y_true = _as_label_array("y_true", y_true)
-    y_pred = _as_label_array("y_pred", y_pred)
+    y_true = check_labels("y_true", y_true)
+    y_pred = check_labels("y_pred", y_pred)
+    if isinstance(positive, (bool, np.bool_)) or not isinstance(positive, (numbers.Integral, str)):
+        raise ValueError(
+            f"positive must be the label of the positive class (an int or a str), got {describe(positive)}."
+        )
     if len(y_true) != len(y_pred) or len(y_true) == 0:
         raise ValueError(
             "y_true and y_pred must be non-empty and of the same length, "
@@ -400,8 +482,7 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
     {'precision': '3/5', 'recall': '3/5', 'f1': '3/5'}
     """
     matrix = _check_matrix(cm)
-    if average not in ("macro", "micro"):
-        raise ValueError(f"average must be 'macro' or 'micro', got {average!r}.")
+    average = check_option("average", average, ("macro", "micro"))
     if average == "macro":
         per_class = per_class_metrics(matrix, zero_division=zero_division)
         n = len(per_class)
@@ -415,13 +496,64 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
     return {"precision": pooled.precision, "recall": pooled.recall, "f1": pooled.f1}
 
 
-def _check_scores(scores) -> np.ndarray:
-    array = np.asarray(scores, dtype=float) if not isinstance(scores, np.ndarray) else scores
-    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"scores must be a non-empty 1-D array of numbers, got shape {np.shape(array)}.")
+def check_scores(scores, probabilities: bool = False) -> np.ndarray:
+    """Return ``scores`` as a 1-D float array (a Keras ``(n, 1)`` prediction is accepted).
+
+    With ``probabilities=True`` every score must lie between 0 and 1, as sigmoid and
+    softmax outputs do.
+
+    Examples
+    --------
+    >>> check_scores(np.array([[0.25], [0.75]], dtype=np.float32)).tolist()
+    [0.25, 0.75]
+    >>> check_scores([-1.5, 2.0], probabilities=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: scores must be probabilities between 0 and 1 (sigmoid or softmax outputs), got values from -1.5 to 2: apply a sigmoid to logits first.
+    """
+    message = "scores must be a non-empty 1-D array of numbers (one score per sample)"
+    try:
+        array = np.asarray(scores)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {describe(scores)}.") from None
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1 or array.size == 0 or array.dtype.kind not in "iuf":
+        raise ValueError(f"{message}, got {describe(scores)} of dtype {array.dtype}.")
+    array = array.astype(float)
     if not np.all(np.isfinite(array)):
         raise ValueError("scores must be finite numbers (no NaN or infinity).")
+    if check_bool("probabilities", probabilities) and (array.min() < 0 or array.max() > 1):
+        raise ValueError(
+            f"scores must be probabilities between 0 and 1 (sigmoid or softmax outputs), got values "
+            f"from {array.min():g} to {array.max():g}: apply a sigmoid to logits first."
+        )
     return array
+
+
+def check_probability(name: str, value) -> float:
+    """Return ``value`` as a float after checking it is a probability between 0 and 1.
+
+    A value in (1, 100] looks like a percentage, and the message says so.
+
+    Examples
+    --------
+    >>> check_probability("threshold", 0.25)
+    0.25
+    >>> check_probability("threshold", 30)
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be a probability between 0 and 1, got 30; did you mean 0.3?
+    """
+    try:
+        return check_real(name, value, 0, 1)
+    except ValueError:
+        hint = ""
+        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and 1 < value <= 100:
+            hint = f"; did you mean {float(value) / 100:g}?"
+        raise ValueError(
+            f"{name} must be a probability between 0 and 1, got {describe(value)}{hint or '.'}"
+        ) from None
 
 
 def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
@@ -434,10 +566,13 @@ def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
     --------
     >>> threshold_predictions([0.1, 0.5, 0.9], threshold=0.5)
     array([0, 1, 1])
+    >>> threshold_predictions([0.1, 0.5, 0.9], threshold=50)
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be a probability between 0 and 1, got 50; did you mean 0.5?
     """
-    array = _check_scores(scores)
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
+    array = check_scores(scores, probabilities=True)
+    threshold = check_probability("threshold", threshold)
     return (array >= threshold).astype(np.int64)
 
 
@@ -463,8 +598,8 @@ def precision_recall_curve(y_true, scores):
     >>> t.tolist(), p.tolist(), r.tolist()
     ([0.1, 0.35, 0.4, 0.8], [0.5, 0.6666666666666666, 0.5, 1.0], [1.0, 1.0, 0.5, 0.5])
     """
-    labels = _as_label_array("y_true", y_true)
-    array = _check_scores(scores)
+    labels = check_labels("y_true", y_true)
+    array = check_scores(scores)
     if len(labels) != len(array):
         raise ValueError(f"y_true and scores must have the same length, got {len(labels)} and {len(array)}.")
     if not set(np.unique(labels).tolist()) <= {0, 1}:

@@ -289,3 +289,63 @@ def test_thresholded_metrics_equal_keras_precision_and_recall(pairs):
     recall.update_state(y, s)
     assert float(precision.result()) == pytest.approx(float(ours.precision), abs=1e-6)
     assert float(recall.result()) == pytest.approx(float(ours.recall), abs=1e-6)
+
+
+# --- bad input: scores where labels are expected, thresholds given as percentages ---
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: metrics.binary_counts([1, 0, 1], [0.9, 0.2, 0.7]),
+        lambda: metrics.confusion_matrix([0, 1, 1], [0.2, 0.9, 0.7]),
+        lambda: metrics.confusion_matrix(
+            [0, 1, 1], np.array([0.2, 0.9, 0.7], dtype=np.float32), num_classes=2
+        ),
+        lambda: metrics.binary_counts([1, 0, np.nan], [1, 0, 1]),
+    ],
+)
+def test_scores_given_as_labels_are_refused(call):
+    with pytest.raises(ValueError, match="threshold_predictions"):
+        call()
+
+
+def test_whole_float_labels_are_labels():
+    assert metrics.binary_counts([1.0, 0.0, 1.0], np.array([1, 0, 0], dtype=np.float32)) == (1, 0, 1, 1)
+    assert metrics.confusion_matrix([0.0, 1.0], [1, 1], num_classes=2).tolist() == [[0, 1], [0, 1]]
+
+
+@pytest.mark.parametrize("threshold, hint", [(50, "did you mean 0.5"), (100, "did you mean 1"), (-0.1, None)])
+def test_threshold_must_be_a_probability(threshold, hint):
+    with pytest.raises(ValueError, match="threshold must be a probability between 0 and 1") as error:
+        metrics.threshold_predictions([0.2, 0.8], threshold)
+    assert (hint is None) == ("did you mean" not in str(error.value))
+    if hint:
+        assert hint in str(error.value)
+
+
+def test_threshold_predictions_refuses_logits_and_accepts_keras_shapes():
+    with pytest.raises(ValueError, match="sigmoid"):
+        metrics.threshold_predictions([-2.0, 3.0], 0.5)
+    keras_output = np.array([[0.2], [0.7]], dtype=np.float32)
+    assert metrics.threshold_predictions(keras_output, np.float32(0.5)).tolist() == [0, 1]
+
+
+def test_numpy_scalars_are_accepted_as_python_numbers():
+    assert metrics.truncate(np.float32(0.5), 2) == Fraction(1, 2)
+    assert metrics.truncate(np.float64(0.3472), np.int64(2)) == Fraction(34, 100)
+    assert metrics.harmonic_mean(np.float32(0.5), Fraction(1, 2)) == 0.5
+    for bad in (np.nan, np.inf, "0.5", None):
+        with pytest.raises(ValueError, match="value"):
+            metrics.truncate(bad)
+
+
+def test_label_arrays_of_mixed_kinds_name_the_problem():
+    with pytest.raises(ValueError, match="mix labels"):
+        metrics.confusion_matrix([1, None], [1, 1])
+    with pytest.raises(ValueError, match="labels must be"):
+        metrics.confusion_matrix([1], [1], labels="cat")
+    with pytest.raises(ValueError, match="positive"):
+        metrics.binary_counts([1, 0], [1, 0], positive=0.5)
+    with pytest.raises(ValueError, match="average"):
+        metrics.averaged_metrics(np.eye(2, dtype=int), average=np.array(["macro"]))
