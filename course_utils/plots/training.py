@@ -9,103 +9,33 @@ Examples
 >>> fig = plot_history(history)
 >>> [ax.get_title() for ax in fig.axes]
 ['loss', 'accuracy']
->>> best_epoch(history)
-2
->>> early_stopping_epoch(history["val_loss"], patience=1)
-3
 
-``best_epoch`` and ``early_stopping_epoch`` are pure; matplotlib is imported only to draw.
+What the curves say (the best epoch, the early-stopping epoch) is computed by the pure
+module :mod:`course_utils.history`; its functions are importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
+
+from course_utils._validation import describe
+from course_utils.history import best_epoch, early_stopping_epoch, history_dict
 
 __all__ = ["best_epoch", "early_stopping_epoch", "history_dict", "plot_history"]
 
+MAX_PANELS = 8
+"""The most metrics :func:`plot_history` draws, one panel each."""
+MAX_EPOCH_TICKS = 20
+"""Up to this many epochs, every epoch gets a tick on the x axis."""
 
-def history_dict(history) -> dict[str, list[float]]:
-    """Return the per-epoch values of a ``keras.callbacks.History`` or of a plain dict.
 
-    Raises
-    ------
-    ValueError
-        If ``history`` is neither, is empty, or its lists have different lengths.
-    """
-    values = getattr(history, "history", history)
-    if not isinstance(values, Mapping) or not values:
+def _check_names(metrics) -> list[str]:
+    names = [metrics] if isinstance(metrics, str) else metrics
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
         raise ValueError(
-            "history must be the History returned by model.fit(...) or a non-empty dict "
-            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
+            f"metrics must be a metric name or a list of names such as ('loss',), got {describe(metrics)}."
         )
-    result = {str(key): [float(v) for v in np.ravel(value)] for key, value in values.items()}
-    lengths = {len(value) for value in result.values()}
-    if len(lengths) != 1 or 0 in lengths:
-        raise ValueError(
-            f"every entry of history must hold one value per epoch, got lengths "
-            f"{ {key: len(value) for key, value in result.items()} }."
-        )
-    return result
-
-
-def best_epoch(history, monitor: str = "val_loss") -> int:
-    """The epoch (counted from 1) with the best ``monitor`` value: lowest loss, highest accuracy.
-
-    This is the epoch that ``ModelCheckpoint(save_best_only=True, monitor=monitor)`` keeps.
-    """
-    values = history_dict(history)
-    if monitor not in values:
-        raise ValueError(f"monitor must be one of {sorted(values)}, got {monitor!r}.")
-    series = np.asarray(values[monitor])
-    index = np.argmin(series) if "loss" in monitor else np.argmax(series)
-    return int(index) + 1
-
-
-def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: float = 0.0):
-    """The epoch (counted from 1) at which ``keras.callbacks.EarlyStopping`` stops training.
-
-    Keras counts the epochs since the last improvement; once that count reaches
-    ``patience``, training stops at the end of that epoch. An improvement is a value lower
-    than the best so far by more than ``min_delta`` (``mode='min'``, for a loss), or higher
-    (``mode='max'``, for an accuracy). If the count never reaches ``patience``, training
-    runs to the last epoch, whose number is returned.
-
-    Parameters
-    ----------
-    values : sequence of float
-        The monitored value at each epoch, e.g. ``history.history['val_loss']``.
-    patience : int
-        Epochs without improvement to wait (>= 0).
-    mode : {'min', 'max'}, default='min'
-    min_delta : float, default=0.0
-
-    Examples
-    --------
-    >>> early_stopping_epoch([0.5, 0.4, 0.45, 0.41, 0.42, 0.3], patience=3)
-    5
-    """
-    from course_utils._validation import check_int
-
-    series = [float(v) for v in np.ravel(values)]
-    if not series:
-        raise ValueError("values must hold at least one epoch.")
-    patience = check_int("patience", patience, minimum=0)
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}.")
-    sign = 1.0 if mode == "min" else -1.0
-    best = np.inf
-    wait = 0
-    for epoch, value in enumerate(series):
-        wait += 1
-        if sign * value < best - abs(min_delta):
-            best = sign * value
-            wait = 0
-            continue
-        if wait >= patience and epoch > 0:
-            return epoch + 1
-    return len(series)
+    return list(names)
 
 
 def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = "val_loss"):
@@ -115,23 +45,35 @@ def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = 
     ----------
     history : keras.callbacks.History or dict
         What ``model.fit`` returned, or its ``.history`` dict.
-    metrics : sequence of str, default=('loss', 'accuracy')
+    metrics : str or sequence of str, default=('loss', 'accuracy')
         One panel per metric that the history holds; ``'val_' + name`` is drawn when present.
     mark_best : str or None, default='val_loss'
-        Draw a vertical line at the best epoch of this series (None: no line).
+        Draw a vertical line at the best epoch of this series (:func:`best_epoch`;
+        None: no line). No line is drawn when the series is missing or all NaN.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     values = history_dict(history)
-    names = [name for name in metrics if name in values]
+    wanted = _check_names(metrics)
+    if mark_best is not None and not isinstance(mark_best, str):
+        raise ValueError(
+            f"mark_best must be a metric name such as 'val_loss', or None, got {describe(mark_best)}."
+        )
+    names = [name for name in wanted if name in values]
     if not names:
-        raise ValueError(f"metrics {tuple(metrics)!r} are not in the history, which holds {sorted(values)}.")
+        raise ValueError(f"metrics {tuple(wanted)!r} are not in the history, which holds {sorted(values)}.")
+    if len(names) > MAX_PANELS:
+        raise ValueError(
+            f"metrics names {len(names)} series; plot_history draws at most {MAX_PANELS} panels."
+        )
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
-    best = best_epoch(values, mark_best) if mark_best and mark_best in values else None
+    marked = mark_best in values and not np.isnan(values[mark_best]).all()
+    best = best_epoch(values, mark_best) if marked else None
     for ax, name in zip(axes[0], names, strict=True):
         epochs = np.arange(1, len(values[name]) + 1)
         ax.plot(epochs, values[name], "o-", label="training")
@@ -141,7 +83,10 @@ def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = 
             ax.axvline(best, color="grey", linestyle=":", label=f"best epoch ({best})")
         ax.set_title(name)
         ax.set_xlabel("epoch")
-        ax.set_xticks(epochs)
+        if len(epochs) <= MAX_EPOCH_TICKS:
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

@@ -1,0 +1,195 @@
+"""Training histories: the per-epoch values that ``model.fit`` records, and what to read from them.
+
+Pure Python and NumPy: :func:`best_epoch` is the epoch a ``ModelCheckpoint(save_best_only=True)``
+keeps, :func:`early_stopping_epoch` the one at which ``EarlyStopping`` stops, both without
+TensorFlow. :mod:`course_utils.plots.training` draws the curves.
+
+Examples
+--------
+>>> history = {"loss": [0.9, 0.5, 0.4], "val_loss": [0.8, 0.6, 0.65],
+...            "accuracy": [0.7, 0.85, 0.9], "val_accuracy": [0.75, 0.82, 0.81]}
+>>> best_epoch(history)
+2
+>>> best_epoch(history, "val_accuracy")
+2
+>>> early_stopping_epoch(history["val_loss"], patience=1)
+3
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+
+from course_utils._validation import check_int, check_option, check_real, describe
+
+__all__ = ["MAXIMIZED_METRICS", "best_epoch", "early_stopping_epoch", "history_dict", "monitor_mode"]
+
+MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "specificity", "sensitivity")
+"""Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
+
+
+def _as_series(name: str, values) -> list[float]:
+    """One float per epoch; NaN is kept (a diverged epoch), anything not a number is refused."""
+    if isinstance(values, (str, bytes, Mapping)) or values is None:
+        raise ValueError(f"{name} must be a sequence of numbers, one per epoch, got {describe(values)}.")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a sequence of numbers, one per epoch, got {describe(values)}."
+        ) from None
+    if array.ndim > 1 and array.size != max(array.shape):
+        raise ValueError(f"{name} must hold one number per epoch, got an array of shape {array.shape}.")
+    series = array.ravel().tolist()
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in series):
+        bad = next(v for v in series if not isinstance(v, numbers.Real) or isinstance(v, bool))
+        raise ValueError(f"{name} must hold numbers, one per epoch, got {describe(bad)} among them.")
+    try:
+        return [float(v) for v in series]
+    except OverflowError:
+        raise ValueError(f"{name} must hold numbers that fit in a float, got an integer too large.") from None
+
+
+def history_dict(history) -> dict[str, list[float]]:
+    """Return the per-epoch values of a ``keras.callbacks.History`` or of a plain dict.
+
+    Raises
+    ------
+    ValueError
+        If ``history`` is neither, is empty, holds something other than numbers, or
+        its lists have different lengths.
+
+    Examples
+    --------
+    >>> history_dict({"loss": [0.5, 0.25]})
+    {'loss': [0.5, 0.25]}
+    """
+    values = getattr(history, "history", history)
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError(
+            "history must be the History returned by model.fit(...) or a non-empty dict "
+            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
+        )
+    result = {str(key): _as_series(f"history[{key!r}]", value) for key, value in values.items()}
+    lengths = {len(value) for value in result.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError(
+            f"every entry of history must hold one value per epoch, got lengths "
+            f"{ {key: len(value) for key, value in result.items()} }."
+        )
+    return result
+
+
+def monitor_mode(monitor: str, mode: str = "auto") -> str:
+    """Return ``'min'`` or ``'max'``: whether a lower or a higher ``monitor`` value is better.
+
+    ``mode='auto'`` decides from the name, as Keras callbacks do: an accuracy-like metric
+    (a name containing one of ``MAXIMIZED_METRICS``, such as ``'val_accuracy'`` or
+    ``'auc'``) is maximised; everything else (losses, errors such as ``'val_mae'``) is
+    minimised.
+
+    Examples
+    --------
+    >>> monitor_mode("val_loss"), monitor_mode("val_accuracy"), monitor_mode("val_mae")
+    ('min', 'max', 'min')
+    >>> monitor_mode("val_mae", mode="max")
+    'max'
+    """
+    if not isinstance(monitor, str):
+        raise ValueError(f"monitor must be a metric name such as 'val_loss', got {describe(monitor)}.")
+    mode = check_option("mode", mode, ("auto", "min", "max"))
+    if mode != "auto":
+        return mode
+    name = monitor.lower()
+    if name.endswith("loss"):
+        return "min"
+    return "max" if any(part in name for part in MAXIMIZED_METRICS) else "min"
+
+
+def best_epoch(history, monitor: str = "val_loss", mode: str = "auto") -> int:
+    """The epoch (counted from 1) with the best ``monitor`` value.
+
+    This is the epoch that ``ModelCheckpoint(save_best_only=True, monitor=monitor)`` keeps.
+    Which value is best is :func:`monitor_mode`'s answer: the lowest loss or error, the
+    highest accuracy. On a tie, the first epoch wins. An epoch whose value is NaN (training
+    diverged) is never the best, although a Keras checkpoint that sees NaN at the first
+    epoch keeps it and never improves on it: that epoch was not the best one.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+    monitor : str, default='val_loss'
+    mode : {'auto', 'min', 'max'}, default='auto'
+
+    Raises
+    ------
+    ValueError
+        If ``monitor`` is not in the history, or all its values are NaN.
+
+    Examples
+    --------
+    >>> best_epoch({"val_loss": [0.5, float("nan"), 0.4]})
+    3
+    >>> best_epoch({"val_mae": [3.0, 2.0, 2.5]}, "val_mae")
+    2
+    """
+    values = history_dict(history)
+    direction = monitor_mode(monitor, mode)
+    if monitor not in values:
+        raise ValueError(f"monitor must be one of {sorted(values)}, got {monitor!r}.")
+    series = np.asarray(values[monitor])
+    if np.isnan(series).all():
+        raise ValueError(
+            f"every value of {monitor!r} is NaN: there is no best epoch (did training diverge?)."
+        )
+    index = np.nanargmin(series) if direction == "min" else np.nanargmax(series)
+    return int(index) + 1
+
+
+def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: float = 0.0) -> int:
+    """The epoch (counted from 1) at which ``keras.callbacks.EarlyStopping`` stops training.
+
+    Keras counts the epochs since the last improvement; once that count reaches
+    ``patience``, training stops at the end of that epoch. An improvement is a value lower
+    than the best so far by more than ``min_delta`` (``mode='min'``, for a loss), or higher
+    (``mode='max'``, for an accuracy). As in Keras, the first epoch always counts as an
+    improvement, and a NaN never does (after a NaN first epoch nothing improves on it). If
+    the count never reaches ``patience``, training runs to the last epoch, whose number is
+    returned.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The monitored value at each epoch, e.g. ``history.history['val_loss']``.
+    patience : int
+        Epochs without improvement to wait (>= 0).
+    mode : {'min', 'max'}, default='min'
+    min_delta : float, default=0.0
+        The smallest change that counts as an improvement (its sign is ignored, as in Keras).
+
+    Examples
+    --------
+    >>> early_stopping_epoch([0.5, 0.4, 0.45, 0.41, 0.42, 0.3], patience=3)
+    5
+    """
+    series = _as_series("values", values)
+    if not series:
+        raise ValueError("values must hold at least one epoch.")
+    patience = check_int("patience", patience, minimum=0)
+    mode = check_option("mode", mode, ("min", "max"))
+    min_delta = abs(check_real("min_delta", min_delta))
+    sign = 1.0 if mode == "min" else -1.0
+    best = None  # as in Keras: the first epoch is always an improvement, even a NaN one
+    wait = 0
+    for epoch, value in enumerate(series):
+        wait += 1
+        if best is None or sign * value < best - min_delta:
+            best = sign * value
+            wait = 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1
+    return len(series)
