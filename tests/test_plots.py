@@ -134,3 +134,53 @@ def test_precision_recall_curve_plot():
     assert len(ax.lines) == 2
     with pytest.raises(ValueError, match="same length"):
         plot_precision_recall_curve([0.5], [1.0, 0.2])
+
+
+def _shown(fig):
+    return [np.asarray(ax.images[0].get_array(), dtype=float) for ax in fig.axes]
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_image_grid_draws_every_pixel_scale_the_same(channels):
+    pixels = np.random.default_rng(2).integers(0, 256, size=(3, 5, 5, channels), dtype=np.uint8)
+    expected = _shown(show_image_grid(pixels, [0, 1, 2]))
+    for images in (pixels.astype(np.float32), pixels / 255.0, pixels.astype(np.int64)):
+        for mine, theirs in zip(_shown(show_image_grid(images, [0, 1, 2])), expected, strict=True):
+            np.testing.assert_allclose(mine, theirs, atol=1e-6)
+    assert 0 < np.mean(expected[0]) < 1  # neither all black nor all white
+
+
+@pytest.mark.parametrize(
+    "images, match",
+    [
+        (np.full((2, 4, 4), -1.5), "from 0 to 1 or from 0 to 255"),
+        (np.full((2, 4, 4), 300.0), "from 0 to 1 or from 0 to 255"),
+        (np.full((2, 4, 4), np.nan), "finite"),
+        (np.array([[["a"]]]), "pixel values"),
+    ],
+)
+def test_image_grid_refuses_pixels_it_cannot_draw_correctly(images, match):
+    with pytest.raises(ValueError, match=match):
+        show_image_grid(images, [0] * len(images))
+
+
+@pytest.mark.parametrize("size", [0, -1.0, float("nan"), float("inf"), 1000])
+def test_figure_sizes_are_checked(size):
+    from course_utils.plots.feature_maps import show_feature_maps, show_kernels
+
+    with pytest.raises(ValueError, match="cell_size"):
+        show_kernels(np.eye(3), cell_size=size)
+    with pytest.raises(ValueError, match="size"):
+        show_feature_maps(np.eye(4), np.eye(4), size=size)
+    with pytest.raises(ValueError, match="size"):
+        show_image_grid(np.zeros((1, 4, 4)), [0], size=size)
+
+
+def test_boolean_arguments_accept_only_bools():
+    from course_utils.plots.feature_maps import show_kernels
+
+    with pytest.raises(ValueError, match="annotate"):
+        show_kernels(np.eye(3), annotate="no")
+    with pytest.raises(ValueError, match="normalize"):
+        plot_confusion_matrix(np.eye(2, dtype=int), normalize="yes")
+    assert len(show_kernels(np.eye(3), annotate=np.bool_(False)).axes[0].texts) == 0

@@ -12,34 +12,56 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils._validation import check_bool, describe
+from course_utils.plots._checks import (
+    MAX_PICTURES,
+    check_names,
+    check_size,
+    check_text,
+    figure_size,
+    pixel_scale,
+)
+
 __all__ = ["show_feature_maps", "show_kernels"]
+
+
+MAX_ANNOTATED_CELLS = 400
+"""The largest kernel (in cells, 20x20) whose weights :func:`show_kernels` writes in."""
 
 
 def _as_maps(name, maps):
     """Return a list of 2-D arrays from a 2-D array, a 3-D (h, w, n) array or a list of 2-D arrays."""
-    if isinstance(maps, np.ndarray) and maps.ndim == 3:
-        maps = [maps[:, :, i] for i in range(maps.shape[2])]
-    elif isinstance(maps, np.ndarray) and maps.ndim == 2:
-        maps = [maps]
+    allowed = (
+        f"{name} must be a 2-D array, a (height, width, n) array or a non-empty list of 2-D arrays of numbers"
+    )
     try:
-        maps = [np.asarray(m, dtype=float) for m in maps]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be 2-D arrays of numbers.") from None
+        array = np.asarray(maps, dtype=float)
+    except (TypeError, ValueError, OverflowError):  # a list of maps of different sizes, or not numbers at all
+        array = None
+    if array is not None and array.ndim == 2:  # one map, as an array or a nested list
+        maps = [array]
+    elif array is not None and array.ndim == 3 and not isinstance(maps, (list, tuple)):
+        maps = [array[:, :, i] for i in range(array.shape[2])]  # a (height, width, n) stack
+    elif isinstance(maps, (list, tuple)):  # a list of maps, maybe of different sizes
+        try:
+            maps = [np.asarray(m, dtype=float) for m in maps]
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{allowed}, got {describe(maps)}.") from None
+    else:
+        raise ValueError(f"{allowed}, got {describe(maps)}.")
     if not maps or any(m.ndim != 2 or 0 in m.shape for m in maps):
-        raise ValueError(
-            f"{name} must be a 2-D array, a (height, width, n) array or a non-empty list of "
-            f"2-D arrays, got shapes {[m.shape for m in maps]}."
-        )
+        raise ValueError(f"{allowed}, got shapes {[m.shape for m in maps][:8]}.")
+    if len(maps) > MAX_PICTURES:
+        raise ValueError(f"{name} holds {len(maps)} maps; one figure draws at most {MAX_PICTURES}.")
+    if not all(np.isfinite(m).all() for m in maps):
+        raise ValueError(f"{name} must hold finite numbers, got NaN or infinity.")
     return maps
 
 
 def _titles(titles, count, default):
     if titles is None:
         return [f"{default} {i}" for i in range(count)]
-    titles = list(titles)
-    if len(titles) != count:
-        raise ValueError(f"titles must hold {count} strings (one per picture), got {len(titles)}.")
-    return [str(t) for t in titles]
+    return check_names("titles", titles, count, per=f"{default} in {default}s")
 
 
 def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
@@ -70,8 +92,19 @@ def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
     """
     kernels = _as_maps("kernels", kernels)
     titles = _titles(titles, len(kernels), "kernel")
+    annotate = check_bool("annotate", annotate)
+    cell_size = check_size("cell_size", cell_size)
+    largest = max(kernels, key=np.size)
+    if annotate and largest.size > MAX_ANNOTATED_CELLS:
+        raise ValueError(
+            f"annotate=True writes every weight, which is readable up to {MAX_ANNOTATED_CELLS} cells; "
+            f"a kernel has shape {largest.shape}: pass annotate=False."
+        )
     fig, axes = plt.subplots(
-        1, len(kernels), figsize=(cell_size * len(kernels), cell_size + 0.4), squeeze=False
+        1,
+        len(kernels),
+        figsize=figure_size(cell_size * len(kernels), cell_size + 0.4, "cell_size", cell_size),
+        squeeze=False,
     )
     for ax, kernel, title in zip(axes[0], kernels, titles, strict=True):
         # A wider colour range than the weights keeps the colours light and the numbers readable.
@@ -86,6 +119,16 @@ def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
         ax.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def _check_cmap(cmap):
+    import matplotlib
+
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ValueError(
+            f"cmap must be the name of a matplotlib colour map such as 'gray', got {describe(cmap)}."
+        )
+    return cmap
 
 
 def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, cmap="gray"):
@@ -124,21 +167,40 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     >>> show_feature_maps(image, np.zeros((4, 4, 2)), titles=["only one title"])
     Traceback (most recent call last):
     ...
-    ValueError: titles must hold 2 strings (one per picture), got 1.
+    ValueError: titles must hold 2 names, one per map in maps, got 1.
     """
+    try:
+        shape = np.shape(image)
+    except (TypeError, ValueError):
+        shape = None
+    if (
+        shape is None
+        or len(shape) not in (2, 3)
+        or (len(shape) == 3 and shape[2] not in (1, 3))
+        or 0 in shape
+    ):
+        raise ValueError(
+            "image must have shape (height, width) or (height, width, 3), "
+            f"got {describe(image) if shape is None else shape}."
+        )
+    white = pixel_scale("image", image) if len(shape) == 3 and shape[2] == 3 else None
     image = np.asarray(image)
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
-        raise ValueError(f"image must have shape (height, width) or (height, width, 3), got {image.shape}.")
+    if white is None:
+        image = _as_maps("image", image.reshape(shape[:2]))[0]
     maps = _as_maps("maps", maps)
     titles = _titles(titles, len(maps), "map")
+    image_title = check_text("image_title", image_title)
+    size = check_size("size", size)
+    cmap = _check_cmap(cmap)
     count = len(maps) + 1
-    fig, axes = plt.subplots(1, count, figsize=(size * count, size + 0.6), squeeze=False)
+    fig, axes = plt.subplots(
+        1, count, figsize=figure_size(size * count, size + 0.6, "size", size), squeeze=False
+    )
     axes = axes[0]
-    if image.ndim == 3 and image.shape[2] == 3:
-        shown = image.astype(float)
-        axes[0].imshow(shown / 255.0 if shown.max() > 1 else shown)
+    if white is not None:
+        axes[0].imshow(image.astype(float) / white)
     else:
-        axes[0].imshow(image.reshape(image.shape[:2]), cmap="gray")
+        axes[0].imshow(image, cmap="gray")
     axes[0].set_title(image_title, fontsize=10)
     # An invisible colour bar under the image keeps it the same size as the maps.
     spacer = fig.colorbar(axes[0].images[0], ax=axes[0], orientation="horizontal", fraction=0.05, pad=0.04)

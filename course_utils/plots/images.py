@@ -16,11 +16,23 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils._validation import check_int
+from course_utils._validation import check_bool, check_int, describe
+from course_utils.metrics import check_labels
+from course_utils.plots._checks import (
+    MAX_PICTURES,
+    check_axes,
+    check_names,
+    check_size,
+    check_text,
+    figure_size,
+    pixel_scale,
+)
 
 __all__ = ["plot_confusion_matrix", "plot_precision_recall_curve", "show_image_grid"]
 
 MISTAKE_COLOUR = "#c62828"
+MAX_CLASSES_DRAWN = 50
+"""The most classes :func:`plot_confusion_matrix` draws (each cell gets its count)."""
 
 
 def _name(value, class_names):
@@ -46,7 +58,9 @@ def show_image_grid(
     Parameters
     ----------
     images : array_like, shape (n, height, width) or (n, height, width, channels)
-        uint8 (0-255) or float (0-1) images; 1 or 3 channels.
+        1 or 3 channels, with pixel values from 0 to 255 (uint8 or float) or from 0 to 1
+        (float). The scale is read from the values of all the images; anything else (for
+        example standardised images with negative values) is refused, never drawn wrong.
     labels : sequence of int
         True labels, one per image.
     predictions : sequence of int, optional
@@ -56,7 +70,7 @@ def show_image_grid(
     ncols : int, default=8
         Images per row.
     max_images : int, default=32
-        Only the first ``max_images`` are shown.
+        Only the first ``max_images`` are shown (at most 64).
     size : float, default=1.1
         Size of one image in inches.
 
@@ -64,40 +78,50 @@ def show_image_grid(
     -------
     matplotlib.figure.Figure
     """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+    try:
+        shape = np.shape(images)
+    except (TypeError, ValueError):
+        shape = None
+    if shape is not None and len(shape) == 4 and shape[-1] == 1:
+        shape = shape[:-1]
+    if shape is None or len(shape) not in (3, 4) or (len(shape) == 4 and shape[-1] != 3):
         raise ValueError(
             "images must have shape (n, height, width), (n, height, width, 1) or "
-            f"(n, height, width, 3), got {np.shape(images)}."
+            f"(n, height, width, 3), got {describe(images) if shape is None else shape}."
         )
-    labels = np.asarray(labels).ravel()
+    if shape[0] == 0:
+        raise ValueError("images is empty: there is nothing to show.")
+    white = pixel_scale("images", images)
+    images = np.asarray(images).reshape(shape)
+    labels = check_labels("labels", np.ravel(labels) if isinstance(labels, np.ndarray) else labels)
     if len(labels) != len(images):
         raise ValueError(
             f"labels must hold one label per image: got {len(labels)} labels for {len(images)} images."
         )
     if predictions is not None:
-        predictions = np.asarray(predictions).ravel()
+        predictions = check_labels(
+            "predictions", np.ravel(predictions) if isinstance(predictions, np.ndarray) else predictions
+        )
         if len(predictions) != len(images):
             raise ValueError(
                 f"predictions must hold one label per image: got {len(predictions)} for {len(images)} images."
             )
+    class_names = check_names("class_names", class_names)
     ncols = check_int("ncols", ncols)
-    max_images = check_int("max_images", max_images)
+    max_images = check_int("max_images", max_images, maximum=MAX_PICTURES)
+    size = check_size("size", size)
     n = min(len(images), max_images)
-    if n == 0:
-        raise ValueError("images is empty: there is nothing to show.")
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=figure_size(size * ncols, (size + 0.35) * nrows, "size", size), squeeze=False
+    )
     for i, ax in enumerate(axes.ravel()):
         if i >= n:
             ax.remove()
             continue
-        image = images[i]
-        vmax = 255 if np.issubdtype(image.dtype, np.integer) else 1.0
-        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=vmax)
+        image = images[i].astype(float) / white  # RGB images must be 0-1 floats for imshow
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
         true_name = _name(labels[i], class_names)
@@ -143,10 +167,14 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     >>> ax.get_ylabel(), ax.get_xlabel()
     ('true class', 'predicted class')
     """
-    matrix = np.asarray(cm)
+    try:
+        matrix = np.asarray(cm)
+    except (TypeError, ValueError):
+        matrix = np.asarray(None)  # refused just below
     if (
         matrix.ndim != 2
         or matrix.shape[0] != matrix.shape[1]
+        or matrix.shape[0] == 0
         or not np.issubdtype(matrix.dtype, np.integer)
         or (matrix < 0).any()
     ):
@@ -155,10 +183,11 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
             f"{matrix.dtype} array of shape {matrix.shape}."
         )
     k = matrix.shape[0]
-    if class_names is not None and len(class_names) != k:
-        raise ValueError(f"class_names must hold {k} names, got {len(class_names)}.")
-    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
-    if ax is None:
+    if k > MAX_CLASSES_DRAWN:
+        raise ValueError(f"cm has {k} classes; plot_confusion_matrix draws at most {MAX_CLASSES_DRAWN}.")
+    names = check_names("class_names", class_names, k) or [str(i) for i in range(k)]
+    normalize = check_bool("normalize", normalize)
+    if check_axes(ax) is None:
         _, ax = plt.subplots(figsize=(0.45 * k + 2.2, 0.45 * k + 1.8))
     colours = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
     ax.imshow(colours, cmap="Blues")
@@ -186,6 +215,21 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     return ax
 
 
+def _as_rates(name, values, allow_nan=False) -> np.ndarray:
+    """Numbers between 0 and 1 as a 1-D float array (NaN allowed for a point not yet placed)."""
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind not in "biufO":  # no text, no complex numbers
+            raise TypeError
+        array = array.astype(float).ravel()
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must hold numbers between 0 and 1, got {describe(values)}.") from None
+    known = array[~np.isnan(array)] if allow_nan else array
+    if not np.all((known >= 0) & (known <= 1)):  # False for NaN and infinity
+        raise ValueError(f"{name} must hold numbers between 0 and 1, got {describe(values)}.")
+    return array
+
+
 def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=None):
     """Draw precision against recall, optionally with one marked operating point.
 
@@ -211,14 +255,19 @@ def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=No
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('recall', 'precision')
     """
-    precision = np.asarray(precision, dtype=float).ravel()
-    recall = np.asarray(recall, dtype=float).ravel()
+    precision = _as_rates("precision", precision)
+    recall = _as_rates("recall", recall)
     if precision.shape != recall.shape or precision.size == 0:
         raise ValueError(
             "precision and recall must be non-empty and of the same length, got "
             f"{precision.size} and {recall.size}."
         )
-    if ax is None:
+    if point is not None:
+        point = _as_rates("point", point, allow_nan=True)
+        if point.size != 2:
+            raise ValueError(f"point must be a (recall, precision) pair, got {point.size} numbers.")
+    label = check_text("label", label, optional=True)
+    if check_axes(ax) is None:
         _, ax = plt.subplots(figsize=(4.0, 3.4))
     ax.plot(recall, precision, "-", drawstyle="steps-post", label=label)
     if point is not None:

@@ -18,6 +18,9 @@ import html
 
 import numpy as np
 
+from course_utils._validation import check_int
+from course_utils.plots._checks import MAX_PICTURES, check_names, check_size, figure_size
+
 __all__ = ["show_windows", "windows_svg"]
 
 PAD_COLOUR = "#e6e6e6"
@@ -27,13 +30,23 @@ OUTPUT_COLOUR = "#f0f0ff"
 CELL_COLOUR = "#f5a623"
 
 
-def _check_state(state):
+MAX_GRID = 64
+"""The most cells per side a picture draws (padded input or output)."""
+
+
+def _check_state(state, name="state"):
     needed = ("input_size", "pad_before", "pad_after", "output_size", "window_cells", "output_cell")
-    missing = [name for name in needed if not hasattr(state, name)]
+    missing = [field for field in needed if not hasattr(state, field)]
     if missing:
         raise ValueError(
-            "state must come from conv_explorer_state or pooling_explorer_state; "
+            f"{name} must come from conv_explorer_state or pooling_explorer_state; "
             f"it has no {', '.join(missing)}."
+        )
+    side = max(state.pad_before + state.input_size + state.pad_after, state.output_size)
+    if side > MAX_GRID:
+        raise ValueError(
+            f"{name} has a grid of {side} cells per side (input {state.input_size}, padding "
+            f"{state.pad_before} + {state.pad_after}); a picture draws at most {MAX_GRID}."
         )
 
 
@@ -66,6 +79,7 @@ def windows_svg(state, cell=24) -> str:
     54
     """
     _check_state(state)
+    cell = check_int("cell", cell, minimum=4, maximum=200)
     before, after, n = state.pad_before, state.pad_after, state.input_size
     total = before + n + after
     out = state.output_size
@@ -210,16 +224,19 @@ def show_windows(states, titles=None, cell_size=0.28):
         states = [states]
     if not states:
         raise ValueError("states must hold at least one explorer state.")
+    if len(states) > MAX_PICTURES // 2:
+        raise ValueError(f"states holds {len(states)} states; one figure draws at most {MAX_PICTURES // 2}.")
     for state in states:
-        _check_state(state)
-    if titles is not None and len(titles) != len(states):
-        raise ValueError(f"titles must hold {len(states)} strings (one per state), got {len(titles)}.")
+        _check_state(state, "states")
+    titles = check_names("titles", titles, len(states), per="state in states")
+    cell_size = check_size("cell_size", cell_size)
     widths = []
     for state in states:
         widths += [state.pad_before + state.input_size + state.pad_after, max(state.output_size, 1)]
     height = max(widths) * cell_size + 0.8
+    width = sum(widths) * cell_size + 0.6 * len(widths)
     figure, axes = plt.subplots(
-        1, len(widths), figsize=(sum(widths) * cell_size + 0.6 * len(widths), height),
+        1, len(widths), figsize=figure_size(width, height, "cell_size", cell_size),
         gridspec_kw={"width_ratios": widths},
     )  # fmt: skip
     axes = np.atleast_1d(axes)
