@@ -198,3 +198,28 @@ def test_pure_modules_do_not_import_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "factory, kwargs, argument",
+    [
+        (conv_explorer, {"input_size": 20}, "input_size"),
+        (conv_explorer, {"kernel_size": 9}, "kernel_size"),
+        (conv_explorer, {"strides": 0}, "strides"),
+        (conv_explorer, {"padding": 3}, "padding"),
+        (pooling_explorer, {"input_size": 11}, "input_size"),
+        (pooling_explorer, {"strides": 4}, "strides"),
+        (pooling_explorer, {"mode": "MAX"}, "mode"),
+    ],
+)
+def test_widgets_refuse_values_outside_their_controls_instead_of_clamping(factory, kwargs, argument):
+    with pytest.raises(ValueError, match=argument) as error:
+        factory(**kwargs)
+    assert "TraitError" not in type(error.value).__name__
+
+
+def test_widgets_normalise_arguments_as_the_pure_functions_do():
+    box = pooling_explorer(padding="SAME", strides=np.int64(2), input_size=np.int32(6))
+    state = box.update()
+    assert (state.padding, state.strides, state.input_size) == ("same", 2, 6)
+    assert conv_explorer(padding="Same", input_size=12).update().input_size == 12

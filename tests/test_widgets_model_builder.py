@@ -223,3 +223,39 @@ def test_pure_modules_do_not_import_tensorflow_or_ipywidgets():
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_widget_boxes_hold_any_starting_value_instead_of_clamping():
+    builder = model_builder(input_shape=(5000, 28, 1), layers=[{"type": "Flatten"}], batch_size=5000)
+    assert [box.value for box in builder.shape_boxes] == [5000, 28, 1]
+    assert builder.batch_size.value == 5000
+    assert "(None, 140000)" in builder.table.value
+
+
+def test_selecting_a_layer_shows_its_values_exactly():
+    layers = [
+        {"type": "Conv2D", "filters": 5000, "kernel_size": 13, "strides": 6, "padding": "SAME"},
+        {"type": "Conv2D", "filters": 4, "kernel_size": (3, 5)},
+    ]
+    builder = model_builder(input_shape=(64, 64, 1), layers=layers)
+    builder.layer_list.value = builder.layer_list.options[0]
+    assert (builder.filters.value, builder.kernel.value, builder.strides.value) == (5000, 13, 6)
+    assert builder.padding.value == "same"
+    assert builder.current_spec()["filters"] == 5000
+    builder.layer_list.value = builder.layer_list.options[1]
+    assert "kernel_size=(3, 5)" in builder.message.value  # said, not silently replaced
+
+
+def test_to_keras_checks_the_specs_and_names_the_layer():
+    with pytest.raises(ValueError, match=r"layer 2 \(Conv2D\)"):
+        to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
+    with pytest.raises(ValueError, match=r"layer 1 \(Dense\).*units"):
+        to_keras((28, 28, 1), [{"type": "Dense", "units": 0}])
+    with pytest.raises(ValueError, match="name"):
+        to_keras((28, 28, 1), [], name="a/b")
+
+
+def test_builder_refuses_a_layer_that_is_not_a_dict():
+    builder = model_builder(input_shape=(8, 8, 1), layers=[])
+    with pytest.raises(ValueError, match="spec"):
+        builder.add("Conv2D")

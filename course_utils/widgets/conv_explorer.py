@@ -26,6 +26,10 @@ from course_utils.widgets._window_widget import dropdown, int_slider, window_wid
 __all__ = ["ConvExplorerState", "conv_explorer", "conv_explorer_state", "PADDING_OPTIONS"]
 
 PADDING_OPTIONS = ("valid", "same", 0, 1, 2)
+SLIDER_RANGES = {"input_size": (1, 12), "kernel_size": (1, 7), "strides": (1, 4), "dilation_rate": (1, 4)}
+"""The ``(low, high)`` range of each slider of :func:`conv_explorer`."""
+MAX_INPUT_SIZE = 64
+"""The largest input, kernel and padding :func:`conv_explorer_state` takes (cells per side)."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,15 @@ def conv_explorer_state(
     >>> conv_explorer_state(3, 3, dilation_rate=2).text
     'The dilated kernel covers 5 positions but the padded input has only 3: no output.'
     """
-    input_size = check_int("input_size", input_size)
-    kernel_size = check_int("kernel_size", kernel_size)
+    input_size = check_int("input_size", input_size, maximum=MAX_INPUT_SIZE)
+    kernel_size = check_int("kernel_size", kernel_size, maximum=MAX_INPUT_SIZE)
     strides = check_int("strides", strides)
     dilation_rate = check_int("dilation_rate", dilation_rate)
     padding = check_padding(padding)
+    if not isinstance(padding, str) and padding > MAX_INPUT_SIZE:
+        raise ValueError(
+            f"padding must be 'valid', 'same' or an integer from 0 to {MAX_INPUT_SIZE}, got {padding}."
+        )
     step = check_int("step", step, minimum=0)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
     before, after = padding_amounts(input_size, kernel_size, strides, padding, dilation_rate)
@@ -151,19 +159,23 @@ def conv_explorer(input_size=5, kernel_size=3, strides=1, padding="valid", dilat
     Sliders set the input size, kernel size, stride, padding and dilation; the step slider
     (or its play button) walks through the output cells one by one.
 
+    The starting values must lie in the sliders' ranges (``SLIDER_RANGES``) and the
+    padding must be one of ``PADDING_OPTIONS``; anything else is a ``ValueError`` naming
+    the argument, never a silently different picture. :func:`conv_explorer_state` takes
+    any size up to 64.
+
     Returns
     -------
     ipywidgets.VBox
         Display it (make it the last line of a cell). Its ``update()`` attribute redraws it
         and returns the current :class:`ConvExplorerState`.
     """
+    padding = check_padding(padding)
     controls = {
-        "input_size": int_slider(input_size, 1, 12, "input size"),
-        "kernel_size": int_slider(kernel_size, 1, 7, "kernel_size"),
-        "strides": int_slider(strides, 1, 4, "strides"),
-        "padding": dropdown(
-            [(_padding_label(p), p) for p in PADDING_OPTIONS], check_padding(padding), "padding"
-        ),
-        "dilation_rate": int_slider(dilation_rate, 1, 4, "dilation_rate"),
+        "input_size": int_slider(input_size, *SLIDER_RANGES["input_size"], "input size", "input_size"),
+        "kernel_size": int_slider(kernel_size, *SLIDER_RANGES["kernel_size"], "kernel_size"),
+        "strides": int_slider(strides, *SLIDER_RANGES["strides"], "strides"),
+        "padding": dropdown([(_padding_label(p), p) for p in PADDING_OPTIONS], padding, "padding"),
+        "dilation_rate": int_slider(dilation_rate, *SLIDER_RANGES["dilation_rate"], "dilation_rate"),
     }
     return window_widget(controls, conv_explorer_state)

@@ -24,10 +24,13 @@ Examples
 from __future__ import annotations
 
 import html
+import numbers
 from math import prod
 
+import numpy as np
+
 from course_utils import params as _params
-from course_utils._validation import check_bool, check_int, check_pair
+from course_utils._validation import check_bool, check_int, check_pair, describe
 from course_utils.arithmetic import conv_output_length, pool_output_length, receptive_field_step
 from course_utils.model_summary import _WHOLE, LayerRow, ModelSummary, _format_rf
 
@@ -102,7 +105,7 @@ def _check_input_shape(input_shape):
 def _full_spec(index, spec):
     """Return the spec with Keras defaults filled in, after validating it."""
     if not isinstance(spec, dict) or "type" not in spec:
-        raise ValueError(f"layer {index} must be a dict with a 'type' key, got {spec!r}.")
+        raise ValueError(f"layer {index} of layers must be a dict with a 'type' key, got {describe(spec)}.")
     kind = spec["type"]
     if kind not in LAYER_TYPES:
         raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {kind!r}.")
@@ -135,6 +138,8 @@ def describe_spec(spec):
     >>> describe_spec({"type": "Flatten"})
     'Flatten()'
     """
+    if not isinstance(spec, dict):
+        raise ValueError(f"spec must be a layer dict such as {{'type': 'Flatten'}}, got {describe(spec)}.")
     args = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "type")
     return f"{spec.get('type', '?')}({args})"
 
@@ -147,7 +152,11 @@ def _step(index, spec, shape, state):
         if not spatial:
             raise ValueError(
                 f"layer {index} ({kind}) needs a (height, width, channels) input, got {shape}: "
-                "it cannot come after Flatten, Dense on a vector or global pooling."
+                + (
+                    "it cannot come after Flatten, Dense on a vector or global pooling."
+                    if index > 1
+                    else "give input_shape as (height, width, channels)."
+                )
             )
     if kind in _CONV_TYPES:
         kh, kw = check_pair("kernel_size", spec["kernel_size"])
@@ -241,7 +250,7 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     >>> layer_table((4, 4, 1), [{"type": "Conv2D", "kernel_size": 5}])
     Traceback (most recent call last):
     ...
-    ValueError: layer 1 (Conv2D): the kernel covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
+    ValueError: layer 1 (Conv2D): the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
     """
     shape = _check_input_shape(input_shape)
     batch_size = check_int("batch_size", batch_size)
@@ -289,10 +298,23 @@ def to_keras(input_shape, layers, name="builder"):
 
     Examples
     --------
+    The specs are checked as :func:`layer_table` checks them before Keras sees them, so
+    an error names the layer (counted from 1) and its type; an error that Keras still
+    raises is reported with the layer too.
+
+    Examples
+    --------
     >>> model = to_keras((28, 28, 1), [{"type": "Conv2D", "filters": 8}, {"type": "Flatten"}])
     >>> model.count_params()
     80
+    >>> to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
+    Traceback (most recent call last):
+    ...
+    ValueError: layer 2 (Conv2D) needs a (height, width, channels) input, got (784,): ...
     """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
+    layer_table(input_shape, layers, name=name)  # every check, with the layer named
     import keras
 
     shape = _check_input_shape(input_shape)
@@ -300,8 +322,40 @@ def to_keras(input_shape, layers, name="builder"):
     for index, spec in enumerate(layers, start=1):
         full = _full_spec(index, spec)
         kind = full.pop("type")
-        keras_layers.append(getattr(keras.layers, kind)(**full))
+        try:
+            keras_layers.append(getattr(keras.layers, kind)(**full))
+        except Exception as error:  # Keras's own words, with the layer they are about
+            raise ValueError(f"layer {index} ({kind}): {error}") from error
     return keras.Sequential([keras.Input(shape=shape), *keras_layers], name=name)
+
+
+BOX_MAX = 4096
+"""The usual largest value of the builder's number boxes (a larger starting value widens them)."""
+
+
+def _show(control, value) -> bool:
+    """Set a control to ``value`` if it can show it exactly (widening an int range); else leave it.
+
+    Returns whether the control now shows ``value``: a control never clamps silently.
+    """
+    if isinstance(control.value, bool):
+        if not isinstance(value, (bool, np.bool_)):
+            return False
+        control.value = bool(value)
+    elif isinstance(control.value, str):
+        if not isinstance(value, str) or value.lower() not in control.options:
+            return False
+        control.value = value.lower()
+    else:
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Integral)
+            or value < control.min
+        ):
+            return False
+        control.max = max(control.max, int(value))
+        control.value = int(value)
+    return True
 
 
 class ModelBuilder:
@@ -315,30 +369,31 @@ class ModelBuilder:
         import ipywidgets as widgets
 
         self.input_shape = _check_input_shape(input_shape)
-        self.specs = [dict(s) for s in (MNIST_CNN if layers is None else layers)]
-        layer_table(self.input_shape, self.specs, batch_size)  # fail early on bad arguments
+        layers = MNIST_CNN if layers is None else layers
+        layer_table(self.input_shape, layers, batch_size)  # fail early on bad arguments
+        self.specs = [dict(s) for s in layers]
+        batch_size = check_int("batch_size", batch_size)
         style = {"description_width": "initial"}
         small = widgets.Layout(width="150px")
-        self.batch_size = widgets.BoundedIntText(
-            value=batch_size, min=1, max=4096, description="batch", layout=small, style=style
-        )
-        self.shape_boxes = (
-            [
-                widgets.BoundedIntText(value=v, min=1, max=4096, description=d, layout=small, style=style)
-                for v, d in zip(self.input_shape, ("height", "width", "channels"))
+
+        def number_box(value, description, largest=BOX_MAX):
+            # the box's range grows to hold the starting value: a control never clamps it
+            return widgets.BoundedIntText(
+                value=value,
+                min=1,
+                max=max(largest, value),
+                description=description,
+                layout=small,
+                style=style,
+            )
+
+        self.batch_size = number_box(batch_size, "batch")
+        if len(self.input_shape) == 3:
+            self.shape_boxes = [
+                number_box(v, d) for v, d in zip(self.input_shape, ("height", "width", "channels"))
             ]
-            if len(self.input_shape) == 3
-            else [
-                widgets.BoundedIntText(
-                    value=self.input_shape[0],
-                    min=1,
-                    max=10**6,
-                    description="features",
-                    layout=small,
-                    style=style,
-                )
-            ]
-        )
+        else:
+            self.shape_boxes = [number_box(self.input_shape[0], "features", largest=10**6)]
         self.layer_list = widgets.Select(
             options=[], rows=8, description="layers", layout=widgets.Layout(width="480px")
         )
@@ -407,9 +462,9 @@ class ModelBuilder:
         if self.kind.value not in _POOL_TYPES:
             return
         if change["name"] == "value" and change["owner"] is self.kind:
-            self.strides.value = min(self.kernel.value, self.strides.max)
+            _show(self.strides, self.kernel.value)
         elif self.strides.value == change["old"]:
-            self.strides.value = min(change["new"], self.strides.max)
+            _show(self.strides, change["new"])
 
     def _selected_index(self):
         value = self.layer_list.value
@@ -417,29 +472,34 @@ class ModelBuilder:
 
     def _load_selected(self, change=None):
         index = self._selected_index()
-        if index is None:
-            return
+        if index is None or self.specs[index].get("type") not in LAYER_TYPES:
+            return  # a layer the table already reports as wrong
         spec = {**LAYER_TYPES[self.specs[index]["type"]], **self.specs[index]}
         self.kind.value = spec["type"]
+        if spec.get("strides") is None and "pool_size" in spec:
+            spec["strides"] = spec["pool_size"]
+        hidden = []
         for key, box in (
             ("filters", self.filters),
             ("units", self.filters),
             ("kernel_size", self.kernel),
             ("pool_size", self.kernel),
+            ("strides", self.strides),
             ("padding", self.padding),
             ("use_bias", self.use_bias),
         ):
-            if key in spec and isinstance(spec[key], (int, str, bool)):
-                box.value = spec[key]
-        strides = spec.get("strides")
-        if strides is None and "pool_size" in spec:
-            strides = spec["pool_size"]
-        if isinstance(strides, int):
-            self.strides.value = min(strides, self.strides.max)
+            if key in spec and not _show(box, spec[key]):
+                hidden.append(f"{key}={spec[key]!r}")
+        if hidden:
+            self.message.value = (
+                f"<i>layer {index + 1}: the controls cannot show {', '.join(hidden)}; "
+                "Replace would write what they show instead.</i>"
+            )
 
     # -- actions -----------------------------------------------------------------
     def add(self, spec):
         """Insert ``spec`` after the selected layer (at the end if none is selected)."""
+        describe_spec(spec)  # a dict, or a clear error
         index = self._selected_index()
         position = len(self.specs) if index is None else index + 1
         self.specs.insert(position, dict(spec))
@@ -447,6 +507,7 @@ class ModelBuilder:
 
     def replace(self, spec):
         """Replace the selected layer by ``spec``."""
+        describe_spec(spec)  # a dict, or a clear error
         index = self._selected_index()
         if index is None:
             self.message.value = "<i>Select a layer to replace first.</i>"

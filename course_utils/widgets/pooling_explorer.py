@@ -12,13 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import check_int
+from course_utils._validation import check_int, check_option, check_padding
 from course_utils.arithmetic import padding_amounts, pool_output_length, window_indices
 from course_utils.widgets._window_widget import dropdown, int_slider, window_widget
 
 __all__ = ["PoolingExplorerState", "pooling_explorer", "pooling_explorer_state", "sample_grid"]
 
 MODES = ("max", "average")
+MAX_INPUT_SIZE = 64
+"""The largest input and window :func:`pooling_explorer_state` takes (cells per side)."""
+SLIDER_RANGES = {"input_size": (1, 10), "pool_size": (1, 4)}
+"""The ``(low, high)`` range of each slider of :func:`pooling_explorer`."""
+STRIDE_OPTIONS = (None, 1, 2, 3)
 
 
 def sample_grid(size, seed=0):
@@ -31,7 +36,7 @@ def sample_grid(size, seed=0):
     >>> bool((sample_grid(4) == sample_grid(4)).all())
     True
     """
-    size = check_int("size", size)
+    size = check_int("size", size, maximum=MAX_INPUT_SIZE)
     seed = check_int("seed", seed, minimum=0)
     return np.random.default_rng(seed).integers(0, 10, size=(size, size)).astype(float)
 
@@ -103,15 +108,12 @@ def pooling_explorer_state(
     """
     from course_utils import reference_ops
 
-    input_size = check_int("input_size", input_size)
-    pool_size = check_int("pool_size", pool_size)
+    input_size = check_int("input_size", input_size, maximum=MAX_INPUT_SIZE)
+    pool_size = check_int("pool_size", pool_size, maximum=MAX_INPUT_SIZE)
     strides = pool_size if strides is None else check_int("strides", strides)
     step = check_int("step", step, minimum=0)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"padding for pooling must be 'valid' or 'same', got {padding!r}.")
-    padding = padding.lower()
+    mode = check_option("mode", mode, MODES)
+    padding = check_padding(padding, allow_int=False)
     values = sample_grid(input_size, seed)
     before, after = padding_amounts(input_size, pool_size, strides, padding)
     try:
@@ -156,6 +158,11 @@ def pooling_explorer_state(
 def pooling_explorer(input_size=6, pool_size=2, strides=None, padding="valid", mode="max"):
     """Return an ipywidgets box to explore pooled sizes and values.
 
+    The starting values must lie in the sliders' ranges (``SLIDER_RANGES``), and
+    ``strides`` must be one of ``STRIDE_OPTIONS``; anything else is a ``ValueError``
+    naming the argument, never a silently different picture. ``padding`` is read as the
+    pure function reads it (``'SAME'`` is ``'same'``).
+
     Returns
     -------
     ipywidgets.VBox
@@ -164,10 +171,14 @@ def pooling_explorer(input_size=6, pool_size=2, strides=None, padding="valid", m
     """
     import ipywidgets as widgets
 
+    padding = check_padding(padding, allow_int=False)  # 'SAME' is 'same', as in the pure function
+    strides = None if strides is None else check_int("strides", strides)
+    mode = check_option("mode", mode, MODES)
+    labels = {None: "None (= pool_size)"}
     controls = {
-        "input_size": int_slider(input_size, 1, 10, "input size"),
-        "pool_size": int_slider(pool_size, 1, 4, "pool_size"),
-        "strides": dropdown([("None (= pool_size)", None), ("1", 1), ("2", 2), ("3", 3)], strides, "strides"),
+        "input_size": int_slider(input_size, *SLIDER_RANGES["input_size"], "input size", "input_size"),
+        "pool_size": int_slider(pool_size, *SLIDER_RANGES["pool_size"], "pool_size"),
+        "strides": dropdown([(labels.get(s, str(s)), s) for s in STRIDE_OPTIONS], strides, "strides"),
         "padding": dropdown(["valid", "same"], padding, "padding"),
         "mode": widgets.ToggleButtons(
             options=list(MODES), value=mode, description="pooling", style={"description_width": "110px"}

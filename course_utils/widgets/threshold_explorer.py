@@ -14,11 +14,10 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from course_utils import metrics as _metrics
+from course_utils._validation import check_bool, check_int, check_real, describe
 
 __all__ = [
     "build_threshold_explorer",
@@ -29,10 +28,21 @@ __all__ = [
 ]
 
 
-def _check_threshold(threshold) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be a number between 0 and 1, got {threshold!r}.")
-    return float(threshold)
+MAX_THRESHOLDS = 1000
+"""The most rows :func:`threshold_table` computes."""
+
+
+def _labels_and_scores(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 labels and probability scores of the same length (Keras ``(n, 1)`` arrays too)."""
+    if isinstance(y_true, np.ndarray) and y_true.ndim == 2 and y_true.shape[1] == 1:
+        y_true = y_true[:, 0]
+    labels = _metrics.check_labels("y_true", y_true)
+    if not set(labels.tolist()) <= {0, 1}:
+        raise ValueError("y_true must hold only 0 and 1.")
+    values = _metrics.check_scores(scores, probabilities=True)
+    if len(labels) != len(values):
+        raise ValueError(f"y_true and scores must have the same length, got {len(labels)} and {len(values)}.")
+    return labels, values
 
 
 def threshold_state(y_true, scores, threshold=0.5) -> dict:
@@ -55,11 +65,9 @@ def threshold_state(y_true, scores, threshold=0.5) -> dict:
         [negative, positive], columns = predicted) and ``point`` (recall, precision) for the
         precision-recall curve.
     """
-    threshold = _check_threshold(threshold)
-    labels = np.asarray(y_true).ravel()
-    predictions = _metrics.threshold_predictions(np.asarray(scores, dtype=float).ravel(), threshold)
-    if not set(np.unique(labels).tolist()) <= {0, 1}:
-        raise ValueError("y_true must hold only 0 and 1.")
+    labels, values = _labels_and_scores(y_true, scores)
+    threshold = _metrics.check_probability("threshold", threshold)
+    predictions = _metrics.threshold_predictions(values, threshold)
     tp, fp, fn, tn = _metrics.binary_counts(labels, predictions, positive=1)
     result = _metrics.binary_metrics(tp, fp, fn, tn)
     return {
@@ -79,9 +87,20 @@ def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decima
     >>> threshold_table([0, 1, 1], [0.2, 0.6, 0.9], thresholds=(0.5,))
     [(0.5, 2, 0, 0, 1, 1.0, 1.0, 1.0)]
     """
+    labels, values = _labels_and_scores(y_true, scores)
+    if (
+        isinstance(thresholds, (str, bytes))
+        or not isinstance(thresholds, (list, tuple, np.ndarray))
+        or not 0 < len(thresholds) <= MAX_THRESHOLDS
+    ):
+        raise ValueError(
+            f"thresholds must be a list of 1 to {MAX_THRESHOLDS} probabilities, got {describe(thresholds)}."
+        )
+    thresholds = [_metrics.check_probability(f"thresholds[{i}]", t) for i, t in enumerate(thresholds)]
+    decimals = check_int("decimals", decimals, minimum=0, maximum=_metrics.MAX_DECIMALS)
     rows = []
     for threshold in thresholds:
-        state = threshold_state(y_true, scores, threshold)
+        state = threshold_state(labels, values, threshold)
         m = state["metrics"]
         rows.append(
             (
@@ -116,6 +135,11 @@ def figure_png(fig, close: bool = True) -> bytes:
     import io
 
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise ValueError(f"fig must be a matplotlib Figure, got {describe(fig)}.")
+    close = check_bool("close", close)
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=72)
@@ -137,9 +161,17 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_nam
 
     from course_utils.plots.images import plot_confusion_matrix, plot_precision_recall_curve
 
-    labels = np.asarray(y_true).ravel()
-    values = np.asarray(scores, dtype=float).ravel()
-    threshold_state(labels, values, threshold)  # validates the arguments once, up front
+    labels, values = _labels_and_scores(y_true, scores)
+    threshold_state(labels, values, threshold)  # validates the threshold once, up front
+    step = check_real("step", step, 0, 1, min_inclusive=False)
+    if (
+        isinstance(class_names, (str, bytes))
+        or not isinstance(class_names, (list, tuple))
+        or len(class_names) != 2
+    ):
+        raise ValueError(
+            f"class_names must be a pair of names (class 0, class 1), got {describe(class_names)}."
+        )
     precision, recall, _ = _metrics.precision_recall_curve(labels, values)
     slider = widgets.FloatSlider(
         value=float(threshold),
