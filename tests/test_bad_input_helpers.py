@@ -1,0 +1,531 @@
+"""Every public helper answers bad input with a clear ValueError or TypeError, quickly.
+
+The helpers are discovered, not listed: every public function (the ``__all__`` of every
+public module of ``course_utils``, except the modules in ``EXCLUDED``) is called with its
+valid arguments from ``VALID_CALLS``, then with one argument at a time replaced by a bad
+value: wrong types, wrong shapes, NaN, infinity, huge and negative numbers, empty arrays,
+NumPy scalars, strings, None and bools. Each call must either return, or raise a
+``ValueError`` / ``TypeError`` whose message names the replaced argument; it must finish
+within ``TIME_LIMIT`` seconds (enforced) and within a bounded amount of memory.
+
+A new public helper is tested as soon as it appears: the test fails until its valid
+arguments are added to ``VALID_CALLS`` (see CONTRIBUTING, "Rules for helper code").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import math
+import pkgutil
+import re
+import resource
+import signal
+from fractions import Fraction
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import course_utils
+
+TIME_LIMIT = 5.0
+"""Seconds one call may take."""
+MEMORY_HEADROOM = 3 * 1024**3
+"""Bytes of address space one call may add (a bigger allocation is a MemoryError)."""
+
+EXCLUDED = {
+    "course_utils.data": "datasets: tests/test_data.py covers their bad input",
+    "course_utils.checks": "checkers answer with feedback: tests/test_bad_input_checkers.py",
+    "course_utils.tooling": "what ./course runs for maintainers, not a learner's helper",
+}
+"""Modules (and packages) left out, with the reason."""
+
+RESULT_TYPES = {
+    "course_utils.arithmetic.StackRow",
+    "course_utils.lessons.Lesson",
+    "course_utils.metrics.BinaryMetrics",
+    "course_utils.model_summary.LayerRow",
+    "course_utils.model_summary.ModelSummary",
+    "course_utils.widgets.conv_explorer.ConvExplorerState",
+    "course_utils.widgets.pooling_explorer.PoolingExplorerState",
+}
+"""Public classes that helpers return (dataclasses), not helpers to call."""
+
+IMAGES = np.random.default_rng(0).integers(0, 256, size=(4, 6, 6, 1), dtype=np.uint8)
+HISTORY = {"loss": [0.9, 0.5, 0.4], "val_loss": [0.8, 0.6, 0.65], "accuracy": [0.6, 0.8, 0.9]}
+SPECS = [
+    {"type": "Conv2D", "filters": 2, "kernel_size": 3},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 3},
+]
+CM = np.array([[5, 1], [2, 7]])
+
+
+def _conv_state():
+    from course_utils.widgets.conv_explorer import conv_explorer_state
+
+    return conv_explorer_state(5, 3, padding="same")
+
+
+def _figure():
+    figure, _ = plt.subplots(figsize=(1, 1))
+    return figure
+
+
+def _axes():
+    return plt.subplots(figsize=(2, 2))[1]
+
+
+def _model():
+    import keras
+
+    return keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
+
+
+# One valid call of every public helper: {qualified name: function returning keyword arguments}.
+VALID_CALLS = {
+    # arithmetic
+    "course_utils.arithmetic.conv_output_length": lambda: dict(
+        input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
+    ),
+    "course_utils.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
+    "course_utils.arithmetic.format_trace": lambda: dict(rows=_trace()),
+    "course_utils.arithmetic.max_pooling_stages": lambda: dict(
+        input_length=28, pool_size=2, strides=None, padding="valid", min_length=1
+    ),
+    "course_utils.arithmetic.padding_amounts": lambda: dict(
+        input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
+    ),
+    "course_utils.arithmetic.pool_output_length": lambda: dict(
+        input_length=28, pool_size=2, strides=None, padding="valid"
+    ),
+    "course_utils.arithmetic.pooling_schedule": lambda: dict(
+        input_length=28, pool_size=2, strides=None, padding="same", min_length=1
+    ),
+    "course_utils.arithmetic.receptive_field_step": lambda: dict(
+        receptive_field=3, jump=1, kernel_size=3, strides=2, dilation_rate=1
+    ),
+    "course_utils.arithmetic.same_padding": lambda: dict(
+        input_length=6, kernel_size=4, strides=1, dilation_rate=1
+    ),
+    "course_utils.arithmetic.trace_stack": lambda: dict(
+        input_length=28, layers=[{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}]
+    ),
+    "course_utils.arithmetic.window_indices": lambda: dict(
+        output_index=1, input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
+    ),
+    "course_utils.arithmetic.window_starts": lambda: dict(
+        input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
+    ),
+    # params
+    "course_utils.params.conv2d_params": lambda: dict(kernel_size=3, in_channels=3, filters=8, use_bias=True),
+    "course_utils.params.conv2d_transpose_params": lambda: dict(
+        kernel_size=2, in_channels=4, filters=2, use_bias=True
+    ),
+    "course_utils.params.dense_params": lambda: dict(in_features=784, units=10, use_bias=True),
+    "course_utils.params.depthwise_conv2d_params": lambda: dict(
+        kernel_size=3, in_channels=8, depth_multiplier=2, use_bias=False
+    ),
+    "course_utils.params.separable_conv2d_params": lambda: dict(
+        kernel_size=3, in_channels=8, filters=16, depth_multiplier=1, use_bias=True
+    ),
+    "course_utils.params.locally_connected2d_params": lambda: dict(
+        output_size=26, kernel_size=3, in_channels=1, filters=4, use_bias=True
+    ),
+    "course_utils.params.batch_norm_params": lambda: dict(channels=16, center=True, scale=False),
+    "course_utils.params.conv2d_macs": lambda: dict(
+        output_size=(26, 26), kernel_size=3, in_channels=1, filters=8
+    ),
+    "course_utils.params.conv2d_transpose_macs": lambda: dict(
+        input_size=7, kernel_size=2, in_channels=4, filters=2
+    ),
+    "course_utils.params.dense_macs": lambda: dict(in_features=64, units=10, positions=1),
+    "course_utils.params.depthwise_conv2d_macs": lambda: dict(
+        output_size=8, kernel_size=3, in_channels=4, depth_multiplier=1
+    ),
+    "course_utils.params.separable_conv2d_macs": lambda: dict(
+        output_size=8, kernel_size=3, in_channels=4, filters=8, depth_multiplier=1
+    ),
+    "course_utils.params.weights_bytes": lambda: dict(params=1000, bytes_per_value=4),
+    "course_utils.params.activation_bytes": lambda: dict(shape=(28, 28, 8), batch_size=32, bytes_per_value=4),
+    # formatting
+    "course_utils.formatting.format_bytes": lambda: dict(n_bytes=880936),
+    "course_utils.formatting.format_count": lambda: dict(value=220234),
+    "course_utils.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
+    "course_utils.formatting.render_table": lambda: dict(
+        columns=["a", "b"], rows=[["1", "22"]], footer=["total"], title="t", as_html=False
+    ),
+    # metrics
+    "course_utils.metrics.averaged_metrics": lambda: dict(cm=CM, average="macro", zero_division=0),
+    "course_utils.metrics.binary_counts": lambda: dict(y_true=[1, 0, 1, 1], y_pred=[1, 1, 0, 1], positive=1),
+    "course_utils.metrics.binary_metrics": lambda: dict(tp=10, fp=22, fn=8, tn=60, zero_division=0),
+    "course_utils.metrics.check_labels": lambda: dict(name="y_pred", values=[0, 1, 1]),
+    "course_utils.metrics.check_probability": lambda: dict(name="threshold", value=0.5),
+    "course_utils.metrics.check_scores": lambda: dict(scores=[0.1, 0.9], probabilities=True),
+    "course_utils.metrics.confusion_matrix": lambda: dict(
+        y_true=[0, 1, 2, 1], y_pred=[0, 2, 2, 1], num_classes=None, labels=None
+    ),
+    "course_utils.metrics.harmonic_mean": lambda: dict(precision=Fraction(5, 16), recall=Fraction(5, 9)),
+    "course_utils.metrics.one_vs_rest_counts": lambda: dict(cm=CM, k=1),
+    "course_utils.metrics.per_class_metrics": lambda: dict(cm=CM, zero_division=0),
+    "course_utils.metrics.precision_recall_curve": lambda: dict(
+        y_true=[0, 0, 1, 1], scores=[0.1, 0.4, 0.35, 0.8]
+    ),
+    "course_utils.metrics.threshold_predictions": lambda: dict(scores=[0.1, 0.5, 0.9], threshold=0.5),
+    "course_utils.metrics.truncate": lambda: dict(value=0.3472, decimals=2),
+    # history
+    "course_utils.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
+    "course_utils.history.early_stopping_epoch": lambda: dict(
+        values=[0.5, 0.4, 0.45, 0.41], patience=2, mode="min", min_delta=0.0
+    ),
+    "course_utils.history.history_dict": lambda: dict(history=HISTORY),
+    "course_utils.history.monitor_mode": lambda: dict(monitor="val_accuracy", mode="auto"),
+    # model summary (Keras)
+    "course_utils.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
+    # lessons
+    "course_utils.lessons.course_map": lambda: dict(),
+    # reference ops
+    "course_utils.reference_ops.average_pool2d": lambda: dict(
+        x=np.ones((1, 5, 5, 2)), pool_size=2, strides=None, padding="same"
+    ),
+    "course_utils.reference_ops.conv2d": lambda: dict(
+        x=np.ones((1, 5, 5, 2)),
+        kernel=np.ones((3, 3, 2, 4)),
+        bias=np.zeros(4),
+        strides=1,
+        padding="same",
+        dilation_rate=1,
+    ),
+    "course_utils.reference_ops.conv2d_loop": lambda: dict(
+        x=np.ones((1, 4, 4, 1)),
+        kernel=np.ones((2, 2, 1, 2)),
+        bias=None,
+        strides=2,
+        padding=1,
+        dilation_rate=1,
+    ),
+    "course_utils.reference_ops.convolve2d": lambda: dict(
+        image=np.arange(9.0).reshape(3, 3), kernel=[[1, -1]], strides=1, padding="valid", dilation_rate=1
+    ),
+    "course_utils.reference_ops.correlate2d": lambda: dict(
+        image=np.arange(16.0).reshape(4, 4),
+        kernel=np.ones((3, 3)),
+        strides=1,
+        padding="valid",
+        dilation_rate=1,
+    ),
+    "course_utils.reference_ops.correlate2d_single": lambda: dict(
+        window=[[1, 2], [3, 4]], kernel=[[1, 0], [0, -1]]
+    ),
+    "course_utils.reference_ops.flip_kernel": lambda: dict(kernel=[[1, 2], [3, 4]]),
+    "course_utils.reference_ops.global_average_pool2d": lambda: dict(x=np.ones((1, 2, 2, 3)), keepdims=False),
+    "course_utils.reference_ops.max_pool2d": lambda: dict(
+        x=np.ones((1, 5, 5, 2)), pool_size=2, strides=1, padding=0
+    ),
+    # plots
+    "course_utils.plots.feature_maps.show_feature_maps": lambda: dict(
+        image=np.zeros((6, 6)),
+        maps=np.zeros((4, 4, 2)),
+        titles=["a", "b"],
+        image_title="input",
+        size=1.0,
+        cmap="gray",
+    ),
+    "course_utils.plots.feature_maps.show_kernels": lambda: dict(
+        kernels=[np.eye(3)], titles=["eye"], annotate=True, cell_size=1.0
+    ),
+    "course_utils.plots.images.plot_confusion_matrix": lambda: dict(
+        cm=CM, class_names=["no", "yes"], normalize=True, ax=_axes()
+    ),
+    "course_utils.plots.images.plot_precision_recall_curve": lambda: dict(
+        precision=[0.5, 1.0], recall=[1.0, 0.5], point=(0.5, 1.0), ax=_axes(), label="model"
+    ),
+    "course_utils.plots.images.show_image_grid": lambda: dict(
+        images=IMAGES,
+        labels=[0, 1, 2, 1],
+        predictions=[0, 1, 1, 1],
+        class_names=["a", "b", "c"],
+        ncols=2,
+        max_images=4,
+        size=0.5,
+    ),
+    "course_utils.plots.training.plot_history": lambda: dict(
+        history=HISTORY, metrics=("loss", "accuracy"), mark_best="val_loss"
+    ),
+    "course_utils.plots.windows.show_windows": lambda: dict(
+        states=[_conv_state()], titles=["a"], cell_size=0.2
+    ),
+    "course_utils.plots.windows.windows_svg": lambda: dict(state=_conv_state(), cell=24),
+    # widgets
+    "course_utils.widgets.conv_explorer.conv_explorer": lambda: dict(
+        input_size=5, kernel_size=3, strides=1, padding="same", dilation_rate=1
+    ),
+    "course_utils.widgets.conv_explorer.conv_explorer_state": lambda: dict(
+        input_size=5, kernel_size=3, strides=2, padding=1, dilation_rate=1, step=3
+    ),
+    "course_utils.widgets.pooling_explorer.pooling_explorer": lambda: dict(
+        input_size=6, pool_size=2, strides=None, padding="valid", mode="max"
+    ),
+    "course_utils.widgets.pooling_explorer.pooling_explorer_state": lambda: dict(
+        input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
+    ),
+    "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
+    "course_utils.widgets.model_builder.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
+    "course_utils.widgets.model_builder.layer_table": lambda: dict(
+        input_shape=(8, 8, 1), layers=SPECS, batch_size=32, name="net"
+    ),
+    "course_utils.widgets.model_builder.model_builder": lambda: dict(
+        input_shape=(8, 8, 1), layers=SPECS, batch_size=16
+    ),
+    "course_utils.widgets.model_builder.to_keras": lambda: dict(
+        input_shape=(8, 8, 1), layers=SPECS, name="net"
+    ),
+    "course_utils.widgets.threshold_explorer.build_threshold_explorer": lambda: dict(
+        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
+    ),
+    "course_utils.widgets.threshold_explorer.figure_png": lambda: dict(fig=_figure(), close=True),
+    "course_utils.widgets.threshold_explorer.threshold_explorer": lambda: dict(
+        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
+    ),
+    "course_utils.widgets.threshold_explorer.threshold_state": lambda: dict(
+        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5
+    ),
+    "course_utils.widgets.threshold_explorer.threshold_table": lambda: dict(
+        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], thresholds=(0.3, 0.7), decimals=3
+    ),
+}
+
+NEEDS_KERAS = {"course_utils.model_summary.summarize", "course_utils.widgets.model_builder.to_keras"}
+"""Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
+
+
+def _trace():
+    from course_utils.arithmetic import trace_stack
+
+    return trace_stack(8, [{"type": "pool", "pool_size": 2}])
+
+
+# --- discovery -------------------------------------------------------------------------
+
+
+def _excluded(module_name: str) -> bool:
+    return any(module_name == name or module_name.startswith(name + ".") for name in EXCLUDED)
+
+
+def _public_modules():
+    for info in pkgutil.walk_packages(course_utils.__path__, "course_utils."):
+        if any(part.startswith("_") for part in info.name.split(".")) or _excluded(info.name):
+            continue
+        yield importlib.import_module(info.name)
+
+
+def _public_helpers():
+    """{qualified name: function} for every public function, each under the module that defines it,
+    and the problems found on the way (a module without ``__all__``, a class not in ``RESULT_TYPES``)."""
+    found, problems = {}, []
+    for module in _public_modules():
+        names = getattr(module, "__all__", None)
+        if names is None:
+            if any(inspect.isfunction(v) and v.__module__ == module.__name__ for v in vars(module).values()):
+                problems.append(f"{module.__name__} has public functions but no __all__")
+            continue
+        for name in names:
+            value = getattr(module, name)
+            if not callable(value):
+                continue
+            qualified = f"{value.__module__}.{value.__qualname__}"
+            if inspect.isclass(value):
+                if qualified not in RESULT_TYPES:
+                    problems.append(
+                        f"{qualified} is a public class: add it to RESULT_TYPES if helpers return it"
+                    )
+                continue
+            found[qualified] = value
+    return found, problems
+
+
+HELPERS, DISCOVERY_PROBLEMS = _public_helpers()
+TESTED = sorted(set(HELPERS) & set(VALID_CALLS))
+
+
+def test_every_public_helper_is_registered():
+    assert not DISCOVERY_PROBLEMS, "\n".join(DISCOVERY_PROBLEMS)
+    missing = sorted(set(HELPERS) - set(VALID_CALLS))
+    assert not missing, f"add a valid call of each new helper to VALID_CALLS: {missing}"
+    stale = sorted(set(VALID_CALLS) - set(HELPERS))
+    assert not stale, f"VALID_CALLS names helpers that are gone or not public: {stale}"
+
+
+# --- the bad values --------------------------------------------------------------------
+
+
+class TookTooLong(BaseException):  # noqa: N818 (a BaseException, so no `except Exception` in a helper swallows it)
+    """Raised in a helper that runs past the time limit."""
+
+
+BAD_VALUES = [
+    None,
+    True,
+    False,
+    np.bool_(True),
+    0,
+    -1,
+    -(10**6),
+    10**30,
+    2**63,
+    10**400,
+    1.5,
+    0.0,
+    -0.5,
+    math.nan,
+    math.inf,
+    -math.inf,
+    np.float32(0.5),
+    np.float64(2.0),
+    np.int64(3),
+    np.uint8(200),
+    np.int32(-3),
+    1 + 2j,
+    Fraction(1, 3),
+    "3",
+    "",
+    "SAME",
+    b"x",
+    [],
+    (),
+    [1],
+    (3, 3, 3),
+    [[1, 2], [3]],
+    [None, 1],
+    {},
+    {"type": "Conv2D"},
+    object(),
+    np.array([]),
+    np.zeros((0, 3)),
+    np.zeros((2, 2)),
+    np.zeros((1, 4, 4, 1)),
+    np.array([np.nan, 1.0]),
+    np.array(["a", "b"]),
+    np.array([1 + 2j]),
+    print,
+]
+
+generated = st.one_of(
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.lists(st.one_of(st.integers(-3, 300), st.floats(-2, 300), st.none()), max_size=5).map(
+        lambda v: v if len(v) % 2 else tuple(v)
+    ),
+    hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex128]),
+        shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4),
+    ),
+)
+
+
+@contextlib.contextmanager
+def _bounded():
+    """Run the body with a time limit (TookTooLong) and a memory limit (MemoryError)."""
+
+    def on_alarm(signum, frame):
+        raise TookTooLong(f"took more than {TIME_LIMIT} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    limits = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm") as statm:
+            used = int(statm.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (used + MEMORY_HEADROOM, limits[1]))
+    except (OSError, ValueError):
+        limits = None  # no limit where the system cannot set one
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if limits is not None:
+            resource.setrlimit(resource.RLIMIT_AS, limits)
+
+
+def _short(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    text = (
+        repr(value) if not isinstance(value, int) or abs(value) < 10**60 else f"<{len(str(value))}-digit int>"
+    )
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problem(qualified, argument, value) -> str | None:
+    """Call the helper with ``argument`` replaced by ``value``; describe what went wrong, if anything.
+
+    An argument checker such as ``check_labels(name, values)`` names its caller's argument:
+    its message must hold the ``name`` it was given.
+    """
+    kwargs = VALID_CALLS[qualified]()
+    checker = _parameters(qualified)[:1] == ["name"]
+    named = kwargs["name"] if checker and argument != "name" else argument
+    kwargs[argument] = value
+    call = f"{qualified.rsplit('.', 1)[1]}({argument}={_short(value)})"
+    try:
+        with _bounded():
+            HELPERS[qualified](**kwargs)
+    except (ValueError, TypeError) as error:
+        if not re.search(rf"\b{re.escape(str(named))}\b", str(error)):
+            return f"{call} raised {type(error).__name__} without naming {named!r}: {error}"
+    except TookTooLong:
+        return f"{call} took more than {TIME_LIMIT} s"
+    except MemoryError:
+        return f"{call} ran out of memory"
+    except Exception as error:  # anything else is a traceback a learner did not cause
+        return f"{call} raised {type(error).__name__}: {error}"
+    finally:
+        plt.close("all")
+    return None
+
+
+def _parameters(qualified):
+    return list(inspect.signature(HELPERS[qualified]).parameters)
+
+
+@pytest.mark.parametrize("qualified", TESTED)
+def test_valid_call_works(qualified, request):
+    if qualified in NEEDS_KERAS:
+        request.getfixturevalue("keras")
+    assert set(_parameters(qualified)) == set(VALID_CALLS[qualified]()), (
+        "VALID_CALLS must give every argument"
+    )
+    with _bounded():
+        HELPERS[qualified](**VALID_CALLS[qualified]())
+    plt.close("all")
+
+
+@pytest.mark.parametrize("qualified", TESTED)
+def test_catalogue_of_bad_values(qualified, request):
+    if qualified in NEEDS_KERAS:
+        request.getfixturevalue("keras")
+    problems = [
+        _problem(qualified, argument, value) for argument in _parameters(qualified) for value in BAD_VALUES
+    ]
+    problems = [p for p in problems if p]
+    assert not problems, f"{len(problems)} bad calls:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("qualified", TESTED)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_bad_values(qualified, request, data):
+    if qualified in NEEDS_KERAS:
+        request.getfixturevalue("keras")
+    argument = data.draw(st.sampled_from(_parameters(qualified)) if _parameters(qualified) else st.none())
+    if argument is None:
+        return
+    problem = _problem(qualified, argument, data.draw(generated))
+    assert problem is None, problem
