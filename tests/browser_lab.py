@@ -197,7 +197,8 @@ class LabServer:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=30)
+                # the kernels are stopped already; a server that hangs while stopping its extensions is killed
+                self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
@@ -292,7 +293,24 @@ class NotebookReport:
 
 
 # -- in-page JavaScript --------------------------------------------------------------------
-_CURRENT = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+_CURRENT = "window.courseNotebook"  # the NotebookPanel that LabPage.open_notebook opened
+_JS_APP_READY = "() => !!window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')"
+_JS_OPEN = """async (path) => {
+  const app = window.jupyterapp;
+  await app.restored;
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  app.shell.activateById(widget.id);
+  window.courseNotebook = widget;
+}"""
+# Close without saving (the copy in the temporary root is thrown away anyway).
+_JS_CLOSE = """() => {
+  const widget = window.courseNotebook;
+  window.courseNotebook = null;
+  if (widget && !widget.isDisposed) {
+    widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
 _JS_KERNEL_IDLE = f"""(path) => {{
   const w = {_CURRENT};
   if (!w || !w.context || w.context.path !== path || !w.sessionContext) return false;
@@ -512,9 +530,37 @@ def _check_widget(
     widget.screenshot = str(shot)
 
 
+class LabPage:
+    """One browser tab on JupyterLab, reused notebook after notebook, so that JupyterLab loads once.
+
+    A notebook is opened as from the file browser and closed without saving. After a notebook
+    with a problem, the tab loads JupyterLab afresh, so that one notebook's trouble cannot spill
+    into the next one's check.
+    """
+
+    def __init__(self, browser, server: LabServer):
+        self.server = server
+        self.context = browser.new_context(viewport={"width": 1300, "height": 900})
+        self.page = self.context.new_page()
+        self.loaded = False
+
+    def open_notebook(self, relative: str) -> None:
+        if not self.loaded:
+            self.page.goto(self.server.url("lab"))
+            self.page.wait_for_function(_JS_APP_READY, timeout=120_000)
+            self.loaded = True
+        self.page.evaluate(_JS_OPEN, relative)
+
+    def close_notebook(self, reload: bool = False) -> None:
+        self.page.evaluate(_JS_CLOSE)
+        self.loaded = self.loaded and not reload
+
+    def close(self) -> None:
+        self.context.close()
+
+
 def check_notebook(
-    browser,
-    server: LabServer,
+    lab: LabPage,
     relative: str,
     shots: Path,
     expected_widgets: int | None = None,
@@ -522,7 +568,7 @@ def check_notebook(
     change_timeout: float = 20,
     rounds: int = 1,
 ) -> NotebookReport:
-    """Open ``relative`` (a path under the server's root), run all cells and check every widget.
+    """Open ``relative`` (a path under the server's root) in ``lab``, run all cells and check every widget.
 
     Checks, in order: the notebook opens with its kernel and no dialog or notification; Run All
     finishes with no error and no stderr output; there are ``expected_widgets`` widget views (when
@@ -533,10 +579,9 @@ def check_notebook(
     report = NotebookReport(relative)
     stem = Path(relative).stem
     shots.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = context.new_page()
+    page = lab.page
     try:
-        page.goto(server.url(f"lab/tree/{relative}"))
+        lab.open_notebook(relative)
         try:
             page.wait_for_function(_JS_KERNEL_IDLE, arg=relative, timeout=120_000)
         except Exception:
@@ -579,8 +624,11 @@ def check_notebook(
         page.screenshot(path=report.screenshot)
         return report
     finally:
-        context.close()
-        server.shutdown_kernels(wait=False)
+        try:
+            lab.close_notebook(reload=not report.ok)
+        except Exception:  # a broken page is loaded afresh for the next notebook
+            lab.loaded = False
+        lab.server.shutdown_kernels(wait=False)
 
 
 def launch_browser(playwright):
@@ -643,10 +691,10 @@ def main(argv=None) -> int:
     reports = []
     with LabServer(workdir) as server, sync_playwright() as playwright:
         browser = launch_browser(playwright)
+        lab = LabPage(browser, server)
         for path in args.notebooks or widget_notebooks():
             report = check_notebook(
-                browser,
-                server,
+                lab,
                 f"notebooks/{path.name}",
                 shots,
                 len(widget_views(path)),

@@ -43,6 +43,13 @@ def browser(server):
 
 
 @pytest.fixture(scope="module")
+def lab_page(browser, server):
+    page = lab.LabPage(browser, server)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
 def shots(server):
     return server.workdir / "screenshots"
 
@@ -63,8 +70,8 @@ def test_jupyterlab_serves_the_course_settings(server):
 
 
 @pytest.mark.parametrize("path", WIDGET_NOTEBOOKS, ids=lambda p: p.stem)
-def test_widget_lesson_runs_and_every_widget_responds(server, browser, shots, path):
-    report = lab.check_notebook(browser, server, f"notebooks/{path.name}", shots, len(lab.widget_views(path)))
+def test_widget_lesson_runs_and_every_widget_responds(lab_page, shots, path):
+    report = lab.check_notebook(lab_page, f"notebooks/{path.name}", shots, len(lab.widget_views(path)))
     assert report.ok, report.summary()
     assert report.widgets and all(widget.update_ms for widget in report.widgets), report.widgets
 
@@ -114,11 +121,11 @@ widgets.VBox([good, square])""",
 ]
 
 
-def test_the_check_fails_on_a_broken_callback_and_an_unrenderable_widget(server, browser, shots):
+def test_the_check_fails_on_a_broken_callback_and_an_unrenderable_widget(server, lab_page, shots):
     # The notebook also names a kernel this machine does not have: the course's settings start
     # the default kernel instead of asking, so no kernel-choice dialog may appear.
     relative = server.add_notebook("broken/broken_widgets.ipynb", _notebook(BROKEN_CELLS, "no-such-kernel"))
-    report = lab.check_notebook(browser, server, relative, shots, expected_widgets=4, change_timeout=3)
+    report = lab.check_notebook(lab_page, relative, shots, expected_widgets=4, change_timeout=3)
     assert not report.ok
     problems = "\n".join(report.problems)
     assert (

@@ -122,6 +122,10 @@ def test_every_lesson_has_its_section_and_planned_ones_say_so():
         if not lesson.available():
             assert heading.endswith("(planned)"), heading
             continue
+        assert not heading.endswith("(planned)"), (
+            f"lesson {lesson.number} has landed: replace its '(planned)' section of docs/instructor_guide.md with "
+            "the teaching time, objectives, Run All, misconceptions, discussion questions and exercises"
+        )
         assert re.search(r"\((\d+) min\)$", heading), f"{heading}: give the teaching time, e.g. (60 min)"
         for part in (
             "**Objectives**",
@@ -193,8 +197,9 @@ def test_the_full_day_teaches_every_lesson_for_its_time():
     sections = _sections(text)
     for lesson in (lesson for lesson in LESSONS if lesson.available()):
         row = [minutes for _, minutes, session in rows if session.startswith(f"{lesson.number} · ")]
-        heading_minutes = int(re.search(r"\((\d+) min\)", sections[lesson.number].splitlines()[0]).group(1))
-        assert row == [heading_minutes], (lesson.number, row, heading_minutes)
+        heading = re.search(r"\((\d+) min\)", sections[lesson.number].splitlines()[0])
+        assert heading, f"lesson {lesson.number}: give its teaching time in its heading, e.g. (60 min)"
+        assert row == [int(heading.group(1))], f"lesson {lesson.number}: the full day gives it {row} minutes"
 
 
 def test_the_other_half_day_adds_up():
