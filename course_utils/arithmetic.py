@@ -19,20 +19,30 @@ input than before it (see :func:`same_padding`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 
-from course_utils._validation import check_int, check_padding, describe
+from course_utils._validation import check_bool, check_int, check_padding, check_pair, describe
+from course_utils.formatting import WHOLE_INPUT
 
 __all__ = [
+    "ALIASES",
+    "POINTWISE_LAYERS",
+    "STEPPED_LAYERS",
+    "LayerState",
     "StackRow",
+    "conv2d_output_shape",
     "conv_output_length",
     "dilated_kernel_size",
     "format_trace",
+    "input_state",
     "max_pooling_stages",
     "padding_amounts",
+    "pool2d_output_shape",
     "pool_output_length",
     "pooling_schedule",
     "receptive_field_step",
     "same_padding",
+    "step_layer",
     "trace_stack",
     "window_indices",
     "window_starts",
@@ -210,12 +220,6 @@ def conv_output_length(input_length, kernel_size, strides=1, padding="valid", di
     return (padded - extent) // strides + 1
 
 
-def _check_pool_padding(padding):
-    if isinstance(padding, str) and padding.lower() in ("valid", "same"):
-        return padding.lower()
-    raise ValueError(f"padding for pooling must be 'valid' or 'same', got {padding!r}.")
-
-
 def pool_output_length(input_length, pool_size, strides=None, padding="valid") -> int:
     """Return the output length of a pooling layer along one axis (Keras semantics).
 
@@ -249,12 +253,12 @@ def pool_output_length(input_length, pool_size, strides=None, padding="valid") -
     >>> pool_output_length(5, 2, padding=1)
     Traceback (most recent call last):
     ...
-    ValueError: padding for pooling must be 'valid' or 'same', got 1.
+    ValueError: padding must be 'valid' or 'same', got 1.
     """
     input_length = check_int("input_length", input_length)
     pool_size = check_int("pool_size", pool_size)
     strides = pool_size if strides is None else check_int("strides", strides)
-    padding = _check_pool_padding(padding)
+    padding = check_padding(padding, allow_int=False)
     if padding == "same":
         return _same_output_length(input_length, strides)
     if input_length < pool_size:
@@ -366,6 +370,295 @@ def receptive_field_step(receptive_field, jump, kernel_size, strides=1, dilation
     return (receptive_field + (extent - 1) * jump, jump * strides)
 
 
+def _per_axis(name: str, value, rank: int) -> tuple[int, ...]:
+    """An int, or a tuple of ``rank`` ints (one per spatial axis), as Keras accepts for sizes."""
+    if rank == 2:
+        return check_pair(name, value)
+    if isinstance(value, (tuple, list)):
+        if len(value) != rank:
+            raise ValueError(f"{name} must be an int or a tuple of {rank} ints, got {describe(value)}.")
+        return tuple(check_int(name, v) for v in value)
+    return (check_int(name, value),) * rank
+
+
+def _window_step(lengths, receptive_field, jump, sizes, strides, dilations, padding, pool):
+    """One sliding-window layer along every spatial axis: new lengths, receptive fields and jumps.
+
+    The one place where a convolution or a pooling layer changes a length (None: unknown), a
+    receptive field and a jump; every shape and trace in the package goes through it.
+    """
+    new_lengths = []
+    for axis, length in enumerate(lengths):
+        if length is None:
+            new_lengths.append(None)
+        elif pool:
+            new_lengths.append(pool_output_length(length, sizes[axis], strides[axis], padding))
+        else:
+            new_lengths.append(
+                conv_output_length(length, sizes[axis], strides[axis], padding, dilations[axis])
+            )
+    if not isinstance(receptive_field, tuple):  # unknown, or already the whole input
+        return tuple(new_lengths), None, None
+    steps = [
+        receptive_field_step(receptive_field[axis], jump[axis], sizes[axis], strides[axis], dilations[axis])
+        for axis in range(len(lengths))
+    ]
+    return tuple(new_lengths), tuple(r for r, _ in steps), tuple(j for _, j in steps)
+
+
+def conv2d_output_shape(
+    input_shape, kernel_size, strides=1, padding="valid", dilation_rate=1
+) -> tuple[int, int]:
+    """Return ``(height, width)`` after a 2-D convolution, as ``keras.layers.Conv2D`` computes it.
+
+    Each axis follows :func:`conv_output_length`; every argument is an int or a
+    ``(height, width)`` pair.
+
+    Examples
+    --------
+    >>> conv2d_output_shape((28, 28), 3)
+    (26, 26)
+    >>> conv2d_output_shape((32, 24), (3, 5), strides=2, padding="same")
+    (16, 12)
+    >>> conv2d_output_shape((7, 7), 3, padding=1, dilation_rate=(1, 2))
+    (7, 5)
+    """
+    size = check_pair("input_shape", input_shape)
+    lengths, _, _ = _window_step(
+        size,
+        None,
+        None,
+        check_pair("kernel_size", kernel_size),
+        check_pair("strides", strides),
+        check_pair("dilation_rate", dilation_rate),
+        check_padding(padding),
+        pool=False,
+    )
+    return lengths
+
+
+def pool2d_output_shape(input_shape, pool_size, strides=None, padding="valid") -> tuple[int, int]:
+    """Return ``(height, width)`` after 2-D pooling, as ``keras.layers.MaxPooling2D`` computes it.
+
+    ``strides=None`` means ``pool_size``; each axis follows :func:`pool_output_length`.
+
+    Examples
+    --------
+    >>> pool2d_output_shape((28, 28), 2)
+    (14, 14)
+    >>> pool2d_output_shape((7, 9), (2, 3), padding="same")
+    (4, 3)
+    """
+    size = check_pair("input_shape", input_shape)
+    pool = check_pair("pool_size", pool_size)
+    lengths, _, _ = _window_step(
+        size,
+        None,
+        None,
+        pool,
+        pool if strides is None else check_pair("strides", strides),
+        (1, 1),
+        check_padding(padding, allow_int=False),
+        pool=True,
+    )
+    return lengths
+
+
+@dataclass(frozen=True)
+class LayerState:
+    """What a stack of layers has made of its input so far, for one example.
+
+    Attributes
+    ----------
+    shape : tuple of (int or None)
+        The output shape without the batch axis, channels last: ``(height, width, channels)``
+        for images, ``(length, channels)`` for sequences, ``(features,)`` for vectors.
+        None marks a size that is not known.
+    receptive_field : tuple of int, ``'whole input'`` or None
+        How many input positions one output cell sees along each spatial axis; the whole
+        input after global pooling or a Dense layer on a vector; None where it is not defined.
+    jump : tuple of int or None
+        How many input positions apart two neighbouring cells are, along each spatial axis.
+    """
+
+    shape: tuple
+    receptive_field: tuple | str | None
+    jump: tuple | None
+
+
+def input_state(shape) -> LayerState:
+    """The state of an input of ``shape`` (no batch axis): every cell sees one position.
+
+    Examples
+    --------
+    >>> input_state((28, 28, 1))
+    LayerState(shape=(28, 28, 1), receptive_field=(1, 1), jump=(1, 1))
+    >>> input_state((784,)).receptive_field is None
+    True
+    """
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape:
+        raise ValueError(f"shape must be a tuple of sizes without the batch axis, got {describe(shape)}.")
+    shape = tuple(None if n is None else check_int("shape", n) for n in shape)
+    spatial = len(shape) - 1
+    if spatial == 0:
+        return LayerState(shape, None, None)
+    return LayerState(shape, (1,) * spatial, (1,) * spatial)
+
+
+_CONVOLUTIONS = {"Conv1D": 1, "Conv2D": 2, "DepthwiseConv2D": 2, "SeparableConv2D": 2}
+_POOLINGS = {"MaxPooling1D": 1, "AveragePooling1D": 1, "MaxPooling2D": 2, "AveragePooling2D": 2}
+_GLOBAL_POOLINGS = {
+    "GlobalAveragePooling1D": 1,
+    "GlobalMaxPooling1D": 1,
+    "GlobalAveragePooling2D": 2,
+    "GlobalMaxPooling2D": 2,
+}
+_BORDERS = {"ZeroPadding2D": ("padding", 1), "Cropping2D": ("cropping", -1)}
+POINTWISE_LAYERS = frozenset(
+    {
+        "BatchNormalization", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout",
+        "GaussianNoise", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU",
+        "Rescaling", "Identity", "RandomFlip", "RandomContrast", "RandomBrightness",
+    }
+)  # fmt: skip
+"""Layers that work on each value (or channel) on its own: shape, receptive field and jump pass through."""
+STEPPED_LAYERS = frozenset(
+    {*_CONVOLUTIONS, *_POOLINGS, *_GLOBAL_POOLINGS, *_BORDERS, "Flatten", "Dense", *POINTWISE_LAYERS}
+)
+"""The Keras layer classes :func:`step_layer` knows."""
+
+
+def _required(layer, name):
+    """A Keras argument the layer cannot do without (Keras has no default for it either)."""
+    if name not in layer:
+        raise ValueError(f"{layer['type']} needs a {name}: it has no default in Keras.")
+    return layer[name]
+
+
+def _spatial_input(kind, rank, shape):
+    if len(shape) != rank + 1:
+        wanted = "(length, channels)" if rank == 1 else "(height, width, channels)"
+        raise ValueError(f"{kind} needs a {wanted} input, got {shape}.")
+
+
+def _borders(kind, value):
+    """ZeroPadding2D / Cropping2D amounts as ((top, bottom), (left, right)), in the forms Keras takes."""
+    name = _BORDERS[kind][0]
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (tuple, list)) for v in value)
+    ):
+        pairs = tuple(tuple(check_int(name, n, minimum=0) for n in v) for v in value)
+        if all(len(p) == 2 for p in pairs):
+            return pairs
+        raise ValueError(f"{name} must be an int, a pair or a pair of pairs, got {describe(value)}.")
+    height, width = check_pair(name, value, minimum=0)
+    return ((height, height), (width, width))
+
+
+def step_layer(layer, state) -> LayerState:
+    """Return the state after one more layer: the one step every shape and receptive field takes.
+
+    Convolutions and pooling slide a window (:func:`conv_output_length`,
+    :func:`pool_output_length`, :func:`receptive_field_step` along each spatial axis); global
+    pooling sees the whole input; ``Flatten`` keeps what each value sees; ``Dense`` works on
+    the last axis (on a vector it sees the whole input); layers such as ``BatchNormalization``
+    or ``Dropout`` change nothing here.
+
+    Parameters
+    ----------
+    layer : dict
+        ``{"type": <Keras class name>, <Keras arguments>}``, e.g.
+        ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"}``. Arguments
+        that do not change shapes (``use_bias``, ``activation``, ``name``, ...) are not read.
+        Padding may also be an int P (zeros on each side), as in the course's formulas.
+        Without ``filters`` a convolution's channel count is unknown (None).
+    state : LayerState
+        From :func:`input_state` or an earlier step.
+
+    Returns
+    -------
+    LayerState
+
+    Raises
+    ------
+    ValueError
+        For an unknown layer type, a bad argument, an input of the wrong rank, or an output
+        that would be empty.
+
+    Examples
+    --------
+    >>> state = input_state((28, 28, 1))
+    >>> state = step_layer({"type": "Conv2D", "filters": 8, "kernel_size": 3}, state)
+    >>> state
+    LayerState(shape=(26, 26, 8), receptive_field=(3, 3), jump=(1, 1))
+    >>> step_layer({"type": "MaxPooling2D", "pool_size": 2}, state)
+    LayerState(shape=(13, 13, 8), receptive_field=(4, 4), jump=(2, 2))
+    >>> step_layer({"type": "GlobalAveragePooling2D"}, state)
+    LayerState(shape=(8,), receptive_field='whole input', jump=None)
+    """
+    if not isinstance(state, LayerState):
+        raise ValueError(
+            f"state must be a LayerState (from input_state or step_layer), got {describe(state)}."
+        )
+    if not isinstance(layer, dict) or layer.get("type") not in STEPPED_LAYERS:
+        kind = layer.get("type") if isinstance(layer, dict) else layer
+        raise ValueError(
+            f"layer must be a dict whose type is one of {', '.join(sorted(STEPPED_LAYERS))}, "
+            f"got type {describe(kind)}."
+        )
+    kind, shape = layer["type"], state.shape
+    if kind in POINTWISE_LAYERS:
+        return state
+    if kind in _CONVOLUTIONS or kind in _POOLINGS:
+        rank = _CONVOLUTIONS.get(kind) or _POOLINGS[kind]
+        _spatial_input(kind, rank, shape)
+        pool = kind in _POOLINGS
+        if pool:
+            sizes = _per_axis("pool_size", layer.get("pool_size", 2), rank)
+        else:
+            sizes = _per_axis("kernel_size", _required(layer, "kernel_size"), rank)
+        strides = layer.get("strides", None if pool else 1)
+        strides = sizes if pool and strides is None else _per_axis("strides", strides, rank)
+        dilations = (1,) * rank if pool else _per_axis("dilation_rate", layer.get("dilation_rate", 1), rank)
+        padding = check_padding(layer.get("padding", "valid"), allow_int=not pool)
+        lengths, receptive_field, jump = _window_step(
+            shape[:-1], state.receptive_field, state.jump, sizes, strides, dilations, padding, pool
+        )
+        channels = shape[-1]
+        if kind == "DepthwiseConv2D":
+            multiplier = check_int("depth_multiplier", layer.get("depth_multiplier", 1))
+            channels = None if channels is None else channels * multiplier
+        elif not pool:
+            channels = None if layer.get("filters") is None else check_int("filters", layer["filters"])
+        return LayerState((*lengths, channels), receptive_field, jump)
+    if kind in _GLOBAL_POOLINGS:
+        rank = _GLOBAL_POOLINGS[kind]
+        _spatial_input(kind, rank, shape)
+        keep = check_bool("keepdims", layer.get("keepdims", False))
+        whole = None if state.receptive_field is None else WHOLE_INPUT
+        return LayerState((*(1,) * rank, shape[-1]) if keep else (shape[-1],), whole, None)
+    if kind in _BORDERS:
+        name, sign = _BORDERS[kind]
+        _spatial_input(kind, 2, shape)
+        amounts = _borders(kind, layer.get(name, 1))
+        lengths = tuple(
+            None if n is None else n + sign * sum(a) for n, a in zip(shape[:2], amounts, strict=True)
+        )
+        if any(n is not None and n < 1 for n in lengths):
+            raise ValueError(f"{name}={layer.get(name, 1)!r} crops the whole {shape[:2]} input away.")
+        return LayerState((*lengths, shape[-1]), state.receptive_field, state.jump)
+    if kind == "Flatten":
+        size = None if any(n is None for n in shape) else prod(shape)
+        return LayerState((size,), state.receptive_field, state.jump)
+    # Dense: on the last axis, as in Keras; on a vector every unit sees the whole input
+    units = check_int("units", _required(layer, "units"))
+    if len(shape) > 1:
+        return LayerState((*shape[:-1], units), state.receptive_field, state.jump)
+    return LayerState((units,), None if state.receptive_field is None else WHOLE_INPUT, None)
+
+
 @dataclass(frozen=True)
 class StackRow:
     """One row of :func:`trace_stack`: a layer and what comes out of it along one axis."""
@@ -376,6 +669,8 @@ class StackRow:
     jump: int
 
 
+ALIASES = {"conv": "Conv1D", "pool": "MaxPooling1D"}
+"""The lessons' short layer names for :func:`trace_stack`, and the Keras layers they stand for."""
 _CONV_KEYS = {"type", "kernel_size", "strides", "padding", "dilation_rate"}
 _POOL_KEYS = {"type", "pool_size", "strides", "padding"}
 
@@ -402,7 +697,8 @@ def trace_stack(input_length, layers) -> list[StackRow]:
         "padding": "same", "dilation_rate": 1}`` or a pooling layer
         ``{"type": "pool", "pool_size": 2, "strides": None, "padding": "valid"}``.
         Keys other than ``type`` and ``kernel_size`` / ``pool_size`` are optional and take
-        the Keras defaults.
+        the Keras defaults. ``'conv'`` and ``'pool'`` are the lessons' names for Keras's
+        ``Conv1D`` and ``MaxPooling1D`` (``ALIASES``): each layer is one :func:`step_layer`.
 
     Returns
     -------
@@ -424,46 +720,39 @@ def trace_stack(input_length, layers) -> list[StackRow]:
     >>> rows[1].layer
     'conv 3 valid'
     """
-    length = check_int("input_length", input_length)
-    if not isinstance(layers, (list, tuple)):
-        raise ValueError(  # noqa: TRY004 (the course raises ValueError for every bad argument)
-            f"layers must be a list of dicts, got {type(layers).__name__}."
-        )
-    rows = [StackRow("input", length, 1, 1)]
-    receptive_field, jump = 1, 1
+    state = input_state((check_int("input_length", input_length), None))
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers must be a list of dicts, got {describe(layers)}.")
+    rows = [StackRow("input", state.shape[0], 1, 1)]
     for number, layer in enumerate(layers):
-        if not isinstance(layer, dict) or layer.get("type") not in ("conv", "pool"):
-            raise ValueError(f"layers[{number}] must be a dict with type 'conv' or 'pool', got {layer!r}.")
+        if (
+            not isinstance(layer, dict)
+            or not isinstance(layer.get("type"), str)
+            or layer["type"] not in ALIASES
+        ):
+            raise ValueError(
+                f"layers[{number}] must be a dict with type 'conv' or 'pool', got {describe(layer)}."
+            )
         allowed = _CONV_KEYS if layer["type"] == "conv" else _POOL_KEYS
-        unknown = sorted(set(layer) - allowed)
+        unknown = sorted(set(layer) - allowed, key=str)
         if unknown:
             raise ValueError(
                 f"layers[{number}] has unknown keys {unknown}; allowed keys are {sorted(allowed)}."
             )
+        size_key = "kernel_size" if layer["type"] == "conv" else "pool_size"
         try:
-            if layer["type"] == "conv":
-                if "kernel_size" not in layer:
-                    raise ValueError("a conv layer needs a kernel_size.")
-                size = layer["kernel_size"]
-                strides = layer.get("strides", 1)
-                padding = check_padding(layer.get("padding", "valid"))
-                dilation_rate = layer.get("dilation_rate", 1)
-                length = conv_output_length(length, size, strides, padding, dilation_rate)
-                description = _describe("conv", size, strides, padding, dilation_rate)
-            else:
-                if "pool_size" not in layer:
-                    raise ValueError("a pool layer needs a pool_size.")
-                size = layer["pool_size"]
-                strides = layer.get("strides")
-                strides = size if strides is None else strides
-                padding = _check_pool_padding(layer.get("padding", "valid"))
-                dilation_rate = 1
-                length = pool_output_length(length, size, strides, padding)
-                description = _describe("pool", size, strides, padding)
+            if size_key not in layer:
+                raise ValueError(f"a {layer['type']} layer needs a {size_key}.")
+            state = step_layer({**layer, "type": ALIASES[layer["type"]]}, state)
         except ValueError as error:
-            raise ValueError(f"layers[{number}] ({layer!r}): {error}") from None
-        receptive_field, jump = receptive_field_step(receptive_field, jump, size, strides, dilation_rate)
-        rows.append(StackRow(description, length, receptive_field, jump))
+            raise ValueError(f"layers[{number}] ({describe(layer)}): {error}") from None
+        (size,) = _per_axis(size_key, layer[size_key], 1)
+        strides = layer.get("strides", 1 if layer["type"] == "conv" else None)
+        (strides,) = (size,) if strides is None else _per_axis("strides", strides, 1)
+        (dilation_rate,) = _per_axis("dilation_rate", layer.get("dilation_rate", 1), 1)
+        padding = check_padding(layer.get("padding", "valid"))
+        description = _describe(layer["type"], size, strides, padding, dilation_rate)
+        rows.append(StackRow(description, state.shape[0], state.receptive_field[0], state.jump[0]))
     return rows
 
 
@@ -509,7 +798,7 @@ def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", m
     """
     length = check_int("input_length", input_length)
     min_length = check_int("min_length", min_length)
-    padding = _check_pool_padding(padding)
+    padding = check_padding(padding, allow_int=False)
     pool_size = check_int("pool_size", pool_size)
     strides = pool_size if strides is None else check_int("strides", strides)
     schedule = [length]

@@ -18,77 +18,12 @@ from math import prod
 
 from course_utils import params as _params
 from course_utils._validation import check_int
-from course_utils.arithmetic import receptive_field_step
-from course_utils.formatting import format_count, render_table
+from course_utils.arithmetic import STEPPED_LAYERS, LayerState, input_state, step_layer
+from course_utils.formatting import WHOLE_INPUT, format_count, format_receptive_field, render_table
 
 __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_count"]
 
-# Layers without weights that do no multiply-adds with weights (MACs = 0).
-_NO_MAC_TYPES = {
-    "InputLayer",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D",
-    "Flatten",
-    "Dropout",
-    "SpatialDropout2D",
-    "GaussianDropout",
-    "GaussianNoise",
-    "AlphaDropout",
-    "Activation",
-    "ReLU",
-    "LeakyReLU",
-    "Softmax",
-    "ELU",
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Average",
-    "Maximum",
-    "Minimum",
-    "Concatenate",
-    "Reshape",
-    "Permute",
-    "ZeroPadding2D",
-    "Cropping2D",
-    "Rescaling",
-    "Identity",
-    "RandomFlip",
-    "RandomRotation",
-    "RandomZoom",
-    "RandomTranslation",
-    "RandomContrast",
-    "RandomCrop",
-    "RandomBrightness",
-    "Resizing",
-}
-# Layers that do not mix positions: the receptive field passes through unchanged.
-_POINTWISE_TYPES = {
-    "BatchNormalization",
-    "Dropout",
-    "SpatialDropout2D",
-    "GaussianDropout",
-    "GaussianNoise",
-    "AlphaDropout",
-    "Activation",
-    "ReLU",
-    "LeakyReLU",
-    "Softmax",
-    "ELU",
-    "Rescaling",
-    "Identity",
-    "RandomFlip",
-    "RandomContrast",
-    "RandomBrightness",
-    "Flatten",
-    "ZeroPadding2D",
-    "Cropping2D",
-}
 _MERGE_TYPES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
-_GLOBAL_TYPES = {"GlobalAveragePooling2D", "GlobalMaxPooling2D"}
-_WHOLE = "whole input"
-_UNKNOWN_RF = "-"
 
 
 @dataclass(frozen=True)
@@ -221,82 +156,52 @@ def _inputs_of(layer):
     return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
 
 
+def _spec(layer, kind):
+    """The layer as a spec (Keras class name and config), as step_layer and layer_macs read it."""
+    try:
+        config = layer.get_config()
+    except (NotImplementedError, AttributeError, TypeError):
+        config = {}
+    return {**config, "type": kind}
+
+
 def _macs(layer, kind, in_shape, out_shape):
-    """MACs of one example, or None when unknown."""
-    if kind in _NO_MAC_TYPES:
-        return 0
+    """MACs of one example, or None when unknown (shapes with the batch axis, from Keras)."""
     if in_shape is None or out_shape is None:
-        return None
-    if any(d is None for d in in_shape[1:]) or any(d is None for d in out_shape[1:]):
-        return None
-    if kind == "Conv2D" and len(out_shape) == 4:
-        groups = getattr(layer, "groups", 1)
-        return _params.conv2d_macs(out_shape[1:3], layer.kernel_size, in_shape[-1] // groups, layer.filters)
-    if kind == "DepthwiseConv2D":
-        return _params.depthwise_conv2d_macs(
-            out_shape[1:3], layer.kernel_size, in_shape[-1], layer.depth_multiplier
-        )
-    if kind == "SeparableConv2D":
-        return _params.separable_conv2d_macs(
-            out_shape[1:3], layer.kernel_size, in_shape[-1], layer.filters, layer.depth_multiplier
-        )
-    if kind == "Conv2DTranspose":
-        return _params.conv2d_transpose_macs(in_shape[1:3], layer.kernel_size, in_shape[-1], layer.filters)
-    if kind == "Dense":
-        positions = int(prod(in_shape[1:-1])) if len(in_shape) > 2 else 1
-        return _params.dense_macs(in_shape[-1], layer.units, positions=positions)
-    if kind == "BatchNormalization":
-        # at inference BatchNorm folds into one multiply-add per value
-        return int(prod(out_shape[1:]))
-    return None
+        return 0 if kind in _params.NO_MAC_LAYERS else None
+    return _params.layer_macs(_spec(layer, kind), in_shape[1:], out_shape[1:])
 
 
-def _rf_after(layer, kind, states, in_rank):
-    """Receptive-field state after ``layer`` given its input states.
+def _merge(states):
+    """The state after a merge (Add, Concatenate, ...): the widest receptive field of the branches.
 
-    A state is ``((rf_h, jump_h), (rf_w, jump_w))``, ``_WHOLE`` or ``None`` (undefined).
+    Undefined when a branch's is, or when branches have different jumps (different strides).
     """
-    if not states or any(s is None for s in states):
+    fields = [s.receptive_field for s in states]
+    if any(f is None for f in fields):
+        return None
+    if any(f == WHOLE_INPUT for f in fields):
+        return states[0] if all(f == WHOLE_INPUT for f in fields) else None
+    if len({s.jump for s in states}) != 1:
+        return None  # branches with different strides: no single receptive field
+    widest = tuple(max(f[axis] for f in fields) for axis in range(len(fields[0])))
+    return LayerState(states[0].shape, widest, states[0].jump)
+
+
+def _state_after(layer, kind, parents, in_shape):
+    """The receptive-field state after ``layer``, given its parents' states (None: undefined)."""
+    if not parents or any(p is None for p in parents):
         return None
     if kind in _MERGE_TYPES:
-        if any(s == _WHOLE for s in states):
-            return _WHOLE if all(s == _WHOLE for s in states) else None
-        jumps = {(s[0][1], s[1][1]) for s in states}
-        if len(jumps) != 1:
-            return None  # branches with different strides: no single receptive field
-        return tuple((max(s[a][0] for s in states), states[0][a][1]) for a in (0, 1))
-    (state,) = states if len(states) == 1 else (None,)
-    if state is None:
+        return _merge(parents)
+    if len(parents) != 1 or kind not in STEPPED_LAYERS:
         return None
-    if kind in _POINTWISE_TYPES:
-        return state
-    if kind in _GLOBAL_TYPES:
-        return _WHOLE
-    if kind == "Dense":
-        return state if in_rank and in_rank > 2 else _WHOLE
-    if state == _WHOLE:
-        return None
-    if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
-        return tuple(
-            receptive_field_step(
-                state[a][0], state[a][1], layer.kernel_size[a], layer.strides[a], layer.dilation_rate[a]
-            )
-            for a in (0, 1)
-        )
-    if kind in ("MaxPooling2D", "AveragePooling2D"):
-        return tuple(
-            receptive_field_step(state[a][0], state[a][1], layer.pool_size[a], layer.strides[a])
-            for a in (0, 1)
-        )
-    return None
-
-
-def _format_rf(state):
-    if state is None:
-        return _UNKNOWN_RF
-    if state == _WHOLE:
-        return _WHOLE
-    return f"{state[0][0]}x{state[1][0]}"
+    (parent,) = parents
+    # Only the receptive field is wanted here (Keras gives the shapes): unknown lengths keep
+    # the step from depending on the data format.
+    rank = len(in_shape) - 1 if in_shape is not None else len(parent.shape)
+    unknown = LayerState((None,) * rank, parent.receptive_field, parent.jump)
+    return step_layer(_spec(layer, kind), unknown)
 
 
 def _ordered_layers(model):
@@ -396,18 +301,28 @@ def summarize(model, batch_size=32):
             act = _params.activation_bytes(out_shape[1:], batch_size) if len(out_shape) > 1 else None
         # receptive field, following the graph
         if kind == "InputLayer":
-            state = ((1, 1), (1, 1)) if out_shape is not None and len(out_shape) == 4 else None
+            # images only: (batch, height, width, channels)
+            state = input_state((None, None, None)) if out_shape is not None and len(out_shape) == 4 else None
         elif shared or inputs is None:
             state = None
         else:
             parents = [states.get(id(t._keras_history.operation)) for t in inputs]
             try:
-                state = _rf_after(layer, kind, parents, len(in_shape) if in_shape else None)
+                state = _state_after(layer, kind, parents, in_shape)
             except (ValueError, TypeError, AttributeError, IndexError):
                 state = None
         states[id(layer)] = state
         shape_text = str(out_shape) if out_shape is not None else "multiple"
         rows.append(
-            LayerRow(layer.name, kind, shape_text, trainable, non_trainable, macs, act, _format_rf(state))
+            LayerRow(
+                layer.name,
+                kind,
+                shape_text,
+                trainable,
+                non_trainable,
+                macs,
+                act,
+                format_receptive_field(None if state is None else state.receptive_field),
+            )
         )
     return ModelSummary(model.name, tuple(rows), batch_size)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from math import prod
 
-from course_utils._validation import check_bool, check_int, check_pair
+from course_utils._validation import check_bool, check_int, check_pair, describe
 from course_utils.formatting import LARGEST_RESULT, format_bytes
 
 __all__ = [
@@ -40,6 +40,9 @@ __all__ = [
     "weights_bytes",
     "activation_bytes",
     "format_bytes",
+    "NO_MAC_LAYERS",
+    "layer_macs",
+    "layer_params",
 ]
 
 FLOAT32_BYTES = 4
@@ -391,3 +394,139 @@ def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
     batch_size = check_int("batch_size", batch_size)
     bytes_per_value = check_int("bytes_per_value", bytes_per_value)
     return batch_size * prod(dims) * bytes_per_value
+
+
+NO_MAC_LAYERS = frozenset(
+    {
+        "InputLayer", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+        "Flatten", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout", "GaussianNoise",
+        "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "Add", "Subtract", "Multiply",
+        "Average", "Maximum", "Minimum", "Concatenate", "Reshape", "Permute", "ZeroPadding2D", "Cropping2D",
+        "Rescaling", "Identity", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+        "RandomContrast", "RandomCrop", "RandomBrightness", "Resizing",
+    }
+)  # fmt: skip
+"""Keras layers that do no multiply-add with weights (their MACs are 0)."""
+
+
+def _layer_type(layer) -> str:
+    if not isinstance(layer, dict) or not isinstance(layer.get("type"), str):
+        raise ValueError(f"layer must be a dict with a Keras class name as 'type', got {describe(layer)}.")
+    return layer["type"]
+
+
+def _required(layer, name):
+    if name not in layer:
+        raise ValueError(f"{layer['type']} needs a {name}: it has no default in Keras.")
+    return layer[name]
+
+
+def _shape(name, shape):
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape:
+        raise ValueError(
+            f"{name} must be a shape without the batch axis, such as (28, 28, 1), got {describe(shape)}."
+        )
+    return tuple(check_int(name, n) for n in shape)
+
+
+def layer_params(layer, input_shape) -> tuple[int, int]:
+    """``(trainable, non_trainable)`` parameters of a layer spec on an input of ``input_shape``.
+
+    ``layer`` is a dict with a Keras class name as ``type`` and Keras arguments, as
+    :func:`course_utils.arithmetic.step_layer` reads it; ``input_shape`` has no batch axis.
+    Layers without weights (pooling, ``Flatten``, ``Dropout``, ...) have none.
+
+    Examples
+    --------
+    >>> layer_params({"type": "Conv2D", "filters": 32, "kernel_size": 3}, (28, 28, 1))
+    (320, 0)
+    >>> layer_params({"type": "BatchNormalization"}, (14, 14, 64))
+    (128, 128)
+    >>> layer_params({"type": "MaxPooling2D"}, (28, 28, 32))
+    (0, 0)
+    """
+    kind = _layer_type(layer)
+    channels = _shape("input_shape", input_shape)[-1]
+    use_bias = layer.get("use_bias", True)
+    if kind == "Conv2D":
+        return (
+            conv2d_params(_required(layer, "kernel_size"), channels, _required(layer, "filters"), use_bias),
+            0,
+        )
+    if kind == "DepthwiseConv2D":
+        multiplier = layer.get("depth_multiplier", 1)
+        return (depthwise_conv2d_params(_required(layer, "kernel_size"), channels, multiplier, use_bias), 0)
+    if kind == "SeparableConv2D":
+        multiplier = layer.get("depth_multiplier", 1)
+        return (
+            separable_conv2d_params(
+                _required(layer, "kernel_size"), channels, _required(layer, "filters"), multiplier, use_bias
+            ),
+            0,
+        )
+    if kind == "Dense":
+        return (dense_params(channels, _required(layer, "units"), use_bias), 0)
+    if kind == "BatchNormalization":
+        return batch_norm_params(channels, layer.get("center", True), layer.get("scale", True))
+    if kind in NO_MAC_LAYERS:
+        return (0, 0)
+    raise ValueError(
+        f"layer type {kind!r} has no parameter formula here; give one of Conv2D, DepthwiseConv2D, "
+        "SeparableConv2D, Dense, BatchNormalization or a layer without weights."
+    )
+
+
+def layer_macs(layer, input_shape, output_shape) -> int | None:
+    """Multiply-adds of one layer spec for one example, or None when no formula is known.
+
+    The shapes have no batch axis; a None size anywhere makes the count unknown (None).
+    ``BatchNormalization`` counts one per value (at inference it folds into a scale and a
+    shift); layers without weights count 0.
+
+    Examples
+    --------
+    >>> layer_macs({"type": "Conv2D", "filters": 32, "kernel_size": 3}, (28, 28, 1), (26, 26, 32))
+    194688
+    >>> layer_macs({"type": "Dense", "units": 10}, (64,), (10,))
+    640
+    >>> layer_macs({"type": "LSTM", "units": 4}, (7, 3), (4,)) is None
+    True
+    """
+    kind = _layer_type(layer)
+    if kind in NO_MAC_LAYERS:
+        return 0
+    shapes = []
+    for name, shape in (("input_shape", input_shape), ("output_shape", output_shape)):
+        if isinstance(shape, (tuple, list)) and any(n is None for n in shape):
+            return None
+        shapes.append(_shape(name, shape))
+    inputs, outputs = shapes
+    if kind == "Conv2D" and len(outputs) == 3:
+        groups = check_int("groups", layer.get("groups", 1))
+        return conv2d_macs(
+            outputs[:2], _required(layer, "kernel_size"), inputs[-1] // groups, _required(layer, "filters")
+        )
+    if kind == "DepthwiseConv2D" and len(outputs) == 3:
+        return depthwise_conv2d_macs(
+            outputs[:2], _required(layer, "kernel_size"), inputs[-1], layer.get("depth_multiplier", 1)
+        )
+    if kind == "SeparableConv2D" and len(outputs) == 3:
+        return separable_conv2d_macs(
+            outputs[:2],
+            _required(layer, "kernel_size"),
+            inputs[-1],
+            _required(layer, "filters"),
+            layer.get("depth_multiplier", 1),
+        )
+    if kind == "Conv2DTranspose" and len(inputs) == 3:
+        return conv2d_transpose_macs(
+            inputs[:2], _required(layer, "kernel_size"), inputs[-1], _required(layer, "filters")
+        )
+    if kind == "Dense":
+        return dense_macs(
+            inputs[-1], _required(layer, "units"), positions=prod(inputs[:-1]) if len(inputs) > 1 else 1
+        )
+    if kind == "BatchNormalization":
+        return prod(outputs)
+    return None

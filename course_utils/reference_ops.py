@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils._validation import check_bool, check_padding, check_pair
-from course_utils.arithmetic import conv_output_length, padding_amounts, pool_output_length
+from course_utils.arithmetic import conv2d_output_shape, padding_amounts, pool2d_output_shape
 
 __all__ = [
     "average_pool2d",
@@ -268,8 +268,7 @@ def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="
     pads_w = padding_amounts(width, kw, sw, padding, dw)
     _check_padded_size(x.shape, pads_h, pads_w, padding, "dilation_rate")
     try:
-        out_h = conv_output_length(height, kh, strides=sh, padding=padding, dilation_rate=dh)
-        out_w = conv_output_length(width, kw, strides=sw, padding=padding, dilation_rate=dw)
+        out_h, out_w = conv2d_output_shape((height, width), (kh, kw), (sh, sw), padding, (dh, dw))
     except ValueError as error:
         raise _too_small(input_name, x, error) from None
     x_padded = _pad(x, pads_h, pads_w)
@@ -396,11 +395,10 @@ def _prepare_pool(x, pool_size, strides, padding):
     try:
         if isinstance(padding, int):
             # P zeros on every side, as keras.layers.ZeroPadding2D(P) before a 'valid' pool.
-            out_h = pool_output_length(height + 2 * padding, ph, strides=sh, padding="valid")
-            out_w = pool_output_length(width + 2 * padding, pw, strides=sw, padding="valid")
+            padded = (height + 2 * padding, width + 2 * padding)
+            out_h, out_w = pool2d_output_shape(padded, (ph, pw), (sh, sw), "valid")
         else:
-            out_h = pool_output_length(height, ph, strides=sh, padding=padding)
-            out_w = pool_output_length(width, pw, strides=sw, padding=padding)
+            out_h, out_w = pool2d_output_shape((height, width), (ph, pw), (sh, sw), padding)
     except ValueError as error:
         raise _too_small("x", x, error) from None
     return x, (ph, pw), (sh, sw), padding, pads_h, pads_w, (out_h, out_w)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -12,17 +11,7 @@ from hypothesis import strategies as st
 
 from course_utils import arithmetic as ar
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 FAST = settings(max_examples=40, deadline=None)
-
-
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-
-    return keras
 
 
 lengths = st.integers(1, 14)
@@ -336,15 +325,6 @@ def test_bad_arguments_raise_clear_value_errors(call, fragment):
         call()
 
 
-def test_module_does_not_import_tensorflow():
-    import subprocess
-    import sys
-
-    code = "import sys, course_utils.arithmetic; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 @pytest.mark.parametrize(
     "call, argument",
     [
@@ -369,3 +349,105 @@ def test_numpy_integers_give_python_ints():
     assert ar.window_indices(np.int64(1), np.int32(7), np.int8(3), dilation_rate=np.int16(2)) == [1, 3, 5]
     assert all(type(i) is int for i in ar.window_indices(np.int64(1), 7, np.int8(3), strides=np.uint8(2)))
     assert ar.pooling_schedule(np.int64(28), pool_size=np.int32(2)) == [28, 14, 7, 3, 1]
+
+
+# --- the 2-D shape API and the layer step, against Keras ---
+
+
+@FAST
+@given(
+    h=lengths,
+    w=lengths,
+    kernel=st.tuples(kernels, kernels),
+    strides=st.tuples(stride_values, stride_values),
+    dilation=st.tuples(dilations, dilations),
+    padding=st.sampled_from(["valid", "same"]),
+)
+def test_conv2d_output_shape_matches_keras(keras, h, w, kernel, strides, dilation, padding):
+    if max(dilation) > 1:
+        strides = (1, 1)  # Keras refuses strides > 1 together with dilation_rate > 1
+    try:
+        ours = ar.conv2d_output_shape((h, w), kernel, strides, padding, dilation)
+    except ValueError:
+        ours = None
+    real = keras_outcome(
+        lambda: keras.layers.Conv2D(1, kernel, strides=strides, padding=padding, dilation_rate=dilation), h, w
+    )
+    assert ours == real
+
+
+@FAST
+@given(
+    h=lengths,
+    w=lengths,
+    pool=st.tuples(kernels, kernels),
+    strides=st.one_of(st.none(), st.tuples(stride_values, stride_values)),
+    padding=st.sampled_from(["valid", "same"]),
+)
+def test_pool2d_output_shape_matches_keras(keras, h, w, pool, strides, padding):
+    try:
+        ours = ar.pool2d_output_shape((h, w), pool, strides, padding)
+    except ValueError:
+        ours = None
+    assert ours == keras_outcome(
+        lambda: keras.layers.MaxPooling2D(pool, strides=strides, padding=padding), h, w
+    )
+
+
+STEP_CASES = [
+    {"type": "ZeroPadding2D", "padding": ((1, 2), (0, 3))},
+    {"type": "ZeroPadding2D", "padding": 2},
+    {"type": "Cropping2D", "cropping": ((1, 0), (2, 2))},
+    {"type": "GlobalMaxPooling2D", "keepdims": True},
+    {"type": "GlobalAveragePooling2D"},
+    {"type": "DepthwiseConv2D", "kernel_size": (3, 1), "depth_multiplier": 3, "padding": "same"},
+    {"type": "SeparableConv2D", "filters": 5, "kernel_size": 3, "strides": 2},
+    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "dilation_rate": (2, 1)},
+    {"type": "AveragePooling2D", "pool_size": (3, 2), "strides": 1, "padding": "same"},
+    {"type": "Dense", "units": 6},
+    {"type": "Flatten"},
+    {"type": "BatchNormalization"},
+]
+
+
+@pytest.mark.parametrize("spec", STEP_CASES, ids=lambda spec: spec["type"])
+def test_step_layer_gives_the_keras_output_shape(keras, spec):
+    arguments = {key: value for key, value in spec.items() if key != "type"}
+    layer = getattr(keras.layers, spec["type"])(**arguments)
+    expected = tuple(layer(np.zeros((1, 9, 8, 2), dtype="float32")).shape[1:])
+    assert ar.step_layer(spec, ar.input_state((9, 8, 2))).shape == expected
+
+
+def test_step_layer_keeps_what_each_cell_sees():
+    state = ar.input_state((9, 9, 1))
+    padded = ar.step_layer({"type": "ZeroPadding2D", "padding": 1}, state)
+    assert (padded.receptive_field, padded.jump) == ((1, 1), (1, 1))
+    conv = ar.step_layer({"type": "Conv2D", "kernel_size": 3, "strides": 2}, padded)
+    assert conv.shape == (5, 5, None)  # no filters given: the channel count is unknown
+    assert ar.step_layer(
+        {"type": "Dense", "units": 3}, ar.step_layer({"type": "Flatten"}, conv)
+    ).receptive_field == ("whole input")
+    assert ar.step_layer({"type": "Dense", "units": 3}, ar.input_state((4,))).receptive_field is None
+
+
+@pytest.mark.parametrize(
+    "spec, state, fragment",
+    [
+        ({"type": "LSTM"}, ar.input_state((9, 9, 1)), "type"),
+        ("Conv2D", ar.input_state((9, 9, 1)), "layer"),
+        ({"type": "Conv2D", "kernel_size": 3}, "state", "state"),
+        (
+            {"type": "Conv2D", "kernel_size": 3},
+            ar.input_state((784,)),
+            "needs a \\(height, width, channels\\)",
+        ),
+        ({"type": "Conv1D", "kernel_size": 3}, ar.input_state((9, 9, 1)), "needs a \\(length, channels\\)"),
+        ({"type": "MaxPooling2D", "pool_size": 2, "padding": 1}, ar.input_state((9, 9, 1)), "padding"),
+        ({"type": "Conv2D", "kernel_size": (3, 3, 3)}, ar.input_state((9, 9, 1)), "kernel_size"),
+        ({"type": "Cropping2D", "cropping": 5}, ar.input_state((9, 9, 1)), "cropping"),
+        ({"type": "Dense"}, ar.input_state((4,)), "units"),
+    ],
+)
+def test_step_layer_errors_name_the_problem(spec, state, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        ar.step_layer(spec, state)

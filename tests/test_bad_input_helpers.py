@@ -46,6 +46,7 @@ EXCLUDED = {
 """Modules (and packages) left out, with the reason."""
 
 RESULT_TYPES = {
+    "course_utils.arithmetic.LayerState",
     "course_utils.arithmetic.StackRow",
     "course_utils.lessons.Lesson",
     "course_utils.metrics.BinaryMetrics",
@@ -93,7 +94,17 @@ VALID_CALLS = {
     "course_utils.arithmetic.conv_output_length": lambda: dict(
         input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
     ),
+    "course_utils.arithmetic.conv2d_output_shape": lambda: dict(
+        input_shape=(28, 24), kernel_size=(3, 5), strides=2, padding="same", dilation_rate=1
+    ),
     "course_utils.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
+    "course_utils.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
+    "course_utils.arithmetic.pool2d_output_shape": lambda: dict(
+        input_shape=(7, 9), pool_size=(2, 3), strides=None, padding="same"
+    ),
+    "course_utils.arithmetic.step_layer": lambda: dict(
+        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"}, state=_state()
+    ),
     "course_utils.arithmetic.format_trace": lambda: dict(rows=_trace()),
     "course_utils.arithmetic.max_pooling_stages": lambda: dict(
         input_length=28, pool_size=2, strides=None, padding="valid", min_length=1
@@ -153,6 +164,14 @@ VALID_CALLS = {
     ),
     "course_utils.params.weights_bytes": lambda: dict(params=1000, bytes_per_value=4),
     "course_utils.params.activation_bytes": lambda: dict(shape=(28, 28, 8), batch_size=32, bytes_per_value=4),
+    "course_utils.params.layer_macs": lambda: dict(
+        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3},
+        input_shape=(8, 8, 1),
+        output_shape=(6, 6, 4),
+    ),
+    "course_utils.params.layer_params": lambda: dict(
+        layer={"type": "Dense", "units": 4, "use_bias": False}, input_shape=(6, 6, 8)
+    ),
     # formatting
     "course_utils.formatting.format_bytes": lambda: dict(n_bytes=880936),
     "course_utils.formatting.format_count": lambda: dict(value=220234),
@@ -275,16 +294,15 @@ VALID_CALLS = {
         input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
     ),
     "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
-    "course_utils.widgets.model_builder.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
-    "course_utils.widgets.model_builder.layer_table": lambda: dict(
+    "course_utils.layer_specs.check_input_shape": lambda: dict(input_shape=(28, 28, 1)),
+    "course_utils.layer_specs.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
+    "course_utils.layer_specs.layer_table": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=32, name="net"
     ),
     "course_utils.widgets.model_builder.model_builder": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
-    "course_utils.widgets.model_builder.to_keras": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, name="net"
-    ),
+    "course_utils.layer_specs.to_keras": lambda: dict(input_shape=(8, 8, 1), layers=SPECS, name="net"),
     "course_utils.widgets.threshold_explorer.build_threshold_explorer": lambda: dict(
         y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
     ),
@@ -300,8 +318,14 @@ VALID_CALLS = {
     ),
 }
 
-NEEDS_KERAS = {"course_utils.model_summary.summarize", "course_utils.widgets.model_builder.to_keras"}
+NEEDS_KERAS = {"course_utils.model_summary.summarize", "course_utils.layer_specs.to_keras"}
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
+
+
+def _state():
+    from course_utils.arithmetic import input_state
+
+    return input_state((8, 8, 2))
 
 
 def _trace():
@@ -364,7 +388,7 @@ def test_every_public_helper_is_registered():
 # --- the bad values --------------------------------------------------------------------
 
 
-class TookTooLong(BaseException):  # noqa: N818 (a BaseException, so no `except Exception` in a helper swallows it)
+class TookTooLong(BaseException):  # a BaseException, so that no `except Exception` in a helper swallows it
     """Raised in a helper that runs past the time limit."""
 
 
@@ -467,7 +491,8 @@ def _problem(qualified, argument, value) -> str | None:
     """Call the helper with ``argument`` replaced by ``value``; describe what went wrong, if anything.
 
     An argument checker such as ``check_labels(name, values)`` names its caller's argument:
-    its message must hold the ``name`` it was given.
+    its message must hold the ``name`` it was given. A layer spec (a dict) may be named by
+    the key or the layer type the message is about.
     """
     kwargs = VALID_CALLS[qualified]()
     checker = _parameters(qualified)[:1] == ["name"]
@@ -478,7 +503,10 @@ def _problem(qualified, argument, value) -> str | None:
         with _bounded():
             HELPERS[qualified](**kwargs)
     except (ValueError, TypeError) as error:
-        if not re.search(rf"\b{re.escape(str(named))}\b", str(error)):
+        names = {str(named)}
+        if isinstance(value, dict):
+            names |= {str(key) for key in value} | {str(value.get("type"))}
+        if not any(re.search(rf"\b{re.escape(name)}\b", str(error)) for name in names):
             return f"{call} raised {type(error).__name__} without naming {named!r}: {error}"
     except TookTooLong:
         return f"{call} took more than {TIME_LIMIT} s"

@@ -21,7 +21,7 @@ from ast import literal_eval
 from course_utils import params as p
 from course_utils.arithmetic import conv_output_length
 from course_utils.checks.framework import Feedback, check_design, check_function, check_number, checker
-from course_utils.widgets.model_builder import layer_table
+from course_utils.layer_specs import layer_table
 
 __all__ = [
     "ACTIVATION_LAYER",

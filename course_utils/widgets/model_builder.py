@@ -1,332 +1,39 @@
-"""Build a CNN layer by layer and watch shapes, parameters and multiply-adds update.
+"""The model builder: add, edit and remove layers, and watch shapes, parameters and multiply-adds update.
 
-The logic is :func:`layer_table`, a pure function over a list of layer specs (dicts with
-a Keras layer ``type`` and Keras argument names). It uses only the formulas of
-:mod:`course_utils.params` and :mod:`course_utils.arithmetic`, so an update is instant
-and never imports TensorFlow. :func:`to_keras` builds the same model in Keras; the tests
-check that both agree on every shape and count. :func:`model_builder` is the ipywidgets
-front end: add, edit and remove layers, and the table follows.
-
-Examples
---------
->>> specs = [{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
-...          {"type": "MaxPooling2D", "pool_size": 2},
-...          {"type": "Flatten"},
-...          {"type": "Dense", "units": 10}]
->>> table = layer_table((28, 28, 1), specs)
->>> [(r.type, r.output_shape, r.params) for r in table.rows[1:]]
-[('Conv2D', '(None, 28, 28, 32)', 320), ('MaxPooling2D', '(None, 14, 14, 32)', 0), \
-('Flatten', '(None, 6272)', 0), ('Dense', '(None, 10)', 62730)]
->>> table.total_params
-63050
+The logic lives in :mod:`course_utils.layer_specs` (a CNN as a list of layer specs, and
+:func:`layer_table`, which answers instantly without TensorFlow); this widget only turns its
+controls into specs and shows the table. ``layer_table``, ``to_keras``, ``describe_spec`` and
+the spec constants are importable from here too.
 """
 
 from __future__ import annotations
 
 import html
 import numbers
-from math import prod
 
 import numpy as np
 
-from course_utils import params as _params
-from course_utils._validation import check_bool, check_int, check_pair, describe
-from course_utils.arithmetic import conv_output_length, pool_output_length, receptive_field_step
-from course_utils.model_summary import _WHOLE, LayerRow, ModelSummary, _format_rf
+from course_utils._validation import check_int
+from course_utils.layer_specs import (
+    LAYER_TYPES,
+    MNIST_CNN,
+    MNIST_INPUT,
+    POOL_TYPES,
+    check_input_shape,
+    describe_spec,
+    layer_table,
+    to_keras,
+)
 
 __all__ = [
     "LAYER_TYPES",
     "MNIST_CNN",
     "MNIST_INPUT",
-    "layer_table",
-    "to_keras",
     "describe_spec",
+    "layer_table",
     "model_builder",
+    "to_keras",
 ]
-
-# Seed 002's MNIST CNN in Keras 3 form: the builder's starting model,
-# and the model of lesson 04's exercises.
-MNIST_INPUT = (28, 28, 1)
-MNIST_CNN = (
-    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 64},
-    {"type": "Dense", "units": 10},
-)
-
-# For each supported type: its arguments and their defaults (Keras names and defaults).
-LAYER_TYPES = {
-    "Conv2D": {
-        "filters": 32,
-        "kernel_size": 3,
-        "strides": 1,
-        "padding": "valid",
-        "dilation_rate": 1,
-        "use_bias": True,
-    },
-    "DepthwiseConv2D": {
-        "kernel_size": 3,
-        "strides": 1,
-        "padding": "valid",
-        "depth_multiplier": 1,
-        "use_bias": True,
-    },
-    "SeparableConv2D": {
-        "filters": 32,
-        "kernel_size": 3,
-        "strides": 1,
-        "padding": "valid",
-        "depth_multiplier": 1,
-        "use_bias": True,
-    },
-    "MaxPooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
-    "AveragePooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
-    "GlobalAveragePooling2D": {},
-    "BatchNormalization": {},
-    "Dropout": {"rate": 0.5},
-    "Flatten": {},
-    "Dense": {"units": 64, "use_bias": True},
-}
-_CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")
-_POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
-
-
-def _check_input_shape(input_shape):
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (1, 3):
-        raise ValueError(
-            f"input_shape must be (height, width, channels) or (features,), got {input_shape!r}."
-        )
-    return tuple(check_int("input_shape", d) for d in input_shape)
-
-
-def _full_spec(index, spec):
-    """Return the spec with Keras defaults filled in, after validating it."""
-    if not isinstance(spec, dict) or "type" not in spec:
-        raise ValueError(f"layer {index} of layers must be a dict with a 'type' key, got {describe(spec)}.")
-    kind = spec["type"]
-    if kind not in LAYER_TYPES:
-        raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {kind!r}.")
-    allowed = LAYER_TYPES[kind]
-    unknown = set(spec) - set(allowed) - {"type"}
-    if unknown:
-        raise ValueError(
-            f"layer {index} ({kind}): unknown argument(s) {sorted(unknown)}; allowed: {sorted(allowed)}."
-        )
-    full = {**allowed, **spec}
-    if "padding" in full:
-        padding = full["padding"]
-        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-            raise ValueError(
-                f"layer {index} ({kind}): padding must be 'valid' or 'same' as in Keras, got {padding!r}."
-            )
-        full["padding"] = padding.lower()
-    if "use_bias" in full:
-        check_bool("use_bias", full["use_bias"])
-    return full
-
-
-def describe_spec(spec):
-    """A short one-line description of a layer spec, as the widget lists it.
-
-    Examples
-    --------
-    >>> describe_spec({"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"})
-    'Conv2D(filters=64, kernel_size=3, padding=same)'
-    >>> describe_spec({"type": "Flatten"})
-    'Flatten()'
-    """
-    if not isinstance(spec, dict):
-        raise ValueError(f"spec must be a layer dict such as {{'type': 'Flatten'}}, got {describe(spec)}.")
-    args = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "type")
-    return f"{spec.get('type', '?')}({args})"
-
-
-def _step(index, spec, shape, state):
-    """Apply one layer: return (output shape, trainable, non_trainable, macs, new RF state)."""
-    kind = spec["type"]
-    spatial = len(shape) == 3
-    if kind in _CONV_TYPES or kind in _POOL_TYPES or kind == "GlobalAveragePooling2D":
-        if not spatial:
-            raise ValueError(
-                f"layer {index} ({kind}) needs a (height, width, channels) input, got {shape}: "
-                + (
-                    "it cannot come after Flatten, Dense on a vector or global pooling."
-                    if index > 1
-                    else "give input_shape as (height, width, channels)."
-                )
-            )
-    if kind in _CONV_TYPES:
-        kh, kw = check_pair("kernel_size", spec["kernel_size"])
-        sh, sw = check_pair("strides", spec["strides"])
-        if kind == "Conv2D":
-            dh, dw = check_pair("dilation_rate", spec["dilation_rate"])
-        else:
-            dh = dw = 1
-        oh = conv_output_length(shape[0], kh, sh, spec["padding"], dh)
-        ow = conv_output_length(shape[1], kw, sw, spec["padding"], dw)
-        c = shape[2]
-        if kind == "Conv2D":
-            out = (oh, ow, check_int("filters", spec["filters"]))
-            trainable = _params.conv2d_params((kh, kw), c, out[2], spec["use_bias"])
-            macs = _params.conv2d_macs((oh, ow), (kh, kw), c, out[2])
-        elif kind == "DepthwiseConv2D":
-            dm = check_int("depth_multiplier", spec["depth_multiplier"])
-            out = (oh, ow, c * dm)
-            trainable = _params.depthwise_conv2d_params((kh, kw), c, dm, spec["use_bias"])
-            macs = _params.depthwise_conv2d_macs((oh, ow), (kh, kw), c, dm)
-        else:
-            dm = check_int("depth_multiplier", spec["depth_multiplier"])
-            out = (oh, ow, check_int("filters", spec["filters"]))
-            trainable = _params.separable_conv2d_params((kh, kw), c, out[2], dm, spec["use_bias"])
-            macs = _params.separable_conv2d_macs((oh, ow), (kh, kw), c, out[2], dm)
-        if state not in (None, _WHOLE):
-            state = (receptive_field_step(*state[0], kh, sh, dh), receptive_field_step(*state[1], kw, sw, dw))
-        return out, trainable, 0, macs, state
-    if kind in _POOL_TYPES:
-        ph, pw = check_pair("pool_size", spec["pool_size"])
-        strides = spec["strides"]
-        sh, sw = (ph, pw) if strides is None else check_pair("strides", strides)
-        out = (
-            pool_output_length(shape[0], ph, sh, spec["padding"]),
-            pool_output_length(shape[1], pw, sw, spec["padding"]),
-            shape[2],
-        )
-        if state not in (None, _WHOLE):
-            state = (receptive_field_step(*state[0], ph, sh), receptive_field_step(*state[1], pw, sw))
-        return out, 0, 0, 0, state
-    if kind == "GlobalAveragePooling2D":
-        return (shape[2],), 0, 0, 0, _WHOLE
-    if kind == "Flatten":
-        return (prod(shape),), 0, 0, 0, state
-    if kind == "Dropout":
-        rate = spec["rate"]
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"layer {index} (Dropout): rate must be in [0, 1), got {rate!r}.")
-        return shape, 0, 0, 0, state
-    if kind == "BatchNormalization":
-        trainable, non_trainable = _params.batch_norm_params(shape[-1])
-        return shape, trainable, non_trainable, prod(shape), state
-    # Dense acts on the last axis, as in Keras
-    units = check_int("units", spec["units"])
-    out = (*shape[:-1], units)
-    trainable = _params.dense_params(shape[-1], units, spec["use_bias"])
-    macs = _params.dense_macs(shape[-1], units, positions=prod(shape[:-1]) if spatial else 1)
-    return out, trainable, 0, macs, state if spatial else (None if state is None else _WHOLE)
-
-
-def layer_table(input_shape, layers, batch_size=32, name="builder"):
-    """Shapes, parameters, MACs, memory and receptive field of a stack of layer specs.
-
-    Parameters
-    ----------
-    input_shape : tuple of int
-        ``(height, width, channels)`` or ``(features,)``, without the batch axis.
-    layers : list of dict
-        One dict per layer: ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, ...}``
-        with Keras argument names; missing arguments take the Keras defaults
-        (see ``LAYER_TYPES``).
-    batch_size : int, default=32
-        For the activation memory column.
-    name : str
-        Title of the table.
-
-    Returns
-    -------
-    course_utils.model_summary.ModelSummary
-        The same table as :func:`course_utils.model_summary.summarize` gives for the
-        Keras model (:func:`to_keras`), computed without Keras.
-
-    Raises
-    ------
-    ValueError
-        Naming the layer (counted from 1) whose arguments are not allowed or whose
-        output would be empty.
-
-    Examples
-    --------
-    >>> layer_table((4, 4, 1), [{"type": "Conv2D", "kernel_size": 5}])
-    Traceback (most recent call last):
-    ...
-    ValueError: layer 1 (Conv2D): the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
-    """
-    shape = _check_input_shape(input_shape)
-    batch_size = check_int("batch_size", batch_size)
-    if not isinstance(layers, (list, tuple)):
-        raise ValueError(f"layers must be a list of layer dicts, got {layers!r}.")
-    state = ((1, 1), (1, 1)) if len(shape) == 3 else None
-    rows = [
-        LayerRow(
-            "input",
-            "InputLayer",
-            str((None, *shape)),
-            0,
-            0,
-            0,
-            _params.activation_bytes(shape, batch_size),
-            _format_rf(state),
-        )
-    ]
-    for index, spec in enumerate(layers, start=1):
-        full = _full_spec(index, spec)
-        try:
-            shape, trainable, non_trainable, macs, state = _step(index, full, shape, state)
-        except ValueError as error:
-            message = str(error)
-            if message.startswith(f"layer {index} "):
-                raise
-            raise ValueError(f"layer {index} ({full['type']}): {message}") from None
-        rows.append(
-            LayerRow(
-                f"#{index}",
-                full["type"],
-                str((None, *shape)),
-                trainable,
-                non_trainable,
-                macs,
-                _params.activation_bytes(shape, batch_size),
-                _format_rf(state),
-            )
-        )
-    return ModelSummary(name, tuple(rows), batch_size)
-
-
-def to_keras(input_shape, layers, name="builder"):
-    """Build the Keras ``Sequential`` model that a list of layer specs describes.
-
-    Examples
-    --------
-    The specs are checked as :func:`layer_table` checks them before Keras sees them, so
-    an error names the layer (counted from 1) and its type; an error that Keras still
-    raises is reported with the layer too.
-
-    Examples
-    --------
-    >>> model = to_keras((28, 28, 1), [{"type": "Conv2D", "filters": 8}, {"type": "Flatten"}])
-    >>> model.count_params()
-    80
-    >>> to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
-    Traceback (most recent call last):
-    ...
-    ValueError: layer 2 (Conv2D) needs a (height, width, channels) input, got (784,): ...
-    """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
-    layer_table(input_shape, layers, name=name)  # every check, with the layer named
-    import keras
-
-    shape = _check_input_shape(input_shape)
-    keras_layers = []
-    for index, spec in enumerate(layers, start=1):
-        full = _full_spec(index, spec)
-        kind = full.pop("type")
-        try:
-            keras_layers.append(getattr(keras.layers, kind)(**full))
-        except Exception as error:  # Keras's own words, with the layer they are about
-            raise ValueError(f"layer {index} ({kind}): {error}") from error
-    return keras.Sequential([keras.Input(shape=shape), *keras_layers], name=name)
 
 
 BOX_MAX = 4096
@@ -368,7 +75,7 @@ class ModelBuilder:
     def __init__(self, input_shape=(28, 28, 1), layers=None, batch_size=32):
         import ipywidgets as widgets
 
-        self.input_shape = _check_input_shape(input_shape)
+        self.input_shape = check_input_shape(input_shape)
         layers = MNIST_CNN if layers is None else layers
         layer_table(self.input_shape, layers, batch_size)  # fail early on bad arguments
         self.specs = [dict(s) for s in layers]
@@ -459,7 +166,7 @@ class ModelBuilder:
 
     def _pooling_strides(self, change):
         """Pooling windows do not overlap by default (strides = pool_size), as in Keras."""
-        if self.kind.value not in _POOL_TYPES:
+        if self.kind.value not in POOL_TYPES:
             return
         if change["name"] == "value" and change["owner"] is self.kind:
             _show(self.strides, self.kernel.value)

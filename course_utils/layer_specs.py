@@ -1,0 +1,276 @@
+"""Layer specs: a CNN written as a list of dicts, its table of shapes and counts, and its Keras model.
+
+A layer spec is a dict with a Keras layer class as ``type`` and Keras argument names, e.g.
+``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"}``. :func:`layer_table`
+steps through the specs with :func:`course_utils.arithmetic.step_layer` and counts with
+:mod:`course_utils.params`, so it answers instantly and never imports TensorFlow;
+:func:`to_keras` builds the same model in Keras, and the tests check that both agree on every
+shape and count. The model builder widget and lesson 04's checkers read specs through here.
+
+Examples
+--------
+>>> specs = [{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
+...          {"type": "MaxPooling2D", "pool_size": 2},
+...          {"type": "Flatten"},
+...          {"type": "Dense", "units": 10}]
+>>> table = layer_table((28, 28, 1), specs)
+>>> [(r.type, r.output_shape, r.params) for r in table.rows[1:]]
+[('Conv2D', '(None, 28, 28, 32)', 320), ('MaxPooling2D', '(None, 14, 14, 32)', 0), \
+('Flatten', '(None, 6272)', 0), ('Dense', '(None, 10)', 62730)]
+>>> table.total_params
+63050
+"""
+
+from __future__ import annotations
+
+from course_utils import params as _params
+from course_utils._validation import check_bool, check_int, check_padding, check_real, describe
+from course_utils.arithmetic import input_state, step_layer
+from course_utils.formatting import format_receptive_field
+from course_utils.model_summary import LayerRow, ModelSummary
+
+__all__ = [
+    "LAYER_TYPES",
+    "MNIST_CNN",
+    "MNIST_INPUT",
+    "POOL_TYPES",
+    "describe_spec",
+    "layer_table",
+    "to_keras",
+]
+
+# A small CNN for 28x28 grey images (MNIST), in Keras 3 form: the model builder's starting
+# model, and the model of lesson 04's exercises.
+MNIST_INPUT = (28, 28, 1)
+MNIST_CNN = (
+    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 64},
+    {"type": "Dense", "units": 10},
+)
+
+# For each supported type: its arguments and their defaults (Keras names and defaults).
+LAYER_TYPES = {
+    "Conv2D": {
+        "filters": 32,
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "dilation_rate": 1,
+        "use_bias": True,
+    },
+    "DepthwiseConv2D": {
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "depth_multiplier": 1,
+        "use_bias": True,
+    },
+    "SeparableConv2D": {
+        "filters": 32,
+        "kernel_size": 3,
+        "strides": 1,
+        "padding": "valid",
+        "depth_multiplier": 1,
+        "use_bias": True,
+    },
+    "MaxPooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
+    "AveragePooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
+    "GlobalAveragePooling2D": {},
+    "BatchNormalization": {},
+    "Dropout": {"rate": 0.5},
+    "Flatten": {},
+    "Dense": {"units": 64, "use_bias": True},
+}
+POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
+"""The pooling types of ``LAYER_TYPES``: their ``strides`` default to their ``pool_size``."""
+
+
+def check_input_shape(input_shape) -> tuple[int, ...]:
+    """Return ``input_shape`` as a tuple of ints: ``(height, width, channels)`` or ``(features,)``.
+
+    Examples
+    --------
+    >>> check_input_shape([28, 28, 1])
+    (28, 28, 1)
+    """
+    if (
+        isinstance(input_shape, (str, bytes))
+        or not isinstance(input_shape, (tuple, list))
+        or len(input_shape) not in (1, 3)
+    ):
+        raise ValueError(
+            f"input_shape must be (height, width, channels) or (features,), got {describe(input_shape)}."
+        )
+    return tuple(check_int("input_shape", d) for d in input_shape)
+
+
+def _full_spec(index, spec):
+    """Return the spec with Keras defaults filled in, after checking its type and arguments."""
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ValueError(f"layer {index} of layers must be a dict with a 'type' key, got {describe(spec)}.")
+    kind = spec["type"]
+    if not isinstance(kind, str) or kind not in LAYER_TYPES:
+        raise ValueError(
+            f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {describe(kind)}."
+        )
+    allowed = LAYER_TYPES[kind]
+    unknown = set(spec) - set(allowed) - {"type"}
+    if unknown:
+        raise ValueError(
+            f"layer {index} ({kind}): unknown argument(s) {sorted(unknown, key=str)}; allowed: {sorted(allowed)}."
+        )
+    full = {**allowed, **spec}
+    try:
+        if "padding" in full:  # Keras layers take the two strings only, in any case
+            full["padding"] = check_padding(full["padding"], allow_int=False)
+        if "use_bias" in full:
+            full["use_bias"] = check_bool("use_bias", full["use_bias"])
+        if "rate" in full:
+            full["rate"] = check_real("rate", full["rate"], 0, 1, max_inclusive=False)
+    except ValueError as error:
+        raise ValueError(f"layer {index} ({kind}): {error}") from None
+    return full
+
+
+def describe_spec(spec):
+    """A short one-line description of a layer spec, as the model builder lists it.
+
+    Examples
+    --------
+    >>> describe_spec({"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"})
+    'Conv2D(filters=64, kernel_size=3, padding=same)'
+    >>> describe_spec({"type": "Flatten"})
+    'Flatten()'
+    """
+    if not isinstance(spec, dict):
+        raise ValueError(f"spec must be a layer dict such as {{'type': 'Flatten'}}, got {describe(spec)}.")
+    args = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "type")
+    return f"{spec.get('type', '?')}({args})"
+
+
+def _needs_spatial_hint(index, message):
+    """After a Flatten, Dense or global pooling there is no spatial input left: say so."""
+    if "needs a" not in message:
+        return message
+    if index == 1:
+        return message + " Give input_shape as (height, width, channels)."
+    return (
+        message + " A convolution or pooling cannot come after Flatten, Dense on a vector or global pooling."
+    )
+
+
+def layer_table(input_shape, layers, batch_size=32, name="builder"):
+    """Shapes, parameters, MACs, memory and receptive field of a stack of layer specs.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` or ``(features,)``, without the batch axis.
+    layers : list of dict
+        One dict per layer: ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, ...}``
+        with Keras argument names; missing arguments take the Keras defaults
+        (see ``LAYER_TYPES``).
+    batch_size : int, default=32
+        For the activation memory column.
+    name : str
+        Title of the table.
+
+    Returns
+    -------
+    course_utils.model_summary.ModelSummary
+        The same table as :func:`course_utils.model_summary.summarize` gives for the
+        Keras model (:func:`to_keras`), computed without Keras.
+
+    Raises
+    ------
+    ValueError
+        Naming the layer (counted from 1) whose arguments are not allowed or whose
+        output would be empty.
+
+    Examples
+    --------
+    >>> layer_table((4, 4, 1), [{"type": "Conv2D", "kernel_size": 5}])
+    Traceback (most recent call last):
+    ...
+    ValueError: layer 1 (Conv2D): the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
+    """
+    shape = check_input_shape(input_shape)
+    batch_size = check_int("batch_size", batch_size)
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, got {describe(name)}.")
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
+    state = input_state(shape)
+    rows = [
+        LayerRow(
+            "input",
+            "InputLayer",
+            str((None, *shape)),
+            0,
+            0,
+            0,
+            _params.activation_bytes(shape, batch_size),
+            format_receptive_field(state.receptive_field),
+        )
+    ]
+    for index, spec in enumerate(layers, start=1):
+        full = _full_spec(index, spec)
+        try:
+            new = step_layer(full, state)
+            trainable, non_trainable = _params.layer_params(full, state.shape)
+            macs = _params.layer_macs(full, state.shape, new.shape)
+        except ValueError as error:
+            raise ValueError(
+                f"layer {index} ({full['type']}): {_needs_spatial_hint(index, str(error))}"
+            ) from None
+        state = new
+        rows.append(
+            LayerRow(
+                f"#{index}",
+                full["type"],
+                str((None, *state.shape)),
+                trainable,
+                non_trainable,
+                macs,
+                _params.activation_bytes(state.shape, batch_size),
+                format_receptive_field(state.receptive_field),
+            )
+        )
+    return ModelSummary(name, tuple(rows), batch_size)
+
+
+def to_keras(input_shape, layers, name="builder"):
+    """Build the Keras ``Sequential`` model that a list of layer specs describes.
+
+    The specs are checked as :func:`layer_table` checks them before Keras sees them, so
+    an error names the layer (counted from 1) and its type; an error that Keras still
+    raises is reported with the layer too.
+
+    Examples
+    --------
+    >>> model = to_keras((28, 28, 1), [{"type": "Conv2D", "filters": 8}, {"type": "Flatten"}])
+    >>> model.count_params()
+    80
+    >>> to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
+    Traceback (most recent call last):
+    ...
+    ValueError: layer 2 (Conv2D): Conv2D needs a (height, width, channels) input, got (784,). ...
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
+    layer_table(input_shape, layers, name=name)  # every check, with the layer named
+    import keras
+
+    keras_layers = []
+    for index, spec in enumerate(layers, start=1):
+        full = _full_spec(index, spec)
+        kind = full.pop("type")
+        try:
+            keras_layers.append(getattr(keras.layers, kind)(**full))
+        except Exception as error:  # Keras's own words, with the layer they are about
+            raise ValueError(f"layer {index} ({kind}): {error}") from error
+    return keras.Sequential([keras.Input(shape=check_input_shape(input_shape)), *keras_layers], name=name)

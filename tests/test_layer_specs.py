@@ -1,0 +1,153 @@
+"""Tests of course_utils.layer_specs: the table of a list of layer specs against Keras itself."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from course_utils.layer_specs import LAYER_TYPES, MNIST_CNN, MNIST_INPUT, describe_spec, layer_table, to_keras
+from course_utils.model_summary import summarize
+
+padding = st.sampled_from(["valid", "same"])
+conv = st.fixed_dictionaries(
+    {
+        "type": st.just("Conv2D"),
+        "filters": st.integers(1, 6),
+        "kernel_size": st.integers(1, 3),
+        "strides": st.integers(1, 2),
+        "padding": padding,
+        "use_bias": st.booleans(),
+    }
+)
+dilated = st.fixed_dictionaries(
+    {
+        "type": st.just("Conv2D"),
+        "filters": st.integers(1, 4),
+        "kernel_size": st.integers(2, 3),
+        "dilation_rate": st.integers(1, 2),
+        "padding": padding,
+    }
+)
+depthwise = st.fixed_dictionaries(
+    {
+        "type": st.just("DepthwiseConv2D"),
+        "kernel_size": st.integers(1, 3),
+        "strides": st.integers(1, 2),
+        "depth_multiplier": st.integers(1, 2),
+        "padding": padding,
+    }
+)
+separable = st.fixed_dictionaries(
+    {
+        "type": st.just("SeparableConv2D"),
+        "filters": st.integers(1, 6),
+        "kernel_size": st.integers(1, 3),
+        "padding": padding,
+        "use_bias": st.booleans(),
+    }
+)
+pool = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["MaxPooling2D", "AveragePooling2D"]),
+        "pool_size": st.integers(1, 3),
+        "padding": padding,
+    }
+)
+simple = st.sampled_from([{"type": "BatchNormalization"}, {"type": "Dropout", "rate": 0.25}])
+spatial_layer = st.one_of(conv, dilated, depthwise, separable, pool, simple)
+head = st.one_of(
+    st.just([]),
+    st.just([{"type": "Flatten"}]),
+    st.just([{"type": "GlobalAveragePooling2D"}]),
+    st.builds(lambda u: [{"type": "Flatten"}, {"type": "Dense", "units": u}], st.integers(1, 9)),
+    st.builds(lambda u: [{"type": "Dense", "units": u}], st.integers(1, 9)),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(12, 20),
+    channels=st.integers(1, 3),
+    body=st.lists(spatial_layer, min_size=1, max_size=4),
+    tail=head,
+)
+def test_table_matches_keras_summary(keras, size, channels, body, tail):
+    specs = body + tail
+    try:
+        table = layer_table((size, size, channels), specs)
+    except ValueError:
+        assume(False)
+    keras_summary = summarize(to_keras((size, size, channels), specs))
+    assert len(table.rows) == len(keras_summary.rows)
+    for mine, theirs in zip(table.rows, keras_summary.rows, strict=True):
+        assert mine.type == theirs.type
+        assert mine.output_shape == theirs.output_shape
+        assert (mine.trainable, mine.non_trainable) == (theirs.trainable, theirs.non_trainable)
+        assert mine.macs == theirs.macs
+        assert mine.activation_bytes == theirs.activation_bytes
+        assert mine.receptive_field == theirs.receptive_field
+    assert table.total_params == to_keras((size, size, channels), specs).count_params()
+
+
+def test_vector_input_mlp_matches_keras(keras):
+    specs = [{"type": "Dense", "units": 512}, {"type": "Dense", "units": 512}, {"type": "Dense", "units": 10}]
+    table = layer_table((784,), specs)
+    assert table.total_params == to_keras((784,), specs).count_params() == 669_706
+
+
+@pytest.mark.parametrize(
+    "specs, match",
+    [
+        ([{"type": "Conv2D", "kernel_size": 9}], "layer 1 .Conv2D.*empty"),
+        ([{"type": "Flatten"}, {"type": "Conv2D"}], "layer 2 .Conv2D.*needs"),
+        ([{"type": "LSTM"}], "type must be one of"),
+        ([{"type": "Conv2D", "size": 3}], "unknown argument"),
+        ([{"type": "Conv2D", "padding": 1}], "padding must be 'valid' or 'same'"),
+        ([{"type": "Conv2D", "filters": 0}], "filters"),
+        ([{"type": "Dense", "units": 3, "use_bias": "yes"}], "use_bias"),
+        ([{"type": "Dropout", "rate": 1.5}], "rate"),
+        (["Conv2D"], "must be a dict"),
+    ],
+)
+def test_bad_specs_name_the_layer(specs, match):
+    with pytest.raises(ValueError, match=match):
+        layer_table((8, 8, 1), specs)
+
+
+def test_bad_input_shape_and_batch():
+    with pytest.raises(ValueError, match="input_shape"):
+        layer_table((8, 8), [])
+    with pytest.raises(ValueError, match="input_shape"):
+        layer_table((8, 0, 1), [])
+    with pytest.raises(ValueError, match="batch_size"):
+        layer_table((8, 8, 1), [], batch_size=0)
+    with pytest.raises(ValueError, match="layers"):
+        layer_table((8, 8, 1), "Conv2D")
+
+
+def test_every_type_has_a_description():
+    for kind, defaults in LAYER_TYPES.items():
+        assert describe_spec({"type": kind, **defaults}).startswith(kind + "(")
+
+
+def test_to_keras_checks_the_specs_and_names_the_layer(keras):
+    with pytest.raises(ValueError, match=r"layer 2 \(Conv2D\)"):
+        to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
+    with pytest.raises(ValueError, match=r"layer 1 \(Dense\).*units"):
+        to_keras((28, 28, 1), [{"type": "Dense", "units": 0}])
+    with pytest.raises(ValueError, match="name"):
+        to_keras((28, 28, 1), [], name="a/b")
+
+
+def test_mnist_cnn_is_the_lesson_model():
+    table = layer_table(MNIST_INPUT, MNIST_CNN)
+    assert table.total_params == 220_234
+    assert [r.output_shape for r in table.rows[-3:]] == ["(None, 3136)", "(None, 64)", "(None, 10)"]
+
+
+def test_the_widget_module_re_exports_the_same_functions():
+    from course_utils.widgets import model_builder
+
+    assert model_builder.layer_table is layer_table and model_builder.to_keras is to_keras
+    assert model_builder.LAYER_TYPES is LAYER_TYPES and model_builder.describe_spec is describe_spec
