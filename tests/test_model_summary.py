@@ -1,16 +1,11 @@
 """Tests for course_utils.model_summary.summarize against Keras itself."""
 
-import os
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from course_utils.model_summary import render_table, summarize  # noqa: E402
+from course_utils.model_summary import render_table, summarize
 
 keras = pytest.importorskip("keras")
 L = keras.layers

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from course_utils.plots.images import (  # noqa: E402
+from course_utils.plots.images import (
     MISTAKE_COLOUR,
     plot_confusion_matrix,
     plot_precision_recall_curve,
     show_image_grid,
 )
-from course_utils.plots.training import best_epoch, history_dict, plot_history  # noqa: E402
+from course_utils.plots.training import best_epoch, history_dict, plot_history
 
 HISTORY = {
     "loss": [1.0, 0.6, 0.4, 0.3],

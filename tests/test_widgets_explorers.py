@@ -187,19 +187,6 @@ def test_conv_widget_shows_empty_output():
     assert box.controls["step"].max == 0
 
 
-def test_pure_modules_do_not_import_tensorflow():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, course_utils.widgets.conv_explorer, course_utils.widgets.pooling_explorer;"
-        "course_utils.widgets.conv_explorer.conv_explorer();"
-        "print('tensorflow' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 @pytest.mark.parametrize(
     "factory, kwargs, argument",
     [

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import time
 
-import matplotlib
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import sklearn.metrics as skm  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from course_utils.widgets.threshold_explorer import (  # noqa: E402
+from course_utils.widgets.threshold_explorer import (
     build_threshold_explorer,
     threshold_explorer,
     threshold_state,
