@@ -13,8 +13,9 @@ The generator replaces each such region with placeholders:
 Markdown cells tagged ``solution`` become an answer prompt, and cells tagged
 ``solutions-only`` are dropped. Outputs are cleared. Usage::
 
-    python -m course_utils.tooling.exercises          # rewrite exercises/
-    python -m course_utils.tooling.exercises --check  # exit 1 if exercises/ is out of date
+    python -m course_utils.tooling.exercises            # rewrite exercises/
+    python -m course_utils.tooling.exercises --check    # exit 1 if exercises/ is out of date
+    python -m course_utils.tooling.exercises --reset 03 # one exercise back to its start (./course reset)
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import datetime
+import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -153,10 +157,86 @@ def out_of_date() -> list[Path]:
     return stale + orphans
 
 
+def _reset_usage(given: str, root: Path) -> str:
+    lessons = sorted(path.name[:2] for path in (root / "solutions").glob("*.ipynb"))
+    return (
+        f"./course reset needs one lesson number, such as ./course reset 03; got {given or 'nothing'}.\n"
+        f"Lessons with exercises: {', '.join(lessons)}."
+    )
+
+
+def reset_exercise(lesson: str, root: Path = ROOT) -> list[str]:
+    """Write one exercise notebook afresh from its solution, keeping the learner's version.
+
+    The learner's notebook, if it differs from a fresh one, is first copied to
+    ``exercises/backups/`` under a time-stamped name that never overwrites an earlier copy.
+
+    Parameters
+    ----------
+    lesson : str
+        The lesson: its number (``"3"``, ``"03"``) or its notebook's name (``"03_pooling"``).
+    root : Path
+        The repository (a copy of it in the tests).
+
+    Returns
+    -------
+    list of str
+        What was done, one sentence each, for the learner.
+
+    Raises
+    ------
+    ValueError
+        If ``lesson`` names no lesson with exercises (the message lists them).
+    """
+    lessons = {path.name[:2]: path for path in sorted((root / "solutions").glob("*.ipynb"))}
+    digits = "".join(c for c in Path(str(lesson)).name[:2] if c.isdigit())
+    number = digits.zfill(2) if digits else ""
+    if number not in lessons:
+        raise ValueError(_reset_usage(lesson, root))
+    solution = lessons[number]
+    exercise = root / "exercises" / solution.name
+    fresh = exercise_from_solution(read(solution), solution.name)
+    nbformat.validate(fresh)
+    text = nbformat.writes(fresh) + "\n"
+    said = []
+    if exercise.exists() and exercise.read_text(encoding="utf-8") != text:
+        backups = root / "exercises" / "backups"
+        backups.mkdir(exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+        backup, n = backups / f"{exercise.stem}.{stamp}.ipynb", 1
+        while backup.exists():
+            backup, n = backups / f"{exercise.stem}.{stamp}-{n}.ipynb", n + 1
+        shutil.copy2(exercise, backup)
+        said.append(f"Your version of {exercise.name} is kept as {backup.relative_to(root)}.")
+    elif exercise.exists():
+        said.append(f"{exercise.name} held no work of yours: nothing to keep.")
+    exercise.parent.mkdir(exist_ok=True)
+    exercise.write_text(text, encoding="utf-8")
+    said.append(f"exercises/{exercise.name} is fresh again, from solutions/{solution.name}.")
+    said.append(
+        "If it is open in JupyterLab, use File > Reload Notebook from Disk now, "
+        "so that the old version is not saved over it."
+    )
+    return said
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Generate exercises/ from solutions/.")
     parser.add_argument("--check", action="store_true", help="only report stale exercises")
+    parser.add_argument(
+        "--reset", nargs="*", metavar="NN", help="write one exercise afresh (./course reset NN)"
+    )
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.reset is not None:
+        try:
+            if len(args.reset) != 1:
+                raise ValueError(_reset_usage(" ".join(args.reset), args.root))
+            print("\n".join(reset_exercise(args.reset[0], args.root)))
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
     if args.check:
         stale = out_of_date()
         for path in stale:
