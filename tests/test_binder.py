@@ -117,16 +117,24 @@ def _run(command, env, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+def _binder_python() -> str:
+    """The Python that environment.yml gives Binder, when it is installed here; else this one."""
+    wanted = re.search(r"python=(3\.\d+)", (ROOT / "environment.yml").read_text()).group(1)
+    found = subprocess.run([str(ROOT / "course"), "find-python", wanted], capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 else sys.executable
+
+
 def test_post_build_installs_the_course_whatever_setuptools_the_environment_has(tmp_path):
     # A fresh Python 3.11 environment, as on Binder: its setuptools (65.5 from ensurepip) is older than
     # the 77 that pyproject.toml's license expression needs.
     venv = tmp_path / "binder-env"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run([_binder_python(), "-m", "venv", str(venv)], check=True, timeout=300)
     python = str(venv / "bin" / "python")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", VIRTUAL_ENV=str(venv))
     version = "import importlib.metadata as m; print(m.version('setuptools'))"
-    if int(_run([python, "-c", version], env, tmp_path).stdout.split(".")[0]) >= 77:
+    found = _run([python, "-c", version], env, tmp_path).stdout.strip()  # empty: no setuptools
+    if not found or int(found.split(".")[0]) >= 77:
         installed = _run([python, "-m", "pip", "install", "-q", "setuptools==65.5.0"], env, tmp_path)
         if installed.returncode and any(e in installed.stderr for e in NETWORK_ERRORS):
             pytest.skip("needs PyPI (or pip's cache) to install setuptools 65.5.0")
