@@ -153,3 +153,18 @@ def test_plot_runs_and_plot_sweep():
         plot_runs({})
     with pytest.raises(ValueError, match="same length"):
         plot_sweep([1, 2, 3], [0.1, 0.2], [0.2, 0.3, 0.4], xlabel="units")
+
+
+def test_each_update_redraws_only_the_curves_quickly():
+    box, update = build_learning_curves_explorer(RUN, epoch=3)
+    update()
+    slider, image = box.children[0], box.children[2]
+    pictures, times = {}, []
+    for epoch in (10, 20, 10):
+        start = time.perf_counter()
+        slider.value = epoch
+        times.append(time.perf_counter() - start)
+        pictures.setdefault(epoch, []).append(bytes(image.value))
+    assert pictures[10][0] == pictures[10][1]  # the same epoch draws the same picture
+    assert pictures[10][0] != pictures[20][0]
+    assert sorted(times)[1] < 0.1  # the budget of a widget update; measured at about 12 ms

@@ -56,6 +56,62 @@ def learning_curves_state(history, epoch: int | None = None) -> dict:
     return {"epoch": epoch, "epochs": epochs, "history": cut, "diagnosis": result, "text": text}
 
 
+class _CurvesPicture:
+    """The explorer's picture: the axes of the whole run are drawn once, each update draws only the curves.
+
+    Redrawing a whole figure (ticks, labels, legend) takes most of a widget's 100 ms budget; here the
+    static part is kept as a background and an update draws the curves, the best-epoch line and the
+    titles over it, then encodes the PNG.
+    """
+
+    def __init__(self, values: dict):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from course_utils.diagnosis import error_pair
+        from course_utils.plots.learning_curves import plot_learning_curves
+
+        self.values = values
+        panels = 2 if error_pair(values) else 1
+        self.figure = Figure(figsize=(4.3 * panels, 3.1))
+        self.canvas = FigureCanvasAgg(self.figure)  # no pyplot: the figure lives in the widget only
+        axes = self.figure.subplots(1, panels, squeeze=False)[0]
+        plot_learning_curves(values, axes=list(axes))
+        self.panels = []
+        for ax in axes:
+            train, val, best = ax.lines[0], ax.lines[1], ax.lines[-1]
+            ax.legend(handles=[train, val], fontsize="small")
+            for artist in (train, val, best, ax.title):
+                artist.set_animated(True)
+            self.panels.append((ax, ax.title.get_text(), train, val, best))
+        self.figure.tight_layout()
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def png(self, epoch: int, best: int | None) -> bytes:
+        """The figure with the curves up to ``epoch`` and a line at ``best``, as PNG bytes."""
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        epochs = len(self.values["loss"])
+        x = np.arange(1, epoch + 1)
+        self.canvas.restore_region(self.background)
+        for ax, name, train, val, line in self.panels:
+            train.set_data(x, self.values[name][:epoch])
+            val.set_data(x, self.values["val_" + name][:epoch])
+            line.set_xdata([best, best] if best is not None else [np.nan, np.nan])
+            ax.title.set_text(f"{name} (epochs 1-{epoch} of {epochs})" if epoch < epochs else name)
+            for artist in (train, val, line, ax.title, ax.get_legend()):
+                ax.draw_artist(artist)  # the legend again, over the curves
+        width, height = self.canvas.get_width_height()
+        picture = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+
 def build_learning_curves_explorer(history, epoch: int | None = None):
     """Build the explorer without showing it: returns ``(box, update)``.
 
@@ -66,38 +122,32 @@ def build_learning_curves_explorer(history, epoch: int | None = None):
     import html
 
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    from course_utils.diagnosis import error_pair
-    from course_utils.plots.learning_curves import plot_learning_curves
-    from course_utils.widgets.threshold_explorer import figure_png
 
     state = learning_curves_state(history, epoch)  # validates both arguments once, up front
     values = check_history(history)
-    panels = 2 if error_pair(values) else 1
     slider = widgets.IntSlider(
         value=state["epoch"], min=1, max=state["epochs"], step=1, description="epoch", continuous_update=False
     )
     verdict = widgets.HTML()
     image = widgets.Image(format="png")
     details = widgets.HTML()
-
-    # One figure for the widget's lifetime: an update redraws its axes.
-    fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.1), squeeze=False)
-    plt.close(fig)  # drawn into the Image widget only, never shown by pyplot
+    picture = _CurvesPicture(values)
 
     def update(change=None):
         state = learning_curves_state(values, slider.value)
-        verdict.value = f"<b>{html.escape(state['text'])}</b>"
-        plot_learning_curves(values, upto=state["epoch"], axes=list(axes[0]))
-        if change is None:
-            fig.tight_layout()
-        image.value = figure_png(fig, close=False)
         result = state["diagnosis"]
+        verdict.value = f"<b>{html.escape(state['text'])}</b>"
+        best = result.best_epoch if result is not None else _best_so_far(state["history"]["val_loss"])
+        image.value = picture.png(state["epoch"], best)
         details.value = "" if result is None else result._repr_html_()
 
     slider.observe(update, names="value")
     return widgets.VBox([slider, verdict, image, details]), update
+
+
+def _best_so_far(val_losses) -> int | None:
+    finite = [(value, epoch) for epoch, value in enumerate(val_losses, start=1) if value == value]
+    return min(finite)[1] if finite else None
 
 
 def learning_curves_explorer(history, epoch: int | None = None) -> None:
