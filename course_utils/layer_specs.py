@@ -34,6 +34,7 @@ __all__ = [
     "MNIST_CNN",
     "MNIST_INPUT",
     "POOL_TYPES",
+    "check_input_shape",
     "describe_spec",
     "layer_table",
     "to_keras",

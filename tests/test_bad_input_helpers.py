@@ -52,6 +52,7 @@ RESULT_TYPES = {
     "course_utils.metrics.BinaryMetrics",
     "course_utils.model_summary.LayerRow",
     "course_utils.model_summary.ModelSummary",
+    "course_utils.diagnosis.Diagnosis",
     "course_utils.widgets.conv_explorer.ConvExplorerState",
     "course_utils.widgets.pooling_explorer.PoolingExplorerState",
 }
@@ -65,6 +66,24 @@ SPECS = [
     {"type": "Dense", "units": 3},
 ]
 CM = np.array([[5, 1], [2, 7]])
+RUN = {
+    "loss": [1.2, 0.8, 0.6, 0.5, 0.42, 0.37, 0.33, 0.3],
+    "val_loss": [1.1, 0.85, 0.7, 0.66, 0.67, 0.7, 0.74, 0.8],
+    "accuracy": [0.6, 0.72, 0.8, 0.84, 0.87, 0.89, 0.9, 0.91],
+    "val_accuracy": [0.62, 0.7, 0.76, 0.78, 0.78, 0.77, 0.77, 0.76],
+}
+
+
+def _with_defaults(qualified, **given):
+    """The given arguments, and every other argument at its default."""
+    module, name = qualified.rsplit(".", 1)
+    function = getattr(importlib.import_module(module), name)
+    defaults = {
+        key: parameter.default
+        for key, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **given}
 
 
 def _conv_state():
@@ -208,6 +227,35 @@ VALID_CALLS = {
     "course_utils.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
     "course_utils.lessons.course_map": lambda: dict(),
+    # learning curves: the diagnoser, its plots and its widget
+    "course_utils.diagnosis.check_history": lambda: dict(history=RUN),
+    "course_utils.diagnosis.diagnose": lambda: _with_defaults("course_utils.diagnosis.diagnose", history=RUN),
+    "course_utils.diagnosis.error_pair": lambda: dict(history=RUN),
+    "course_utils.diagnosis.load_histories": lambda: dict(path=None),
+    "course_utils.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
+    "course_utils.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
+    "course_utils.diagnosis.rise_above_minimum": lambda: dict(val_losses=RUN["val_loss"], window=3),
+    "course_utils.diagnosis.valley_fit": lambda: dict(values=RUN["val_loss"]),
+    "course_utils.diagnosis.wiggle": lambda: dict(values=RUN["val_loss"]),
+    "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
+        history=RUN, upto=6, metric="auto", show_fit=True, axes=None, title="run"
+    ),
+    "course_utils.plots.learning_curves.plot_runs": lambda: dict(
+        runs={"A": RUN, "B": RUN}, columns=2, titles={"A": "run A"}, size=1.5
+    ),
+    "course_utils.plots.learning_curves.plot_sweep": lambda: dict(
+        x=[1, 2, 4],
+        train=[0.3, 0.2, 0.1],
+        val=[0.4, 0.35, 0.37],
+        xlabel="units",
+        ylabel="loss",
+        log_x=True,
+        ax=None,
+        title="sweep",
+    ),
+    "course_utils.widgets.learning_curves.build_learning_curves_explorer": lambda: dict(history=RUN, epoch=5),
+    "course_utils.widgets.learning_curves.learning_curves_explorer": lambda: dict(history=RUN, epoch=None),
+    "course_utils.widgets.learning_curves.learning_curves_state": lambda: dict(history=RUN, epoch=4),
     # reference ops
     "course_utils.reference_ops.average_pool2d": lambda: dict(
         x=np.ones((1, 5, 5, 2)), pool_size=2, strides=None, padding="same"
