@@ -21,4 +21,11 @@ from course_utils._environment import (
     setup,
 )
 
-__all__ = ["__version__", "cpu_count", "describe_environment", "environment_report", "seed_everything", "setup"]
+__all__ = [
+    "__version__",
+    "cpu_count",
+    "describe_environment",
+    "environment_report",
+    "seed_everything",
+    "setup",
+]

@@ -77,11 +77,15 @@ class CourseMap:
     def __repr__(self) -> str:
         lines = []
         for row in self.rows():
-            lines.append(f"{row['lesson']}  {row['title']:<27} {row['notebook']:<42} exercises: {row['exercises']}")
+            lines.append(
+                f"{row['lesson']}  {row['title']:<27} {row['notebook']:<42} exercises: {row['exercises']}"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{name}</th>" for name in ("#", "lesson", "you leave able to", "notebook", "exercises"))
+        head = "".join(
+            f"<th>{name}</th>" for name in ("#", "lesson", "you leave able to", "notebook", "exercises")
+        )
         body = "".join(
             "<tr>"
             + "".join(

@@ -54,7 +54,7 @@ IDS = [f"{c.__module__.rsplit('.', 1)[1]}.{c.__name__}" for c in CHECKERS]
 
 def _split():
     rng = np.random.default_rng(0)
-    pair = lambda n: (rng.integers(0, 256, size=(n, 4, 4, 1), dtype=np.uint8), rng.integers(0, 10, size=n))  # noqa: E731
+    pair = lambda n: (rng.integers(0, 256, size=(n, 4, 4, 1), dtype=np.uint8), rng.integers(0, 10, size=n))
     return {"train": pair(6), "val": pair(3), "test": pair(3)}
 
 

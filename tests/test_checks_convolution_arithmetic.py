@@ -6,16 +6,11 @@ not taken from the checkers.
 
 from __future__ import annotations
 
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from course_utils.checks import Feedback  # noqa: E402
-from course_utils.checks import convolution_arithmetic as check  # noqa: E402
+from course_utils.checks import Feedback
+from course_utils.checks import convolution_arithmetic as check
 
 scipy_signal = pytest.importorskip("scipy.signal")
 

@@ -197,7 +197,7 @@ def test_output_length_function_right_and_unfinished():
     assert status(check.check_output_length_function(unfinished)) == "unfinished"
 
     def no_return(input_length, kernel_size, strides=1, padding=0, dilation_rate=1):
-        (input_length + 2 * padding - kernel_size) // strides + 1  # noqa: B018
+        (input_length + 2 * padding - kernel_size) // strides + 1
 
     assert status(check.check_output_length_function(no_return)) == "unfinished"
 

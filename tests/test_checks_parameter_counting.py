@@ -1,16 +1,11 @@
 """Lesson 04 checkers: right answers (from Keras), each misconception, unfinished and bad types."""
 
-import os
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from course_utils.checks import parameter_counting as pc  # noqa: E402
+from course_utils.checks import parameter_counting as pc
 
 keras = pytest.importorskip("keras")
 L = keras.layers

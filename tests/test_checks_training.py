@@ -55,13 +55,6 @@ def test_early_stopping_epoch_checker():
     assert "One too many" in check.check_early_stopping_epoch(stop + 1).message
 
 
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-
-    return keras
-
-
 def _model(keras):
     return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(10, activation="softmax")])
 

@@ -131,7 +131,7 @@ def test_shapes_are_circles_and_squares():
 def test_shapes_difficulty_parameters_change_the_images():
     centred, _ = make_shapes(50, image_size=40, noise=0.0, jitter=0.0, seed=0)
     moved, _ = make_shapes(50, image_size=40, noise=0.0, jitter=1.0, seed=0)
-    centre_of_mass = lambda x: (x[..., 0] > 100).argmax(axis=2).std()  # noqa: E731
+    centre_of_mass = lambda x: (x[..., 0] > 100).argmax(axis=2).std()
     assert centre_of_mass(moved) > centre_of_mass(centred)
     quiet, _ = make_shapes(10, image_size=40, noise=0.0, seed=0)
     noisy, _ = make_shapes(10, image_size=40, noise=0.3, seed=0)

@@ -21,7 +21,9 @@ FEEDBACK = re.compile(r"^(Correct|Not yet|Unfinished|Check the type): ", re.MULT
 
 def test_exercises_are_up_to_date_with_solutions():
     stale = out_of_date()
-    assert not stale, "run ./course exercises; out of date: " + ", ".join(str(p.relative_to(ROOT)) for p in stale)
+    assert not stale, "run ./course exercises; out of date: " + ", ".join(
+        str(p.relative_to(ROOT)) for p in stale
+    )
 
 
 def test_every_solution_has_an_exercise():
@@ -101,7 +103,9 @@ def test_solution_only_and_markdown_answer_cells():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Exercises"),
-        nbformat.v4.new_markdown_cell("Shown only with the solutions.", metadata={"tags": ["solutions-only"]}),
+        nbformat.v4.new_markdown_cell(
+            "Shown only with the solutions.", metadata={"tags": ["solutions-only"]}
+        ),
         nbformat.v4.new_markdown_cell("Because pooling has no weights.", metadata={"tags": ["solution"]}),
         nbformat.v4.new_code_cell("# BEGIN SOLUTION\nx = 2\n# END SOLUTION\nx", execution_count=1),
     ]

@@ -101,7 +101,9 @@ def test_compared_outputs_do_not_depend_on_the_machine(path: Path):
                 text = regex.sub(replace, text)
             for what, pattern in MACHINE_DEPENDENT.items():
                 found = pattern.search(text)
-                assert not found, f"cell {number} shows {what} ({found.group(0)!r}): sanitize it or ignore the cell"
+                assert not found, (
+                    f"cell {number} shows {what} ({found.group(0)!r}): sanitize it or ignore the cell"
+                )
 
 
 def test_the_machine_check_catches_what_it_names():
@@ -115,5 +117,10 @@ def test_the_machine_check_catches_what_it_names():
     }
     for what, text in samples.items():
         assert MACHINE_DEPENDENT[what].search(text), what
-    for innocent in ("Conv2D(16, kernel_size=3)", "loss 0.144  accuracy 0.960", "5 stages", "(None, 26, 26, 16)"):
+    for innocent in (
+        "Conv2D(16, kernel_size=3)",
+        "loss 0.144  accuracy 0.960",
+        "5 stages",
+        "(None, 26, 26, 16)",
+    ):
         assert not any(p.search(innocent) for p in MACHINE_DEPENDENT.values()), innocent

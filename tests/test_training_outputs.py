@@ -158,7 +158,7 @@ def _pytest(args, *, one_cpu=False, env_extra=None, timeout=900):
     if one_cpu:
         if cpu_count() > 1 and hasattr(os, "sched_setaffinity"):
             first = min(os.sched_getaffinity(0))
-            preexec = lambda: os.sched_setaffinity(0, {first})  # noqa: E731
+            preexec = lambda: os.sched_setaffinity(0, {first})
         else:  # a one-CPU machine: another thread count still changes the order of the sums
             env["TF_NUM_INTRAOP_THREADS"] = "2"
     command = [

@@ -8,20 +8,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from course_utils.diagnosis import (  # noqa: E402
+from course_utils.diagnosis import (
     MIN_EPOCHS,
     diagnose,
-    load_histories,  # noqa: E402
+    load_histories,
     valley_fit,
 )
-from course_utils.plots.learning_curves import plot_learning_curves, plot_runs, plot_sweep  # noqa: E402
-from course_utils.widgets.learning_curves import (  # noqa: E402
+from course_utils.plots.learning_curves import plot_learning_curves, plot_runs, plot_sweep
+from course_utils.widgets.learning_curves import (
     build_learning_curves_explorer,
     learning_curves_explorer,
     learning_curves_state,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils import reference_ops as ops
-from course_utils.arithmetic import conv_output_length
+from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import (
     Feedback,
     check_array,
@@ -227,12 +227,7 @@ def check_rgb_value(answer) -> Feedback:
 # Exercises 4 and 5
 # ---------------------------------------------------------------------------
 def _layer_output_shape(input_shape, filters, kernel_size, padding):
-    height, width, _ = input_shape
-    return (
-        conv_output_length(height, kernel_size, padding=padding),
-        conv_output_length(width, kernel_size, padding=padding),
-        filters,
-    )
+    return (*conv2d_output_shape(input_shape[:2], kernel_size, padding=padding), filters)
 
 
 @checker

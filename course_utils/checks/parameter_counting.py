@@ -19,7 +19,7 @@ from __future__ import annotations
 from ast import literal_eval
 
 from course_utils import params as p
-from course_utils.arithmetic import conv_output_length
+from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import Feedback, check_design, check_function, check_number, checker
 from course_utils.layer_specs import layer_table
 
@@ -91,12 +91,7 @@ _BIAS_PER_WEIGHT = (
 
 
 def _conv_out(input_shape, kernel_size, padding, filters):
-    h, w, _ = input_shape
-    return (
-        conv_output_length(h, kernel_size, padding=padding),
-        conv_output_length(w, kernel_size, padding=padding),
-        filters,
-    )
+    return (*conv2d_output_shape(input_shape[:2], kernel_size, padding=padding), filters)
 
 
 # ---------------------------------------------------------------------------

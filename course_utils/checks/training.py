@@ -582,7 +582,7 @@ def _port_model_problem(model) -> str | None:
 def _port_compile_problem(model) -> str | None:
     try:
         config = model.get_compile_config()
-    except Exception:  # noqa: BLE001 - an uncompiled Keras model raises here
+    except Exception:
         config = None
     if not config:
         return "the model is not compiled: call model.compile(...) inside your function."

@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         print(f"executing {path} ...", flush=True)
         try:
             execute(path)
-        except Exception as error:  # noqa: BLE001 - report and go on with the next notebook
+        except Exception as error:
             print(f"FAILED {path}: {type(error).__name__}: {str(error)[-2000:]}", file=sys.stderr)
             return 1
         print(f"saved {path}")
