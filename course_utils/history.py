@@ -25,16 +25,34 @@ import numpy as np
 
 from course_utils._validation import check_int, check_option, check_real, describe
 
-__all__ = ["MAXIMIZED_METRICS", "best_epoch", "early_stopping_epoch", "history_dict", "monitor_mode"]
+__all__ = [
+    "MAXIMIZED_METRICS",
+    "Diagnosis",
+    "best_epoch",
+    "diagnose",
+    "early_stopping_epoch",
+    "history_dict",
+    "monitor_mode",
+]
 
 MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "specificity", "sensitivity")
 """Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
+
+
+def _items(values) -> list:
+    """The values as given (before NumPy turns a mixed list of numbers and bools into floats)."""
+    try:
+        return list(values)
+    except TypeError:
+        return [values]
 
 
 def _as_series(name: str, values) -> list[float]:
     """One float per epoch; NaN is kept (a diverged epoch), anything not a number is refused."""
     if isinstance(values, (str, bytes, Mapping)) or values is None:
         raise ValueError(f"{name} must be a sequence of numbers, one per epoch, got {describe(values)}.")
+    if any(isinstance(v, (bool, np.bool_)) for v in _items(values)):
+        raise ValueError(f"{name} must hold numbers, one per epoch, got a bool among them.")
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):
@@ -193,3 +211,8 @@ def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: fl
         if wait >= patience and epoch > 0:
             return epoch + 1
     return len(series)
+
+
+# Lesson 07's diagnoser lives in its own module (it reads histories with the helpers above)
+# and is part of this one's interface: course_utils.history.diagnose.
+from course_utils.diagnosis import Diagnosis, diagnose  # noqa: E402

@@ -120,3 +120,19 @@ def test_early_stopping_with_nan_matches_keras(keras, values, patience, mode):
     assert early_stopping_epoch(values, patience, mode=mode) == _keras_stop_epoch(
         keras, values, patience, mode
     )
+
+
+@pytest.mark.parametrize("values", [[1.0, True, 0.4], [np.bool_(False), 0.5, 0.4]])
+def test_a_bool_in_a_history_is_refused_not_read_as_a_number(values):
+    with pytest.raises(ValueError, match="bool"):
+        history_dict({"loss": values, "val_loss": [0.5, 0.4, 0.3]})
+    with pytest.raises(ValueError, match="bool"):
+        best_epoch({"val_loss": values})
+
+
+def test_the_diagnoser_is_part_of_the_history_module():
+    import course_utils.diagnosis
+    import course_utils.history
+
+    assert course_utils.history.diagnose is course_utils.diagnosis.diagnose
+    assert {"diagnose", "Diagnosis"} <= set(course_utils.history.__all__)
