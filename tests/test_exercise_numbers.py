@@ -1,4 +1,4 @@
-"""The exercises of lessons 02-04 make the learner compute: no answer is printed in the lesson.
+"""The exercises make the learner compute: no answer is printed in its lesson.
 
 Every number a lesson shows (in its text and in its saved outputs) is collected, and each
 exercise answer is compared with them. Answers of 10 or less are left out: such small
@@ -16,13 +16,25 @@ import numpy as np
 import pytest
 from checker_spy import framework_call
 
-from course_utils.checks import padding_and_stride, parameter_counting, pooling
+from course_utils.checks import (
+    convolution_arithmetic,
+    metrics,
+    overfitting,
+    padding_and_stride,
+    parameter_counting,
+    pooling,
+    training,
+)
 from course_utils.tooling.notebooks import ROOT
 
 LESSONS = {
+    "01_convolution_arithmetic": convolution_arithmetic,
     "02_padding_and_stride": padding_and_stride,
     "03_pooling": pooling,
     "04_parameter_counting": parameter_counting,
+    "05_training_a_cnn": training,
+    "06_metrics": metrics,
+    "07_overfitting_diagnosis": overfitting,
 }
 NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])\d+(?:\.\d+)?")
 
