@@ -25,6 +25,7 @@ import hashlib
 import math
 import numbers
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -146,14 +147,7 @@ def _damaged(reason: str) -> DatasetUnavailableError:
 
 def _load_mnist_subset(test_size: int = 1000, seed: int = 0):
     images, labels = _mnist_arrays()
-    n_classes = len(DIGITS)
-    test_size = check_int("test_size", test_size)
-    most = len(labels) - n_classes
-    if not n_classes <= test_size <= most:
-        raise ValueError(
-            f"test_size must be between {n_classes} and {most} (every digit keeps at least one "
-            f"training image and one test image), got {test_size}."
-        )
+    test_size = _split_count("test_size", check_int("test_size", test_size), len(labels), len(DIGITS))
     seed = check_int("seed", seed, minimum=0)
     x = images[..., np.newaxis].copy()
     y = labels.astype(np.int64)
@@ -172,8 +166,6 @@ def keras_cache_dir() -> Path:
     >>> keras_cache_dir().name
     'datasets'
     """
-    import sys
-
     keras_config = getattr(sys.modules.get("keras.src.backend.config"), "keras_home", None)
     if keras_config is not None:  # Keras fixed its home when it was imported: ask it
         home = keras_config()

@@ -29,7 +29,8 @@ from course_utils.checks.framework import (
     is_placeholder,
     unfinished,
 )
-from course_utils.diagnosis import MIN_EPOCHS, VERDICTS, check_history, diagnose, relative_gap
+from course_utils.diagnosis import MIN_EPOCHS, VERDICTS, check_history, diagnose, load_histories, relative_gap
+from course_utils.history import best_epoch
 
 __all__ = [
     "CURE_GAIN",
@@ -152,8 +153,6 @@ def check_best_epoch(answer) -> Feedback:
     >>> check_best_epoch(10).status
     'wrong'
     """
-    from course_utils.history import best_epoch
-
     history = EXERCISE_HISTORY
     expected = best_epoch(history)
     return check_number(
@@ -205,8 +204,6 @@ def check_gap_at_best(answer) -> Feedback:
     >>> check_gap_at_best(_gap(EXERCISE_HISTORY, 10)).status
     'wrong'
     """
-    from course_utils.history import best_epoch
-
     history = EXERCISE_HISTORY
     best = best_epoch(history)
     train, val = history["loss"][best - 1], history["val_loss"][best - 1]
@@ -248,8 +245,6 @@ def check_gap_at_last(answer) -> Feedback:
     >>> check_gap_at_last(_gap(EXERCISE_HISTORY, 5)).status
     'wrong'
     """
-    from course_utils.history import best_epoch
-
     history = EXERCISE_HISTORY
     last = len(history["loss"])
     train, val = history["loss"][-1], history["val_loss"][-1]
@@ -332,8 +327,6 @@ def check_error_bar(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _stored():
-    from course_utils.diagnosis import load_histories
-
     return load_histories()["runs"]
 
 

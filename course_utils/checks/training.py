@@ -14,8 +14,12 @@ Not yet: checkpoint file name = 'best.hdf5' is not right. Keras 3 refuses this K
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 
+from course_utils.checks import framework
 from course_utils.checks.framework import (
     Feedback,
     check_function,
@@ -606,8 +610,6 @@ def _port_compile_problem(model) -> str | None:
 
 
 def _port_checkpoint_problem(checkpoint, folder: str) -> str | None:
-    import os
-
     if type(checkpoint).__name__ != "ModelCheckpoint":
         return (
             f"the second value should be a keras.callbacks.ModelCheckpoint, not {type(checkpoint).__name__}."
@@ -644,19 +646,16 @@ def check_keras3_port(port_to_keras3) -> Feedback:
     >>> check_keras3_port(lambda labels, folder: None).status
     'invalid'
     """
-    import tempfile
-
-    from course_utils.checks.framework import TIME_LIMIT, run_with_time_limit
-
     name = "port_to_keras3"
+    limit = framework.TIME_LIMIT  # read at call time: tests shorten it
     if is_placeholder(port_to_keras3):
         return unfinished(name)
     if not callable(port_to_keras3):
         return Feedback("invalid", f"{name} should be a function, but it is {describe(port_to_keras3)}.")
     with tempfile.TemporaryDirectory() as folder:
-        status, result = run_with_time_limit(port_to_keras3, (PORT_LABELS.copy(), folder), TIME_LIMIT)
+        status, result = framework.run_with_time_limit(port_to_keras3, (PORT_LABELS.copy(), folder), limit)
         if status == "timeout":
-            return Feedback("wrong", f"{name} did not finish within {TIME_LIMIT:g} s.")
+            return Feedback("wrong", f"{name} did not finish within {limit:g} s.")
         if status == "error":
             if isinstance(result, NotImplementedError):
                 return Feedback("unfinished", f"write the body of {name}, then run the cell again.")
@@ -701,13 +700,11 @@ def check_keras3_port(port_to_keras3) -> Feedback:
             )
             return model.evaluate(images, one_hot_array, verbose=0)
 
-        status, scores = run_with_time_limit(train, (), TIME_LIMIT)
+        status, scores = framework.run_with_time_limit(train, (), limit)
         if status == "timeout":
-            return Feedback("wrong", f"training the ported model did not finish within {TIME_LIMIT:g} s.")
+            return Feedback("wrong", f"training the ported model did not finish within {limit:g} s.")
         if status == "error":
             return _port_error(scores, "model.fit(...) with your checkpoint")
-        import os
-
         if not os.path.exists(checkpoint.filepath):
             return Feedback("wrong", f"{name}: after one epoch the checkpoint file was not written.")
         if not isinstance(scores, (list, tuple)) or len(scores) != 2:
