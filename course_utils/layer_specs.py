@@ -1,7 +1,7 @@
 """Layer specs: a CNN written as a list of dicts, its table of shapes and counts, and its Keras model.
 
 A layer spec is a dict with a Keras layer class as ``type`` and Keras argument names, e.g.
-``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"}``. :func:`layer_table`
+``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}``. :func:`layer_table`
 steps through the specs with :func:`course_utils.arithmetic.step_layer` and counts with
 :mod:`course_utils.params`, so it answers instantly and never imports TensorFlow;
 :func:`to_keras` builds the same model in Keras, and the tests check that both agree on every
@@ -24,12 +24,20 @@ Examples
 from __future__ import annotations
 
 from course_utils import params as _params
-from course_utils._validation import check_bool, check_int, check_padding, check_real, describe
+from course_utils._validation import (
+    check_bool,
+    check_int,
+    check_option,
+    check_padding,
+    check_real,
+    describe,
+)
 from course_utils.arithmetic import input_state, step_layer
 from course_utils.formatting import format_receptive_field
 from course_utils.model_summary import LayerRow, ModelSummary
 
 __all__ = [
+    "ACTIVATIONS",
     "LAYER_TYPES",
     "MNIST_CNN",
     "MNIST_INPUT",
@@ -53,6 +61,13 @@ MNIST_CNN = (
     {"type": "Dense", "units": 10},
 )
 
+ACTIVATIONS = (
+    None, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
+    "tanh", "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "softplus", "softsign", "exponential",
+)  # fmt: skip
+"""The values a spec's ``activation`` takes: Keras activation names, and None (Keras's default:
+no activation, as ``"linear"``). An activation changes no shape and no count."""
+
 # For each supported type: its arguments and their defaults (Keras names and defaults).
 LAYER_TYPES = {
     "Conv2D": {
@@ -62,6 +77,7 @@ LAYER_TYPES = {
         "padding": "valid",
         "dilation_rate": 1,
         "use_bias": True,
+        "activation": None,
     },
     "DepthwiseConv2D": {
         "kernel_size": 3,
@@ -69,6 +85,7 @@ LAYER_TYPES = {
         "padding": "valid",
         "depth_multiplier": 1,
         "use_bias": True,
+        "activation": None,
     },
     "SeparableConv2D": {
         "filters": 32,
@@ -77,6 +94,7 @@ LAYER_TYPES = {
         "padding": "valid",
         "depth_multiplier": 1,
         "use_bias": True,
+        "activation": None,
     },
     "MaxPooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
     "AveragePooling2D": {"pool_size": 2, "strides": None, "padding": "valid"},
@@ -84,7 +102,7 @@ LAYER_TYPES = {
     "BatchNormalization": {},
     "Dropout": {"rate": 0.5},
     "Flatten": {},
-    "Dense": {"units": 64, "use_bias": True},
+    "Dense": {"units": 64, "use_bias": True, "activation": None},
 }
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 """The pooling types of ``LAYER_TYPES``: their ``strides`` default to their ``pool_size``."""
@@ -132,6 +150,8 @@ def _full_spec(index, spec):
             full["use_bias"] = check_bool("use_bias", full["use_bias"])
         if "rate" in full:
             full["rate"] = check_real("rate", full["rate"], 0, 1, max_inclusive=False)
+        if "activation" in full:
+            full["activation"] = check_option("activation", full["activation"], ACTIVATIONS)
     except ValueError as error:
         raise ValueError(f"layer {index} ({kind}): {error}") from None
     return full
@@ -253,9 +273,12 @@ def to_keras(input_shape, layers, name="builder"):
 
     Examples
     --------
-    >>> model = to_keras((28, 28, 1), [{"type": "Conv2D", "filters": 8}, {"type": "Flatten"}])
+    >>> model = to_keras((28, 28, 1), [{"type": "Conv2D", "filters": 8, "activation": "relu"},
+    ...                                {"type": "Flatten"}])
     >>> model.count_params()
     80
+    >>> model.layers[0].activation.__name__
+    'relu'
     >>> to_keras((28, 28, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
     Traceback (most recent call last):
     ...

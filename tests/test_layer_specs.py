@@ -6,10 +6,19 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_utils.layer_specs import LAYER_TYPES, MNIST_CNN, MNIST_INPUT, describe_spec, layer_table, to_keras
+from course_utils.layer_specs import (
+    ACTIVATIONS,
+    LAYER_TYPES,
+    MNIST_CNN,
+    MNIST_INPUT,
+    describe_spec,
+    layer_table,
+    to_keras,
+)
 from course_utils.model_summary import summarize
 
 padding = st.sampled_from(["valid", "same"])
+activation = st.sampled_from(ACTIVATIONS)
 conv = st.fixed_dictionaries(
     {
         "type": st.just("Conv2D"),
@@ -18,6 +27,7 @@ conv = st.fixed_dictionaries(
         "strides": st.integers(1, 2),
         "padding": padding,
         "use_bias": st.booleans(),
+        "activation": activation,
     }
 )
 dilated = st.fixed_dictionaries(
@@ -36,6 +46,7 @@ depthwise = st.fixed_dictionaries(
         "strides": st.integers(1, 2),
         "depth_multiplier": st.integers(1, 2),
         "padding": padding,
+        "activation": activation,
     }
 )
 separable = st.fixed_dictionaries(
@@ -60,7 +71,11 @@ head = st.one_of(
     st.just([]),
     st.just([{"type": "Flatten"}]),
     st.just([{"type": "GlobalAveragePooling2D"}]),
-    st.builds(lambda u: [{"type": "Flatten"}, {"type": "Dense", "units": u}], st.integers(1, 9)),
+    st.builds(
+        lambda u, a: [{"type": "Flatten"}, {"type": "Dense", "units": u, "activation": a}],
+        st.integers(1, 9),
+        activation,
+    ),
     st.builds(lambda u: [{"type": "Dense", "units": u}], st.integers(1, 9)),
 )
 
@@ -107,6 +122,12 @@ def test_vector_input_mlp_matches_keras(keras):
         ([{"type": "Conv2D", "filters": 0}], "filters"),
         ([{"type": "Dense", "units": 3, "use_bias": "yes"}], "use_bias"),
         ([{"type": "Dropout", "rate": 1.5}], "rate"),
+        (
+            [{"type": "Conv2D", "activation": "ReLU"}],
+            "layer 1 .Conv2D.: activation must be one of None, 'linear'",
+        ),
+        ([{"type": "Conv2D", "activation": len}], "activation must be one of"),
+        ([{"type": "MaxPooling2D", "activation": "relu"}], "unknown argument"),
         (["Conv2D"], "must be a dict"),
     ],
 )
@@ -151,3 +172,25 @@ def test_the_widget_module_re_exports_the_same_functions():
 
     assert model_builder.layer_table is layer_table and model_builder.to_keras is to_keras
     assert model_builder.LAYER_TYPES is LAYER_TYPES and model_builder.describe_spec is describe_spec
+
+
+def test_activation_changes_no_count_and_reaches_keras(keras):
+    for kind, args in [("Conv2D", {"filters": 4, "kernel_size": 3}), ("Dense", {"units": 3})]:
+        for act in ACTIVATIONS:
+            specs = [{"type": "Flatten"}] if kind == "Dense" else []
+            specs.append({"type": kind, **args, "activation": act})
+            plain = layer_table((6, 6, 2), [{k: v for k, v in s.items() if k != "activation"} for s in specs])
+            assert layer_table((6, 6, 2), specs).rows == plain.rows
+    model = to_keras(
+        (6, 6, 2),
+        [
+            {"type": "Conv2D", "filters": 4, "activation": "sigmoid"},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 2, "activation": "softmax"},
+        ],
+    )
+    assert [layer.activation.__name__ for layer in model.layers if hasattr(layer, "activation")] == [
+        "sigmoid",
+        "softmax",
+    ]
+    assert to_keras((6, 6, 2), [{"type": "Conv2D", "filters": 4}]).layers[0].activation.__name__ == "linear"
