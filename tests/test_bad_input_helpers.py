@@ -216,6 +216,26 @@ VALID_CALLS = {
     ),
     "course_utils.metrics.threshold_predictions": lambda: dict(scores=[0.1, 0.5, 0.9], threshold=0.5),
     "course_utils.metrics.truncate": lambda: dict(value=0.3472, decimals=2),
+    # regularization (lesson 08)
+    "course_utils.regularization.batch_norm": lambda: dict(
+        x=[[1.0, 2.0], [3.0, 5.0]],
+        gamma=1.0,
+        beta=0.0,
+        moving_mean=[0.0, 0.0],
+        moving_variance=[1.0, 1.0],
+        training=False,
+        epsilon=1e-3,
+    ),
+    "course_utils.regularization.cosine_decay": lambda: dict(
+        step=10, initial_learning_rate=0.003, decay_steps=100, alpha=0.0
+    ),
+    "course_utils.regularization.inverted_dropout_scale": lambda: dict(rate=0.25),
+    "course_utils.regularization.keras_l2_from_notes": lambda: dict(lam=3.2, m=3200),
+    "course_utils.regularization.l2_penalty": lambda: dict(weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01),
+    "course_utils.regularization.lr_range_suggestion": lambda: dict(
+        learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
+    ),
+    "course_utils.regularization.notes_lambda_from_keras": lambda: dict(l2=0.0005, m=3200),
     # history
     "course_utils.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
     "course_utils.history.early_stopping_epoch": lambda: dict(
