@@ -12,13 +12,19 @@ Conventions, the same as scikit-learn and Keras:
 * A metric whose denominator is zero (for example precision when the model predicts no
   positive at all) takes the value ``zero_division`` (0 by default, as in scikit-learn)
   and the result carries a note saying so. No ``ZeroDivisionError`` ever reaches the learner.
+
+How sure a measured accuracy is (lesson 05): :func:`accuracy_interval` gives its standard
+error and a confidence interval, :func:`accuracy_difference_interval` the same for the
+difference between two models scored on the same test images.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
+from statistics import NormalDist
 
 import numpy as np
 
@@ -26,6 +32,9 @@ from course_utils._validation import LARGEST_INT, check_bool, check_int, check_o
 
 __all__ = [
     "BinaryMetrics",
+    "ConfidenceInterval",
+    "accuracy_difference_interval",
+    "accuracy_interval",
     "averaged_metrics",
     "binary_counts",
     "binary_metrics",
@@ -618,3 +627,234 @@ def precision_recall_curve(y_true, scores):
     precision = (tps[last] / predicted[last])[::-1]
     recall = (tps[last] / positives)[::-1]
     return precision, recall, thresholds
+
+
+# --- how sure a measured accuracy is (lesson 05) -------------------------------------------
+
+FEWEST_FOR_NORMAL = 10
+"""The normal approximation behind the intervals is trusted from this many right and wrong
+answers on (for a difference: images on which the two models disagree)."""
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """A measured accuracy (or difference of accuracies), its standard error and an interval.
+
+    Attributes
+    ----------
+    estimate : float
+        What was measured: an accuracy, or the accuracy of model B minus that of model A.
+    standard_error : float
+        How much the estimate would vary from one test set of this size to the next.
+    z : float
+        Standard errors on each side of the estimate (1.96 for a 95% interval).
+    low, high : float
+        The interval ``estimate ± z * standard_error``, cut to the values the estimate can
+        take (0 to 1 for an accuracy, -1 to 1 for a difference).
+    confidence : float
+        The share of such intervals that contain the true value (0.95 for 95%).
+    n : int
+        The number of test images.
+    notes : tuple of str
+        Warnings, for example when too few mistakes make the normal approximation rough.
+    """
+
+    estimate: float
+    standard_error: float
+    z: float
+    low: float
+    high: float
+    confidence: float
+    n: int
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def half_width(self) -> float:
+        """``z * standard_error``: the ± of the interval before it is cut to the possible values."""
+        return self.z * self.standard_error
+
+    def contains(self, value) -> bool:
+        """True when ``value`` lies in the interval (ends included).
+
+        Examples
+        --------
+        >>> accuracy_interval(0.96, 1000).contains(0.95)
+        True
+        """
+        return self.low <= check_real("value", value) <= self.high
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.estimate:.3f} ± {self.half_width:.3f} "
+            f"({self.confidence * 100:g}% interval {self.low:.3f} to {self.high:.3f}, {self.n:,} images)"
+        )
+        return "\n".join([text, *(f"note: {note}" for note in self.notes)])
+
+    def _repr_pretty_(self, printer, cycle):  # IPython display: the readable line
+        printer.text(str(self))
+
+
+def _z_score(confidence) -> tuple[float, float]:
+    """``(confidence, z)``: the number of standard errors that a two-sided interval reaches."""
+    try:
+        confidence = check_real("confidence", confidence, 0, 1, min_inclusive=False, max_inclusive=False)
+    except ValueError:
+        hint = "."
+        if isinstance(confidence, numbers.Real) and not isinstance(confidence, (bool, np.bool_)):
+            if 1 < confidence < 100:
+                hint = f"; did you mean {float(confidence) / 100:g}?"
+        raise ValueError(
+            f"confidence must be a number between 0 and 1 (both excluded), such as 0.95 for a 95% "
+            f"interval, got {describe(confidence)}{hint}"
+        ) from None
+    return confidence, NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def accuracy_interval(accuracy, n, confidence=0.95) -> ConfidenceInterval:
+    """The standard error and confidence interval of an accuracy measured on ``n`` test images.
+
+    Each test image is right or wrong, so the number of right answers varies from one test
+    set to the next like a coin with ``accuracy`` for heads: its standard error is
+    ``sqrt(accuracy * (1 - accuracy) / n)``. The interval reaches ``z`` standard errors on each
+    side (the normal approximation; ``z = 1.96`` for 95%), cut to 0 and 1.
+
+    Parameters
+    ----------
+    accuracy : float
+        The measured accuracy, between 0 and 1 (``model.evaluate`` gives it).
+    n : int
+        The number of images it was measured on.
+    confidence : float, default=0.95
+        Between 0 and 1 (excluded): 0.95 for a 95% interval.
+
+    Returns
+    -------
+    ConfidenceInterval
+        With a note when fewer than ``FEWEST_FOR_NORMAL`` answers are wrong (or right): the
+        approximation is then rough, and with none at all it gives a standard error of 0.
+
+    Examples
+    --------
+    >>> interval = accuracy_interval(0.96, 1000)
+    >>> round(interval.standard_error, 4), round(interval.half_width, 4)
+    (0.0062, 0.0121)
+    >>> print(interval)
+    0.960 ± 0.012 (95% interval 0.948 to 0.972, 1,000 images)
+    >>> print(accuracy_interval(1.0, 50))  # doctest: +NORMALIZE_WHITESPACE
+    1.000 ± 0.000 (95% interval 1.000 to 1.000, 50 images)
+    note: 0 wrong answers out of 50: the normal approximation needs at least 10, so a
+    standard error of 0 does not mean certainty. Score the model on more images.
+    >>> accuracy_interval(96.6, 1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: accuracy must be a probability between 0 and 1, got 96.6; did you mean 0.966?
+    """
+    accuracy = check_probability("accuracy", accuracy)
+    n = check_int("n", n, minimum=1)
+    confidence, z = _z_score(confidence)
+    standard_error = math.sqrt(accuracy * (1 - accuracy) / n)
+    notes = []
+    right = round(accuracy * n)
+    fewest, which = min((right, "right"), (n - right, "wrong"))
+    if fewest < FEWEST_FOR_NORMAL:
+        why = (
+            "a standard error of 0 does not mean certainty"
+            if standard_error == 0
+            else "the interval is only rough"
+        )
+        notes.append(
+            f"{fewest} {which} answer{'s' if fewest != 1 else ''} out of {n:,}: the normal approximation "
+            f"needs at least {FEWEST_FOR_NORMAL}, so {why}. Score the model on more images."
+        )
+    return ConfidenceInterval(
+        estimate=accuracy,
+        standard_error=standard_error,
+        z=z,
+        low=max(0.0, accuracy - z * standard_error),
+        high=min(1.0, accuracy + z * standard_error),
+        confidence=confidence,
+        n=n,
+        notes=tuple(notes),
+    )
+
+
+def _check_correct(name: str, values) -> np.ndarray:
+    """A 1-D array of right (True, 1) and wrong (False, 0) answers, one per test image."""
+    message = (
+        f"{name} must be a non-empty 1-D sequence of True/False (or 1/0), one per test image: "
+        "whether the model was right, such as predictions == y_test"
+    )
+    if isinstance(values, (str, bytes)) or values is None:
+        raise ValueError(f"{message}; got {describe(values)}.")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}; got {describe(values)}.") from None
+    if array.ndim != 1 or array.size == 0 or array.dtype.kind not in "biuf":
+        raise ValueError(f"{message}; got {describe(values)} of dtype {array.dtype}.")
+    if array.dtype.kind != "b" and not np.isin(array, (0, 1)).all():
+        raise ValueError(f"{message}; got values other than 0 and 1, such as predicted labels or scores.")
+    return array.astype(bool)
+
+
+def accuracy_difference_interval(correct_a, correct_b, confidence=0.95) -> ConfidenceInterval:
+    """How sure the difference between two models' accuracies on the same test images is.
+
+    Both models answer the same images, so the images both get right (or both get wrong)
+    say nothing about which is better: only the images where they disagree count. With
+    ``d`` = 1 where only B is right, -1 where only A is right and 0 elsewhere, the estimate is
+    the mean of ``d`` (B's accuracy minus A's) and its standard error is
+    ``sqrt((b + c - (b - c)**2 / n)) / n``, where ``b`` and ``c`` count the images only B and
+    only A get right. An interval that holds 0 cannot tell the two models apart.
+
+    Parameters
+    ----------
+    correct_a, correct_b : sequence of bool
+        One value per test image, in the same order: whether model A (B) was right.
+    confidence : float, default=0.95
+        Between 0 and 1 (excluded).
+
+    Returns
+    -------
+    ConfidenceInterval
+        Of B's accuracy minus A's, cut to -1 and 1; with a note when the models disagree
+        on fewer than ``FEWEST_FOR_NORMAL`` images.
+
+    Examples
+    --------
+    >>> a = [True] * 90 + [False] * 10   # A: 90 of 100 right
+    >>> b = [True] * 85 + [False] * 3 + [True] * 10 + [False] * 2   # B: 95 right; they disagree on 11
+    >>> interval = accuracy_difference_interval(a, b)
+    >>> round(interval.estimate, 3), round(interval.standard_error, 4)
+    (0.05, 0.0328)
+    >>> interval.contains(0)  # 100 images cannot tell these two apart
+    True
+    """
+    a = _check_correct("correct_a", correct_a)
+    b = _check_correct("correct_b", correct_b)
+    if len(a) != len(b):
+        raise ValueError(
+            f"correct_a and correct_b must hold one value per test image each, in the same order, "
+            f"got {len(a):,} and {len(b):,} values."
+        )
+    confidence, z = _z_score(confidence)
+    n = len(a)
+    only_b, only_a = int(np.sum(b & ~a)), int(np.sum(a & ~b))
+    estimate = (only_b - only_a) / n
+    standard_error = math.sqrt(max(0.0, only_b + only_a - (only_b - only_a) ** 2 / n)) / n
+    notes = []
+    if only_a + only_b < FEWEST_FOR_NORMAL:
+        notes.append(
+            f"the models disagree on {only_a + only_b} of {n:,} images: the normal approximation needs "
+            f"at least {FEWEST_FOR_NORMAL}, so the interval is only rough. Compare them on more images."
+        )
+    return ConfidenceInterval(
+        estimate=estimate,
+        standard_error=standard_error,
+        z=z,
+        low=max(-1.0, estimate - z * standard_error),
+        high=min(1.0, estimate + z * standard_error),
+        confidence=confidence,
+        n=n,
+        notes=tuple(notes),
+    )

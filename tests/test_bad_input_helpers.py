@@ -50,6 +50,7 @@ RESULT_TYPES = {
     "course_utils.arithmetic.StackRow",
     "course_utils.lessons.Lesson",
     "course_utils.metrics.BinaryMetrics",
+    "course_utils.metrics.ConfidenceInterval",
     "course_utils.model_summary.LayerRow",
     "course_utils.model_summary.ModelSummary",
     "course_utils.diagnosis.Diagnosis",
@@ -199,6 +200,10 @@ VALID_CALLS = {
         columns=["a", "b"], rows=[["1", "22"]], footer=["total"], title="t", as_html=False
     ),
     # metrics
+    "course_utils.metrics.accuracy_difference_interval": lambda: dict(
+        correct_a=[True, True, False, True], correct_b=[True, False, True, True], confidence=0.95
+    ),
+    "course_utils.metrics.accuracy_interval": lambda: dict(accuracy=0.966, n=1000, confidence=0.95),
     "course_utils.metrics.averaged_metrics": lambda: dict(cm=CM, average="macro", zero_division=0),
     "course_utils.metrics.binary_counts": lambda: dict(y_true=[1, 0, 1, 1], y_pred=[1, 1, 0, 1], positive=1),
     "course_utils.metrics.binary_metrics": lambda: dict(tp=10, fp=22, fn=8, tn=60, zero_division=0),

@@ -349,3 +349,147 @@ def test_label_arrays_of_mixed_kinds_name_the_problem():
         metrics.binary_counts([1, 0], [1, 0], positive=0.5)
     with pytest.raises(ValueError, match="average"):
         metrics.averaged_metrics(np.eye(2, dtype=int), average=np.array(["macro"]))
+
+
+# --- how sure a measured accuracy is: accuracy_interval and accuracy_difference_interval ---------
+
+
+@FAST
+@given(
+    accuracy=st.floats(0, 1),
+    n=st.integers(1, 10**7),
+    confidence=st.floats(0.5, 0.999),
+)
+def test_accuracy_interval_is_the_normal_approximation(accuracy, n, confidence):
+    from scipy.stats import norm
+
+    interval = metrics.accuracy_interval(accuracy, n, confidence)
+    z = norm.ppf(0.5 + confidence / 2)
+    standard_error = np.sqrt(accuracy * (1 - accuracy) / n)
+    assert interval.z == pytest.approx(z, rel=1e-9)
+    assert interval.standard_error == pytest.approx(standard_error, rel=1e-12, abs=1e-300)
+    assert interval.half_width == pytest.approx(z * standard_error, rel=1e-9, abs=1e-300)
+    assert interval.low == pytest.approx(max(0, accuracy - z * standard_error), abs=1e-12)
+    assert interval.high == pytest.approx(min(1, accuracy + z * standard_error), abs=1e-12)
+    assert 0 <= interval.low <= accuracy <= interval.high <= 1
+    assert interval.contains(accuracy) and interval.n == n and interval.estimate == accuracy
+
+
+def test_a_thousand_test_images_give_about_six_tenths_of_a_point_at_96_percent():
+    interval = metrics.accuracy_interval(0.96, 1000)
+    assert round(interval.standard_error * 100, 1) == 0.6  # points of accuracy
+    assert round(interval.z, 2) == 1.96
+    assert (round(interval.low, 3), round(interval.high, 3)) == (0.948, 0.972)
+    assert interval.notes == ()
+    # four times the images halve the interval
+    assert metrics.accuracy_interval(0.96, 4000).half_width == pytest.approx(interval.half_width / 2)
+
+
+def test_95_percent_of_the_intervals_hold_the_true_accuracy():
+    """Simulated test sets of 1,000 images from a model that is right 96% of the time."""
+    rng = np.random.default_rng(0)
+    true_accuracy, n = 0.96, 1000
+    measured = rng.binomial(n, true_accuracy, size=4000) / n
+    held = [metrics.accuracy_interval(a, n).contains(true_accuracy) for a in measured]
+    assert 0.93 <= np.mean(held) <= 0.965
+    wider = [metrics.accuracy_interval(a, n, confidence=0.99).contains(true_accuracy) for a in measured]
+    assert np.mean(wider) > np.mean(held)
+
+
+def test_few_mistakes_give_a_note_and_none_is_not_certainty():
+    assert "only rough" in metrics.accuracy_interval(0.95, 100).notes[0]
+    assert "5 wrong answers out of 100" in metrics.accuracy_interval(0.95, 100).notes[0]
+    assert "3 right answers" in metrics.accuracy_interval(0.03, 100).notes[0]
+    perfect = metrics.accuracy_interval(1, 50)
+    assert perfect.standard_error == 0 and (perfect.low, perfect.high) == (1, 1)
+    assert "does not mean certainty" in perfect.notes[0] and "note:" in str(perfect)
+
+
+@pytest.mark.parametrize(
+    "arguments, match",
+    [
+        (dict(accuracy=96.6, n=1000), "did you mean 0.966"),
+        (dict(accuracy=-0.1, n=1000), "accuracy must be a probability"),
+        (dict(accuracy=0.9, n=0), "n must be an integer >= 1"),
+        (dict(accuracy=0.9, n=100.0), "n must be an integer"),
+        (dict(accuracy=0.9, n=100, confidence=95), "did you mean 0.95"),
+        (dict(accuracy=0.9, n=100, confidence=1), "both excluded"),
+        (dict(accuracy=0.9, n=100, confidence=0), "both excluded"),
+        (dict(accuracy=0.9, n=100, confidence="95%"), "confidence must be"),
+    ],
+)
+def test_accuracy_interval_refuses_bad_arguments_by_name(arguments, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.accuracy_interval(**arguments)
+
+
+def _paired(only_a, only_b, both, neither):
+    """Right/wrong answers of two models on the same images, from the four counts."""
+    a = [True] * only_a + [False] * only_b + [True] * both + [False] * neither
+    b = [False] * only_a + [True] * only_b + [True] * both + [False] * neither
+    return np.array(a), np.array(b)
+
+
+@FAST
+@given(
+    counts=st.tuples(*[st.integers(0, 400)] * 4).filter(lambda c: sum(c) > 0),
+    confidence=st.floats(0.5, 0.999),
+)
+def test_difference_interval_counts_only_the_disagreements(counts, confidence):
+    only_a, only_b, both, neither = counts
+    a, b = _paired(*counts)
+    n = len(a)
+    interval = metrics.accuracy_difference_interval(a, b, confidence)
+    assert interval.estimate == pytest.approx(b.mean() - a.mean(), abs=1e-12)
+    # the standard error of the mean of the per-image differences (-1, 0 or 1)
+    d = b.astype(int) - a.astype(int)
+    assert interval.standard_error == pytest.approx(d.std() / np.sqrt(n), rel=1e-9, abs=1e-12)
+    expected = np.sqrt(only_a + only_b - (only_b - only_a) ** 2 / n) / n
+    assert interval.standard_error == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert -1 <= interval.low <= interval.estimate <= interval.high <= 1
+    # images both models get right, or both get wrong, change the estimate's scale but not its sign
+    swapped = metrics.accuracy_difference_interval(b, a, confidence)
+    assert swapped.estimate == pytest.approx(-interval.estimate)
+    assert swapped.standard_error == pytest.approx(interval.standard_error)
+
+
+def test_paired_comparison_is_sharper_than_two_separate_intervals_when_errors_overlap():
+    # two models of 96% and 96.6% on 1,000 images that share most of their mistakes
+    a, b = _paired(only_a=8, only_b=14, both=952, neither=26)
+    assert (a.mean(), b.mean()) == (0.96, 0.966)
+    paired = metrics.accuracy_difference_interval(a, b)
+    separate = np.hypot(*(metrics.accuracy_interval(m.mean(), 1000).standard_error for m in (a, b)))
+    assert paired.standard_error < separate / 1.5
+    assert paired.contains(0)  # 6 images more: not a difference this test set can show
+
+
+def test_independent_mistakes_give_the_separate_standard_error():
+    rng = np.random.default_rng(1)
+    a, b = rng.random(200_000) < 0.9, rng.random(200_000) < 0.8
+    paired = metrics.accuracy_difference_interval(a, b)
+    separate = np.hypot(*(metrics.accuracy_interval(m.mean(), len(m)).standard_error for m in (a, b)))
+    assert paired.standard_error == pytest.approx(separate, rel=0.02)
+
+
+def test_95_percent_of_the_difference_intervals_hold_the_true_difference():
+    rng = np.random.default_rng(2)
+    n, held = 1000, 0
+    for _ in range(1000):
+        u = rng.random(n)
+        a, b = u < 0.95, (u < 0.93) | (u > 0.985)  # B: 93% + 1.5% = 94.5%, 6.5% disagreements
+        held += metrics.accuracy_difference_interval(a, b).contains(-0.005)
+    assert 0.93 <= held / 1000 <= 0.965
+
+
+def test_difference_interval_notes_and_bad_input():
+    same = metrics.accuracy_difference_interval([True, False, True], [1, 0, 1])
+    assert same.estimate == 0 and same.standard_error == 0
+    assert "disagree on 0 of 3 images" in same.notes[0]
+    with pytest.raises(ValueError, match="correct_b must be .* True/False .* other than 0 and 1"):
+        metrics.accuracy_difference_interval([True, False], [3, 1])
+    with pytest.raises(ValueError, match="got 3 and 2 values"):
+        metrics.accuracy_difference_interval([True, False, True], [True, False])
+    with pytest.raises(ValueError, match="correct_a must be"):
+        metrics.accuracy_difference_interval(np.ones((2, 2), bool), np.ones(4, bool))
+    with pytest.raises(ValueError, match="confidence"):
+        metrics.accuracy_difference_interval([True], [False], confidence=1.5)
