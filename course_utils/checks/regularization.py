@@ -1,0 +1,489 @@
+"""Checkers for the exercises of lesson 08 (regularization and tuning).
+
+Expected values come from :mod:`course_utils.regularization` (the L2 conventions, dropout's
+scale, batch normalization) and :func:`course_utils.diagnosis.diagnose`. The run to cure is
+lesson 07's stored overfitting run (``course_utils/data_files/histories_07.json``). Keras and
+Keras Tuner are imported only inside :func:`check_build_model`, when a learner's function is checked.
+
+Examples
+--------
+>>> check_keras_l2(...)
+Unfinished: replace the `...` in l2 with your answer, then run the cell again.
+>>> check_keras_l2(NOTES_LAMBDA / NOTES_M).status
+'wrong'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from course_utils.checks import framework
+from course_utils.checks.framework import (
+    Feedback,
+    check_number,
+    checker,
+    describe,
+    is_placeholder,
+    run_with_time_limit,
+    str_of,
+    unfinished,
+)
+from course_utils.diagnosis import MIN_EPOCHS, check_history, diagnose, load_histories
+from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
+
+__all__ = [
+    "AUGMENTATIONS",
+    "BN",
+    "CURE_GAIN",
+    "CURE_IMAGES",
+    "DROPOUT_RATE",
+    "DROPOUT_VALUE",
+    "NOTES_LAMBDA",
+    "NOTES_M",
+    "check_augmentations",
+    "check_batch_norm_inference",
+    "check_build_model",
+    "check_cure",
+    "check_dropout_value",
+    "check_keras_l2",
+    "cure_reference",
+]
+
+#: Exercise 1: the notes' lambda, for a cost averaged over this many training images.
+NOTES_LAMBDA = 2.4
+NOTES_M = 1600
+#: Exercise 2: one activation going into Dropout(DROPOUT_RATE) while training.
+DROPOUT_VALUE = 1.5
+DROPOUT_RATE = 0.4
+#: Exercise 3: one channel of a trained BatchNormalization layer, and one input value.
+BN = {"x": 0.9, "gamma": 2.0, "beta": 0.1, "moving_mean": 0.4, "moving_variance": 0.25, "epsilon": 1e-3}
+#: Exercise 4: can this augmentation change the label of a training image? (task, augmentation) -> answer
+AUGMENTATIONS = {
+    "digits: RandomTranslation(0.1, 0.1)": False,
+    "digits: RandomZoom(0.1)": False,
+    "digits: RandomRotation(0.05)  (up to 18 degrees)": False,
+    "digits: RandomRotation(0.5)  (up to 180 degrees)": True,
+    "cats vs dogs photos: RandomFlip('horizontal')": False,
+    "'turn left' vs 'turn right' road signs: RandomFlip('horizontal')": True,
+}
+_AUGMENTATION_REASONS = {
+    "digits: RandomTranslation(0.1, 0.1)": "a digit moved by 3 pixels is the same digit.",
+    "digits: RandomZoom(0.1)": "a digit 10% larger or smaller is the same digit.",
+    "digits: RandomRotation(0.05)  (up to 18 degrees)": "handwriting is tilted that much anyway; the digit stays the same.",
+    "digits: RandomRotation(0.5)  (up to 180 degrees)": "a 6 turned upside down is a 9, and a 9 a 6: "
+    "the image keeps its old label, which is now wrong.",
+    "cats vs dogs photos: RandomFlip('horizontal')": "a mirrored cat is still a cat: left and right carry no class.",
+    "'turn left' vs 'turn right' road signs: RandomFlip('horizontal')": "the mirror image of a 'turn left' "
+    "sign is a 'turn right' sign: here left and right ARE the class.",
+}
+#: Exercise 6: the cured run trains on the same first training digits as lesson 07's run.
+CURE_IMAGES = 150
+#: Validation images of the lesson's split (800): the gain must beat the noise of two accuracies on them.
+_VALIDATION_IMAGES = 800
+_Z_95 = 1.96
+
+
+# ---------------------------------------------------------------------------
+# Exercise 1: the L2 conventions
+# ---------------------------------------------------------------------------
+@checker
+def check_keras_l2(l2) -> Feedback:
+    """Exercise 1: Keras's ``L2(l2)`` factor for the notes' ``lam / (2 m) * sum(w**2)``.
+
+    Examples
+    --------
+    >>> check_keras_l2(keras_l2_from_notes(NOTES_LAMBDA, NOTES_M)).status
+    'correct'
+    >>> check_keras_l2(NOTES_LAMBDA).status
+    'wrong'
+    """
+    lam, m = NOTES_LAMBDA, NOTES_M
+    return check_number(
+        l2,
+        keras_l2_from_notes(lam, m),
+        name="l2",
+        rel_tol=1e-6,
+        abs_tol=0.0,
+        misconceptions={
+            lam: "That is the notes' lambda itself. Keras adds l2 * sum(w**2) to a loss that is already "
+            "averaged over the images, while the notes add lam / (2 m) * sum(w**2): the factors differ.",
+            lam / m: "You divided by m but left out the 2 of the notes' lam / (2 m).",
+            lam / 2: "You divided by 2 but not by m, the number of training images in the notes' cost.",
+            2 * m * lam: "You went the wrong way: lam = 2 m l2, so l2 = lam / (2 m).",
+            lam * m / 2: "Divide lambda by 2 m, do not multiply it by m.",
+        },
+        hint="Write both penalties for the same weights and make them equal: l2 * sum(w**2) = lam / (2 m) * sum(w**2).",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 2: inverted dropout
+# ---------------------------------------------------------------------------
+@checker
+def check_dropout_value(value) -> Feedback:
+    """Exercise 2: what a kept activation becomes in ``Dropout(rate)`` while training.
+
+    Examples
+    --------
+    >>> check_dropout_value(DROPOUT_VALUE * inverted_dropout_scale(DROPOUT_RATE)).status
+    'correct'
+    >>> print(check_dropout_value(DROPOUT_VALUE))  # doctest: +ELLIPSIS
+    Not yet: ...at inference...
+    """
+    v, rate = DROPOUT_VALUE, DROPOUT_RATE
+    return check_number(
+        value,
+        v * inverted_dropout_scale(rate),
+        name="the kept value",
+        rel_tol=1e-6,
+        misconceptions={
+            v: "That is what the layer passes on at inference. While training, Keras scales the kept values up.",
+            v
+            * (1 - rate): "You scaled down by the keep share, as the original paper did at test time. Keras "
+            "uses inverted dropout: it divides the kept values by (1 - rate) while training instead.",
+            v
+            * rate: "You multiplied by the rate. The kept values are divided by the share that is kept, 1 - rate.",
+            v / rate: "You divided by the rate, the share dropped. Divide by the share kept, 1 - rate.",
+            0.0: "This activation is one of the kept ones, not a dropped one.",
+        },
+        hint="Keras keeps the expected sum of the activations: kept values are divided by the share kept.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 3: batch normalization at inference
+# ---------------------------------------------------------------------------
+def _bn(**changes) -> float:
+    values = BN | changes
+    return float(
+        batch_norm(
+            [[values["x"]]],
+            values["gamma"],
+            values["beta"],
+            [values["moving_mean"]],
+            [values["moving_variance"]],
+            training=False,
+            epsilon=values["epsilon"],
+        )[0, 0]
+    )
+
+
+@checker
+def check_batch_norm_inference(value) -> Feedback:
+    """Exercise 3: the output of one channel of BatchNormalization at inference.
+
+    Examples
+    --------
+    >>> check_batch_norm_inference(_bn()).status
+    'correct'
+    >>> check_batch_norm_inference(_bn() + 1).status
+    'wrong'
+    """
+    b = BN
+    normalized = (b["x"] - b["moving_mean"]) / math.sqrt(b["moving_variance"] + b["epsilon"])
+    without_epsilon = b["gamma"] * (b["x"] - b["moving_mean"]) / math.sqrt(b["moving_variance"]) + b["beta"]
+    return check_number(
+        value,
+        _bn(),
+        name="the output",
+        rel_tol=1e-5,
+        misconceptions={
+            without_epsilon: "You left out epsilon: Keras divides by sqrt(moving_variance + epsilon), "
+            "with epsilon = 0.001 by default.",
+            normalized: "You normalized but forgot the layer's own scale and shift: multiply by gamma, then add beta.",
+            b["gamma"] * (b["x"] - b["moving_mean"]) / (b["moving_variance"] + b["epsilon"])
+            + b["beta"]: "You "
+            "divided by the variance. Divide by the standard deviation, sqrt(moving_variance + epsilon).",
+            b["gamma"] * (b["x"] - b["moving_mean"]) + b["beta"]: "You did not divide at all: normalizing "
+            "divides by sqrt(moving_variance + epsilon).",
+            b["gamma"] * b["x"]
+            + b["beta"]: "At inference the layer still subtracts the moving mean and divides by "
+            "the moving standard deviation before it scales and shifts.",
+        },
+        hint="At inference: gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 4: augmentations that change the label
+# ---------------------------------------------------------------------------
+@checker
+def check_augmentations(answers) -> Feedback:
+    """Exercise 4: for each augmentation, True when it can change a training image's label.
+
+    Examples
+    --------
+    >>> check_augmentations(dict(AUGMENTATIONS)).status
+    'correct'
+    >>> check_augmentations({name: False for name in AUGMENTATIONS}).status
+    'wrong'
+    """
+    name = "answers"
+    if is_placeholder(answers):
+        return unfinished(name)
+    if not isinstance(answers, Mapping):
+        return Feedback(
+            "invalid",
+            f"{name} should be the dict of the exercise, each augmentation mapped to True or False, "
+            f"but it is {describe(answers)} of type {type(answers).__name__}.",
+        )
+    missing = [key for key in AUGMENTATIONS if key not in answers]
+    extra = [key for key in answers if key not in AUGMENTATIONS]
+    if extra:
+        return Feedback(
+            "invalid",
+            f"{name} has keys the exercise does not ask about: {describe(extra)}. Keep the given keys.",
+        )
+    if missing:
+        return Feedback("invalid", f"{name} is missing {describe(missing)}: keep every key of the exercise.")
+    if any(is_placeholder(answers[key]) for key in AUGMENTATIONS):
+        return Feedback(
+            "unfinished", f"replace every `...` in {name} with True or False, then run the cell again."
+        )
+    not_bool = [key for key in AUGMENTATIONS if type(answers[key]).__name__ not in ("bool", "bool_")]
+    if not_bool:
+        return Feedback(
+            "invalid",
+            f"each answer should be True or False; {describe(not_bool[0])} is {describe(answers[not_bool[0]])}.",
+        )
+    wrong = [key for key in AUGMENTATIONS if bool(answers[key]) != AUGMENTATIONS[key]]
+    if wrong:
+        told = " ".join(
+            f"{key}: {'it can' if AUGMENTATIONS[key] else 'it cannot'}, because {_AUGMENTATION_REASONS[key]}"
+            for key in wrong
+        )
+        return Feedback("wrong", f"{len(wrong)} of {len(AUGMENTATIONS)} answers are not right. {told}")
+    return Feedback(
+        "correct",
+        "every answer is right: an augmentation is safe only when the class of the transformed image is the same.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 5: a search space for Keras Tuner
+# ---------------------------------------------------------------------------
+_BUILD_INPUT = (28, 28, 1)
+_BUILD_CLASSES = 10
+_MIN_HYPERPARAMETERS = 2
+_BUILD_TIME_FACTOR = 3
+"""Building a Keras model takes longer than a formula: this many times the framework's time limit."""
+
+
+def _hp_extremes(space) -> list[dict]:
+    """Two settings of every hyperparameter: all at their smallest, all at their largest."""
+    low, high = {}, {}
+    for hp in space:
+        kind = type(hp).__name__
+        if kind == "Choice":
+            low[hp.name], high[hp.name] = hp.values[0], hp.values[-1]
+        elif kind in ("Int", "Float"):
+            low[hp.name], high[hp.name] = hp.min_value, hp.max_value
+        elif kind == "Boolean":
+            low[hp.name], high[hp.name] = False, True
+    return [low, high]
+
+
+@checker(answer="function")
+def check_build_model(build_model) -> Feedback:
+    """Exercise 5: a ``build_model(hp)`` that Keras Tuner can search.
+
+    Right when ``build_model(hp)`` returns a compiled Keras model for 28x28x1 digits with 10
+    output probabilities, declares at least two hyperparameters (one of them the learning rate,
+    on a log scale), and builds at both ends of its search space.
+
+    Examples
+    --------
+    >>> check_build_model(...).status
+    'unfinished'
+    >>> check_build_model(lambda hp: None).status
+    'wrong'
+    """
+    name = "build_model"
+    if is_placeholder(build_model):
+        return unfinished(name)
+    if not callable(build_model):
+        return Feedback(
+            "invalid",
+            f"{name} should be a function of hp, but it is {describe(build_model)} of type "
+            f"{type(build_model).__name__}.",
+        )
+    import keras
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+
+    def build(values=None):
+        """Call the learner's function within the time limit; raise what it raised."""
+        trial_hp = hp
+        if values:
+            trial_hp = keras_tuner.HyperParameters.from_config(hp.get_config())
+            trial_hp.values.update(values)
+        outcome, result = run_with_time_limit(
+            lambda: build_model(trial_hp), (), framework.TIME_LIMIT * _BUILD_TIME_FACTOR
+        )
+        if outcome == "timeout":
+            raise TimeoutError(f"it ran for more than {framework.TIME_LIMIT * _BUILD_TIME_FACTOR:g} s")
+        if outcome == "error":
+            raise result
+        return result
+
+    try:
+        model = build()
+    except NotImplementedError:
+        return unfinished(name)
+    except TimeoutError as error:
+        return Feedback("wrong", f"{name}(hp) did not return: {str_of(error)}")
+    except Exception as error:
+        return Feedback("wrong", f"{name}(hp) raised {type(error).__name__}: {describe(str_of(error), 200)}")
+    problem = _model_problem(model, keras)
+    if problem:
+        return Feedback("wrong", f"{name}(hp) {problem}")
+    names = [declared.name for declared in hp.space]
+    if len(names) < _MIN_HYPERPARAMETERS:
+        return Feedback(
+            "wrong",
+            f"{name} declares {len(names)} hyperparameter(s) ({', '.join(names) or 'none'}): a search needs at least "
+            f"{_MIN_HYPERPARAMETERS}, e.g. hp.Int('filters', 8, 64, step=8) and "
+            "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log').",
+        )
+    rates = [
+        declared
+        for declared in hp.space
+        if type(declared).__name__ == "Float"
+        and ("learning" in declared.name.lower() or declared.name.lower() in ("lr", "rate"))
+    ]
+    if not rates:
+        return Feedback(
+            "wrong",
+            f"{name} declares {', '.join(names)} but no learning rate: the rate matters most, search it with "
+            "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log') and pass it to the optimizer.",
+        )
+    if getattr(rates[0], "sampling", None) != "log":
+        return Feedback(
+            "wrong",
+            f"{rates[0].name} is sampled on a linear scale: most trials then land near the top of the range. "
+            "Learning rates span orders of magnitude: add sampling='log'.",
+        )
+    for values in _hp_extremes(hp.space):
+        try:
+            other = build(values)
+        except Exception as error:
+            return Feedback(
+                "wrong",
+                f"{name}(hp) fails with {describe(values, 200)}: {type(error).__name__}: "
+                f"{describe(str_of(error), 200)}. Every point of the search space must build.",
+            )
+        problem = _model_problem(other, keras)
+        if problem:
+            return Feedback("wrong", f"with {describe(values, 200)}, {name}(hp) {problem}")
+        keras.backend.clear_session()
+    return Feedback(
+        "correct",
+        f"{name} builds a compiled model at both ends of its search space over {len(names)} hyperparameters "
+        f"({', '.join(names)}).",
+    )
+
+
+def _model_problem(model, keras) -> str | None:
+    """What is wrong with the model a build_model returned, or None."""
+    if not isinstance(model, keras.Model):
+        return f"returned {describe(model)} of type {type(model).__name__}, not a Keras model: end with `return model`."
+    if not model.compiled:
+        return "returned a model that is not compiled: call model.compile(...) inside build_model, with the learning rate."
+    shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
+    if shape != _BUILD_INPUT:
+        return f"builds a model for inputs of shape {shape}; the digits are {_BUILD_INPUT}: start with keras.Input(shape=(28, 28, 1))."
+    if tuple(model.output_shape[1:]) != (_BUILD_CLASSES,):
+        return f"builds a model with outputs of shape {tuple(model.output_shape[1:])}; there are {_BUILD_CLASSES} classes."
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Exercise 6: cure lesson 07's overfitting run with lesson 08's remedies
+# ---------------------------------------------------------------------------
+def cure_reference() -> dict:
+    """Lesson 07's overfitting run (its MLP on 150 digits): the run that exercise 6 cures.
+
+    Examples
+    --------
+    >>> diagnose(cure_reference()).verdict
+    'overfitting'
+    """
+    return dict(load_histories()["runs"]["exercise"][0]["history"])
+
+
+def _reference_best() -> float:
+    return max(cure_reference()["val_accuracy"])
+
+
+def _noise(accuracy: float) -> float:
+    """The 95% half width of the difference between two accuracies on the validation images."""
+    return _Z_95 * math.sqrt(2 * accuracy * (1 - accuracy) / _VALIDATION_IMAGES)
+
+
+CURE_GAIN = round(_noise(_reference_best()), 3)
+"""The gain in best validation accuracy a cure must show: more than the noise of the difference."""
+
+
+@checker(answer="data")
+def check_cure(history) -> Feedback:
+    """Exercise 6: the history of a run on the same 150 digits that cures lesson 07's overfitting.
+
+    Right when the best validation accuracy beats the overfitting run's by more than
+    ``CURE_GAIN`` (the 95% noise of a difference of two accuracies on 800 images), and the
+    diagnoser no longer reads overfitting, instability or a run cut short.
+
+    Examples
+    --------
+    >>> check_cure(cure_reference()).status
+    'wrong'
+    >>> check_cure({"loss": [1.0, 0.5]}).status
+    'invalid'
+    """
+    name = "history"
+    if is_placeholder(history):
+        return unfinished(name)
+    try:
+        values = check_history(history)
+    except (TypeError, ValueError) as error:
+        return Feedback("invalid", f"{name} should be what model.fit(...) returned: {error}")
+    if len(values["loss"]) < MIN_EPOCHS:
+        return Feedback(
+            "invalid",
+            f"{name} has {len(values['loss'])} epochs; train for at least {MIN_EPOCHS} so its curves can be read.",
+        )
+    accuracy = values.get("val_accuracy")
+    if not accuracy or not all(isinstance(v, float) and math.isfinite(v) for v in accuracy):
+        return Feedback(
+            "invalid",
+            f"{name} has no usable 'val_accuracy': compile with metrics=['accuracy'] and fit with validation_data.",
+        )
+    old, new = _reference_best(), max(accuracy)
+    result = diagnose(values)
+    if result.verdict in ("overfitting", "unstable", "not converged"):
+        what = {
+            "overfitting": "the new run still overfits",
+            "unstable": "the new run is unstable: lower the learning rate",
+            "not converged": "the new run stopped while both curves were still falling: train for more epochs",
+        }[result.verdict]
+        return Feedback("wrong", f"{what}. {result.reasons[0]}")
+    if new < old + CURE_GAIN:
+        return Feedback(
+            "wrong",
+            f"the best validation accuracy is {new:.3f} against {old:.3f} before: a gain of {new - old:+.3f}, "
+            f"within the noise of two accuracies on {_VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). Combine "
+            "remedies that add knowledge to 150 images: augmentation, and a model with fewer weights per pixel "
+            "(a small CNN).",
+        )
+    note = ""
+    if result.verdict == "underfitting":
+        note = (
+            " The diagnoser reads underfitting because the training accuracy is measured on augmented images "
+            "with dropout on: judge a regularized run by its validation curve."
+        )
+    return Feedback(
+        "correct",
+        f"the best validation accuracy is {new:.3f} against {old:.3f} before, a gain of {new - old:+.3f} "
+        f"(more than the noise, ±{CURE_GAIN:.3f}); diagnosis: {result.verdict}.{note}",
+    )
