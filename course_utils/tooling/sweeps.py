@@ -10,7 +10,9 @@ that made them::
     ./course sweeps --list              # what each group holds, without training
 
 Each run is described by a :class:`Run`, and the file stores its settings next to its history,
-its parameter count, its training time and its confusion matrix on the validation images. The
+its parameter count, its training time, its confusion matrix on the validation images and which
+validation images it got right (``val_correct``, a string of 0s and 1s), so that two runs can be
+compared image by image (``course_utils.metrics.accuracy_difference_interval``). The
 test images are never used here: lesson 08 compares remedies on validation data, and reports
 the test set once, for its final recipe (``./course benchmark``). Lesson 08 reads the file with
 ``course_utils.diagnosis.load_histories(RUNS_FILE)``.
@@ -286,6 +288,8 @@ def train(run: Run, split=None) -> dict:
         "seconds": round(seconds, 1),
         "val_accuracy": _stored(np.mean(predicted == y_val)),
         "confusion": confusion_matrix(y_val, predicted, labels=list(range(10))).tolist(),
+        # one character per validation image, 1 where the run is right: paired comparisons of two runs
+        "val_correct": "".join("1" if right else "0" for right in predicted == y_val),
     }
     keras.backend.clear_session()
     return result
