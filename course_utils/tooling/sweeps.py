@@ -60,8 +60,10 @@ class Run:
     n_train : int
         The first ``n_train`` of the 3,200 training digits.
     stages, filters : int
-        ``stages`` times Conv2D(filters * 2**stage, 3) and MaxPooling2D(2) ('valid' padding, as in
-        lesson 05), then Flatten.
+        ``stages`` times Conv2D(filters * 2**stage, 3) and MaxPooling2D(pool_size) ('valid'
+        padding, as in lesson 05), then Flatten.
+    pool_size : int
+        The pooling window and stride (2 in lesson 05).
     dense_units : int
         A Dense(dense_units, relu) layer before the output (0: none, as in lesson 05).
     dropout : float
@@ -90,6 +92,7 @@ class Run:
     n_train: int = 3200
     stages: int = 2
     filters: int = 16
+    pool_size: int = 2
     dense_units: int = 0
     dropout: float = 0.0
     dropout_place: str = "head"
@@ -146,6 +149,7 @@ ARCHITECTURE = (
     [Run(f"{n} stages", f"{n} conv-pool pairs", stages=n, epochs=30, patience=3) for n in (1, 2, 3)]
     + [Run(f"{f} filters", f"{f} then {2 * f} feature maps", filters=f, epochs=30, patience=3)
        for f in (8, 16, 32, 64)]
+    + [Run(f"pool {p}", f"MaxPooling2D({p}) in both stages", pool_size=p, epochs=30, patience=3) for p in (2, 3)]
     + [Run(f"dense {u}", f"Dense({u}) before the output", dense_units=u, epochs=30, patience=3)
        for u in (32, 128)]
     + [Run(f"dropout {r}", f"Dense(128), then dropout {r}", dense_units=128, dropout=r, epochs=30, patience=3)
@@ -209,7 +213,7 @@ def build_model(run: Run):
             ]
         else:
             stack.append(layers.Conv2D(filters, 3, activation="relu", kernel_regularizer=regularizer))
-        stack.append(layers.MaxPooling2D(2))
+        stack.append(layers.MaxPooling2D(run.pool_size))
         if run.dropout and run.dropout_place == "stages":
             stack.append(layers.Dropout(run.dropout))
     stack.append(layers.Flatten())
