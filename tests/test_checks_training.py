@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -24,6 +26,12 @@ def status(feedback):
         check.check_early_stopping_epoch,
         check.check_checkpoint_name,
         check.check_prepare_images,
+        check.check_softmax,
+        check.check_cross_entropy,
+        check.check_sigmoid_logit,
+        check.check_difference_half_width,
+        check.check_tell_apart,
+        check.check_test_set_size,
     ],
 )
 @pytest.mark.parametrize("placeholder", [Ellipsis, None])
@@ -167,3 +175,143 @@ def test_validation_data():
     assert status(check.check_validation_data(..., train, val, test)) == "unfinished"
     assert status(check.check_validation_data(val[0], train, val, test)) == "invalid"
     assert status(check.check_validation_data((val[0], test[1]), train, val, test)) == "wrong"
+
+
+# ---------------------------------------------------------------------------
+# Exercises 8-10: softmax, cross-entropy, one sigmoid unit for two classes
+# ---------------------------------------------------------------------------
+LOGIT_BATCHES = [
+    np.array([2.0, 1.0, 0.1]),
+    np.array([[0.5, 2.5, -3.0], [1000.0, 999.0, 990.0]]),
+    np.random.default_rng(3).normal(0, 5, size=(6, 10)),
+]
+
+
+@pytest.mark.parametrize("logits", LOGIT_BATCHES, ids=["one image", "large logits", "batch"])
+def test_reference_softmax_is_keras_softmax(keras, logits):
+    want = np.asarray(keras.activations.softmax(np.atleast_2d(logits).astype("float32")))
+    assert np.allclose(np.atleast_2d(check.reference_softmax(logits)), want, atol=1e-6)
+
+
+def test_softmax_checker_names_each_mistake():
+    def naive(logits):
+        z = np.asarray(logits, dtype=float)
+        return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+    def float32(logits):
+        z = np.asarray(logits, dtype=np.float32)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def one_image_only(logits):  # right for one image, but sums over the whole batch
+        z = np.asarray(logits, dtype=float)
+        return np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+
+    def columns(logits):
+        z = np.asarray(logits, dtype=float)
+        return np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0)
+
+    assert check.check_softmax(float32)
+    assert check.check_softmax(lambda logits: check.reference_softmax(logits).tolist())
+    with np.errstate(all="ignore"):
+        feedback = check.check_softmax(naive)
+    assert status(feedback) == "wrong"
+    assert "right for ordinary logits" in feedback.message and "largest logit" in feedback.message
+    assert "whole batch" in check.check_softmax(one_image_only).message
+    assert "axis 0" in check.check_softmax(columns).message
+    assert "sigmoid" in check.check_softmax(lambda z: 1 / (1 + np.exp(-np.asarray(z)))).message
+
+    def unfinished(logits):
+        raise NotImplementedError
+
+    assert status(check.check_softmax(unfinished)) == "unfinished"
+
+
+def test_cross_entropy_is_what_keras_computes(keras):
+    logits = np.array([check.CROSS_ENTROPY_LOGITS], dtype="float32")
+    label = np.array([check.CROSS_ENTROPY_LABEL])
+    keras_loss = float(keras.losses.sparse_categorical_crossentropy(label, logits, from_logits=True)[0])
+    assert check.check_cross_entropy(keras_loss)  # float32 is accepted
+    probabilities = check.reference_softmax(logits[0])
+    assert check.check_cross_entropy(-np.log(np.float32(probabilities[check.CROSS_ENTROPY_LABEL])))
+    # the misconception "binary cross-entropy on a one-hot label" is Keras's binary_crossentropy
+    one_hot = np.eye(len(probabilities), dtype="float32")[label]
+    binary = float(keras.losses.binary_crossentropy(one_hot, probabilities[None].astype("float32"))[0])
+    feedback = check.check_cross_entropy(binary)
+    assert status(feedback) == "wrong" and "binary cross-entropy" in feedback.message
+    # the exercise's true class is not the predicted one, so the two mistakes differ
+    assert int(np.argmax(probabilities)) != check.CROSS_ENTROPY_LABEL
+    assert "log10" in check.check_cross_entropy(-np.log10(probabilities[check.CROSS_ENTROPY_LABEL])).message
+
+
+def test_sigmoid_of_the_logit_difference_is_the_two_unit_softmax(keras):
+    z0, z1 = check.TWO_CLASS_LOGITS
+    p1 = check.reference_softmax([z0, z1])[1]
+    assert check.check_sigmoid_logit(z1 - z0)
+    assert np.isclose(float(keras.activations.sigmoid(np.float32(z1 - z0))), p1, atol=1e-7)
+    assert check.check_sigmoid_logit(np.log(p1 / (1 - p1)))
+    assert "flipped" in check.check_sigmoid_logit(z0 - z1).message
+    assert "probability of class 1" in check.check_sigmoid_logit(p1).message
+
+
+def test_a_two_unit_softmax_head_is_one_sigmoid_unit_with_the_weight_differences(keras):
+    """What the lesson shows on its trained model, on a random head: the same probabilities."""
+    rng = np.random.default_rng(4)
+    features = rng.normal(size=(16, 7)).astype("float32")
+    softmax_head = keras.layers.Dense(2, activation="softmax")
+    sigmoid_head = keras.layers.Dense(1, activation="sigmoid")
+    softmax_head.build((None, 7))
+    sigmoid_head.build((None, 7))
+    kernel, bias = (rng.normal(size=shape).astype("float32") for shape in ((7, 2), (2,)))
+    softmax_head.set_weights([kernel, bias])
+    sigmoid_head.set_weights([kernel[:, 1:] - kernel[:, :1], bias[1:] - bias[:1]])
+    assert np.allclose(
+        np.asarray(softmax_head(features))[:, 1], np.asarray(sigmoid_head(features))[:, 0], atol=1e-6
+    )
+    assert sigmoid_head.count_params() * 2 == softmax_head.count_params()
+
+
+# ---------------------------------------------------------------------------
+# Exercises 11-13: comparing two models, and planning a test set
+# ---------------------------------------------------------------------------
+def test_the_comparison_is_consistent_and_too_small_to_tell_apart():
+    c = check.COMPARISON
+    a, b = check._comparison_answers()
+    assert len(a) == c["n"] and a.mean() == c["accuracy_a"] and b.mean() == c["accuracy_b"]
+    assert (int(np.sum(a & ~b)), int(np.sum(b & ~a))) == (c["only_a"], c["only_b"])
+    interval = check._comparison()
+    assert interval.contains(0) and 0 < interval.estimate < interval.half_width
+    assert check.check_tell_apart("no") and status(check.check_tell_apart("yes")) == "wrong"
+    assert status(check.check_tell_apart("maybe")) == "wrong"
+
+
+def test_difference_half_width_accepts_the_usual_roundings_of_the_formula():
+    c = check.COMPARISON
+    b, a, n = c["only_b"], c["only_a"], c["n"]
+    exact = 1.96 * np.sqrt(b + a - (b - a) ** 2 / n) / n
+    assert check.check_difference_half_width(exact)
+    assert check.check_difference_half_width(1.96 * np.sqrt(b + a) / n)  # without the small term
+    assert check.check_difference_half_width(2 * np.sqrt(b + a - (b - a) ** 2 / n) / n)  # z = 2
+    b_minus_a = np.r_[np.ones(b), -np.ones(a), np.zeros(n - a - b)]
+    assert check.check_difference_half_width(1.96 * b_minus_a.std() / np.sqrt(n))  # per image
+    assert b_minus_a.mean() == check._comparison().estimate
+    separate = 1.96 * np.sqrt(
+        (c["accuracy_a"] * (1 - c["accuracy_a"]) + c["accuracy_b"] * (1 - c["accuracy_b"])) / n
+    )
+    feedback = check.check_difference_half_width(separate)
+    assert status(feedback) == "wrong" and "different test sets" in feedback.message
+
+
+def test_test_set_size_is_the_fewest_images_that_reach_the_half_width():
+    from course_utils.metrics import accuracy_interval
+
+    p, h = check.TEST_SET_PLAN["accuracy"], check.TEST_SET_PLAN["half_width"]
+    n = math.ceil((1.96 / h) ** 2 * p * (1 - p))  # a learner's 1.96 gives the same count
+    assert check.check_test_set_size(n)
+    assert accuracy_interval(p, n).half_width <= h < accuracy_interval(p, n - 1).half_width
+    # "the standard error is h" is 475 exactly, which floats may round up to 476: both are named
+    for answer in (math.ceil(p * (1 - p) / h**2), 475, 476):
+        feedback = check.check_test_set_size(answer)
+        assert status(feedback) == "wrong" and "1.96 standard errors" in feedback.message
+    assert "Round up" in check.check_test_set_size(n - 1).message
+    assert "whole number" in check.check_test_set_size((1.96 / h) ** 2 * p * (1 - p)).message

@@ -2,7 +2,8 @@
 
 No checker imports TensorFlow: a Keras model is inspected through its public methods
 (``get_compile_config``, ``layers``). Expected values come from the same helpers the
-lesson uses (:mod:`course_utils.history` for the best and early-stopping epochs).
+lesson uses (:mod:`course_utils.history` for the best and early-stopping epochs,
+:mod:`course_utils.metrics` for how sure an accuracy is).
 
 Examples
 --------
@@ -14,6 +15,7 @@ Not yet: checkpoint file name = 'best.hdf5' is not right. Keras 3 refuses this K
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 
@@ -22,6 +24,7 @@ import numpy as np
 from course_utils.checks import framework
 from course_utils.checks.framework import (
     Feedback,
+    check_choice,
     check_function,
     check_number,
     checker,
@@ -30,19 +33,32 @@ from course_utils.checks.framework import (
     unfinished,
 )
 from course_utils.history import best_epoch, early_stopping_epoch
+from course_utils.metrics import accuracy_difference_interval, accuracy_interval
 
 __all__ = [
     "CHECKPOINT_OPTIONS",
+    "COMPARISON",
+    "CROSS_ENTROPY_LABEL",
+    "CROSS_ENTROPY_LOGITS",
     "EXERCISE_HISTORY",
     "EXERCISE_PATIENCE",
+    "TEST_SET_PLAN",
+    "TWO_CLASS_LOGITS",
     "check_best_epoch",
     "check_checkpoint_name",
     "check_compile",
+    "check_cross_entropy",
     "check_early_stopping_epoch",
     "check_keras3_port",
     "check_prepare_images",
+    "check_sigmoid_logit",
+    "check_softmax",
+    "check_difference_half_width",
+    "check_tell_apart",
+    "check_test_set_size",
     "check_validation_data",
     "reference_prepare_images",
+    "reference_softmax",
 ]
 
 #: A training history for the exercises (8 epochs): the training loss keeps falling,
@@ -64,6 +80,17 @@ SPARSE_LOSSES = ("sparse_categorical_crossentropy", "sparsecategoricalcrossentro
 ONE_HOT_LOSSES = ("categorical_crossentropy", "categoricalcrossentropy")
 ACCURACY_METRICS = ("accuracy", "acc", "sparse_categorical_accuracy", "sparsecategoricalaccuracy")
 ONE_HOT_METRICS = ("categorical_accuracy", "categoricalaccuracy")
+#: Exercise 9: the logits of one image over 5 classes, and its true class (not the predicted one).
+CROSS_ENTROPY_LOGITS = (0.5, -1.0, 3.0, 1.5, 2.0)
+CROSS_ENTROPY_LABEL = 4
+#: Exercise 10: the logits (class 0, class 1) of a 2-unit softmax head for one image.
+TWO_CLASS_LOGITS = (0.8, -1.3)
+#: Exercises 11 and 12: two models scored on the same test images; ``only_a`` images are
+#: right for model A only, ``only_b`` for model B only.
+COMPARISON = {"n": 2000, "accuracy_a": 0.93, "accuracy_b": 0.936, "only_a": 30, "only_b": 42}
+#: Exercise 13: the smallest test set whose 95% interval is at most ± ``half_width`` for a model
+#: of about ``accuracy``.
+TEST_SET_PLAN = {"accuracy": 0.95, "half_width": 0.01}
 
 
 # ---------------------------------------------------------------------------
@@ -713,4 +740,450 @@ def check_keras3_port(port_to_keras3) -> Feedback:
         "correct",
         f"{name} builds, compiles and trains in Keras 3, and the checkpoint keeps the best weights "
         f"({model.count_params():,} parameters, loss and accuracy reported).",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 8: softmax
+# ---------------------------------------------------------------------------
+def reference_softmax(logits):
+    """Probabilities from logits, along the last axis (one row per image), without overflow.
+
+    Subtracting each row's largest logit changes no probability (it divides the top and the
+    bottom of the fraction by the same number) and keeps ``exp`` from overflowing.
+
+    Examples
+    --------
+    >>> reference_softmax([2.0, 1.0, 0.1]).round(3)
+    array([0.659, 0.242, 0.099])
+    >>> reference_softmax([[1000.0, 999.0], [0.0, 0.0]]).round(3)
+    array([[0.731, 0.269],
+           [0.5  , 0.5  ]])
+    """
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_without_exp(logits):
+    z = np.asarray(logits, dtype=float)
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _softmax_over_images(logits):
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _softmax_over_everything(logits):
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _sigmoid_of_each(logits):
+    return 1 / (1 + np.exp(-np.asarray(logits, dtype=float)))
+
+
+def _softmax_cases():
+    rng = np.random.default_rng(8)
+    return [
+        (np.array([2.0, 1.0, 0.1]),),
+        (np.array([-1.0, 0.0, 3.0, 0.5]),),
+        (np.round(rng.normal(0, 3, size=(3, 4)), 2),),
+        (np.array([[0.5, 2.5], [-1.0, -1.0], [4.0, -2.0]]),),
+    ]
+
+
+def _large_logit_cases():
+    return [(np.array([1000.0, 999.0, 990.0]),), (np.array([[-5.0, 0.0, 5.0], [800.0, 805.0, -800.0]]),)]
+
+
+SOFTMAX_OVERFLOW = (
+    "exp of a large logit overflows to infinity (exp(1000) is inf even in float64), and inf / inf is "
+    "NaN. Subtract each row's largest logit before exp: softmax(z) = softmax(z - max(z)), because the "
+    "same factor exp(-max(z)) cancels between the top and the bottom."
+)
+
+
+@checker(answer="function")
+def check_softmax(function) -> Feedback:
+    """Exercise 8: the learner's ``softmax(logits)`` for one image (1-D) or a batch (2-D).
+
+    The probabilities must match along the last axis for ordinary logits, then for logits
+    large enough to overflow ``exp`` when the largest logit is not subtracted first.
+
+    Examples
+    --------
+    >>> check_softmax(reference_softmax)
+    Correct: softmax gives the right probabilities on all 6 test cases, large logits included.
+    >>> check_softmax(_sigmoid_of_each).status
+    'wrong'
+    """
+    name = "softmax"
+    ordinary = check_function(
+        function,
+        reference_softmax,
+        _softmax_cases(),
+        name=name,
+        atol=1e-6,
+        rtol=1e-5,  # float32 is fine
+        misconceptions=[
+            (
+                _softmax_without_exp,
+                "You divided the logits by their sum. Softmax first takes exp of each logit, so "
+                "that every probability is positive (a logit can be negative), then divides by the sum.",
+            ),
+            (
+                _softmax_over_images,
+                "You normalized down the columns (axis 0, across images). Each image's row of "
+                "probabilities must sum to 1: take the max and the sum along the last axis, with "
+                "keepdims=True.",
+            ),
+            (
+                _softmax_over_everything,
+                "You divided by the sum over the whole batch. Each image's probabilities must sum "
+                "to 1 on their own: sum along the last axis, with keepdims=True.",
+            ),
+            (
+                _sigmoid_of_each,
+                "That is a sigmoid of each logit on its own: the values do not sum to 1. Softmax "
+                "divides each exp(logit) by the sum of the exp of all the logits of that image.",
+            ),
+        ],
+        hint="exp of each logit (minus the row's largest), divided by the row's sum of exps; "
+        "use axis=-1 and keepdims=True so that one formula works for 1-D and 2-D logits.",
+    )
+    if not ordinary.correct:
+        return ordinary
+    large = check_function(
+        function, reference_softmax, _large_logit_cases(), name=name, atol=1e-6, rtol=1e-5, hint=""
+    )
+    if not large.correct:
+        if large.status != "wrong":
+            return large
+        return Feedback(
+            "wrong",
+            f"{name} is right for ordinary logits, but not for large ones: {large.message} {SOFTMAX_OVERFLOW}",
+        )
+    cases = len(_softmax_cases()) + len(_large_logit_cases())
+    return Feedback(
+        "correct", f"{name} gives the right probabilities on all {cases} test cases, large logits included."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercises 9 and 10: cross-entropy, and one sigmoid unit for two classes
+# ---------------------------------------------------------------------------
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+@checker
+def check_cross_entropy(answer) -> Feedback:
+    """Exercise 9: the cross-entropy loss of one image with ``CROSS_ENTROPY_LOGITS`` and true class ``CROSS_ENTROPY_LABEL``.
+
+    ``-ln p`` of the true class's softmax probability (the natural logarithm, as Keras).
+
+    Examples
+    --------
+    >>> z, label = CROSS_ENTROPY_LOGITS, CROSS_ENTROPY_LABEL
+    >>> check_cross_entropy(-np.log(reference_softmax(z)[label])).status
+    'correct'
+    >>> check_cross_entropy(-np.log10(reference_softmax(z)[label])).status
+    'wrong'
+    """
+    z, label = np.asarray(CROSS_ENTROPY_LOGITS), CROSS_ENTROPY_LABEL
+    p = reference_softmax(z)
+    expected = float(-np.log(p[label]))
+    one_hot = np.eye(len(z))[label]
+    return check_number(
+        answer,
+        expected,
+        name="cross-entropy loss",
+        rel_tol=1e-5,  # float32 is fine
+        misconceptions=[
+            (
+                float(-np.log10(p[label])),
+                "You used log10. Cross-entropy, in Keras as in the lesson, uses the natural "
+                "logarithm: np.log (or math.log).",
+            ),
+            (
+                float(-np.log(p.max())),
+                "That is the loss of the predicted class (the largest probability). The loss "
+                "looks at the probability of the true class, whatever the model predicts.",
+            ),
+            (
+                float(np.log(p[label])),
+                "The loss is negative: you forgot the minus sign. The log of a probability is "
+                "negative or 0, and the loss is -ln p, which is positive.",
+            ),
+            (
+                float(-z[label]),
+                "You took minus the true class's logit. Turn the logits into probabilities with a "
+                "softmax first, then take -ln of the true class's probability.",
+            ),
+            (
+                float(p[label]),
+                "That is the true class's probability, not the loss: the loss is -ln of it.",
+            ),
+            (
+                float(1 - p[label]),
+                "That is 1 minus the true class's probability. Cross-entropy is -ln p, which grows "
+                "without bound as p goes to 0, and so punishes a confident mistake much more.",
+            ),
+            (
+                float(-np.sum(np.log(p))),
+                "You added -ln p over every class. With one true class only its term counts: "
+                "-ln p of the true class.",
+            ),
+            (
+                float(-np.mean(one_hot * np.log(p) + (1 - one_hot) * np.log(1 - p))),
+                "That is binary cross-entropy on a one-hot label, averaged over the classes: what "
+                "loss='binary_crossentropy' computes for a 10-class model by mistake. With a "
+                "softmax over several classes, use (sparse) categorical cross-entropy: -ln p of the true class.",
+            ),
+            (
+                float(-np.log(_sigmoid(z[label]))),
+                "You applied a sigmoid to the true class's logit alone. With a softmax head the "
+                "probability of a class depends on all the logits: softmax first, then -ln p.",
+            ),
+        ],
+        hint="Softmax the logits (exp, then divide by the sum), pick the true class's "
+        "probability p, and compute -ln p.",
+    )
+
+
+@checker
+def check_sigmoid_logit(answer) -> Feedback:
+    """Exercise 10: the logit ``t`` with ``sigmoid(t)`` equal to the softmax probability of class 1.
+
+    For a 2-unit softmax with logits ``(z0, z1)``: ``p1 = 1 / (1 + exp(z0 - z1)) = sigmoid(z1 - z0)``.
+
+    Examples
+    --------
+    >>> z0, z1 = TWO_CLASS_LOGITS
+    >>> check_sigmoid_logit(z1 - z0).status
+    'correct'
+    >>> check_sigmoid_logit(z1).status
+    'wrong'
+    """
+    z0, z1 = TWO_CLASS_LOGITS
+    p1 = float(reference_softmax([z0, z1])[1])
+    expected = z1 - z0
+    return check_number(
+        answer,
+        expected,
+        name="sigmoid logit t",
+        rel_tol=1e-5,
+        misconceptions=[
+            (
+                z1,
+                "That is class 1's logit alone, but softmax compares the logits: adding the same "
+                "number to z0 and z1 changes no probability, so only their difference matters.",
+            ),
+            (
+                z0 - z1,
+                "The sign is flipped: sigmoid(z0 - z1) is the probability of class 0. Divide the top "
+                "and bottom of exp(z1) / (exp(z0) + exp(z1)) by exp(z1) to see which difference appears.",
+            ),
+            (
+                z0 + z1,
+                "Softmax depends on the difference of the logits, not their sum: adding the same "
+                "number to both changes nothing.",
+            ),
+            (
+                p1,
+                "That is the probability of class 1. The question asks for the logit t whose "
+                "sigmoid gives that probability.",
+            ),
+            (
+                math.log(p1),
+                "That is ln p1, the log-probability. The logit whose sigmoid is p1 is ln(p1 / (1 - p1)).",
+            ),
+        ],
+        hint="Divide the top and the bottom of exp(z1) / (exp(z0) + exp(z1)) by exp(z1), and "
+        "compare with sigmoid(t) = 1 / (1 + exp(-t)).",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercises 11 to 13: how sure a comparison is, and how many test images a plan needs
+# ---------------------------------------------------------------------------
+def _comparison_answers():
+    """Right (True) and wrong answers of models A and B on the ``COMPARISON`` images."""
+    c = COMPARISON
+    both = round(c["accuracy_a"] * c["n"]) - c["only_a"]
+    neither = c["n"] - both - c["only_a"] - c["only_b"]
+    a = np.array([True] * c["only_a"] + [False] * c["only_b"] + [True] * both + [False] * neither)
+    b = np.array([False] * c["only_a"] + [True] * c["only_b"] + [True] * both + [False] * neither)
+    return a, b
+
+
+def _comparison():
+    return accuracy_difference_interval(*_comparison_answers())
+
+
+@checker
+def check_difference_half_width(answer) -> Feedback:
+    """Exercise 11: the half-width of the 95% interval of B's accuracy minus A's, on the same images.
+
+    ``1.96 * sqrt(b + c - (b - c)**2 / n) / n``, with ``b`` and ``c`` the images only one model gets
+    right. Dropping the small ``(b - c)**2 / n`` term, or using 2 for 1.96, is close enough.
+
+    Examples
+    --------
+    >>> check_difference_half_width(_comparison().half_width).status
+    'correct'
+    >>> check_difference_half_width(_comparison().standard_error).status
+    'wrong'
+    """
+    c, interval = COMPARISON, _comparison()
+    expected, n, z = interval.half_width, c["n"], interval.z
+    separate = accuracy_interval(c["accuracy_a"], n), accuracy_interval(c["accuracy_b"], n)
+    return check_number(
+        answer,
+        expected,
+        name="half-width of the difference",
+        rel_tol=0.025,  # z = 2 instead of 1.96, or no (b - c)**2 / n term: accepted
+        misconceptions=[
+            (
+                interval.standard_error,
+                "That is one standard error; a 95% interval reaches 1.96 standard errors.",
+            ),
+            (
+                z * math.hypot(separate[0].standard_error, separate[1].standard_error),
+                "That treats the two accuracies as measured on different test sets. On the same "
+                "images, the images both models get right (or both get wrong) cannot make them "
+                "differ: only the disagreements count, and the interval is much narrower.",
+            ),
+            (
+                separate[0].half_width,
+                "That is the half-width of model A's own accuracy. The question is about the "
+                "difference between the two models on the same images: count the disagreements.",
+            ),
+            (
+                z * interval.standard_error**2 * n,
+                "You forgot the square root: the standard error is sqrt(b + c - (b - c)**2 / n) / n.",
+            ),
+            (
+                z * interval.standard_error * math.sqrt(n),
+                "Divide by n, not by sqrt(n): b and c are counts of images, so "
+                "sqrt(b + c - (b - c)**2 / n) / n is already a share.",
+            ),
+            (
+                100 * expected,
+                "That is the right half-width in percentage points; give it as a fraction, like the accuracies.",
+            ),
+            (2 * expected, "That is the whole width of the interval; the ± half-width is half of it."),
+        ],
+        hint="Only the images where the models disagree count: with b and c of them, the standard "
+        "error of the difference is sqrt(b + c - (b - c)**2 / n) / n; multiply it by 1.96.",
+    )
+
+
+@checker
+def check_tell_apart(answer) -> Feedback:
+    """Exercise 12: can the ``COMPARISON`` test set tell models A and B apart? ``'yes'`` or ``'no'``.
+
+    Yes when the 95% interval of the difference leaves out 0.
+
+    Examples
+    --------
+    >>> check_tell_apart("yes" if not _comparison().contains(0) else "no").status
+    'correct'
+    """
+    interval = _comparison()
+    apart = not interval.contains(0)
+    return check_choice(
+        answer,
+        "yes" if apart else "no",
+        ["yes", "no"],
+        name="can the test set tell them apart",
+        misconceptions={
+            "yes": "B is ahead, but by less than the half-width: the 95% interval of the difference "
+            "reaches below 0, so a difference this small could come from which images happened to "
+            "be in the test set.",
+            "no": "The 95% interval of the difference leaves out 0: B's lead is larger than what "
+            "the choice of test images alone would explain.",
+        },
+        hint="Compare the difference of the accuracies with the half-width of its interval.",
+    )
+
+
+def _images_needed(accuracy: float, half_width: float, z: float) -> float:
+    """The (fractional) number of test images at which the half-width equals ``half_width``."""
+    return (z / half_width) ** 2 * accuracy * (1 - accuracy)
+
+
+def _rounded_up(value: float) -> list[int]:
+    """``value`` rounded up; both neighbours when it is a whole number that floats may miss by a hair.
+
+    ``0.95 * 0.05 / 0.01**2`` is 475 exactly, but Python's floats give 475.00000000000006,
+    which rounds up to 476: a learner who makes that mistake may land on either.
+    """
+    return sorted({math.ceil(value - 1e-9), math.ceil(value + 1e-9)})
+
+
+@checker
+def check_test_set_size(answer) -> Feedback:
+    """Exercise 13: the fewest test images whose 95% interval is at most ± ``half_width`` at ``accuracy``.
+
+    ``n >= (1.96 / h)**2 * p * (1 - p)``, rounded up to a whole image.
+
+    Examples
+    --------
+    >>> plan = TEST_SET_PLAN
+    >>> check_test_set_size(math.ceil((1.96 / plan["half_width"]) ** 2 * 0.95 * 0.05)).status
+    'correct'
+    """
+    p, h = TEST_SET_PLAN["accuracy"], TEST_SET_PLAN["half_width"]
+    z = accuracy_interval(p, 1).z
+    exact = _images_needed(p, h, z)
+    expected = math.ceil(exact)
+    mistakes = [
+        (
+            [math.floor(exact)],
+            "Round up, not down: with one image fewer the interval is slightly wider than asked.",
+        ),
+        (
+            _rounded_up(z**2 * p * (1 - p) / h),
+            "You divided by the half-width, not by its square: from h = 1.96 sqrt(p (1 - p) / n), "
+            "n = (1.96 / h)**2 p (1 - p).",
+        ),
+        (
+            _rounded_up(z * p * (1 - p) / h**2),
+            "You forgot to square 1.96: n = (1.96 / h)**2 p (1 - p).",
+        ),
+        (
+            _rounded_up(p * (1 - p) / h**2),
+            "That makes the standard error ± the half-width; the 95% interval reaches 1.96 standard "
+            "errors, so it needs about 1.96**2 times as many images.",
+        ),
+        (
+            _rounded_up(z * math.sqrt(p * (1 - p)) / h),
+            "Square the whole ratio: h = 1.96 sqrt(p (1 - p) / n) gives n = (1.96 / h)**2 p (1 - p).",
+        ),
+        (
+            _rounded_up(_images_needed(p, h / 2, z)),
+            "± h is the half-width; you made the whole interval h wide, which needs four times as "
+            "many images.",
+        ),
+        (
+            _rounded_up(_images_needed(p, h, 2)),
+            "That is the answer with z = 2. The 95% interval reaches 1.96 standard errors, which "
+            "needs a few fewer images.",
+        ),
+        (
+            _rounded_up(z**2 * p / h**2),
+            "You left out (1 - p): the spread of an accuracy is sqrt(p (1 - p) / n).",
+        ),
+    ]
+    return check_number(
+        answer,
+        expected,
+        name="number of test images",
+        misconceptions=[(value, message) for values, message in mistakes for value in values],
+        hint="Solve h = 1.96 sqrt(p (1 - p) / n) for n, then round up to a whole number of images.",
     )
