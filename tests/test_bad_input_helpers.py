@@ -48,6 +48,7 @@ EXCLUDED = {
 RESULT_TYPES = {
     "course_utils.arithmetic.LayerState",
     "course_utils.arithmetic.StackRow",
+    "course_utils.kernel_learning.KernelFit",
     "course_utils.lessons.Lesson",
     "course_utils.metrics.BinaryMetrics",
     "course_utils.metrics.ConfidenceInterval",
@@ -376,6 +377,41 @@ VALID_CALLS = {
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
     "course_utils.layer_specs.to_keras": lambda: dict(input_shape=(8, 8, 1), layers=SPECS, name="net"),
+    # architectures (lesson 04)
+    "course_utils.architectures.basic_block": lambda: dict(
+        filters=8, strides=2, projection=True, use_bias=False
+    ),
+    "course_utils.architectures.block_table": lambda: dict(
+        input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], batch_size=4, name="block"
+    ),
+    "course_utils.architectures.block_to_keras": lambda: dict(
+        input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], name="block"
+    ),
+    "course_utils.architectures.bottleneck_block": lambda: dict(filters=4, strides=1, projection=True),
+    "course_utils.architectures.params_by_type": lambda: dict(summary=_table()),
+    "course_utils.architectures.vgg_layers": lambda: dict(
+        blocks=((4, 1), (8, 2)), dense_units=(16,), classes=3, head="global_average"
+    ),
+    # kernel learning (lesson 01)
+    "course_utils.kernel_learning.feature_maps": lambda: dict(
+        images=np.ones((2, 5, 5)), kernel=np.ones((3, 3))
+    ),
+    "course_utils.kernel_learning.fit_kernel": lambda: dict(
+        images=np.ones((2, 5, 5)),
+        targets=np.ones((2, 3, 3)),
+        kernel=np.zeros((3, 3)),
+        learning_rate=0.1,
+        steps=3,
+    ),
+    "course_utils.kernel_learning.gradient_step": lambda: dict(
+        images=np.ones((2, 5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((2, 3, 3)), learning_rate=0.1
+    ),
+    "course_utils.kernel_learning.squared_error": lambda: dict(
+        images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
+    ),
+    "course_utils.kernel_learning.squared_error_gradient": lambda: dict(
+        images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
+    ),
     "course_utils.widgets.threshold_explorer.build_threshold_explorer": lambda: dict(
         y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
     ),
@@ -391,8 +427,27 @@ VALID_CALLS = {
     ),
 }
 
-NEEDS_KERAS = {"course_utils.model_summary.summarize", "course_utils.layer_specs.to_keras"}
+NEEDS_KERAS = {
+    "course_utils.model_summary.summarize",
+    "course_utils.layer_specs.to_keras",
+    "course_utils.architectures.block_to_keras",
+}
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
+
+
+BLOCK = {
+    "main": [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
+        {"type": "BatchNormalization"},
+    ],
+    "shortcut": [],
+}
+
+
+def _table():
+    from course_utils.layer_specs import layer_table
+
+    return layer_table((8, 8, 1), SPECS)
 
 
 def _state():

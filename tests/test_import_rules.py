@@ -3,7 +3,8 @@
 Layers, from the bottom (CONTRIBUTING, "Layout"):
 
 - core: formulas, metrics, layer specs, histories, data, formatting, the environment;
-- reference ops: ``reference_ops``, NumPy convolution and pooling written to be read;
+- reference ops: ``reference_ops``, NumPy convolution and pooling written to be read, and
+  ``kernel_learning``, gradient descent on a kernel built on them;
 - presentation: ``plots`` (matplotlib) and ``widgets`` (ipywidgets), thin layers over the core;
 - checkers: ``checks``, exercise feedback built on the core (never on plots or widgets);
 - tooling: what ``./course`` runs.
@@ -57,7 +58,7 @@ def layer(module: str) -> str:
         return "checkers"
     if len(parts) > 1 and parts[1] in ("plots", "widgets"):
         return "presentation"
-    if module == "course_utils.reference_ops":
+    if module in ("course_utils.reference_ops", "course_utils.kernel_learning"):
         return "reference ops"
     return "core"
 

@@ -1,0 +1,421 @@
+"""Classic CNN architectures in the course's layer vocabulary: LeNet-5, VGG16 and ResNet blocks.
+
+Each network is a tuple of layer specs (Keras class names and arguments, as in
+:mod:`course_utils.layer_specs`), so :func:`course_utils.layer_specs.layer_table` counts its
+parameters, multiply-adds and memory without TensorFlow, and
+:func:`course_utils.layer_specs.to_keras` builds it. The tests check every total against
+Keras itself: ``keras.applications.VGG16(weights=None)`` and the blocks of
+``keras.applications.ResNet50(weights=None)`` (no download).
+
+A residual block is not a plain stack: its input goes through a **main path** and a
+**shortcut**, and an ``Add`` layer sums the two (it has no parameters). A block is therefore
+counted as two stacks of layer specs plus the add: :func:`block_table`. An empty shortcut is
+the identity; when the main path changes the shape, the shortcut needs a 1x1 convolution
+(a *projection*) so that the two can be added.
+
+Activations change no shape and no count. LeNet-5 and VGG16 give them as their layers'
+``activation`` argument; ResNet applies its ReLUs after ``BatchNormalization``, as layers of
+their own, which the block specs leave out.
+
+Examples
+--------
+>>> from course_utils.layer_specs import layer_table
+>>> layer_table(LENET5_INPUT, LENET5).total_params
+61706
+>>> table = layer_table(VGG16_INPUT, VGG16)
+>>> f"{table.total_params:,}"
+'138,357,544'
+>>> shares = params_by_type(table)
+>>> round(shares["Dense"] / table.total_params, 3)
+0.894
+"""
+
+from __future__ import annotations
+
+from ast import literal_eval
+
+from course_utils._validation import check_bool, check_int, check_option, describe
+from course_utils.formatting import UNKNOWN
+from course_utils.layer_specs import layer_table, to_keras
+from course_utils.model_summary import LayerRow, ModelSummary
+from course_utils.params import activation_bytes
+
+__all__ = [
+    "LENET5",
+    "LENET5_INPUT",
+    "RESNET50_STAGE2_INPUT",
+    "VGG16",
+    "VGG16_BLOCKS",
+    "VGG16_GAP",
+    "VGG16_INPUT",
+    "basic_block",
+    "block_table",
+    "block_to_keras",
+    "bottleneck_block",
+    "params_by_type",
+    "vgg_layers",
+]
+
+# LeNet-5 (LeCun, Bottou, Bengio and Haffner, 1998) as Keras layers: 32x32 grey images, two
+# convolution + subsampling stages, a 5x5 convolution that leaves a 1x1 map (C5), then F6 and
+# the 10 outputs. The original's subsampling had a learned scale and bias per map, and its C3
+# read only some of S2's maps; here every filter reads every map and pooling has no weights.
+LENET5_INPUT = (32, 32, 1)
+LENET5 = (
+    {"type": "Conv2D", "filters": 6, "kernel_size": 5, "activation": "tanh"},  # C1
+    {"type": "AveragePooling2D", "pool_size": 2},  # S2
+    {"type": "Conv2D", "filters": 16, "kernel_size": 5, "activation": "tanh"},  # C3
+    {"type": "AveragePooling2D", "pool_size": 2},  # S4
+    {"type": "Conv2D", "filters": 120, "kernel_size": 5, "activation": "tanh"},  # C5: 5x5 kernel, 5x5 map
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 84, "activation": "tanh"},  # F6
+    {"type": "Dense", "units": 10, "activation": "softmax"},  # the 10 digits
+)
+
+# VGG16 (Simonyan and Zisserman, 2014), as keras.applications.VGG16 builds it: five blocks of
+# 3x3 'same' convolutions, (filters, convolutions) per block, each block ending in 2x2 max pooling.
+VGG16_INPUT = (224, 224, 3)
+VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+
+# The input of ResNet50's second stage (after its 7x7 stride-2 convolution and 3x3 stride-2
+# pooling): where keras.applications.ResNet50's first bottleneck blocks (conv2_block1, ...) start.
+RESNET50_STAGE2_INPUT = (56, 56, 64)
+
+
+def _check_blocks(blocks):
+    if isinstance(blocks, (str, bytes, dict)) or not isinstance(blocks, (tuple, list)) or not blocks:
+        raise ValueError(
+            f"blocks must be a non-empty list of (filters, convolutions) pairs, got {describe(blocks)}."
+        )
+    checked = []
+    for index, block in enumerate(blocks, start=1):
+        if isinstance(block, (str, bytes)) or not isinstance(block, (tuple, list)) or len(block) != 2:
+            raise ValueError(
+                f"blocks[{index - 1}] must be a (filters, convolutions) pair such as (64, 2), "
+                f"got {describe(block)}."
+            )
+        checked.append(
+            (
+                check_int(f"blocks[{index - 1}] filters", block[0]),
+                check_int(f"blocks[{index - 1}] convolutions", block[1]),
+            )
+        )
+    return checked
+
+
+def _check_units(dense_units):
+    if isinstance(dense_units, (str, bytes, dict)) or not isinstance(dense_units, (tuple, list)):
+        raise ValueError(
+            f"dense_units must be a list of unit counts such as (4096, 4096), got {describe(dense_units)}."
+        )
+    return [check_int("dense_units", units) for units in dense_units]
+
+
+def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head="flatten"):
+    """The layer specs of a VGG-style network.
+
+    Each block is ``convolutions`` 3x3 ``Conv2D`` layers with ``filters`` filters, 'same'
+    padding and ReLU, then a 2x2 ``MaxPooling2D`` that halves the height and width. The head
+    is ``Flatten`` (as in VGG16) or ``GlobalAveragePooling2D``, then one ReLU ``Dense`` layer
+    per entry of ``dense_units`` and a softmax ``Dense`` layer with ``classes`` units.
+
+    Parameters
+    ----------
+    blocks : sequence of (int, int), default=VGG16_BLOCKS
+        ``(filters, convolutions)`` for each block.
+    dense_units : sequence of int, default=(4096, 4096)
+        The hidden ``Dense`` layers of the head (may be empty).
+    classes : int, default=1000
+        Units of the last ``Dense`` layer.
+    head : {'flatten', 'global_average'}, default='flatten'
+        How the last feature map becomes a vector.
+
+    Returns
+    -------
+    tuple of dict
+
+    Examples
+    --------
+    >>> from course_utils.layer_specs import layer_table
+    >>> specs = vgg_layers(blocks=((8, 1), (16, 2)), dense_units=(32,), classes=10)
+    >>> [spec["type"] for spec in specs]  # doctest: +NORMALIZE_WHITESPACE
+    ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']
+    >>> layer_table((32, 32, 3), specs).rows[6].output_shape  # after Flatten: 8 x 8 x 16 values
+    '(None, 1024)'
+    >>> vgg_layers(head="average")
+    Traceback (most recent call last):
+    ...
+    ValueError: head must be one of 'flatten', 'global_average', got 'average'.
+    """
+    blocks = _check_blocks(blocks)
+    dense_units = _check_units(dense_units)
+    classes = check_int("classes", classes)
+    head = check_option("head", head, ("flatten", "global_average"))
+    conv = {"type": "Conv2D", "kernel_size": 3, "padding": "same", "activation": "relu"}
+    specs = []
+    for filters, convolutions in blocks:
+        specs += [{**conv, "filters": filters} for _ in range(convolutions)]
+        specs.append({"type": "MaxPooling2D", "pool_size": 2})
+    specs.append({"type": "Flatten"} if head == "flatten" else {"type": "GlobalAveragePooling2D"})
+    specs += [{"type": "Dense", "units": units, "activation": "relu"} for units in dense_units]
+    specs.append({"type": "Dense", "units": classes, "activation": "softmax"})
+    return tuple(specs)
+
+
+VGG16 = vgg_layers()
+"""VGG16 with its dense head: Flatten, Dense(4096), Dense(4096), Dense(1000)."""
+VGG16_GAP = vgg_layers(dense_units=(), head="global_average")
+"""VGG16's 13 convolutions, global average pooling, then Dense(1000)."""
+
+
+def bottleneck_block(filters, strides=1, projection=True):
+    """The bottleneck block of ``keras.applications.ResNet50`` (ResNet v1) as layer specs.
+
+    Main path: a 1x1 convolution to ``filters`` channels (with the block's ``strides``), a
+    3x3 convolution, and a 1x1 convolution back up to ``4 * filters`` channels, each followed
+    by ``BatchNormalization``. Shortcut: the identity, or (``projection=True``) a 1x1
+    convolution to ``4 * filters`` channels with the same strides, then ``BatchNormalization``.
+    The first block of each ResNet50 stage has a projection, the others the identity.
+
+    Returns
+    -------
+    dict
+        ``{"main": tuple of specs, "shortcut": tuple of specs}``; an empty shortcut is the identity.
+
+    Examples
+    --------
+    >>> block = bottleneck_block(64)
+    >>> [spec["kernel_size"] for spec in block["main"] if spec["type"] == "Conv2D"]
+    [1, 3, 1]
+    >>> block_table(RESNET50_STAGE2_INPUT, **block).total_params
+    76928
+    """
+    filters = check_int("filters", filters)
+    strides = check_int("strides", strides)
+    projection = check_bool("projection", projection)
+    norm = {"type": "BatchNormalization"}
+    main = (
+        {"type": "Conv2D", "filters": filters, "kernel_size": 1, "strides": strides},
+        norm,
+        {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same"},
+        norm,
+        {"type": "Conv2D", "filters": 4 * filters, "kernel_size": 1},
+        norm,
+    )
+    shortcut = (
+        ({"type": "Conv2D", "filters": 4 * filters, "kernel_size": 1, "strides": strides}, norm)
+        if projection
+        else ()
+    )
+    return {"main": tuple(dict(spec) for spec in main), "shortcut": tuple(dict(spec) for spec in shortcut)}
+
+
+def basic_block(filters, strides=1, projection=False, use_bias=True):
+    """The basic block of ResNet-18 and ResNet-34 as layer specs.
+
+    Main path: two 3x3 'same' convolutions with ``filters`` filters (the first with the
+    block's ``strides``), each followed by ``BatchNormalization``. Shortcut: the identity, or
+    (``projection=True``) a 1x1 convolution with ``filters`` filters and the same strides,
+    then ``BatchNormalization``: needed when the block halves the size or changes the channels.
+
+    Returns
+    -------
+    dict
+        ``{"main": tuple of specs, "shortcut": tuple of specs}``.
+
+    Examples
+    --------
+    >>> block_table((56, 56, 64), **basic_block(64)).total_params
+    74368
+    >>> block_table((56, 56, 64), **basic_block(128, strides=2))
+    Traceback (most recent call last):
+    ...
+    ValueError: on an input_shape of (56, 56, 64), the main path gives (28, 28, 128) but the shortcut gives (56, 56, 64): Add needs equal shapes. Give the shortcut a 1x1 Conv2D with 128 filters and strides 2 (a projection).
+    """
+    filters = check_int("filters", filters)
+    strides = check_int("strides", strides)
+    projection = check_bool("projection", projection)
+    use_bias = check_bool("use_bias", use_bias)
+    norm = {"type": "BatchNormalization"}
+    conv = {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same", "use_bias": use_bias}
+    main = ({**conv, "strides": strides}, norm, conv, norm)
+    shortcut = (
+        (
+            {
+                "type": "Conv2D",
+                "filters": filters,
+                "kernel_size": 1,
+                "strides": strides,
+                "use_bias": use_bias,
+            },
+            norm,
+        )
+        if projection
+        else ()
+    )
+    return {"main": tuple(dict(spec) for spec in main), "shortcut": tuple(dict(spec) for spec in shortcut)}
+
+
+def _path(name, layers):
+    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (tuple, list)):
+        raise ValueError(
+            f"{name} must be a list of layer specs (empty for the identity), got {describe(layers)}."
+        )
+    return list(layers)
+
+
+def _area(receptive_field):
+    try:
+        height, width = (int(n) for n in receptive_field.split("x"))
+    except ValueError:
+        return None
+    return height * width
+
+
+def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual block"):
+    """Shapes, parameters, MACs and memory of a residual block: main path + shortcut, then Add.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of the block's input, without the batch axis.
+    main : list of dict
+        The main path's layer specs, as :func:`course_utils.layer_specs.layer_table` reads them.
+    shortcut : list of dict, default=()
+        The shortcut's layer specs; empty for the identity shortcut.
+    batch_size : int, default=32
+        For the activation memory column.
+    name : str
+        Title of the table.
+
+    Returns
+    -------
+    course_utils.model_summary.ModelSummary
+        One row for the input, each main-path layer (``main #1``, ...), each shortcut layer
+        (``shortcut #1``, ...) and the ``Add`` (0 parameters, 0 MACs). Its totals are the block's.
+
+    Raises
+    ------
+    ValueError
+        If a layer is not allowed (named as in ``layer_table``), or if the two paths end in
+        different shapes, which ``Add`` cannot sum.
+
+    Examples
+    --------
+    >>> table = block_table((8, 8, 16), [{"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same"}])
+    >>> [(row.name, row.output_shape, row.params) for row in table.rows]  # doctest: +NORMALIZE_WHITESPACE
+    [('input', '(None, 8, 8, 16)', 0), ('main #1', '(None, 8, 8, 16)', 2320), ('add', '(None, 8, 8, 16)', 0)]
+    """
+    main = _path("main", main)
+    shortcut = _path("shortcut", shortcut)
+    batch_size = check_int("batch_size", batch_size)
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, got {describe(name)}.")
+    if not main:
+        raise ValueError(
+            "main must hold at least one layer: a block whose two paths are both the identity adds its input to itself."
+        )
+    tables = {}
+    for path, layers in (("main", main), ("shortcut", shortcut)):
+        try:
+            tables[path] = layer_table(input_shape, layers, batch_size=batch_size)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+    main_out = literal_eval(tables["main"].rows[-1].output_shape)
+    short_out = literal_eval(tables["shortcut"].rows[-1].output_shape)
+    if main_out != short_out:
+        advice = ""
+        if len(main_out) == 4 and len(short_out) == 4 and not shortcut:
+            strides = short_out[1] // main_out[1] if main_out[1] and short_out[1] % main_out[1] == 0 else None
+            advice = (
+                f" Give the shortcut a 1x1 Conv2D with {main_out[3]} filters"
+                + (f" and strides {strides}" if strides and strides > 1 else "")
+                + " (a projection)."
+            )
+        raise ValueError(
+            f"on an input_shape of {tuple(input_shape)}, the main path gives {main_out[1:]} but the "
+            f"shortcut gives {short_out[1:]}: Add needs equal shapes.{advice}"
+        )
+    fields = [tables[path].rows[-1].receptive_field for path in ("main", "shortcut")]
+    areas = [_area(field) for field in fields]
+    widest = UNKNOWN if None in areas else fields[areas.index(max(areas))]
+    rows = [tables["main"].rows[0]]
+    for path in ("main", "shortcut"):
+        rows += [
+            LayerRow(
+                f"{path} {row.name}",
+                row.type,
+                row.output_shape,
+                row.trainable,
+                row.non_trainable,
+                row.macs,
+                row.activation_bytes,
+                row.receptive_field,
+            )
+            for row in tables[path].rows[1:]
+        ]
+    rows.append(
+        LayerRow("add", "Add", str(main_out), 0, 0, 0, activation_bytes(main_out[1:], batch_size), widest)
+    )
+    return ModelSummary(name, tuple(rows), batch_size)
+
+
+def block_to_keras(input_shape, main, shortcut=(), name="residual_block"):
+    """Build a residual block as a Keras functional model: ``ReLU(main(x) + shortcut(x))``.
+
+    The main path and the shortcut are built by :func:`course_utils.layer_specs.to_keras`
+    (each a nested ``Sequential``; an empty shortcut passes the input on unchanged), then
+    ``keras.layers.Add`` sums them and a ``ReLU`` follows, as in ResNet. The ReLUs *inside*
+    the main path are left out, as in the specs: they change no count. The model has the
+    same parameters as :func:`block_table` counts.
+
+    Examples
+    --------
+    >>> model = block_to_keras((8, 8, 16), **basic_block(16))
+    >>> model.count_params() == block_table((8, 8, 16), **basic_block(16)).total_params
+    True
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
+    block_table(input_shape, main, shortcut)  # every check, with the path and layer named
+    import keras
+
+    inputs = keras.Input(shape=tuple(input_shape))
+    main_output = to_keras(input_shape, list(main), name=f"{name}_main")(inputs)
+    shortcut_output = (
+        to_keras(input_shape, list(shortcut), name=f"{name}_shortcut")(inputs) if shortcut else inputs
+    )
+    added = keras.layers.Add(name=f"{name}_add")([main_output, shortcut_output])
+    return keras.Model(inputs, keras.layers.ReLU(name=f"{name}_relu")(added), name=name)
+
+
+def params_by_type(summary) -> dict:
+    """Parameters of each layer type in a table, in the order the types first appear.
+
+    Parameters
+    ----------
+    summary : course_utils.model_summary.ModelSummary
+        What :func:`course_utils.layer_specs.layer_table`, :func:`block_table` or
+        :func:`course_utils.model_summary.summarize` returns.
+
+    Returns
+    -------
+    dict
+        ``{layer type: parameters}``, trainable and non-trainable together; types without
+        parameters are left out.
+
+    Examples
+    --------
+    >>> from course_utils.layer_specs import layer_table
+    >>> params_by_type(layer_table(LENET5_INPUT, LENET5))
+    {'Conv2D': 50692, 'Dense': 11014}
+    """
+    if not isinstance(summary, ModelSummary):
+        raise ValueError(
+            f"summary must be a table from layer_table, block_table or summarize, got {describe(summary)}."
+        )
+    totals = {}
+    for row in summary.rows:
+        if row.params:
+            totals[row.type] = totals.get(row.type, 0) + row.params
+    return totals
