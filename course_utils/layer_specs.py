@@ -44,6 +44,7 @@ __all__ = [
     "POOL_TYPES",
     "check_input_shape",
     "describe_spec",
+    "layer_states",
     "layer_table",
     "to_keras",
 ]
@@ -184,6 +185,51 @@ def _needs_spatial_hint(index, message):
     )
 
 
+def _steps(input_shape, layers):
+    """Check the specs and step through them: the input shape, and per layer its full spec,
+    the state after it, its trainable and non-trainable parameters and its MACs."""
+    shape = check_input_shape(input_shape)
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
+    state = input_state(shape)
+    steps = []
+    for index, spec in enumerate(layers, start=1):
+        full = _full_spec(index, spec)
+        try:
+            new = step_layer(full, state)
+            trainable, non_trainable = _params.layer_params(full, state.shape)
+            macs = _params.layer_macs(full, state.shape, new.shape)
+        except ValueError as error:
+            raise ValueError(
+                f"layer {index} ({full['type']}): {_needs_spatial_hint(index, str(error))}"
+            ) from None
+        state = new
+        steps.append((full, state, trainable, non_trainable, macs))
+    return shape, steps
+
+
+def layer_states(input_shape, layers):
+    """The state (shape, receptive field, jump) of the input and after each layer spec.
+
+    The specs are checked as :func:`layer_table` checks them; each state comes from
+    :func:`course_utils.arithmetic.step_layer`.
+
+    Returns
+    -------
+    list of course_utils.arithmetic.LayerState
+        ``len(layers) + 1`` states: the input's first.
+
+    Examples
+    --------
+    >>> states = layer_states((28, 28, 1), [{"type": "Conv2D", "filters": 8, "padding": "same"},
+    ...                                     {"type": "MaxPooling2D"}])
+    >>> [(s.shape, s.receptive_field) for s in states]
+    [((28, 28, 1), (1, 1)), ((28, 28, 8), (3, 3)), ((14, 14, 8), (4, 4))]
+    """
+    shape, steps = _steps(input_shape, layers)
+    return [input_state(shape), *(state for _, state, *_ in steps)]
+
+
 def layer_table(input_shape, layers, batch_size=32, name="builder"):
     """Shapes, parameters, MACs, memory and receptive field of a stack of layer specs.
 
@@ -219,13 +265,10 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     ...
     ValueError: layer 1 (Conv2D): the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
     """
-    shape = check_input_shape(input_shape)
     batch_size = check_int("batch_size", batch_size)
     if not isinstance(name, str):
         raise ValueError(f"name must be a string, got {describe(name)}.")
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
-        raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
-    state = input_state(shape)
+    shape, steps = _steps(input_shape, layers)
     rows = [
         LayerRow(
             "input",
@@ -235,20 +278,10 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
             0,
             0,
             _params.activation_bytes(shape, batch_size),
-            format_receptive_field(state.receptive_field),
+            format_receptive_field(input_state(shape).receptive_field),
         )
     ]
-    for index, spec in enumerate(layers, start=1):
-        full = _full_spec(index, spec)
-        try:
-            new = step_layer(full, state)
-            trainable, non_trainable = _params.layer_params(full, state.shape)
-            macs = _params.layer_macs(full, state.shape, new.shape)
-        except ValueError as error:
-            raise ValueError(
-                f"layer {index} ({full['type']}): {_needs_spatial_hint(index, str(error))}"
-            ) from None
-        state = new
+    for index, (full, state, trainable, non_trainable, macs) in enumerate(steps, start=1):
         rows.append(
             LayerRow(
                 f"#{index}",

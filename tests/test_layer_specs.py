@@ -6,12 +6,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from course_utils.formatting import format_receptive_field
 from course_utils.layer_specs import (
     ACTIVATIONS,
     LAYER_TYPES,
     MNIST_CNN,
     MNIST_INPUT,
     describe_spec,
+    layer_states,
     layer_table,
     to_keras,
 )
@@ -194,3 +196,29 @@ def test_activation_changes_no_count_and_reaches_keras(keras):
         "softmax",
     ]
     assert to_keras((6, 6, 2), [{"type": "Conv2D", "filters": 4}]).layers[0].activation.__name__ == "linear"
+
+
+@given(
+    size=st.integers(12, 20),
+    channels=st.integers(1, 3),
+    body=st.lists(spatial_layer, min_size=1, max_size=4),
+    tail=head,
+)
+def test_layer_states_are_the_tables_shapes_and_fields(size, channels, body, tail):
+    specs = body + tail
+    try:
+        table = layer_table((size, size, channels), specs)
+    except ValueError:
+        assume(False)
+    states = layer_states((size, size, channels), specs)
+    assert len(states) == len(table.rows) == len(specs) + 1
+    for state, row in zip(states, table.rows, strict=True):
+        assert str((None, *state.shape)) == row.output_shape
+        assert format_receptive_field(state.receptive_field) == row.receptive_field
+
+
+def test_layer_states_check_the_specs_as_the_table_does():
+    with pytest.raises(ValueError, match=r"layer 2 \(Conv2D\).*needs"):
+        layer_states((8, 8, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
+    with pytest.raises(ValueError, match="layers must be a list"):
+        layer_states((8, 8, 1), {"type": "Flatten"})
