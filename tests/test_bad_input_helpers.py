@@ -54,6 +54,8 @@ RESULT_TYPES = {
     "course_utils.metrics.ConfidenceInterval",
     "course_utils.model_summary.LayerRow",
     "course_utils.model_summary.ModelSummary",
+    "course_utils.planner.CNNPlan",
+    "course_utils.planner.DesignReport",
     "course_utils.diagnosis.Diagnosis",
     "course_utils.widgets.conv_explorer.ConvExplorerState",
     "course_utils.widgets.pooling_explorer.PoolingExplorerState",
@@ -377,6 +379,28 @@ VALID_CALLS = {
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
     "course_utils.layer_specs.to_keras": lambda: dict(input_shape=(8, 8, 1), layers=SPECS, name="net"),
+    "course_utils.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
+    "course_utils.planner.plan_cnn": lambda: dict(
+        input_shape=(32, 24, 3),
+        num_classes=2,
+        max_params=200_000,
+        kernel_size=3,
+        convs_per_stage=1,
+        filters=16,
+        filters_growth=2,
+        max_filters=256,
+        min_filters=8,
+        target_map=(4, 8),
+        object_size=16,
+        activation="relu",
+        head="flatten",
+        dense_units=16,
+        dropout=0.25,
+        binary_output="softmax",
+    ),
+    "course_utils.planner.judge_design": lambda: dict(
+        input_shape=(8, 8, 1), num_classes=3, layers=SPECS, max_params=500, target_map=(2, 4), object_size=3
+    ),
     # architectures (lesson 04)
     "course_utils.architectures.basic_block": lambda: dict(
         filters=8, strides=2, projection=True, use_bias=False
