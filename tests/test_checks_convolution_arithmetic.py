@@ -314,3 +314,146 @@ def test_cases_cover_batches_channels_and_filters():
     assert any(x.shape[0] > 1 for x, _, _ in cases)
     assert any(x.shape[3] > 1 for x, _, _ in cases)
     assert any(k.shape[3] > 1 and k.shape[0] != k.shape[1] for _, k, _ in cases)
+
+
+# ---------------------------------------------------------------------------
+# Exercises 8 and 9: the squared error's gradient, by hand and as a function
+# ---------------------------------------------------------------------------
+def loop_step(images, kernel, targets, rate, sign=-1, two=2, mean=True, flip=False, images_used=None):
+    """An independent, learner-style gradient step (plain loops), with optional mistakes."""
+    images, kernel, targets = (np.asarray(a, dtype=float) for a in (images, kernel, targets))
+    if images_used is not None:
+        images, targets = images[:images_used], targets[:images_used]
+    applied = kernel[::-1, ::-1] if flip else kernel
+    kh, kw = kernel.shape
+    n, out_h, out_w = targets.shape
+    errors = np.zeros(targets.shape)
+    for s in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                errors[s, i, j] = np.sum(images[s, i : i + kh, j : j + kw] * applied) - targets[s, i, j]
+    gradient = np.zeros(kernel.shape)
+    for a in range(kh):
+        for b in range(kw):
+            for s in range(n):
+                for i in range(out_h):
+                    for j in range(out_w):
+                        gradient[a, b] += errors[s, i, j] * images[s, i + a, j + b]
+    gradient *= two / (errors.size if mean else 1)
+    return kernel + sign * rate * gradient
+
+
+def by_hand_gradient(**mistakes):
+    """Exercise 8's gradient, read off a step with learning rate 1: kernel - step = gradient."""
+    image = np.asarray(check.GRADIENT_IMAGE)[None]
+    target = np.asarray(check.GRADIENT_TARGET)[None]
+    kernel = np.asarray(check.GRADIENT_KERNEL, dtype=float)
+    return kernel - loop_step(image, kernel, target, 1.0, **mistakes)
+
+
+def tensorflow_gradient():
+    """The same gradient by automatic differentiation of a Keras Conv2D with the "mse" loss."""
+    keras = pytest.importorskip("keras")
+    import tensorflow as tf
+
+    image = np.asarray(check.GRADIENT_IMAGE, dtype="float32")[None, :, :, None]
+    target = np.asarray(check.GRADIENT_TARGET, dtype="float32")[None, :, :, None]
+    layer = keras.layers.Conv2D(1, 2, use_bias=False)
+    layer.build(image.shape)
+    layer.set_weights([np.asarray(check.GRADIENT_KERNEL, dtype="float32")[:, :, None, None]])
+    with tf.GradientTape() as tape:
+        loss = keras.losses.MeanSquaredError()(target, layer(image))
+    return tape.gradient(loss, layer.trainable_weights)[0].numpy()[:, :, 0, 0]
+
+
+def test_kernel_gradient_right():
+    expected = by_hand_gradient()
+    assert np.allclose(expected, tensorflow_gradient())
+    for form in (expected, expected.tolist(), expected.astype(np.float32)):
+        assert_status(check.check_kernel_gradient(form), "correct")
+
+
+@pytest.mark.parametrize(
+    "mistakes, words",
+    [
+        ({"sign": 1}, "target - prediction"),
+        ({"two": 1}, "the 2 of the derivative"),
+        ({"mean": False}, "did not divide"),
+        ({"mean": False, "two": 1}, "2 / m in front"),
+    ],
+)
+def test_kernel_gradient_misconceptions(mistakes, words):
+    if mistakes.get("sign") == 1:  # the step then goes uphill: the "gradient" read off it has the wrong sign
+        wrong = -by_hand_gradient()
+    else:
+        wrong = by_hand_gradient(**mistakes)
+    assert_status(check.check_kernel_gradient(wrong), "wrong", words)
+
+
+def test_kernel_gradient_other_mistakes():
+    right = by_hand_gradient()
+    assert_status(check.check_kernel_gradient(right[::-1, ::-1]), "wrong", "180 degrees")
+    assert_status(check.check_kernel_gradient(right.T), "wrong")
+    assert_status(check.check_kernel_gradient(right[0]), "wrong", "shape")
+
+
+@pytest.mark.parametrize("answer", UNFINISHED)
+def test_kernel_gradient_unfinished(answer):
+    assert_status(check.check_kernel_gradient(answer), "unfinished")
+
+
+def test_kernel_gradient_invalid():
+    assert_status(check.check_kernel_gradient("1.5, 3.5"), "invalid")
+
+
+def test_gradient_step_right():
+    assert_status(check.check_gradient_step(loop_step), "correct")
+
+
+@pytest.mark.parametrize(
+    "mistakes, words",
+    [
+        ({"sign": 1}, "along the gradient"),
+        ({"two": 1}, "half the right one"),
+        ({"mean": False}, "sums the squared errors"),
+        ({"flip": True}, "flip the kernel"),
+        ({"images_used": 1}, "only the first image"),
+    ],
+)
+def test_gradient_step_misconceptions(mistakes, words):
+    def learner(images, kernel, targets, learning_rate):
+        return loop_step(images, kernel, targets, learning_rate, **mistakes)
+
+    assert_status(check.check_gradient_step(learner), "wrong", words)
+
+
+def test_gradient_step_other_mistakes():
+    def no_rate(images, kernel, targets, learning_rate):
+        return loop_step(images, kernel, targets, 1.0)
+
+    def per_image_mean(images, kernel, targets, learning_rate):
+        return kernel + sum(
+            loop_step(x[None], kernel, t[None], learning_rate) - kernel for x, t in zip(images, targets)
+        )
+
+    def transposed(images, kernel, targets, learning_rate):
+        return loop_step(images, kernel, targets, learning_rate).T
+
+    assert_status(check.check_gradient_step(no_rate), "wrong", "learning_rate first")
+    assert_status(check.check_gradient_step(per_image_mean), "wrong", "adds up the images")
+    assert_status(check.check_gradient_step(transposed), "wrong")
+
+
+def test_gradient_step_unfinished():
+    def stub(images, kernel, targets, learning_rate):
+        raise NotImplementedError
+
+    for answer in [..., None, stub]:
+        assert_status(check.check_gradient_step(answer), "unfinished")
+
+
+def test_gradient_step_cases_cover_batches_and_rectangular_kernels():
+    cases = check.gradient_step_cases()
+    assert any(images.shape[0] > 1 for images, *_ in cases)
+    assert any(kernel.shape[0] != kernel.shape[1] for _, kernel, *_ in cases)
+    assert len({rate for *_, rate in cases}) > 1

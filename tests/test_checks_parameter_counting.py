@@ -94,6 +94,36 @@ def activation_bytes():
     return np.asarray(layer(x)).nbytes
 
 
+def keras_vgg():
+    """The VGG-style network of exercise 13, written layer by layer in Keras."""
+    layers = []
+    for filters, convolutions in pc.VGG_BLOCKS:
+        layers += [L.Conv2D(filters, 3, padding="same", activation="relu") for _ in range(convolutions)]
+        layers.append(L.MaxPooling2D(2))
+    layers += [L.Flatten(), *(L.Dense(units, activation="relu") for units in pc.VGG_DENSE_UNITS)]
+    layers.append(L.Dense(pc.VGG_CLASSES, activation="softmax"))
+    return keras.Sequential([keras.Input(shape=pc.VGG_INPUT), *layers])
+
+
+def keras_vgg_share(first_only=False):
+    model = keras_vgg()
+    dense = [layer.count_params() for layer in model.layers if isinstance(layer, L.Dense)]
+    return (dense[0] if first_only else sum(dense)) / model.count_params()
+
+
+def keras_residual_block(projection=True, use_bias=False, shortcut_kernel=1):
+    """Exercise 14's block as ResNet-18 writes it: conv, BN, ReLU, conv, BN, + shortcut, ReLU."""
+    inputs = keras.Input(shape=pc.RESIDUAL_INPUT)
+    x = L.Conv2D(128, 3, strides=2, padding="same", use_bias=use_bias)(inputs)
+    x = L.ReLU()(L.BatchNormalization()(x))
+    x = L.BatchNormalization()(L.Conv2D(128, 3, padding="same", use_bias=use_bias)(x))
+    shortcut = inputs
+    if projection:
+        shortcut = L.Conv2D(128, shortcut_kernel, strides=2, padding="same", use_bias=use_bias)(inputs)
+        shortcut = L.BatchNormalization()(shortcut)
+    return keras.Model(inputs, L.ReLU()(L.Add()([x, shortcut])))
+
+
 RIGHT = {
     pc.check_conv_params: keras_conv,
     pc.check_dense_params: keras_dense,
@@ -105,6 +135,8 @@ RIGHT = {
     pc.check_separable_params: keras_separable,
     pc.check_bottleneck_macs: bottleneck_macs,
     pc.check_activation_memory: activation_bytes,
+    pc.check_vgg_dense_share: keras_vgg_share,
+    pc.check_residual_block_params: lambda: keras_residual_block().count_params(),
 }
 NUMBER_CHECKERS = list(RIGHT)
 
@@ -329,3 +361,42 @@ def test_my_conv2d_params():
         return kernel_size * in_channels * filters  # a tuple times an int: wrong, not a crash
 
     assert pc.check_my_conv2d_params(crashes).status == "wrong"
+
+
+def test_vgg_share_misconceptions():
+    right = keras_vgg_share()
+    _wrong(pc.check_vgg_dense_share, 100 * right, "percentage")
+    _wrong(pc.check_vgg_dense_share, keras_vgg_share(first_only=True), "first Dense layer alone")
+    _wrong(pc.check_vgg_dense_share, 1 - right, "share of the convolutions")
+    _wrong(pc.check_vgg_dense_share, right / (1 - right), "divided by the convolutions")
+    # Flatten before the last pooling: 16 x 16 x 128 values reach Dense(256)
+    conv = keras_vgg().count_params() - sum(
+        layer.count_params() for layer in keras_vgg().layers if isinstance(layer, L.Dense)
+    )
+    dense = (16 * 16 * 128 * 256 + 256) + (256 * 10 + 10)
+    _wrong(pc.check_vgg_dense_share, dense / (dense + conv), "before the last pooling")
+    assert pc.check_vgg_dense_share(round(right, 2)).status == "wrong"
+    assert "rounded" in pc.check_vgg_dense_share(round(right, 2)).message
+
+
+def test_residual_block_misconceptions():
+    right = keras_residual_block().count_params()
+    assert right == pc._block().total_params
+    # Keras cannot even build the block with an identity shortcut (the shapes differ): the main path alone
+    main_only = right - (1 * 1 * 64 * 128) - 4 * 128
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        keras_residual_block(projection=False)
+    _wrong(pc.check_residual_block_params, main_only, "shortcut's 1x1 convolution")
+    _wrong(
+        pc.check_residual_block_params, keras_residual_block(shortcut_kernel=3).count_params(), "3x3 kernel"
+    )
+    _wrong(
+        pc.check_residual_block_params, keras_residual_block(use_bias=True).count_params(), "counted biases"
+    )
+    model = keras_residual_block()
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    _wrong(pc.check_residual_block_params, trainable, "trainable part")
+    norms = sum(layer.count_params() for layer in model.layers if isinstance(layer, L.BatchNormalization))
+    _wrong(pc.check_residual_block_params, right - norms, "BatchNormalization layers")
+    _wrong(pc.check_residual_block_params, right - 3 * 3 * 128 * 128 + 3 * 3 * 64 * 128, "first one's output")
+    _wrong(pc.check_residual_block_params, right + 128, "Add a parameter per channel")

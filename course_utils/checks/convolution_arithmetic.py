@@ -2,8 +2,9 @@
 
 The exercise data live here (upper-case constants) so that the exercise notebook and
 its checker always use the same numbers. Every checker computes the right answer, and
-the wrong answer that each misconception gives, with :mod:`course_utils.reference_ops`
-and :mod:`course_utils.arithmetic`, the helpers the lesson teaches.
+the wrong answer that each misconception gives, with :mod:`course_utils.reference_ops`,
+:mod:`course_utils.arithmetic` and :mod:`course_utils.kernel_learning`, the helpers the
+lesson teaches.
 
 Examples
 --------
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils import kernel_learning as learn
 from course_utils import reference_ops as ops
 from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import (
@@ -31,6 +33,9 @@ from course_utils.checks.framework import (
 __all__ = [
     "BIAS_RGB",
     "CANDIDATE_KERNELS",
+    "GRADIENT_IMAGE",
+    "GRADIENT_KERNEL",
+    "GRADIENT_TARGET",
     "IMAGE_MAP",
     "KERNEL_MAP",
     "KERNEL_RGB",
@@ -40,6 +45,8 @@ __all__ = [
     "WINDOW",
     "WINDOW_RGB",
     "check_feature_map",
+    "check_gradient_step",
+    "check_kernel_gradient",
     "check_kernel_shape",
     "check_my_conv2d",
     "check_output_shape",
@@ -47,6 +54,7 @@ __all__ = [
     "check_vertical_edge_kernel",
     "check_window_value",
     "conv2d_cases",
+    "gradient_step_cases",
     "vertical_edge_kernel",
 ]
 
@@ -86,6 +94,12 @@ CANDIDATE_KERNELS = {
 # Exercise 7: float32 sums (Keras, einsum) differ from float64 by about 1e-6 on these
 # values, while every mistake changes the output by far more than this tolerance.
 TOLERANCE = {"atol": 1e-4, "rtol": 1e-4}
+
+# Exercise 8: the squared error's gradient by hand: one 3x3 image, a 2x2 kernel and the
+# feature map it should give.
+GRADIENT_IMAGE = np.array([[1, 2, 0], [0, 1, 3], [2, 1, 1]])
+GRADIENT_KERNEL = np.array([[1, 0], [0, 1]])
+GRADIENT_TARGET = np.array([[1, 5], [2, 0]])
 
 
 # ---------------------------------------------------------------------------
@@ -447,4 +461,185 @@ def check_my_conv2d(function) -> Feedback:
         hint="Compare with conv2d_loop in course_utils.reference_ops: one output cell is the sum "
         "of window * kernel over height, width and channels, plus the bias.",
         **TOLERANCE,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 8
+# ---------------------------------------------------------------------------
+@checker
+def check_kernel_gradient(answer) -> Feedback:
+    """Exercise 8: the gradient of the mean squared error with respect to each weight of ``GRADIENT_KERNEL``.
+
+    Examples
+    --------
+    >>> check_kernel_gradient(learn.squared_error_gradient(GRADIENT_IMAGE, GRADIENT_KERNEL, GRADIENT_TARGET))
+    Correct: gradient has the right shape (2, 2) and values.
+    """
+    image, kernel, target = GRADIENT_IMAGE, GRADIENT_KERNEL, GRADIENT_TARGET
+    expected = learn.squared_error_gradient(image, kernel, target)
+    prediction = learn.feature_maps(image, kernel)
+    error = prediction - target
+    scale = 2 / error.size
+    misconceptions = [
+        (
+            -expected,
+            "Every sign is the wrong way round: you used target - prediction. With error = "
+            "prediction - target, the gradient points where the error grows, and a step moves "
+            "against it.",
+        ),
+        (
+            expected / 2,
+            "You left out the 2 of the derivative: the derivative of e**2 is 2 * e.",
+        ),
+        (
+            expected * error.size,
+            f"You summed the products but did not divide by the {error.size} values of the map: the "
+            "error is a mean, so its gradient is (2 / M) times the sum.",
+        ),
+        (
+            expected * error.size / 2,
+            f"You left out the 2 / M in front: the 2 of the derivative and the division by the {error.size} "
+            "values that the mean takes.",
+        ),
+        (
+            ops.flip_kernel(expected),
+            "Your gradient is turned by 180 degrees. Weight (a, b) meets pixel (i + a, j + b) at output "
+            "cell (i, j), the same pairing as in the forward pass: no flip.",
+        ),
+        (
+            scale * ops.convolve2d(image, error),
+            "You convolved the image with the error map (flipping it). The gradient is a "
+            "cross-correlation, as in the forward pass: weight (a, b) meets pixel (i + a, j + b).",
+        ),
+        (
+            np.full(kernel.shape, scale * error.sum()),
+            "Every weight got the same value: you left out the pixels. Weight (a, b) changes output "
+            "(i, j) by pixel (i + a, j + b), so each error is multiplied by the pixel that weight meets.",
+        ),
+        (
+            scale * ops.correlate2d(image, prediction),
+            "You used the prediction instead of the error: subtract the target first (error = "
+            "prediction - target).",
+        ),
+    ]
+    return check_array(
+        answer,
+        expected,
+        name="gradient",
+        misconceptions=misconceptions,
+        hint="Compute the prediction map, the error map (prediction - target), then for each weight "
+        "(a, b) the sum of error[i, j] * image[i + a, j + b], times 2 / M (M values in the map).",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 9
+# ---------------------------------------------------------------------------
+def gradient_step_cases(seed=0):
+    """Random test cases ``(images, kernel, targets, learning_rate)`` for exercise 9.
+
+    Examples
+    --------
+    >>> [(images.shape, kernel.shape, rate) for images, kernel, targets, rate in gradient_step_cases()][:2]
+    [((1, 5, 5), (3, 3), 0.1), ((3, 6, 5), (2, 3), 0.05)]
+    """
+    rng = np.random.default_rng(seed)
+    shapes = [  # (images, height, width, kernel_h, kernel_w, learning rate)
+        (1, 5, 5, 3, 3, 0.1),
+        (3, 6, 5, 2, 3, 0.05),
+        (2, 4, 7, 3, 1, 0.2),
+        (4, 5, 5, 2, 2, 1.0),
+    ]
+    cases = []
+    for n, height, width, kh, kw, rate in shapes:
+        images = rng.uniform(0, 1, size=(n, height, width))
+        kernel = rng.normal(size=(kh, kw))
+        targets = rng.normal(size=(n, height - kh + 1, width - kw + 1))
+        cases.append((images, kernel, targets, rate))
+    return cases
+
+
+def _uphill(images, kernel, targets, rate):
+    return kernel + rate * learn.squared_error_gradient(images, kernel, targets)
+
+
+def _no_rate(images, kernel, targets, rate):
+    return kernel - learn.squared_error_gradient(images, kernel, targets)
+
+
+def _gradient_only(images, kernel, targets, rate):
+    return learn.squared_error_gradient(images, kernel, targets)
+
+
+def _half_gradient(images, kernel, targets, rate):
+    return kernel - rate * learn.squared_error_gradient(images, kernel, targets) / 2
+
+
+def _summed(images, kernel, targets, rate):
+    return kernel - rate * np.size(targets) * learn.squared_error_gradient(images, kernel, targets)
+
+
+def _mean_per_image(images, kernel, targets, rate):
+    return kernel - rate * len(images) * learn.squared_error_gradient(images, kernel, targets)
+
+
+def _first_image(images, kernel, targets, rate):
+    return learn.gradient_step(images[:1], kernel, targets[:1], rate)
+
+
+def _flipped_forward(images, kernel, targets, rate):
+    return kernel - rate * learn.squared_error_gradient(images, ops.flip_kernel(kernel), targets)
+
+
+@checker(answer="function")
+def check_gradient_step(function) -> Feedback:
+    """Exercise 9: a learner's ``gradient_step(images, kernel, targets, learning_rate)``.
+
+    Examples
+    --------
+    >>> check_gradient_step(learn.gradient_step).status
+    'correct'
+    >>> check_gradient_step(_uphill).message
+    'gradient_step is not right yet. It moves the kernel along the gradient, where the error grows: subtract learning_rate * gradient.'
+    """
+    misconceptions = [
+        (
+            _uphill,
+            "It moves the kernel along the gradient, where the error grows: subtract learning_rate * gradient.",
+        ),
+        (_no_rate, "It takes a whole gradient as its step: multiply the gradient by learning_rate first."),
+        (
+            _gradient_only,
+            "It returns the gradient. A step returns the new kernel: kernel - learning_rate * gradient.",
+        ),
+        (_half_gradient, "Its gradient is half the right one: the derivative of e**2 is 2 * e."),
+        (
+            _summed,
+            "It sums the squared errors instead of averaging them: divide the gradient by the number "
+            "of values in all the target maps (targets.size).",
+        ),
+        (
+            _mean_per_image,
+            "It averages over the positions of each map but adds up the images: the error is the mean "
+            "over every value of every map, images included (targets.size values).",
+        ),
+        (_first_image, "It uses only the first image: the error and its gradient sum over all the images."),
+        (
+            _flipped_forward,
+            "Its feature maps flip the kernel (a true convolution). Keras's Conv2D, and this step, slide "
+            "the kernel as it is: prediction[s, i, j] = sum of kernel[a, b] * images[s, i + a, j + b].",
+        ),
+    ]
+    return check_function(
+        function,
+        learn.gradient_step,
+        gradient_step_cases(),
+        name="gradient_step",
+        misconceptions=misconceptions,
+        hint="Compute each image's map, the errors (map - target), then for each weight (a, b) the sum "
+        "over images and positions of error * the pixel that weight meets, times 2 / targets.size; "
+        "return kernel - learning_rate * gradient.",
+        atol=1e-6,
+        rtol=1e-6,
     )

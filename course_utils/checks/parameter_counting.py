@@ -17,8 +17,10 @@ True
 from __future__ import annotations
 
 from ast import literal_eval
+from fractions import Fraction
 
 from course_utils import params as p
+from course_utils.architectures import basic_block, block_table, params_by_type, vgg_layers
 from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import Feedback, check_design, check_function, check_number, checker
 from course_utils.layer_specs import layer_table
@@ -33,7 +35,12 @@ __all__ = [
     "EXERCISE_CNN",
     "EXERCISE_INPUT",
     "HEAD",
+    "RESIDUAL_BLOCK",
+    "RESIDUAL_INPUT",
     "SEPARABLE_LAYER",
+    "VGG_BLOCKS",
+    "VGG_DENSE_UNITS",
+    "VGG_INPUT",
     "check_activation_memory",
     "check_batch_norm_total",
     "check_batch_norm_trainable",
@@ -45,7 +52,9 @@ __all__ = [
     "check_gap_head_params",
     "check_model_total",
     "check_my_conv2d_params",
+    "check_residual_block_params",
     "check_separable_params",
+    "check_vgg_dense_share",
     "conv2d_params_cases",
 ]
 
@@ -83,6 +92,19 @@ ACTIVATION_LAYER = {
 
 #: Exercise 12: a model for 100x100 RGB images and 2 classes, under a parameter budget.
 DESIGN = {"input_shape": (100, 100, 3), "classes": 2, "max_params": 60_000, "min_receptive_field": 30}
+
+#: Exercise 13: a small VGG-style network for 64x64 RGB images and 10 classes: three blocks of
+#: two 3x3 'same' convolutions, each block ending in 2x2 max pooling, then Flatten, Dense(256), Dense(10).
+VGG_INPUT = (64, 64, 3)
+VGG_BLOCKS = ((32, 2), (64, 2), (128, 2))
+VGG_DENSE_UNITS = (256,)
+VGG_CLASSES = 10
+
+#: Exercise 14: a ResNet-18 basic block that halves the size and doubles the channels: main path
+#: Conv2D(128, 3, strides=2) BN Conv2D(128, 3) BN, shortcut Conv2D(128, 1, strides=2) BN, then Add;
+#: no convolution has a bias (use_bias=False), as in ResNet-18.
+RESIDUAL_INPUT = (32, 32, 64)
+RESIDUAL_BLOCK = basic_block(128, strides=2, projection=True, use_bias=False)
 
 _BIAS_PER_WEIGHT = (
     "You added a bias of 1 for every weight. A bias is a learned value, one per filter (or per "
@@ -747,4 +769,161 @@ def check_design_budget(answer) -> Feedback:
             f"{f['total']:,} parameters (the budget is {d['max_params']:,}), the cells of its "
             f"last feature map see {f['receptive_text']} input pixels, and the largest layer is {f['biggest']}."
         ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 13
+# ---------------------------------------------------------------------------
+def _vgg(blocks=VGG_BLOCKS, **changes):
+    specs = [
+        dict(spec, **(changes if spec["type"] == "Conv2D" else {}))
+        for spec in vgg_layers(blocks, VGG_DENSE_UNITS, VGG_CLASSES)
+    ]
+    return layer_table(VGG_INPUT, specs)
+
+
+def _dense_share(table, first_only=False):
+    dense = [row.params for row in table.rows if row.type == "Dense"]
+    return Fraction(dense[0] if first_only else sum(dense), table.total_params)
+
+
+@checker
+def check_vgg_dense_share(answer) -> Feedback:
+    """Exercise 13: the share of the VGG-style network's parameters held by its Dense layers.
+
+    Examples
+    --------
+    >>> check_vgg_dense_share(100 * _dense_share(_vgg())).status
+    'wrong'
+    """
+    table = _vgg()
+    expected = _dense_share(table)
+    by_type = params_by_type(table)
+    no_bias = layer_table(
+        VGG_INPUT,
+        [
+            {**spec, "use_bias": False} if spec["type"] in ("Conv2D", "Dense") else spec
+            for spec in vgg_layers(VGG_BLOCKS, VGG_DENSE_UNITS, VGG_CLASSES)
+        ],
+    )
+    unpooled_last = [dict(spec) for spec in vgg_layers(VGG_BLOCKS, VGG_DENSE_UNITS, VGG_CLASSES)]
+    last_pool = max(index for index, spec in enumerate(unpooled_last) if spec["type"] == "MaxPooling2D")
+    del unpooled_last[last_pool]
+    misconceptions = [
+        (
+            100 * expected,
+            "That is a percentage: give the share as a fraction between 0 and 1 (a half is 0.5).",
+        ),
+        (
+            _dense_share(table, first_only=True),
+            "That is the first Dense layer alone: the last Dense layer (the classes) is a Dense layer too.",
+        ),
+        (1 - expected, "That is the share of the convolutions: the question asks for the Dense layers'."),
+        (
+            Fraction(by_type["Dense"], by_type["Conv2D"]),
+            "You divided by the convolutions' parameters: a share divides by all the parameters.",
+        ),
+        (
+            _dense_share(layer_table(VGG_INPUT, unpooled_last)),
+            f"You let Flatten read the map before the last pooling. Each of the {len(VGG_BLOCKS)} blocks "
+            "ends in 2x2 pooling, so the map is halved that many times before Flatten.",
+        ),
+        (
+            _dense_share(_vgg(padding="valid")),
+            "You used 'valid' padding: these convolutions use 'same', which keeps the height and "
+            "width, so only the poolings shrink the map.",
+        ),
+        (
+            _dense_share(no_bias),
+            "You counted the weights without the biases: each Conv2D filter and each Dense unit has one.",
+        ),
+    ]
+    return check_number(
+        answer,
+        expected,
+        name="the Dense layers' share",
+        misconceptions=misconceptions,
+        hint="Trace the shapes to Flatten (each pooling halves the size), count each layer's "
+        "parameters, then divide the Dense layers' sum by the total.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 14
+# ---------------------------------------------------------------------------
+def _block(main=None, shortcut=None):
+    return block_table(
+        RESIDUAL_INPUT,
+        RESIDUAL_BLOCK["main"] if main is None else main,
+        RESIDUAL_BLOCK["shortcut"] if shortcut is None else shortcut,
+    )
+
+
+@checker
+def check_residual_block_params(answer) -> Feedback:
+    """Exercise 14: the parameters of :data:`RESIDUAL_BLOCK` on :data:`RESIDUAL_INPUT`, BatchNorm included.
+
+    Examples
+    --------
+    >>> check_residual_block_params(_block().total_params)
+    Correct: the block's parameter count = 230912.
+    """
+    table = _block()
+    expected = table.total_params
+    main, shortcut = RESIDUAL_BLOCK["main"], RESIDUAL_BLOCK["shortcut"]
+    rows = table.rows[1:-1]
+    shortcut_params = sum(row.params for row in rows if row.name.startswith("shortcut"))
+    norms = sum(row.params for row in rows if row.type == "BatchNormalization")
+    channels = RESIDUAL_INPUT[2]
+    first_conv = main[0]
+    second_conv = main[2]
+    misconceptions = [
+        (
+            expected - shortcut_params,
+            "You left out the shortcut's 1x1 convolution and its BatchNorm. The main path halves the "
+            "size and changes the channels, so the input cannot be added as it is: the shortcut "
+            "projects it to the same shape, and those weights count too.",
+        ),
+        (
+            _block(shortcut=[{**shortcut[0], "kernel_size": 3, "padding": "same"}, shortcut[1]]).total_params,
+            "You gave the shortcut a 3x3 kernel: its projection is a 1x1 convolution (kernel_size=1), "
+            "one weight per input channel per filter.",
+        ),
+        (
+            expected
+            - p.conv2d_params(3, first_conv["filters"], second_conv["filters"], use_bias=False)
+            + p.conv2d_params(3, channels, second_conv["filters"], use_bias=False),
+            f"The second convolution reads the first one's output ({first_conv['filters']} channels), "
+            f"not the block's input ({channels}).",
+        ),
+        (
+            block_table(
+                RESIDUAL_INPUT, **basic_block(128, strides=2, projection=True, use_bias=True)
+            ).total_params,
+            "You counted biases: these convolutions have use_bias=False (the BatchNorm after each one "
+            "has its own offset, beta, which makes a bias useless).",
+        ),
+        (
+            table.trainable_params,
+            "That is the trainable part. count_params() also counts each BatchNorm's moving mean and "
+            "moving variance (2 values per channel, non-trainable).",
+        ),
+        (
+            expected - norms,
+            "You left out the BatchNormalization layers: each has 4 values per channel (gamma, beta, "
+            "moving mean, moving variance).",
+        ),
+        (
+            expected + literal_eval(table.rows[-1].output_shape)[-1],
+            "You gave the Add a parameter per channel. Adding two tensors has nothing to learn: 0 parameters.",
+        ),
+    ]
+    return check_number(
+        answer,
+        expected,
+        name="the block's parameter count",
+        misconceptions=misconceptions,
+        hint="Add the two paths: each Conv2D has kernel_h x kernel_w x in_channels x filters weights "
+        "(no bias here), each BatchNormalization 4 values per channel, and the Add none.",
     )
