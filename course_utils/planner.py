@@ -25,7 +25,8 @@ Each decision is written in ``plan.reasons`` with the figure behind it. Shapes a
 receptive fields come from :func:`course_utils.arithmetic.step_layer` (through
 :func:`course_utils.layer_specs.layer_states` and :func:`~course_utils.layer_specs.layer_table`),
 parameters from :mod:`course_utils.params`. :func:`judge_design` applies rules 3, 4, 6 and 7
-to any stack of layer specs and explains each rule the stack breaks with its own numbers.
+(and checks that the head gives one vector per image) to any stack of layer specs, and
+explains each rule the stack breaks with its own numbers.
 Keras is imported only by :meth:`CNNPlan.to_keras`.
 
 Examples
@@ -455,12 +456,8 @@ def _layers(rules, shape):
 
 
 def _count(rules, shape) -> int:
-    """Parameters of a candidate plan, from the per-layer formulas of course_utils.params."""
-    specs = _layers(rules, shape)
-    states = layer_states(rules.shape, specs)
-    return sum(
-        sum(_params.layer_params(spec, state.shape)) for spec, state in zip(specs, states, strict=False)
-    )
+    """Parameters of a candidate plan (:func:`~course_utils.layer_specs.layer_table` counts them)."""
+    return layer_table(rules.shape, _layers(rules, shape)).total_params
 
 
 def _poolings(shape, target) -> list:
@@ -517,14 +514,13 @@ def _fit(rules, full, min_filters, max_params):
         "filters": min(full.filters, min_filters),
         "dense_units": min(full.dense_units, min_filters),
     }
-    cuts = [
-        _Shape(full.poolings, full.convs_per_stage, extra, 0, 0) for extra in range(full.extra_convs, -1, -1)
-    ]
-    cuts += [_Shape(full.poolings, convs, 0, 0, 0) for convs in range(full.convs_per_stage - 1, 0, -1)]
-    cuts += [_Shape(poolings, 1, 0, 0, 0) for poolings in range(full.poolings - 1, 0, -1)]
+    # (poolings, convs_per_stage, extra_convs), in the order BUDGET_RULE removes layers
+    cuts = [(full.poolings, full.convs_per_stage, extra) for extra in range(full.extra_convs, -1, -1)]
+    cuts += [(full.poolings, convs, 0) for convs in range(full.convs_per_stage - 1, 0, -1)]
+    cuts += [(poolings, 1, 0) for poolings in range(full.poolings - 1, 0, -1)]
     tried = []
     for cut in cuts:
-        shape = _Shape(cut.poolings, cut.convs_per_stage, cut.extra_convs, **narrow)
+        shape = _Shape(*cut, **narrow)
         count = _count(rules, shape)
         tried.append((shape, count))
         if count <= max_params:
@@ -826,22 +822,22 @@ def _stage_reason(rules, shape, widths, kernel):
 
 
 def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
-    """Rule 4: the receptive field, and the convolutions added (or removed) for it."""
+    """Rule 4: the receptive field, and the convolutions added (or removed by the budget) for it."""
+    states = layer_states(rules.shape, _body(rules, shape))
+    after_pooling = states[len(states) - 1 - shape.extra_convs].receptive_field
+    text = f"Receptive field {_px(after_pooling)} after the last pooling"
+    if all(field >= size for field, size in zip(after_pooling, objects, strict=True)):
+        return f"{text}: it covers the {_px(objects)} objects."
+    text += f", less than the {_px(objects)} objects"
     if shape.extra_convs:
-        states = layer_states(rules.shape, _body(rules, shape))
-        after_pooling = states[len(states) - 1 - shape.extra_convs].receptive_field
-        return (
-            f"Receptive field {_px(after_pooling)} after the last pooling, less than the {_px(objects)} "
-            f"objects: {shape.extra_convs} more {kernel} convolution{'s' if shape.extra_convs != 1 else ''} "
-            f"at {_px(final_map)} ({widths[-1]} filters) make{'s' if shape.extra_convs == 1 else ''} it {_px(seen)}."
+        text += (
+            f": {shape.extra_convs} more {kernel} convolution{'s' if shape.extra_convs != 1 else ''} at {_px(final_map)} "
+            f"({widths[-1]} filters) make{'s' if shape.extra_convs == 1 else ''} it {_px(seen)}"
         )
-    if all(field >= size for field, size in zip(seen, objects, strict=True)):
-        return f"Receptive field {_px(seen)} after the last pooling: it covers the {_px(objects)} objects."
-    return (
-        f"Receptive field {_px(seen)} after the last pooling, less than the {_px(objects)} objects: the "
-        f"budget removed the layers that covered them (the full plan has {_plural(full.poolings, 'stage')} "
-        f"of {full.convs_per_stage} and {full.extra_convs} more)."
-    )
+    if any(field < size for field, size in zip(seen, objects, strict=True)):
+        covered = layer_states(rules.shape, _body(rules, full))[-1].receptive_field
+        text += f"; the layers that gave the full plan {_px(covered)} are over budget"
+    return text + "."
 
 
 def _head_reason(rules, shape, full, final_map, channels):

@@ -230,6 +230,8 @@ def test_the_budget_holds_or_the_error_gives_the_smallest_that_works(image, num_
         assert plan.total_params < full.total_params and "BUDGET_RULE" in plan.reasons[-1]
     for rule, sentence in plan.broken.items():
         assert sentence == judge_design(image, num_classes, plan.layers, budget).broken[rule]
+    if "receptive_field" in plan.broken:
+        assert _px(plan.receptive_field) in plan.reasons[2] and "over budget" in plan.reasons[2]
 
 
 @given(image=images, share=st.floats(0.01, 0.99))
@@ -261,6 +263,10 @@ def test_the_budget_cuts_in_the_stated_order():
     no_extra = plan_cnn((100, 100, 1), 2, max_params=50_000)  # the receptive-field convolutions go first
     assert no_extra.final_map == (6, 6) and list(no_extra.broken) == ["receptive_field"]
     assert "loses 2 convolutions for the receptive field" in no_extra.reasons[-1]
+    assert no_extra.reasons[2] == (
+        "Receptive field 46 px after the last pooling, less than the 100 px objects; "
+        "the layers that gave the full plan 110 px are over budget."
+    )
     fewer = plan_cnn((100, 100, 1), 2, max_params=20_000)  # then whole stages
     assert fewer.final_map == (12, 12) and list(fewer.broken) == ["final_map", "receptive_field"]
     assert "1 stage" in fewer.reasons[-1] and "the budget removed 1 of the 4 stages" in fewer.reasons[0]
