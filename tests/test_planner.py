@@ -469,3 +469,21 @@ def test_judge_bad_input_names_the_argument(kwargs, match):
     call = {"input_shape": (32, 32, 1), "num_classes": 2, "layers": _design(CONV, POOL), **kwargs}
     with pytest.raises(ValueError, match=match):
         judge_design(**call)
+
+
+def test_the_plans_table_is_what_keras_builds(keras):
+    from course_utils.model_summary import summarize
+
+    plan = plan_cnn((100, 100, 1), 2)
+    model = plan.to_keras()
+    assert model.count_params() == plan.total_params == 392_449
+    built = summarize(model)
+    for mine, theirs in zip(plan.table.rows, built.rows, strict=True):
+        assert (mine.type, mine.output_shape, mine.params, mine.macs, mine.receptive_field) == (
+            theirs.type,
+            theirs.output_shape,
+            theirs.params,
+            theirs.macs,
+            theirs.receptive_field,
+        )
+    assert model.name == "planned_cnn" and not model.compiled
