@@ -1,0 +1,72 @@
+"""Lesson 08's stored runs: the file holds every run the code describes, made by the command it names."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from course_utils.diagnosis import load_histories
+from course_utils.tooling import sweeps
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return load_histories(sweeps.RUNS_FILE)
+
+
+def test_the_file_holds_every_run_with_the_settings_the_code_gives(stored):
+    assert stored["made_by"]["command"] == "./course sweeps"
+    assert list(stored["runs"]) == list(sweeps.GROUPS)
+    for group, runs in sweeps.GROUPS.items():
+        assert [r["name"] for r in stored["runs"][group]] == [run.name for run in runs], group
+        for run, saved in zip(runs, stored["runs"][group]):
+            assert saved["settings"] == run.settings(), run.name
+
+
+def test_each_stored_run_is_consistent(stored):
+    for group in stored["runs"].values():
+        for run in group:
+            h = run["history"]
+            assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(h)
+            assert len(h["loss"]) <= run["settings"]["epochs"]
+            cm = np.array(run["confusion"])
+            assert cm.shape == (10, 10) and cm.sum() == 800 == len(run["val_correct"])
+            # the confusion matrix and the per-image record agree on the accuracy
+            assert np.trace(cm) == run["val_correct"].count("1")
+            assert run["val_accuracy"] == pytest.approx(np.trace(cm) / 800, abs=1e-6)
+
+
+def test_models_have_the_stored_parameter_counts(stored, keras):
+    for group, runs in sweeps.GROUPS.items():
+        for run, saved in zip(runs, stored["runs"][group]):
+            assert sweeps.build_model(run).count_params() == saved["params"], run.name
+    keras.backend.clear_session()
+
+
+def test_a_short_run_trains_and_reports_what_the_file_stores(keras):
+    import course_utils
+
+    course_utils.setup(keras=True, verbose=False)
+    (x, y), (x_val, y_val) = sweeps.data()
+    run = dataclasses.replace(
+        sweeps.GROUPS["labels"][0], n_train=128, epochs=1, schedule="cosine", patience=1
+    )
+    result = sweeps.train(run, ((x, y), (x_val, y_val)))
+    assert set(result) == {"history", "params", "seconds", "val_accuracy", "confusion", "val_correct"}
+    assert len(result["history"]["loss"]) == 1 and len(result["val_correct"]) == len(y_val)
+
+
+@pytest.mark.parametrize(
+    "field, value", [("augment", "mixup"), ("dropout_place", "input"), ("schedule", "step")]
+)
+def test_an_unknown_setting_is_refused(field, value):
+    with pytest.raises(ValueError, match=field):
+        sweeps._check(dataclasses.replace(sweeps.Run("x"), **{field: value}))
+
+
+def test_list_prints_every_run_without_training(capsys):
+    assert sweeps.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == sum(len(runs) for runs in sweeps.GROUPS.values())
