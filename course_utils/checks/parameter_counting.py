@@ -39,6 +39,7 @@ __all__ = [
     "RESIDUAL_INPUT",
     "SEPARABLE_LAYER",
     "VGG_BLOCKS",
+    "VGG_CLASSES",
     "VGG_DENSE_UNITS",
     "VGG_INPUT",
     "check_activation_memory",
