@@ -35,3 +35,26 @@ def keras():
     import keras
 
     return keras
+
+
+ONE_CPU_TEST = "test_training_notebook_passes_with_another_thread_count"
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(session, config, items):
+    """Start the selected one-CPU runs of the training notebooks in the background, now."""
+    paths = [
+        item.callspec.params["path"] for item in items if getattr(item, "originalname", "") == ONE_CPU_TEST
+    ]
+    if paths and not config.option.collectonly:
+        import test_training_outputs
+
+        test_training_outputs.start_in_background(paths)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import sys
+
+    module = sys.modules.get("test_training_outputs")
+    if module is not None:
+        module.stop_background()

@@ -5,14 +5,18 @@
 - The nbval extension is active in ``./course test``: a tiny notebook run through nbval.
 - "Another machine" inside the suite: every notebook that trains passes nbval with another
   thread count (one CPU when the machine has more, else two threads), as a learner's laptop,
-  Binder or a CI machine of another CPU kind would run it.
+  Binder or a CI machine of another CPU kind would run it. Those runs start in the background
+  as soon as the tests are collected (``conftest.py``), one notebook at a time on one CPU, while
+  the rest of the suite (mostly single-threaded) uses the other; each test waits for its result.
 - A real regression in a training cell still fails.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -149,16 +153,53 @@ def test_training_notebooks_are_found():
 # ---------------------------------------------------------------- nbval with the extension
 
 
-def _pytest(args, *, one_cpu=False, env_extra=None, timeout=900):
+_BACKGROUND = {"executor": None, "futures": {}, "processes": set()}
+
+
+def start_in_background(paths) -> None:
+    """Start the one-CPU runs of these training notebooks now, one after the other.
+
+    ``conftest.py`` calls this once the tests are collected, so that the one-CPU runs overlap
+    with the rest of the suite; :func:`stop_background` ends them when the session ends.
+    """
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="one-cpu")
+    _BACKGROUND["executor"] = executor
+    for path in paths:
+        _BACKGROUND["futures"][path] = executor.submit(_pytest, [path], one_cpu=True, background=True)
+
+
+def stop_background() -> None:
+    """Cancel the one-CPU runs not started yet and stop the running one (an interrupted session)."""
+    executor = _BACKGROUND["executor"]
+    if executor is None:
+        return
+    for future in _BACKGROUND["futures"].values():
+        future.cancel()
+    for process in list(_BACKGROUND["processes"]):
+        _kill(process)
+    executor.shutdown(wait=True)
+
+
+def _kill(process) -> None:
+    """Stop a run and every process it started (the notebook's kernel)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _pytest(args, *, one_cpu=False, env_extra=None, timeout=900, background=False):
     """Run the course's pytest configuration in a fresh process (from the root: nbval reads
-    ``tests/sanitize.cfg`` relative to it); ``one_cpu`` gives it another thread count."""
+    ``tests/sanitize.cfg`` relative to it); ``one_cpu`` gives it another thread count.
+    A ``background`` run pins itself to the last CPU (the session's own work tends to
+    start on the first) and can be stopped by :func:`stop_background`."""
     env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS")}
     env.update(env_extra or {})
     preexec = None
     if one_cpu:
         if cpu_count() > 1 and hasattr(os, "sched_setaffinity"):
-            first = min(os.sched_getaffinity(0))
-            preexec = lambda: os.sched_setaffinity(0, {first})
+            chosen = (max if background else min)(os.sched_getaffinity(0))
+            preexec = lambda: os.sched_setaffinity(0, {chosen})
         else:  # a one-CPU machine: another thread count still changes the order of the sums
             env["TF_NUM_INTRAOP_THREADS"] = "2"
     command = [
@@ -171,15 +212,26 @@ def _pytest(args, *, one_cpu=False, env_extra=None, timeout=900):
         str(ROOT),
         "-q",
     ]
-    return subprocess.run(
+    process = subprocess.Popen(
         command + [str(a) for a in args],
         cwd=ROOT,
         env=env,
         preexec_fn=preexec,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
+        start_new_session=True,  # its own process group: stopping it stops its kernels too
     )
+    _BACKGROUND["processes"].add(process)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        stdout, stderr = process.communicate()
+        stdout += f"\n(stopped after {timeout} s)"
+    finally:
+        _BACKGROUND["processes"].discard(process)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def _tiny_notebook(path, tagged: bool):
@@ -211,7 +263,8 @@ def test_nbval_compares_tagged_cells_within_the_tolerance(tmp_path, tagged, loss
 
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_training_notebook_passes_with_another_thread_count(path):
-    result = _pytest([path], one_cpu=True)
+    started = _BACKGROUND["futures"].get(path)
+    result = started.result() if started is not None else _pytest([path], one_cpu=True)
     assert result.returncode == 0, result.stdout[-6000:]
 
 
