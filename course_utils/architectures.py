@@ -43,7 +43,11 @@ from course_utils.params import activation_bytes
 __all__ = [
     "LENET5",
     "LENET5_INPUT",
+    "RESNET50_HEAD",
+    "RESNET50_INPUT",
     "RESNET50_STAGE2_INPUT",
+    "RESNET50_STAGES",
+    "RESNET50_STEM",
     "VGG16",
     "VGG16_BLOCKS",
     "VGG16_GAP",
@@ -53,6 +57,7 @@ __all__ = [
     "block_to_keras",
     "bottleneck_block",
     "params_by_type",
+    "resnet_table",
     "vgg_layers",
 ]
 
@@ -77,8 +82,23 @@ LENET5 = (
 VGG16_INPUT = (224, 224, 3)
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 
-# The input of ResNet50's second stage (after its 7x7 stride-2 convolution and 3x3 stride-2
-# pooling): where keras.applications.ResNet50's first bottleneck blocks (conv2_block1, ...) start.
+# ResNet50 (He, Zhang, Ren and Sun, 2015) as keras.applications.ResNet50 builds it: a stem (a 7x7
+# stride-2 convolution and a 3x3 stride-2 max pooling; Keras pads explicitly with ZeroPadding2D, which
+# 'same' padding matches here), four stages of bottleneck blocks, global average pooling and Dense(1000).
+RESNET50_INPUT = (224, 224, 3)
+RESNET50_STEM = (
+    {"type": "Conv2D", "filters": 64, "kernel_size": 7, "strides": 2, "padding": "same"},
+    {"type": "BatchNormalization"},
+    {"type": "MaxPooling2D", "pool_size": 3, "strides": 2, "padding": "same"},
+)
+RESNET50_STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
+"""``(filters, blocks, strides)`` per stage: the first block of each stage has the strides and a projection."""
+RESNET50_HEAD = (
+    {"type": "GlobalAveragePooling2D"},
+    {"type": "Dense", "units": 1000, "activation": "softmax"},
+)
+# The input of ResNet50's second stage, after the stem: where its first bottleneck blocks
+# (conv2_block1, ...) start.
 RESNET50_STAGE2_INPUT = (56, 56, 64)
 
 
@@ -357,6 +377,78 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
     rows.append(
         LayerRow("add", "Add", str(main_out), 0, 0, 0, activation_bytes(main_out[1:], batch_size), widest)
     )
+    return ModelSummary(name, tuple(rows), batch_size)
+
+
+def _renamed(row, prefix):
+    return LayerRow(
+        f"{prefix}{row.name}",
+        row.type,
+        row.output_shape,
+        row.trainable,
+        row.non_trainable,
+        row.macs,
+        row.activation_bytes,
+        row.receptive_field,
+    )
+
+
+def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=32, name="ResNet50"):
+    """The table of a ResNet built from bottleneck blocks: ResNet50 by default.
+
+    The stem (:data:`RESNET50_STEM`), then for each stage ``(filters, blocks, strides)``
+    its blocks (:func:`bottleneck_block`; the first with the strides and a projection, the
+    others with the identity), then the head (:data:`RESNET50_HEAD`). Each block is counted by
+    :func:`block_table`; its rows are named as Keras names the blocks (``conv2_block1``, ...).
+
+    Parameters
+    ----------
+    stages : sequence of (int, int, int), default=RESNET50_STAGES
+        ``(filters, blocks, strides)`` per stage.
+    input_shape : tuple of int, default=RESNET50_INPUT
+    batch_size : int, default=32
+        For the activation memory column.
+    name : str
+        Title of the table.
+
+    Returns
+    -------
+    course_utils.model_summary.ModelSummary
+
+    Examples
+    --------
+    >>> table = resnet_table()
+    >>> f"{table.total_params:,}", table.rows[-1].output_shape
+    ('25,636,712', '(None, 1000)')
+    >>> resnet_table(stages=((8, 1, 2),), input_shape=(32, 32, 3)).total_params
+    46520
+    """
+    if isinstance(stages, (str, bytes, dict)) or not isinstance(stages, (tuple, list)) or not stages:
+        raise ValueError(
+            f"stages must be a non-empty list of (filters, blocks, strides), got {describe(stages)}."
+        )
+    checked = []
+    for index, stage in enumerate(stages):
+        if isinstance(stage, (str, bytes)) or not isinstance(stage, (tuple, list)) or len(stage) != 3:
+            raise ValueError(
+                f"stages[{index}] must be a (filters, blocks, strides) triple such as (64, 3, 1), got {describe(stage)}."
+            )
+        checked.append(tuple(check_int(f"stages[{index}]", value) for value in stage))
+    batch_size = check_int("batch_size", batch_size)
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, got {describe(name)}.")
+    stem = layer_table(input_shape, RESNET50_STEM, batch_size=batch_size)
+    rows = [stem.rows[0], *(_renamed(row, "stem ") for row in stem.rows[1:])]
+    shape = literal_eval(stem.rows[-1].output_shape)[1:]
+    for number, (filters, blocks, strides) in enumerate(checked, start=2):
+        for block_number in range(1, blocks + 1):
+            first = block_number == 1
+            block = bottleneck_block(filters, strides if first else 1, projection=first)
+            table = block_table(shape, **block, batch_size=batch_size)
+            rows += [_renamed(row, f"conv{number}_block{block_number} ") for row in table.rows[1:]]
+            shape = literal_eval(table.rows[-1].output_shape)[1:]
+    head = layer_table(shape, RESNET50_HEAD, batch_size=batch_size)
+    rows += [_renamed(row, "head ") for row in head.rows[1:]]
     return ModelSummary(name, tuple(rows), batch_size)
 
 

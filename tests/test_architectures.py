@@ -7,6 +7,8 @@ count, shape and multiply-add of the pure tables must agree with them.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -236,3 +238,23 @@ def test_params_by_type_splits_a_table():
     assert sum(arch.params_by_type(table).values()) == table.total_params
     with pytest.raises(ValueError, match="summary"):
         arch.params_by_type({"Dense": 3})
+
+
+def test_resnet50_table_matches_keras_applications(resnet50):
+    table = arch.resnet_table()
+    assert table.total_params == resnet50.count_params() == 25_636_712
+    assert table.trainable_params == sum(math.prod(w.shape) for w in resnet50.trainable_weights)
+    assert table.total_macs == summarize(resnet50).total_macs
+    for prefix in ("conv2_block1", "conv3_block4", "conv4_block1", "conv5_block3"):
+        ours = sum(row.params for row in table.rows if row.name.startswith(prefix + " "))
+        assert ours == sum(
+            layer.count_params() for layer in resnet50.layers if layer.name.startswith(prefix + "_")
+        )
+    assert table.rows[-1].params == resnet50.get_layer("predictions").count_params()
+
+
+def test_resnet_table_refuses_bad_stages():
+    with pytest.raises(ValueError, match=r"stages\[0\]"):
+        arch.resnet_table(stages=((64, 3),))
+    with pytest.raises(ValueError, match="stages"):
+        arch.resnet_table(stages=())
