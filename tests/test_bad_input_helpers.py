@@ -413,6 +413,9 @@ VALID_CALLS = {
     ),
     "course_utils.architectures.bottleneck_block": lambda: dict(filters=4, strides=1, projection=True),
     "course_utils.architectures.params_by_type": lambda: dict(summary=_table()),
+    "course_utils.architectures.resnet_table": lambda: dict(
+        stages=((4, 1, 2),), input_shape=(16, 16, 3), batch_size=2, name="resnet"
+    ),
     "course_utils.architectures.vgg_layers": lambda: dict(
         blocks=((4, 1), (8, 2)), dense_units=(16,), classes=3, head="global_average"
     ),
@@ -462,9 +465,6 @@ NEEDS_KERAS = {
 BLOCK = {
     "main": [
         {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
-    "course_utils.architectures.resnet_table": lambda: dict(
-        stages=((4, 1, 2),), input_shape=(16, 16, 3), batch_size=2, name="resnet"
-    ),
         {"type": "BatchNormalization"},
     ],
     "shortcut": [],
