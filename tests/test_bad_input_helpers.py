@@ -57,6 +57,9 @@ RESULT_TYPES = {
     "course_utils.planner.CNNPlan",
     "course_utils.planner.DesignReport",
     "course_utils.diagnosis.Diagnosis",
+    "course_utils.tuning.RecipeRun",
+    "course_utils.tuning.SearchResult",
+    "course_utils.tuning.TrialResult",
     "course_utils.widgets.conv_explorer.ConvExplorerState",
     "course_utils.widgets.pooling_explorer.PoolingExplorerState",
 }
@@ -109,6 +112,31 @@ def _model():
     import keras
 
     return keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
+
+
+DIGITS = np.zeros((8, 28, 28, 1), dtype=np.float32), np.arange(8) % 10
+"""Eight blank 28x28 images and their labels: the tuning helpers train on them in a second."""
+_TUNING_FOLDERS = {}
+
+
+def _tuning_folder(name):
+    """A temporary folder for this session's tuners (deleted when the session ends)."""
+    import tempfile
+
+    if name not in _TUNING_FOLDERS:
+        _TUNING_FOLDERS[name] = tempfile.TemporaryDirectory(prefix=f"course-bad-input-{name}-")
+    return _TUNING_FOLDERS[name].name
+
+
+def _searched_tuner():
+    """A tuner of one trial, trained here once: every search on it then ends at once (max_trials)."""
+    if "tuner" not in _TUNING_FOLDERS:
+        from course_utils.tuning import make_tuner, search
+
+        tuner = make_tuner("random", _tuning_folder("search"), max_trials=1, max_epochs=1)
+        search(tuner, DIGITS[0], DIGITS[1], DIGITS, epochs=1, batch_size=8)
+        _TUNING_FOLDERS["tuner"] = tuner
+    return _TUNING_FOLDERS["tuner"]
 
 
 # One valid call of every public helper: {qualified name: function returning keyword arguments}.
@@ -379,6 +407,27 @@ VALID_CALLS = {
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
     "course_utils.layer_specs.to_keras": lambda: dict(input_shape=(8, 8, 1), layers=SPECS, name="net"),
+    # Keras Tuner and the recipe (lesson 08)
+    "course_utils.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
+    "course_utils.tuning.lesson_data": lambda: dict(),
+    "course_utils.tuning.load_results": lambda: dict(name="benchmark"),
+    "course_utils.tuning.make_tuner": lambda: dict(
+        kind="random", directory=_tuning_folder("make"), max_trials=1, max_epochs=1, seed=0
+    ),
+    "course_utils.tuning.model_specs": lambda: dict(stages=2, filters=16, dense_units=32, dropout=0.2),
+    "course_utils.tuning.recipe_model": lambda: dict(),
+    "course_utils.tuning.search": lambda: dict(
+        tuner=_searched_tuner(),
+        x=DIGITS[0],
+        y=DIGITS[1],
+        validation_data=DIGITS,
+        epochs=1,
+        batch_size=8,
+        budget=60.0,
+    ),
+    "course_utils.tuning.train_recipe": lambda: dict(
+        x=DIGITS[0], y=DIGITS[1], validation_data=None, epochs=1, seed=0
+    ),
     "course_utils.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
     "course_utils.planner.plan_cnn": lambda: dict(
         input_shape=(32, 24, 3),
@@ -458,6 +507,11 @@ NEEDS_KERAS = {
     "course_utils.model_summary.summarize",
     "course_utils.layer_specs.to_keras",
     "course_utils.architectures.block_to_keras",
+    "course_utils.tuning.build_model",
+    "course_utils.tuning.make_tuner",
+    "course_utils.tuning.recipe_model",
+    "course_utils.tuning.search",
+    "course_utils.tuning.train_recipe",
 }
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
 

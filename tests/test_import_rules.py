@@ -30,7 +30,7 @@ import pytest
 import course_utils
 
 PACKAGE = Path(course_utils.__file__).parent
-HEAVY = ("tensorflow", "keras", "matplotlib", "ipywidgets", "sklearn", "scipy")
+HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "ipywidgets", "sklearn", "scipy")
 
 # What each layer may import from the package, and which heavy libraries importing it may load.
 ALLOWED_IMPORTS = {

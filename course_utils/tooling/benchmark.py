@@ -1,0 +1,243 @@
+"""Lesson 08's benchmark: does the best recipe reach 98% test accuracy with 30 s of training?
+
+The recipe is :func:`course_utils.tuning.train_recipe` (its settings:
+:data:`course_utils.tuning.RECIPE`), trained on the 3,200 training digits of the bundled MNIST
+subset, with the 800 validation digits to watch, and evaluated once on the 1,000 test digits.
+This module trains it ``--runs`` times (seeds 0, 1, ...) and records, per run, the test
+accuracy and the wall time of ``model.fit`` (the budget counts training only, not
+TensorFlow's import or the evaluation), then the medians, the machine (CPU model, the CPUs
+the process may use, versions), the load average before each run (other programs on the
+machine slow training down), the date and the exact command::
+
+    ./course benchmark              # 3 runs -> docs/benchmark_08.md and course_utils/data_files/benchmark_08.json
+    ./course benchmark --runs 5
+
+Lesson 08 reads the JSON file with ``course_utils.tuning.load_results("benchmark")``: the
+medians (``median_test_accuracy``, ``median_fit_seconds``, ``target_met``, ...) are at its top
+level, next to ``runs``, ``recipe``, ``machine``, ``date`` and ``command``.
+
+Examples
+--------
+>>> summary = summarize([{"test_accuracy": 0.981, "fit_seconds": 21.0},
+...                      {"test_accuracy": 0.978, "fit_seconds": 24.0},
+...                      {"test_accuracy": 0.983, "fit_seconds": 22.5}])
+>>> summary["median_test_accuracy"], summary["median_fit_seconds"], summary["target_met"]
+(0.981, 22.5, True)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON_FILE = ROOT / "course_utils" / "data_files" / "benchmark_08.json"
+MARKDOWN_FILE = ROOT / "docs" / "benchmark_08.md"
+TARGET_ACCURACY = 0.98
+"""The lesson's target: at least this test accuracy ..."""
+TARGET_SECONDS = 30.0
+"""... with at most this many seconds of ``model.fit`` on 2 CPUs."""
+MAX_RUNS = 20
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as Linux reports it (else what Python's ``platform`` knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine() -> dict:
+    """The machine and the versions, as every stored result of the course records them."""
+    from course_utils._environment import threads_in_use
+    from course_utils.tooling.histories import machine as versions
+
+    return {"cpu": cpu_model(), **versions(), "threads": threads_in_use()}
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Medians (and extremes) of the runs, and whether the median run meets both targets."""
+    accuracies = [run["test_accuracy"] for run in runs]
+    seconds = [run["fit_seconds"] for run in runs]
+    median_accuracy = statistics.median(accuracies)
+    median_seconds = statistics.median(seconds)
+    return {
+        "median_test_accuracy": round(median_accuracy, 4),
+        "median_fit_seconds": round(median_seconds, 1),
+        "min_test_accuracy": round(min(accuracies), 4),
+        "max_test_accuracy": round(max(accuracies), 4),
+        "min_fit_seconds": round(min(seconds), 1),
+        "max_fit_seconds": round(max(seconds), 1),
+        "target_met": median_accuracy >= TARGET_ACCURACY and median_seconds <= TARGET_SECONDS,
+    }
+
+
+def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
+    """Train the recipe ``runs`` times (seeds 0 to runs - 1); evaluate each once on the test digits."""
+    import course_utils
+    from course_utils import tuning
+
+    # Before Keras is imported: quiet TensorFlow's logs, cap the threads to the CPUs, seed.
+    course_utils.setup(keras=True, verbose=False)
+    import keras
+
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = tuning.lesson_data()
+    results = []
+    for seed in range(runs):
+        load_before = round(os.getloadavg()[0], 2)
+        run = tuning.train_recipe(x_train, y_train, (x_val, y_val), epochs=epochs, seed=seed)
+        test_accuracy = run.accuracy(x_test, y_test)
+        results.append(
+            {
+                "seed": seed,
+                "epochs": run.epochs,
+                "test_accuracy": round(float(test_accuracy), 4),
+                "val_accuracy": round(run.history["val_accuracy"][-1], 4),
+                "fit_seconds": round(run.fit_seconds, 1),
+                "fit_cpu_seconds": round(run.fit_cpu_seconds, 1),
+                "load_average_before": load_before,
+            }
+        )
+        print(
+            f"  seed {seed}: test accuracy {test_accuracy:.4f}, model.fit {run.fit_seconds:.1f} s "
+            f"({run.fit_cpu_seconds:.1f} s of CPU; load average {load_before})",
+            flush=True,
+        )
+        keras.backend.clear_session()
+    return results
+
+
+def markdown(document: dict) -> str:
+    """The human-readable page: the recipe, one row per run, the medians, and how it was made."""
+    from course_utils.formatting import render_table
+
+    recipe = document["recipe"]
+    made = document["machine"]
+    rows = [
+        [
+            str(run["seed"]),
+            str(run["epochs"]),
+            f"{run['test_accuracy']:.2%}",
+            f"{run['val_accuracy']:.2%}",
+            f"{run['fit_seconds']:.1f}",
+            f"{run['fit_cpu_seconds']:.1f}",
+            f"{run['load_average_before']:.2f}",
+        ]
+        for run in document["runs"]
+    ]
+    table = render_table(
+        ["seed", "epochs", "test accuracy", "val accuracy", "model.fit (s)", "CPU (s)", "load before"], rows
+    )
+    verdict = "met" if document["target_met"] else "NOT met"
+    lines = [
+        "# Lesson 08 benchmark: the best recipe on a budget",
+        "",
+        f"Target: at least {TARGET_ACCURACY:.0%} test accuracy on the bundled MNIST subset with at most "
+        f"{TARGET_SECONDS:.0f} s of training (`model.fit` wall time) on 2 CPUs. **Target {verdict}** by the "
+        f"median run: {document['median_test_accuracy']:.2%} in {document['median_fit_seconds']:.1f} s.",
+        "",
+        "Made by `"
+        + document["command"]
+        + "` (`course_utils/tooling/benchmark.py`) on "
+        + document["date"]
+        + ".",
+        "Lesson 08 reads the same results from `course_utils/data_files/benchmark_08.json`.",
+        "",
+        "## The recipe (`course_utils.tuning.RECIPE`)",
+        "",
+        *[f"- `{key}`: {value}" for key, value in recipe.items()],
+        "",
+        "Data: 3,200 training digits, 800 validation digits (watched, never trained on), 1,000 test digits "
+        "evaluated once per run (`course_utils.tuning.lesson_data()`).",
+        "",
+        "## Runs",
+        "",
+        "```",
+        table,
+        "```",
+        "",
+        f"Median test accuracy {document['median_test_accuracy']:.2%} "
+        f"(from {document['min_test_accuracy']:.2%} to {document['max_test_accuracy']:.2%}); "
+        f"median `model.fit` time {document['median_fit_seconds']:.1f} s "
+        f"(from {document['min_fit_seconds']:.1f} to {document['max_fit_seconds']:.1f} s).",
+        "",
+        "`model.fit (s)` is the wall time of training, the benchmark's budget; `CPU (s)` the CPU time the "
+        "process used meanwhile, summed over its threads. The load average is the machine's 1-minute load "
+        "just before each run: on 2 CPUs, a load above 2 means that other programs shared the CPUs, and the "
+        "wall time is then longer than on a quiet machine while the CPU time stays about the same.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {key}: {value}" for key, value in made.items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def make(runs: int = 3, epochs: int | None = None, json_path=None, markdown_path=None, command=None) -> dict:
+    """Run the benchmark and write both files; return what was written."""
+    from course_utils import tuning
+
+    results = run_benchmark(runs, epochs)
+    recipe = {key: list(value) if isinstance(value, tuple) else value for key, value in tuning.RECIPE.items()}
+    if epochs is not None:
+        recipe["epochs"] = epochs
+    document = {
+        "command": command or "./course benchmark",
+        "module": "course_utils/tooling/benchmark.py",
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "target": {"test_accuracy": TARGET_ACCURACY, "fit_seconds": TARGET_SECONDS},
+        "recipe": recipe,
+        "runs": results,
+        **summarize(results),
+    }
+    json_path = Path(json_path) if json_path is not None else JSON_FILE
+    markdown_path = Path(markdown_path) if markdown_path is not None else MARKDOWN_FILE
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.write_text(markdown(document), encoding="utf-8")
+    return document
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="./course benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="how many runs, seeds 0, 1, ... (default 3)")
+    parser.add_argument("--epochs", type=int, help="train this many epochs instead of the recipe's")
+    parser.add_argument(
+        "--json", type=Path, help=f"where to write the results (default {JSON_FILE.relative_to(ROOT)})"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, help=f"where to write the page (default {MARKDOWN_FILE.relative_to(ROOT)})"
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.runs <= MAX_RUNS:
+        parser.error(f"--runs must be from 1 to {MAX_RUNS}, got {args.runs}")
+    if args.epochs is not None and not 1 <= args.epochs <= 100:
+        parser.error(f"--epochs must be from 1 to 100, got {args.epochs}")
+    command = " ".join(["./course benchmark", *(sys.argv[1:] if argv is None else argv)])
+    started = time.perf_counter()
+    document = make(args.runs, args.epochs, args.json, args.markdown, command)
+    print(
+        f"median test accuracy {document['median_test_accuracy']:.2%}, median model.fit "
+        f"{document['median_fit_seconds']:.1f} s: target {'met' if document['target_met'] else 'NOT met'} "
+        f"({time.perf_counter() - started:.0f} s in all)"
+    )
+    print(f"wrote {args.json or JSON_FILE} and {args.markdown or MARKDOWN_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
