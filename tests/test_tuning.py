@@ -400,3 +400,23 @@ def test_benchmark_refuses_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         benchmark.main(["--runs", "0"])
     assert "--runs must be from 1 to 20" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:.*(currentThread|getName).*:DeprecationWarning")
+def test_hyperband_schedule_for_three_epochs(keras, tmp_path):
+    """make_tuner's docstring: with max_epochs=3 Hyperband runs 6 trials (its oracle, driven without training)."""
+    from keras_tuner.src.engine.trial import TrialStatus
+
+    oracle = tuning.make_tuner("hyperband", tmp_path, max_trials=100, max_epochs=3).oracle
+    epochs = []
+    for score in (0.5, 0.7, 0.6, 0.8, 0.4, 0.9, 0.3, 0.2):
+        trial = oracle.create_trial("tuner0")
+        if trial.status == TrialStatus.STOPPED:
+            break
+        values = trial.hyperparameters.values
+        epochs.append((values["tuner/initial_epoch"], values["tuner/epochs"]))
+        oracle.update_trial(trial.trial_id, {"val_accuracy": score})
+        trial.status = TrialStatus.COMPLETED
+        oracle.end_trial(trial)
+    # three trials of 1 epoch, the best of them goes on to epoch 3, then two fresh trials of 3 epochs
+    assert epochs == [(0, 1), (0, 1), (0, 1), (1, 3), (0, 3), (0, 3)]
