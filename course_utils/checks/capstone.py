@@ -1,0 +1,536 @@
+"""Checkers for the exercises of lesson 09 (the capstone: designing a CNN).
+
+Expected values come from the helpers the lesson uses: the planner's rules
+(:func:`course_utils.planner.plan_cnn` and :func:`course_utils.planner.judge_design`), the
+receptive-field and pooling arithmetic (:mod:`course_utils.arithmetic`,
+:func:`course_utils.layer_specs.layer_states`), the parameter formulas
+(:mod:`course_utils.params`) and the accuracy intervals (:mod:`course_utils.metrics`). Two
+exercises read the lesson's stored experiments (``course_utils/data_files/capstone_09.json``,
+made by ``./course capstone``). Only the design checker trains a model: briefly, within
+:data:`DESIGN_TIME_LIMIT` seconds, importing Keras when it does.
+
+Examples
+--------
+>>> check_head_params(...)
+Unfinished: replace the `...` in parameters of the Dense layer with your answer, then run the cell again.
+>>> check_poolings_for(lambda image_size: 4).status
+'wrong'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from course_utils.arithmetic import max_pooling_stages, pooling_schedule, receptive_field_step
+from course_utils.checks import framework
+from course_utils.checks.framework import (
+    Feedback,
+    check_choice,
+    check_design,
+    check_function,
+    check_number,
+    checker,
+    describe,
+    is_placeholder,
+    unfinished,
+)
+from course_utils.data import DATA_DIR, make_shapes
+from course_utils.layer_specs import layer_states
+from course_utils.metrics import accuracy_difference_interval, accuracy_interval
+from course_utils.params import dense_params
+from course_utils.planner import judge_design, plan_cnn
+
+__all__ = [
+    "COMPARED_RUNS",
+    "DESIGN_BUDGET",
+    "DESIGN_CLASSES",
+    "DESIGN_INPUT",
+    "DESIGN_OBJECT_SIZE",
+    "DESIGN_TIME_LIMIT",
+    "HEAD_IMAGE_SIZE",
+    "HEAD_UNITS",
+    "POOLING_CASES",
+    "RECIPE_OPTIONS",
+    "STACK_CONVS_PER_STAGE",
+    "STACK_STAGES",
+    "check_design_task",
+    "check_half_width",
+    "check_head_params",
+    "check_poolings_for",
+    "check_recipe_for_little_data",
+    "check_runs_differ",
+    "check_stack_receptive_field",
+    "reference_poolings_for",
+    "stored_results",
+    "stored_run",
+]
+
+RESULTS_FILE = DATA_DIR / "capstone_09.json"
+
+#: Exercise 1: image sides on which the learner's ``poolings_for`` is tried.
+POOLING_CASES = (16, 17, 28, 40, 64, 90, 160, 224, 500, 1024)
+#: Exercise 2: a stack of STACK_STAGES stages, each of STACK_CONVS_PER_STAGE 3x3 convolutions
+#: ('same' padding) and a 2x2 max pooling.
+STACK_STAGES, STACK_CONVS_PER_STAGE = 4, 2
+#: Exercise 3: the planner's default plan for square grey images of this side, with a
+#: Flatten + Dense(HEAD_UNITS) head instead of global average pooling.
+HEAD_IMAGE_SIZE, HEAD_UNITS = 160, 64
+#: Exercise 4: two stored runs, as (group, run name), tested on the same images.
+COMPARED_RUNS = (("pooling", "no pooling"), ("pooling", "max pooling"))
+#: Exercise 5: the new input, the number of classes, the budget and the objects' size in px.
+DESIGN_INPUT = (48, 48, 1)
+DESIGN_CLASSES = 2
+DESIGN_BUDGET = 10_000
+DESIGN_OBJECT_SIZE = 24
+#: Exercise 5: training images, validation images and epochs of the brief training run.
+DESIGN_TRAINING = {"n_train": 600, "n_val": 400, "epochs": 8, "learning_rate": 3e-3, "seed": 5}
+#: Exercise 5: seconds the brief training may take before it is stopped.
+DESIGN_TIME_LIMIT = 30.0
+#: Exercise 5: multiply-adds per image above which the design is not trained here (too slow).
+DESIGN_MAX_MACS = 50_000_000
+#: Exercise 6: the changes the learner chooses from, for 100 labelled images.
+RECIPE_OPTIONS = ("more stages", "flatten head", "pretrained trunk", "larger kernels")
+
+
+# ---------------------------------------------------------------------------
+# The stored experiments
+# ---------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def stored_results() -> dict:
+    """The lesson's stored experiments (``./course capstone`` makes them)."""
+    return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
+
+
+def stored_run(group: str, name: str) -> dict:
+    """One stored run, by its group and name.
+
+    Examples
+    --------
+    >>> stored_run("depth", "4 stages")["settings"]["stages"]
+    4
+    """
+    for run in stored_results()["groups"][group]["runs"]:
+        if run["name"] == name:
+            return run
+    raise ValueError(f"no stored run {name!r} in group {group!r}: run ./course capstone --only {group}.")
+
+
+def _correct(run) -> np.ndarray:
+    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run["test_correct"]), dtype=np.uint8))
+    return bits[: run["test_images"]].astype(bool)
+
+
+# ---------------------------------------------------------------------------
+# Exercise 1: the planner's pooling rule, as a function
+# ---------------------------------------------------------------------------
+def reference_poolings_for(image_size):
+    """The number of 2x2 poolings :func:`~course_utils.planner.plan_cnn` gives a square image.
+
+    Examples
+    --------
+    >>> [reference_poolings_for(size) for size in (28, 100)]
+    [2, 4]
+    """
+    plan = plan_cnn((image_size, image_size, 1), 2, object_size=1, dropout=0)
+    return sum(layer["type"] == "MaxPooling2D" for layer in plan.layers)
+
+
+def _down_to_one_pixel(image_size):
+    return max_pooling_stages(image_size)
+
+
+def _down_to_four(image_size):
+    return len(pooling_schedule(image_size, min_length=4)) - 1
+
+
+def _rounds_up(image_size):
+    schedule = pooling_schedule(image_size, padding="same")
+    return next(i for i, size in enumerate(schedule) if i and size <= 8)
+
+
+@checker(answer="function")
+def check_poolings_for(poolings_for) -> Feedback:
+    """Exercise 1: ``poolings_for(image_size)``, the planner's rule for how many 2x2 poolings.
+
+    Examples
+    --------
+    >>> check_poolings_for(reference_poolings_for).status
+    'correct'
+    >>> check_poolings_for(_down_to_one_pixel).status
+    'wrong'
+    """
+    return check_function(
+        poolings_for,
+        reference_poolings_for,
+        [(size,) for size in POOLING_CASES],
+        name="poolings_for",
+        misconceptions=[
+            (
+                _down_to_one_pixel,
+                "You pool for as long as a pooling is possible, down to 1 px. The rule stops as soon as "
+                "the map is at most 8 px: a map of 1 or 2 px says nothing about where things are.",
+            ),
+            (
+                _down_to_four,
+                "You pool while the map stays at least 4 px (or until it is below 8 px: the same thing "
+                "when halving), so you stop at 4 to 7 px. The rule stops at the first size that is at "
+                "most 8 px: 4 is only the floor no pooling may go under.",
+            ),
+            (
+                _rounds_up,
+                "You round the halved size up (17 -> 9). A 2x2 max pooling with Keras's default "
+                "padding='valid' drops an odd last row and column: 17 -> 8.",
+            ),
+        ],
+        hint="Halve the size (rounding down, as a 2x2 pooling does) until it is at most 8; count the halvings.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 2: the receptive field of a stack of stages
+# ---------------------------------------------------------------------------
+def _stack(convs=STACK_CONVS_PER_STAGE, stages=STACK_STAGES, pool=True):
+    conv = {"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}
+    layers = []
+    for _ in range(stages):
+        layers += [conv] * convs + ([{"type": "MaxPooling2D", "pool_size": 2}] if pool else [])
+    return layers
+
+
+def _stack_field(layers) -> int:
+    return layer_states((256, 256, 1), layers)[-1].receptive_field[0]
+
+
+def _field_without_jump() -> int:
+    """Every layer adds kernel_size - 1, as if nothing had been pooled before it."""
+    return 1 + STACK_STAGES * (STACK_CONVS_PER_STAGE * 2 + 1)
+
+
+def _field_pools_add_nothing() -> int:
+    """The jumps are right, but a pooling's own window adds nothing."""
+    field, jump = 1, 1
+    for _ in range(STACK_STAGES):
+        for _ in range(STACK_CONVS_PER_STAGE):
+            field, jump = receptive_field_step(field, jump, 3)
+        field, jump = receptive_field_step(field, jump, 1, strides=2)
+    return field
+
+
+@checker
+def check_stack_receptive_field(answer) -> Feedback:
+    """Exercise 2: the receptive field after the last pooling of :data:`STACK_STAGES` stages.
+
+    Examples
+    --------
+    >>> check_stack_receptive_field(_stack_field(_stack())).status
+    'correct'
+    """
+    expected = _stack_field(_stack())
+    return check_number(
+        answer,
+        expected,
+        name="receptive field (px)",
+        misconceptions=[
+            (
+                _field_without_jump(),
+                "You added kernel_size - 1 for every layer. After a pooling one step on the map moves "
+                "several input pixels (the jump): each layer adds (kernel_size - 1) * jump.",
+            ),
+            (
+                _field_pools_add_nothing(),
+                "The jumps are right, but a 2x2 pooling also widens the view: it adds (2 - 1) * jump too.",
+            ),
+            (
+                _stack_field(_stack()[:-1]),
+                "That is the receptive field before the last pooling: include it.",
+            ),
+            (
+                _stack_field(_stack(convs=1)),
+                f"That is the receptive field of one convolution per stage: each stage has {STACK_CONVS_PER_STAGE}.",
+            ),
+        ],
+        hint="Walk the layers with the field and the jump: a layer adds (kernel_size - 1) * jump to the "
+        "field, then a pooling doubles the jump. Start from a field of 1 and a jump of 1.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 3: the cost of a dense head
+# ---------------------------------------------------------------------------
+def _head_plan():
+    return plan_cnn((HEAD_IMAGE_SIZE, HEAD_IMAGE_SIZE, 1), 2)
+
+
+@checker
+def check_head_params(answer) -> Feedback:
+    """Exercise 3: parameters of ``Dense(HEAD_UNITS)`` after Flatten on the plan's final map.
+
+    Examples
+    --------
+    >>> plan = _head_plan()
+    >>> features = plan.final_map[0] * plan.final_map[1] * plan.filters[-1]
+    >>> check_head_params(dense_params(features, HEAD_UNITS)).status
+    'correct'
+    """
+    plan = _head_plan()
+    height, width = plan.final_map
+    channels = plan.filters[-1]
+    features = height * width * channels
+    expected = dense_params(features, HEAD_UNITS)
+    return check_number(
+        answer,
+        expected,
+        name="parameters of the Dense layer",
+        misconceptions=[
+            (features * HEAD_UNITS, f"You left out the {HEAD_UNITS} biases, one per unit."),
+            (
+                dense_params(channels, HEAD_UNITS),
+                "That is the Dense layer after global average pooling, which keeps one number per filter. "
+                "Flatten keeps every position of every filter.",
+            ),
+            (
+                features,
+                "That is the number of features Flatten gives; each of the units has a weight for each.",
+            ),
+            (
+                dense_params(height * width, HEAD_UNITS),
+                "You counted the positions of the final map but not its filters: Flatten gives "
+                "height x width x filters features.",
+            ),
+        ],
+        hint="Flatten gives height x width x filters features of the final map (plan.final_map, "
+        "plan.filters[-1]); a Dense layer has one weight per feature and unit, plus a bias per unit.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 4: do two stored runs differ?
+# ---------------------------------------------------------------------------
+def _compared():
+    (group_a, name_a), (group_b, name_b) = COMPARED_RUNS
+    return stored_run(group_a, name_a), stored_run(group_b, name_b)
+
+
+@checker
+def check_half_width(answer) -> Feedback:
+    """Exercise 4: the half-width of the 95% interval of the first compared run's test accuracy.
+
+    Examples
+    --------
+    >>> run, _ = _compared()
+    >>> check_half_width(1.96 * math.sqrt(run["test_accuracy"] * (1 - run["test_accuracy"]) / run["test_images"])).status
+    'correct'
+    """
+    run, _ = _compared()
+    p, n = run["test_accuracy"], run["test_images"]
+    interval = accuracy_interval(p, n)
+    return check_number(
+        answer,
+        interval.half_width,
+        name="half-width",
+        rel_tol=1e-3,
+        misconceptions=[
+            (interval.standard_error, "That is one standard error; a 95% interval reaches 1.96 of them."),
+            (1.96 * math.sqrt(p * (1 - p)), "You left out the number of test images: divide p(1 - p) by n."),
+            (1.96 * p * (1 - p) / n, "You forgot the square root."),
+            (100 * interval.half_width, "Give it as a fraction, not in percent."),
+        ],
+        hint="The standard error of an accuracy p measured on n images is sqrt(p (1 - p) / n); the 95% "
+        "half-width is 1.96 times it.",
+    )
+
+
+@checker
+def check_runs_differ(answer) -> Feedback:
+    """Exercise 4: do the two compared runs differ on the test images? ``'yes'`` or ``'no'``.
+
+    Decided by :func:`course_utils.metrics.accuracy_difference_interval` on the images each got
+    right: they differ when the 95% interval of the difference leaves out 0.
+
+    Examples
+    --------
+    >>> check_runs_differ("maybe").status
+    'wrong'
+    """
+    a, b = _compared()
+    difference = accuracy_difference_interval(_correct(a), _correct(b))
+    differ = not difference.contains(0)
+    expected, other = ("yes", "no") if differ else ("no", "yes")
+    gap = b["test_accuracy"] - a["test_accuracy"]
+    why = (
+        f"The difference {gap:+.3f} has the 95% interval {difference.low:+.3f} to {difference.high:+.3f}"
+        f" on the {difference.n:,} test images both runs answered"
+    )
+    messages = {
+        "yes": f"{why}: it holds 0, so these test images cannot tell the two runs apart. Two accuracies "
+        "that are different numbers are not yet different models.",
+        "no": f"{why}: it leaves out 0, so the difference is larger than the noise of this test set.",
+    }
+    return check_choice(
+        answer,
+        expected,
+        ["yes", "no"],
+        name="do they differ",
+        misconceptions={other: messages[other]},
+        hint="Compare the difference with its interval: accuracy_difference_interval(correct_a, correct_b).",
+        explanation=f"{why}.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exercise 5: design a CNN for a new input and budget
+# ---------------------------------------------------------------------------
+_DESIGN_FORM = (
+    'a list of layer dicts such as [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same", '
+    '"activation": "relu"}, {"type": "MaxPooling2D", "pool_size": 2}, ..., {"type": "Dense", "units": 1, '
+    '"activation": "sigmoid"}]'
+)
+
+
+def _judge(layers):
+    return judge_design(
+        DESIGN_INPUT, DESIGN_CLASSES, list(layers), max_params=DESIGN_BUDGET, object_size=DESIGN_OBJECT_SIZE
+    )
+
+
+@lru_cache(maxsize=1)
+def _design_data():
+    t = DESIGN_TRAINING
+    x, y = make_shapes(t["n_train"] + t["n_val"], image_size=DESIGN_INPUT[0], seed=t["seed"])
+    x = x.astype(np.float32) / np.float32(255)
+    return (x[: t["n_train"]], y[: t["n_train"]]), (x[t["n_train"] :], y[t["n_train"] :])
+
+
+def _train_briefly(layers, loss):
+    """Train the design for a few epochs; return the validation accuracy and the images it was measured on."""
+    import keras
+
+    import course_utils
+    from course_utils.layer_specs import to_keras
+
+    t = DESIGN_TRAINING
+    (x_train, y_train), (x_val, y_val) = _design_data()
+    course_utils.seed_everything(t["seed"])
+    model = to_keras(DESIGN_INPUT, list(layers), name="your_design")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=t["learning_rate"]), loss=loss, metrics=["accuracy"]
+    )
+    model.fit(x_train, y_train, batch_size=32, epochs=t["epochs"], verbose=0)
+    scores = model.predict(x_val, batch_size=100, verbose=0)
+    predicted = scores[:, 0] > 0.5 if scores.shape[-1] == 1 else scores.argmax(axis=-1) == 1
+    return float(np.mean(predicted == y_val.astype(bool))), len(y_val)
+
+
+def _brief_training(layers, report) -> str:
+    """A sentence with the accuracy after brief training, or why it was not measured. Never raises."""
+    if report.total_macs > DESIGN_MAX_MACS:
+        return (
+            f"It needs {report.total_macs:,} multiply-adds per image, too many to train here in a few "
+            "seconds; the rules are met all the same."
+        )
+    t = DESIGN_TRAINING
+    limit = min(DESIGN_TIME_LIMIT, framework.TIME_LIMIT * 3)
+    status, result = framework.run_with_time_limit(_train_briefly, (layers, report.loss), limit)
+    if status == "timeout":
+        return f"Brief training did not finish within {limit:g} s, so no accuracy is reported."
+    if status == "error":
+        return f"Brief training failed ({type(result).__name__}: {describe(framework.str_of(result), 120)})."
+    accuracy, n = result
+    interval = accuracy_interval(accuracy, n)
+    return (
+        f"Trained for {t['epochs']} epochs on {t['n_train']} new {DESIGN_INPUT[0]}x{DESIGN_INPUT[1]} shapes, "
+        f"it scores {accuracy:.2f} ± {interval.half_width:.2f} on {n} validation images: a first "
+        "measurement, before any tuning."
+    )
+
+
+@checker
+def check_design_task(answer) -> Feedback:
+    """Exercise 5: any design that keeps every rule of the planner for the new input is right.
+
+    The design is judged by :func:`course_utils.planner.judge_design` (input
+    :data:`DESIGN_INPUT`, :data:`DESIGN_CLASSES` classes, ``max_params=DESIGN_BUDGET``,
+    objects of :data:`DESIGN_OBJECT_SIZE` px); each broken rule is explained with the
+    design's own numbers. A design that keeps them all is trained briefly and its accuracy
+    reported (it is not part of the verdict: a few epochs say little).
+
+    Examples
+    --------
+    >>> check_design_task([{"type": "Flatten"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]).status
+    'wrong'
+    """
+    name = "your design"
+    if answer is not None and hasattr(answer, "layers") and hasattr(answer, "reasons"):
+        answer = answer.layers  # a plan from plan_cnn: judge its layers
+    if is_placeholder(answer):
+        return unfinished(name)
+    if isinstance(answer, (list, tuple)) and not all(isinstance(layer, dict) for layer in answer):
+        if any(is_placeholder(layer) for layer in answer):
+            return Feedback("unfinished", f"replace every `...` in {name}, then run the cell again.")
+        return Feedback("invalid", f"{name} should be {_DESIGN_FORM}; it holds {describe(answer)}.")
+    if isinstance(answer, (list, tuple)) and not answer:
+        return Feedback("invalid", f"{name} is empty: it should be {_DESIGN_FORM}.")
+
+    def rule(key):
+        return (lambda report: key not in report.broken, lambda report: f"({key}) {report.broken[key]}")
+
+    feedback = check_design(
+        answer,
+        _judge,
+        [rule(key) for key in ("budget", "final_map", "receptive_field", "head", "output")],
+        name=name,
+        form=_DESIGN_FORM,
+        summary=lambda report: f"{report.summary()}, within max_params={DESIGN_BUDGET:,}.",
+    )
+    if not feedback:
+        return feedback
+    return Feedback("correct", f"{feedback.message} {_brief_training(list(answer), _judge(answer))}")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 6: the recipe when data is small
+# ---------------------------------------------------------------------------
+def _accuracy(group, name) -> float:
+    return stored_run(group, name)["test_accuracy"]
+
+
+@checker
+def check_recipe_for_little_data(answer) -> Feedback:
+    """Exercise 6: with 100 labelled images, which change does the stored evidence support first?
+
+    Each wrong option is answered with the stored runs that speak against it.
+
+    Examples
+    --------
+    >>> check_recipe_for_little_data("pretrained trunk").status
+    'correct'
+    """
+    scratch = _accuracy("transfer", "scratch, 100 images")
+    frozen = _accuracy("transfer", "shapes, frozen, 100 images")
+    four, five = _accuracy("data", "4 stages, 200 images"), _accuracy("data", "5 stages, 200 images")
+    gap, flatten = _accuracy("head", "GAP, 200 images"), _accuracy("head", "Flatten + Dense, 200 images")
+    stack, seven = stored_run("kernels", "3x3 stack"), stored_run("kernels", "7x7")
+    more_weights = seven["facts"]["params"] / stack["facts"]["params"] - 1
+    return check_choice(
+        answer,
+        "pretrained trunk",
+        list(RECIPE_OPTIONS),
+        name="first change",
+        misconceptions={
+            "more stages": f"Depth stops helping once the network sees enough: on 200 images 4 stages scored "
+            f"{four:.3f} and 5 stages {five:.3f}. More stages do not make up for images you do not have.",
+            "flatten head": f"A Flatten + Dense head adds the most weights of all, and few images cannot pin them "
+            f"down: on 200 images it scored {flatten:.3f} against {gap:.3f} with global average pooling.",
+            "larger kernels": f"At the same receptive field, larger kernels cost more weights ({more_weights:.0%} more "
+            f"for 7x7 than for a stack of 3x3) and scored no better ({seven['test_accuracy']:.3f} against "
+            f"{stack['test_accuracy']:.3f}).",
+        },
+        hint="Look at the transfer experiments: what did 100 images reach from scratch, and with a trunk "
+        "pretrained where images are plentiful?",
+        explanation=f"From scratch 100 images reached {scratch:.3f}; a frozen trunk pretrained on a related "
+        f"task reached {frozen:.3f}, training only its head.",
+    )
