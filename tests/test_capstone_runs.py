@@ -187,3 +187,31 @@ def test_a_run_trains_the_same_twice(keras):
     first.pop("seconds"), second.pop("seconds")
     assert first == second
     assert first["facts"]["receptive_field"] == [10, 10]
+
+
+def test_the_imagenet_flag_offline_gives_one_clear_message(keras, monkeypatch, capsys):
+    """The lesson's ImageNet cell, offline: one message that says what to do, and no traceback."""
+    from keras.src.utils import file_utils
+
+    from course_utils.tooling.notebooks import read
+
+    cells = [cell.source for cell in read(ROOT / "notebooks" / "09_capstone_designing_a_cnn.ipynb").cells]
+    definition = next(source for source in cells if source.startswith("def imagenet_trunk"))
+
+    def offline(*args, **kwargs):
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known"
+        )
+
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    namespace = {"keras": keras}
+    exec(definition, namespace)
+    assert namespace["imagenet_trunk"]() is None
+    message = capsys.readouterr().out
+    assert (
+        "could not be loaded" in message
+        and "network connection" in message
+        and "./course capstone" in message
+    )
+    flag = next(source for source in cells if source.startswith("USE_IMAGENET = False"))
+    assert "if USE_IMAGENET:" in flag  # off by default: the saved lesson never downloads

@@ -17,6 +17,7 @@ import pytest
 from checker_spy import framework_call
 
 from course_utils.checks import (
+    capstone,
     convolution_arithmetic,
     metrics,
     overfitting,
@@ -35,6 +36,7 @@ LESSONS = {
     "05_training_a_cnn": training,
     "06_metrics": metrics,
     "07_overfitting_diagnosis": overfitting,
+    "09_capstone_designing_a_cnn": capstone,
 }
 NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])\d+(?:\.\d+)?")
 
