@@ -542,7 +542,9 @@ def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -
         ``(x_val, y_val)``: the objective ``val_accuracy`` is measured on them.
     epochs : int, default=3
         Epochs of each trial. A Hyperband tuner chooses each trial's epochs itself, up to its
-        ``max_epochs``, which must then be at most ``epochs``.
+        ``max_epochs``, which must then be at most ``epochs``. A Hyperband trial that goes on
+        from an earlier one starts from that trial's weights with a fresh optimizer (Keras's
+        warning that it skips the saved optimizer state is hidden).
     batch_size : int, default=64
     budget : float, default=40.0
         Seconds of wall-clock time.

@@ -375,6 +375,7 @@ def test_benchmark_page_shows_every_run_the_recipe_and_the_machine():
             "val_accuracy": 0.98,
             "fit_seconds": t,
             "fit_cpu_seconds": 2 * t,
+            "others_cpu_seconds": 0.0,
             "load_average_before": 0.5,
         }
         for s, a, t in ((0, 0.981, 21.5), (1, 0.983, 22.0))
@@ -420,3 +421,15 @@ def test_hyperband_schedule_for_three_epochs(keras, tmp_path):
         oracle.end_trial(trial)
     # three trials of 1 epoch, the best of them goes on to epoch 3, then two fresh trials of 3 epochs
     assert epochs == [(0, 1), (0, 1), (0, 1), (1, 3), (0, 3), (0, 3)]
+
+
+def test_machine_busy_seconds_counts_this_process():
+    from course_utils.tooling import benchmark
+
+    before = benchmark.machine_busy_seconds()
+    if before is None:
+        pytest.skip("no /proc/stat on this system")
+    started = time.process_time()
+    while time.process_time() - started < 0.3:
+        pass
+    assert benchmark.machine_busy_seconds() - before >= 0.25
