@@ -24,6 +24,7 @@ from course_utils.checks import (
     padding_and_stride,
     parameter_counting,
     pooling,
+    regularization,
     training,
 )
 from course_utils.tooling.notebooks import ROOT
@@ -36,6 +37,7 @@ LESSONS = {
     "05_training_a_cnn": training,
     "06_metrics": metrics,
     "07_overfitting_diagnosis": overfitting,
+    "08_regularization_and_tuning": regularization,
     "09_capstone_designing_a_cnn": capstone,
 }
 NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])\d+(?:\.\d+)?")
