@@ -441,6 +441,9 @@ class SearchResult:
     def __str__(self) -> str:
         return self._table(as_html=False)
 
+    def __repr__(self) -> str:
+        return self._table(as_html=False)
+
     def _repr_html_(self) -> str:
         return self._table(as_html=True)
 
@@ -620,6 +623,9 @@ def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -
                 # with a fresh optimizer: Keras warns that it skips the saved optimizer state.
                 warnings.filterwarnings("ignore", "Skipping variable loading for optimizer", UserWarning)
                 warnings.filterwarnings("ignore", category=DeprecationWarning, module="keras_tuner")
+                # BayesianOptimization fits a Gaussian process with scikit-learn, which warns when a
+                # length scale reaches its bound: the oracle still proposes the next trial.
+                warnings.filterwarnings("ignore", module=r"sklearn\.gaussian_process")
                 tuner.search(
                     x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size, verbose=0
                 )

@@ -197,6 +197,7 @@ def test_search_runs_the_trials_and_writes_only_under_the_folder(keras, tmp_path
     text = str(result)
     assert "val_accuracy" in text and "stopped: max_trials" in text and "best: trial" in text
     assert "<table" in result._repr_html_()
+    assert repr(result) == text, "Jupyter's text/plain shows the table too"
 
 
 def test_the_budget_stops_starting_trials(keras, tmp_path, monkeypatch):
@@ -226,7 +227,7 @@ def test_a_tiny_budget_still_runs_one_trial(keras, tmp_path):
     assert result.seconds <= time.perf_counter() - started
 
 
-def test_hyperband_epochs_are_capped_and_counted(keras, tmp_path):
+def test_hyperband_epochs_are_capped_and_counted(keras, tmp_path, recwarn):
     tuner = tuning.make_tuner("hyperband", tmp_path, max_trials=4, max_epochs=3, seed=0)
     with pytest.raises(
         ValueError, match="epochs=2, but this Hyperband tuner trains a trial for up to max_epochs=3"
@@ -236,6 +237,42 @@ def test_hyperband_epochs_are_capped_and_counted(keras, tmp_path):
     # max_epochs=3, factor 3: three trials of 1 epoch, then the best goes on from epoch 1 to 3
     assert [t.epochs for t in result.trials] == [1, 1, 1, 2]
     assert result.stopped == "max_trials" and result.total_epochs == 5
+    # the continued trial loads weights into a fresh optimizer; Keras's warning about it is hidden
+    assert not [w for w in recwarn if "Skipping variable loading" in str(w.message)]
+
+
+def test_search_hides_the_libraries_harmless_warnings(keras, tmp_path, monkeypatch, recwarn):
+    """In a notebook they would show as stderr output, with a file path: BayesianOptimization's Gaussian
+    process (scikit-learn) warns when a length scale reaches its bound; Keras warns when Hyperband goes
+    on from a checkpoint with a fresh optimizer."""
+    import warnings
+
+    tuner = tuning.make_tuner("bayesian", tmp_path, max_trials=1, seed=0)
+    real_search = tuner.search
+
+    def search_that_warns(*args, **kwargs):
+        warnings.warn_explicit(
+            "The optimal value found for dimension 0 of parameter length_scale is close to the specified "
+            "lower bound 1e-05.",
+            UserWarning,
+            "kernels.py",
+            445,
+            module="sklearn.gaussian_process.kernels",
+        )
+        warnings.warn(
+            "Skipping variable loading for optimizer 'adam', because it has 2 variables",
+            UserWarning,
+            stacklevel=2,
+        )
+        real_search(*args, **kwargs)
+
+    monkeypatch.setattr(tuner, "search", search_that_warns)
+    tuning.search(tuner, X[:16], Y[:16], (X_VAL, Y_VAL), epochs=1, batch_size=16)
+    assert not [
+        str(w.message) for w in recwarn if "length_scale" in str(w.message) or "Skipping" in str(w.message)
+    ]
+    warnings.warn("a warning of the learner's own code still shows", UserWarning, stacklevel=2)
+    assert [str(w.message) for w in recwarn][-1] == "a warning of the learner's own code still shows"
 
 
 def test_the_same_search_gives_the_same_trials(keras, tmp_path):
