@@ -151,9 +151,9 @@ def test_run_all_figures_are_bounds_the_one_cpu_table_meets():
             real_seconds,
         )
         assert real_mb <= mb <= real_mb + 200, (lesson.number, real_mb)
-    # "Run All of a lesson takes under half a minute even on one CPU"
-    assert "under half a minute even on one CPU" in GUIDE.read_text(encoding="utf-8")
-    assert max(seconds for seconds, _ in measured.values()) < 30
+    # "Run All of a lesson takes under a minute even on one CPU"
+    assert "under a minute even on one CPU" in GUIDE.read_text(encoding="utf-8")
+    assert max(seconds for seconds, _ in measured.values()) < 60
 
 
 def test_exercise_counts_match_the_solutions():
@@ -178,7 +178,7 @@ def _schedule(text: str, title: str) -> tuple[float, list[tuple[int, int, str]]]
     return hours, [(int(h) * 60 + int(m), int(minutes), session) for h, m, minutes, session in rows]
 
 
-@pytest.mark.parametrize("title", ["Full day", "Half day"])
+@pytest.mark.parametrize("title", ["Full day", "Second day", "Half day"])
 def test_schedules_add_up(title):
     text = GUIDE.read_text(encoding="utf-8")
     hours, rows = _schedule(text, title)
@@ -191,15 +191,15 @@ def test_schedules_add_up(title):
     assert abs(teaching / 60 - hours) <= 0.25, (title, teaching)
 
 
-def test_the_full_day_teaches_every_lesson_for_its_time():
+def test_the_two_days_teach_every_lesson_for_its_time():
     text = GUIDE.read_text(encoding="utf-8")
-    _, rows = _schedule(text, "Full day")
+    rows = _schedule(text, "Full day")[1] + _schedule(text, "Second day")[1]
     sections = _sections(text)
     for lesson in (lesson for lesson in LESSONS if lesson.available()):
         row = [minutes for _, minutes, session in rows if session.startswith(f"{lesson.number} · ")]
         heading = re.search(r"\((\d+) min\)", sections[lesson.number].splitlines()[0])
         assert heading, f"lesson {lesson.number}: give its teaching time in its heading, e.g. (60 min)"
-        assert row == [int(heading.group(1))], f"lesson {lesson.number}: the full day gives it {row} minutes"
+        assert row == [int(heading.group(1))], f"lesson {lesson.number}: the two days give it {row} minutes"
 
 
 def test_the_other_half_day_adds_up():
