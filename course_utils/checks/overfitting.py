@@ -48,6 +48,7 @@ __all__ = [
     "clinic",
     "cure_description",
     "cure_reference",
+    "read_run",
 ]
 
 #: A run for exercises 2 and 3 (10 epochs): the validation loss is lowest at one epoch, the
@@ -465,11 +466,36 @@ def cure_description() -> str:
     return _stored()["exercise"][0]["description"]
 
 
-def _best_val_accuracy(values) -> float | None:
+def read_run(history, name: str = "history"):
+    """A learner's training run, read for a checker: ``(values, best val_accuracy)``, or the
+    :class:`Feedback` to give when it is unfinished or cannot be read.
+
+    Examples
+    --------
+    >>> read_run(...).status
+    'unfinished'
+    >>> values, best = read_run(cure_reference())
+    >>> best == max(cure_reference()["val_accuracy"])
+    True
+    """
+    if is_placeholder(history):
+        return unfinished(name)
+    try:
+        values = check_history(history)
+    except (TypeError, ValueError) as error:
+        return Feedback("invalid", f"{name} should be what model.fit(...) returned: {error}")
+    if len(values["loss"]) < MIN_EPOCHS:
+        return Feedback(
+            "invalid",
+            f"{name} has {len(values['loss'])} epochs; train for at least {MIN_EPOCHS} so its curves can be read.",
+        )
     accuracy = values.get("val_accuracy")
     if not accuracy or not all(isinstance(v, float) and math.isfinite(v) for v in accuracy):
-        return None
-    return max(accuracy)
+        return Feedback(
+            "invalid",
+            f"{name} has no usable 'val_accuracy': compile with metrics=['accuracy'] and fit with validation_data.",
+        )
+    return values, max(accuracy)
 
 
 @checker
@@ -487,24 +513,10 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    name = "history"
-    if is_placeholder(history):
-        return unfinished(name)
-    try:
-        values = check_history(history)
-    except (TypeError, ValueError) as error:
-        return Feedback("invalid", f"{name} should be what model.fit(...) returned: {error}")
-    if len(values["loss"]) < MIN_EPOCHS:
-        return Feedback(
-            "invalid",
-            f"{name} has {len(values['loss'])} epochs; train for at least {MIN_EPOCHS} so its curves can be read.",
-        )
-    new_best = _best_val_accuracy(values)
-    if new_best is None:
-        return Feedback(
-            "invalid",
-            f"{name} has no usable 'val_accuracy': compile with metrics=['accuracy'] and fit with validation_data.",
-        )
+    read = read_run(history)
+    if isinstance(read, Feedback):
+        return read
+    values, new_best = read
     result = diagnose(values)
     if result.verdict != "good fit":
         what = {
