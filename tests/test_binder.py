@@ -22,6 +22,9 @@ BRANCH = "main"
 DOCUMENTS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 BINDER_LINK = re.compile(r"https?://(?:www\.)?mybinder\.org/(?!badge_logo\.svg)[^\s)\]>\"']*")
 BINDER_GUARANTEED_MB = 1024  # mybinder.org guarantees 1 GB (and restarts the kernel above 2 GB)
+COURSE_BUDGET_MB = (
+    1200  # the course's budget for one lesson on Binder, server included (well below the 2 GB restart)
+)
 NETWORK_ERRORS = (
     "Could not find a version",
     "No matching distribution",
