@@ -47,13 +47,12 @@ import hashlib
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-from course_utils._environment import cpu_count
 from course_utils.data import DATA_DIR
+from course_utils.tooling.histories import machine
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_FILE = DATA_DIR / "capstone_09.json"
@@ -534,23 +533,6 @@ def pretrain(source: str, weights_dir: Path | None = None) -> dict:
 # ---------------------------------------------------------------------------
 # The file
 # ---------------------------------------------------------------------------
-def machine() -> dict:
-    """The machine and versions that made a stored result."""
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    return {
-        "cpus": cpu_count(),
-        "processor": platform.machine(),
-        "system": platform.system(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-    }
-
-
 def _made_by(command: str, seconds: float) -> dict:
     return {
         "command": command,
