@@ -1,5 +1,6 @@
 """The checker framework: right, wrong, unfinished and wrongly typed answers, and never a crash."""
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -273,3 +274,162 @@ def test_the_package_re_exports_the_framework():
     from course_utils.checks import framework
 
     assert Feedback is framework.Feedback and check_number is framework.check_number
+
+
+# ---------------------------------------------------------------------------
+# A learner's imports never count against the time limit
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def slow_module(tmp_path, monkeypatch):
+    """A module that takes ``seconds`` to import, importable once under a fresh name."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = []
+
+    def make(seconds, body="VALUE = 3"):
+        name = f"course_slow_module_{len(names)}_{tmp_path.name.replace('-', '_')}"
+        (tmp_path / f"{name}.py").write_text(f"import time\ntime.sleep({seconds})\n{body}\n")
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def _importer(name, how="statement"):
+    def function(x):
+        if how == "statement":
+            module = __import__(name)
+        else:
+            import importlib
+
+            module = importlib.import_module(name)
+        return module.VALUE + x
+
+    return function
+
+
+@pytest.mark.parametrize("how", ["statement", "import_module"])
+def test_a_first_import_inside_the_learners_function_does_not_count(slow_module, how):
+    function = _importer(slow_module(0.8), how)
+    feedback = check_function(function, lambda x: 3 + x, [1, 2], hint="", time_limit=0.3)
+    assert feedback.status == "correct", feedback
+
+
+def test_imports_do_not_count_off_the_main_thread_either(slow_module):
+    import threading
+
+    function, results = _importer(slow_module(0.8)), []
+    worker = threading.Thread(
+        target=lambda: results.append(check_function(function, lambda x: 3 + x, [1], hint="", time_limit=0.3))
+    )
+    worker.start()
+    worker.join(10)
+    assert results and results[0].status == "correct", results
+
+
+def test_the_time_limit_still_stops_a_loop_after_an_import(slow_module):
+    name = slow_module(0.2)
+
+    def imports_then_loops(x):
+        __import__(name)
+        while True:
+            pass
+
+    feedback = check_function(imports_then_loops, abs, [1], name="f", hint="", time_limit=0.3)
+    assert feedback.status == "wrong" and "did not finish within 0.3 s" in feedback.message
+
+
+def test_an_import_that_never_ends_is_stopped(slow_module, monkeypatch):
+    from course_utils.checks import framework
+
+    monkeypatch.setattr(framework, "IMPORT_TIME_LIMIT", 0.3)
+    function = _importer(slow_module(30))
+    feedback = check_function(function, abs, [1], name="f", hint="", time_limit=0.2)
+    assert feedback.status == "wrong" and "still importing a module" in feedback.message
+
+
+def test_the_import_machinery_is_given_back():
+    import builtins
+    import importlib
+
+    saved = builtins.__import__, importlib.import_module
+    check_function(lambda x: __import__("math").sqrt(x), lambda x: x**0.5, [4.0], hint="")
+    check_function(lambda x: 1 / 0, abs, [1], hint="")
+    assert (builtins.__import__, importlib.import_module) == saved
+
+
+# ---------------------------------------------------------------------------
+# Every numeric form of a right answer passes; roundings are named only where they are
+# ---------------------------------------------------------------------------
+def test_sequences_of_fractions_and_decimals_are_numbers():
+    from decimal import Decimal
+
+    def reference(n):
+        return (n / 3, n / 4, float(n))
+
+    for learner in (
+        lambda n: (Fraction(n, 3), Fraction(n, 4), Fraction(n)),
+        lambda n: [Fraction(n, 3), Decimal(n) / 4, n],
+        lambda n: np.array([Fraction(n, 3), Fraction(n, 4), n], dtype=object),
+    ):
+        assert check_function(learner, reference, [1, 2], hint="").status == "correct"
+    assert check_array([Fraction(1, 2), Fraction(3, 4)], [0.5, 0.75], hint="").status == "correct"
+    assert check_array((Fraction(98), 98, 32), (98, 98, 32), hint="").status == "correct"
+    assert check_array([Fraction(1, 3), 0.75], [0.5, 0.75], hint="").status == "wrong"
+    assert "far too large" in check_array([10**400, 1], [1, 2], hint="").message
+
+
+def test_a_rounding_is_claimed_only_at_the_decimals_the_answer_shows():
+    mistake = {0.095: "That is the difference."}
+    # 0.1 is not "0.095 rounded to 2 decimals": written as 0.1 it shows one decimal
+    feedback = check_number(0.1, 0.2467, misconceptions=mistake, hint="Look again.")
+    assert "rounded" not in feedback.message and "Look again." in feedback.message
+    assert "rounded, it matches" in check_number(0.095, 0.2467, misconceptions={0.0952: "m"}, hint="").message
+    assert "rounded to 2 decimals" in check_number(0.25, 0.2467532, hint="").message
+    assert "rounded to 3 decimals" in check_number(np.float32(0.247), 0.2467532, hint="").message
+    assert "rounded" not in check_number(Fraction(1, 3), 0.2467532, hint="").message
+
+
+def test_other_right_values_pass_and_never_name_a_mistake():
+    feedback = check_number(5.0, 4.0, also_right=[5.0], misconceptions={5.0: "never"}, hint="")
+    assert feedback.status == "correct"
+    assert check_number(6.0, 4.0, also_right=[5.0], hint="").status == "wrong"
+
+
+def test_one_z_policy_for_every_95_percent_interval():
+    from course_utils.checks import framework
+    from course_utils.checks.framework import check_z_number
+
+    def half(z):
+        return z * math.sqrt(0.92 * 0.08 / 250)
+
+    def mistakes(z):
+        return [(z * 0.92 * 0.08 / 250, "You forgot the square root.")]
+
+    assert framework.Z_95 == 1.96 and framework.Z_95_EXACT == pytest.approx(1.959963984540054, abs=1e-15)
+    for z in (1.96, 1.959964, framework.Z_95_EXACT):
+        assert check_z_number(half(z), half, name="h", hint="", misconceptions=mistakes).status == "correct"
+    refused = check_z_number(half(2), half, name="h", hint="", misconceptions=mistakes)
+    assert refused.status == "wrong" and framework.Z_ROUGH_MESSAGE in refused.message
+    for z in (1.96, framework.Z_95_EXACT):
+        named = check_z_number(z * 0.92 * 0.08 / 250, half, name="h", hint="", misconceptions=mistakes)
+        assert "square root" in named.message
+
+
+def test_a_count_from_z_names_each_mistake_however_it_was_rounded():
+    from course_utils.checks.framework import check_z_number
+
+    def size(z):
+        return (z / 0.01) ** 2 * 0.95 * 0.05
+
+    def mistakes(z):
+        return [(z * 0.95 * 0.05 / 0.01**2, "You forgot to square z.")]
+
+    assert check_z_number(1825, size, name="n", hint="", count=True).status == "correct"
+    # 1.96 * 475 = 931.0000000000001 with floats: 931 or 932 rounded up, 930.98 with the exact z
+    for answer in (931, 932, 1.96 * 0.95 * 0.05 / 0.01**2):
+        feedback = check_z_number(answer, size, name="n", hint="", count=True, misconceptions=mistakes)
+        assert "square z" in feedback.message, feedback

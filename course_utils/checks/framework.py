@@ -27,9 +27,11 @@ True
 
 from __future__ import annotations
 
+import builtins
 import copy
 import functools
 import html
+import importlib
 import math
 import numbers
 import signal
@@ -39,18 +41,26 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from statistics import NormalDist
 
 import numpy as np
 
 __all__ = [
+    "IMPORT_TIME_LIMIT",
     "STATUSES",
     "TIME_LIMIT",
+    "Z_95",
+    "Z_95_EXACT",
+    "Z_95_VALUES",
+    "Z_ROUGH",
+    "Z_ROUGH_MESSAGE",
     "Feedback",
     "check_array",
     "check_choice",
     "check_design",
     "check_function",
     "check_number",
+    "check_z_number",
     "checker",
     "describe",
     "is_placeholder",
@@ -59,11 +69,28 @@ __all__ = [
 #: What a checker can conclude.
 STATUSES = ("correct", "wrong", "unfinished", "invalid")
 #: Seconds that a learner's function may run, all test cases together, in one checker call.
+#: The time its imports take is not counted (see :func:`run_with_time_limit`).
 TIME_LIMIT = 10.0
+#: Seconds that the imports a learner's function makes may take, on top of :data:`TIME_LIMIT`.
+IMPORT_TIME_LIMIT = 120.0
 #: When True, a checker's own unexpected error is raised instead of shown as feedback (tests set it).
 STRICT = False
 #: Decimals tried when looking for a rounded answer.
 ROUNDING_DECIMALS = range(0, 9)
+
+# The z of a 95% interval, one policy for every lesson (05, 07 and 09 use it through check_z_number):
+#: z as the lessons write it and as learners type it.
+Z_95 = 1.96
+#: The same z to full precision, NormalDist().inv_cdf(0.975) = 1.959963984540054...: right too.
+Z_95_EXACT = NormalDist().inv_cdf(0.975)
+#: Every z with which a right answer may be computed.
+Z_95_VALUES = (Z_95, Z_95_EXACT)
+#: "Two standard errors": refused in every lesson, always with :data:`Z_ROUGH_MESSAGE`.
+Z_ROUGH = 2
+Z_ROUGH_MESSAGE = (
+    "You used z = 2, the 'two standard errors' rule of thumb, which gives a 95.4% interval. The course's "
+    "95% intervals use z = 1.96 (1.959964 to more digits): use 1.96."
+)
 
 _TITLES = {
     "correct": "Correct",
@@ -174,6 +201,8 @@ def describe(value, limit: int = _SHORT) -> str:
     try:
         if isinstance(value, np.ndarray) and value.size > 6:
             return f"an array of shape {value.shape}"
+        if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+            return str(value)  # float32 as it prints (0.247), not as the float64 it widens to
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":
             value = value.item()
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
@@ -263,6 +292,43 @@ def _roundings(value, decimals=ROUNDING_DECIMALS):
                 yield d, how, number
 
 
+def _written(answer) -> tuple[int, Fraction] | None:
+    """``(decimals, value)`` of the answer written out shortest (0.25 -> 2 decimals, 0.1 -> 1), or None.
+
+    A float32 is written as float32 prints it (0.247, not 0.24699999392032623); a Fraction
+    whose decimals never end gives None.
+    """
+    try:
+        if isinstance(answer, np.ndarray) and answer.shape == ():
+            answer = answer[()]
+        if isinstance(answer, (bool, np.bool_)):
+            return None
+        if isinstance(answer, (int, np.integer)):
+            return 0, Fraction(int(answer))
+        if isinstance(answer, np.floating):
+            text = np.format_float_positional(answer, unique=True, trim="-")
+        elif isinstance(answer, float):
+            text = repr(answer)
+        elif isinstance(answer, Decimal):
+            text = str(answer)
+        elif isinstance(answer, Fraction):
+            denominator, twos, fives = answer.denominator, 0, 0
+            while denominator % 2 == 0:
+                denominator, twos = denominator // 2, twos + 1
+            while denominator % 5 == 0:
+                denominator, fives = denominator // 5, fives + 1
+            return (max(twos, fives), answer) if denominator == 1 else None
+        else:
+            return None
+        number = Decimal(text).normalize()
+        exponent = number.as_tuple().exponent
+        if not isinstance(exponent, int):  # NaN or infinity
+            return None
+        return (-exponent if exponent < 0 else 0), Fraction(number)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
 def _is_decimal(value, decimal: Fraction) -> bool:
     """True when ``value`` is ``decimal``, up to the float error of typing it (0.31 for 31/100)."""
     return abs(Fraction(value) - decimal) <= Fraction(1, 10**12) * max(1, abs(decimal))
@@ -333,6 +399,7 @@ def check_number(
     rel_tol: float = 1e-6,
     abs_tol: float = 1e-12,
     explanation: str | None = None,
+    also_right: Sequence = (),
 ) -> Feedback:
     """Check a numeric answer.
 
@@ -362,6 +429,9 @@ def check_number(
         Tolerances for a non-integer ``expected``.
     explanation : str, optional
         Added to the message of a correct answer.
+    also_right : sequence of numbers, optional
+        Other values that are right too, compared like ``expected`` (the same answer
+        computed with z = 1.96 and with z = 1.959964, say).
 
     Returns
     -------
@@ -392,18 +462,23 @@ def check_number(
     def same(reference) -> bool:
         return _finite(reference) and _same_number(value, reference, rel_tol, abs_tol)
 
-    if same(expected):
+    rights = [expected, *also_right]
+    if any(same(right) for right in rights):
         message = f"{name} = {shown}."
         return Feedback("correct", message + (f" {explanation}" if explanation else ""))
     pairs = [
-        (wrong, message) for wrong, message in _pairs(misconceptions) if not _same_value(wrong, expected)
+        (wrong, message)
+        for wrong, message in _pairs(misconceptions)
+        if not any(_same_value(wrong, right) for right in rights)
     ]
     matched = [message for wrong, message in pairs if same(wrong)]
     if matched:
         return Feedback("wrong", f"{name} = {shown} is not right. {_join_messages(matched)}")
-    if not _exact_kind(expected) and _finite(expected):
-        for decimals, how, rounded in _roundings(expected):
-            if rounded not in (0, Fraction(expected)) and _is_decimal(value, rounded):
+    written = _written(answer)  # a rounding is claimed only at the decimals the answer shows
+    if not _exact_kind(expected) and _finite(expected) and written is not None:
+        shown_decimals, shown_value = written
+        for decimals, how, rounded in _roundings(expected, [shown_decimals]):
+            if rounded not in (0, Fraction(expected)) and _is_decimal(shown_value, rounded):
                 return Feedback(
                     "wrong",
                     f"{name} = {shown} is the right value {how} to {decimals} decimal{'s' if decimals != 1 else ''}. Keep the full "
@@ -414,7 +489,7 @@ def check_number(
             for wrong, message in pairs
             if _finite(wrong)
             and not _is_whole(wrong)
-            and any(_is_decimal(value, r) for _, _, r in _roundings(wrong))
+            and any(_is_decimal(shown_value, r) for _, _, r in _roundings(wrong, [shown_decimals]))
         ]
         if matched:
             return Feedback(
@@ -435,6 +510,66 @@ def check_number(
                 f"round, or type it in scientific notation? {hint}".rstrip(),
             )
     return Feedback("wrong", f"{name} = {shown} is not right. {hint}".rstrip())
+
+
+def _whole_count_forms(value: float) -> list:
+    """What a learner may give for a count computed as ``value``: it unrounded, rounded up and
+    rounded to the nearest whole number (both neighbours when floats miss a whole number by a hair)."""
+    forms = [value, round(value)]
+    forms += sorted({math.ceil(value - 1e-9), math.ceil(value + 1e-9)})
+    return forms
+
+
+def check_z_number(
+    answer,
+    formula: Callable,
+    *,
+    name: str,
+    misconceptions: Callable | None = None,
+    hint: str,
+    count: bool = False,
+    rel_tol: float = 1e-6,
+    explanation: str | None = None,
+) -> Feedback:
+    """:func:`check_number` for an answer computed with the z of a 95% interval, one policy everywhere.
+
+    ``formula(z)`` is the right value with that z. The answer is right with every z of
+    :data:`Z_95_VALUES` (1.96 as the lessons write it, and its full precision); z = 2 is
+    refused with :data:`Z_ROUGH_MESSAGE`. ``misconceptions(z)`` lists ``(value, message)``
+    for each named mistake computed with that z, and is called for every z of
+    :data:`Z_95_VALUES`, so that a mistake is named whichever z the learner typed.
+
+    With ``count=True`` the answer is a whole count: ``formula(z)`` is rounded up for the
+    right value, and a mistake is named whether the learner rounds its value up, to the
+    nearest whole number, or not at all.
+
+    Examples
+    --------
+    >>> half = lambda z: z * math.sqrt(0.9 * 0.1 / 100)
+    >>> check_z_number(1.96 * 0.03, half, name="half-width", hint="")
+    Correct: half-width = 0.0588.
+    >>> check_z_number(2 * 0.03, half, name="half-width", hint="").message.split(". ")[1]
+    "You used z = 2, the 'two standard errors' rule of thumb, which gives a 95.4% interval"
+    """
+    rights = [formula(z) for z in Z_95_VALUES]
+    pairs = []
+    for z in Z_95_VALUES:
+        pairs += list(misconceptions(z)) if misconceptions else []
+    pairs.append((formula(Z_ROUGH), Z_ROUGH_MESSAGE))
+    if count:
+        rights = sorted({math.ceil(value) for value in rights})
+        pairs = [(form, message) for value, message in pairs for form in _whole_count_forms(value)]
+    return check_number(
+        answer,
+        rights[0],
+        also_right=rights[1:],
+        name=name,
+        misconceptions=pairs,
+        hint=hint,
+        rel_tol=rel_tol,
+        abs_tol=0.0,
+        explanation=explanation,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -477,7 +612,17 @@ def _numeric_array(value):
             return None, "placeholder"
         if any(isinstance(leaf, str) for leaf in leaves):
             return None, "string"
-        if leaves and all(isinstance(leaf, int) and not isinstance(leaf, bool) for leaf in leaves):
+        if leaves and all(_as_real(leaf) is not None for leaf in leaves):
+            # numbers Python holds as objects: Fractions, Decimals, huge ints, a mix with floats
+            try:
+                with np.errstate(all="ignore"):
+                    converted = array.astype(float)
+            except (OverflowError, TypeError, ValueError):
+                return None, "huge"
+            if converted.shape == array.shape and np.isfinite(converted).sum() == sum(
+                _finite(_as_real(leaf)) for leaf in leaves
+            ):
+                return converted, None
             return None, "huge"
         return None, "object"
     return None, "other"
@@ -704,20 +849,86 @@ def _call(function: Callable, case):
     return function(case)
 
 
+class _ImportClock:
+    """Keeps a learner's imports out of the time limit: Python's import statement, and
+    ``importlib.import_module``, pause the clock of one thread while they run.
+
+    An import may take up to :data:`IMPORT_TIME_LIMIT` seconds of its own (TensorFlow takes
+    several seconds on a busy machine); ``spent`` is the time imports took.
+    """
+
+    def __init__(self, thread_id: int, on_start=None, on_stop=None):
+        self.thread_id = thread_id
+        self.on_start, self.on_stop = on_start, on_stop
+        self.depth = 0
+        self.started = None
+        self.spent = 0.0
+        self.active = True
+        self._saved = None
+
+    def seconds(self) -> float:
+        """Time spent importing so far, the import running now included."""
+        running = time.monotonic() - self.started if self.started is not None else 0.0
+        return self.spent + running
+
+    def _wrap(self, original):
+        @functools.wraps(original)
+        def importing(*args, **kwargs):
+            if not self.active or threading.get_ident() != self.thread_id:
+                return original(*args, **kwargs)
+            if self.depth == 0:
+                self.started = time.monotonic()
+                if self.on_start:
+                    self.on_start()
+            self.depth += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0 and self.started is not None:
+                    self.spent += time.monotonic() - self.started
+                    self.started = None
+                    if self.on_stop and self.active:
+                        self.on_stop()
+
+        return importing
+
+    def __enter__(self):
+        self._saved = (builtins.__import__, importlib.import_module)
+        builtins.__import__ = self._wrap(builtins.__import__)
+        importlib.import_module = self._wrap(importlib.import_module)
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+        builtins.__import__, importlib.import_module = self._saved
+        return False
+
+
 def _run_on_main_thread(function, case, seconds):
-    state = {"armed": True}
+    state = {"armed": True, "left": max(seconds, 1e-3)}
 
     def alarm(signum, frame):
         if state["armed"]:
             raise _TimeUp
 
+    def pause():  # an import starts: keep what is left of the learner's time, give the import its own
+        state["left"] = max(signal.getitimer(signal.ITIMER_REAL)[0], 1e-3)
+        signal.setitimer(signal.ITIMER_REAL, max(IMPORT_TIME_LIMIT - clock.spent, 1e-3), 0.05)
+
+    def resume():
+        if state["armed"]:
+            signal.setitimer(signal.ITIMER_REAL, state["left"], 0.05)
+
     previous_handler = signal.signal(signal.SIGALRM, alarm)
     previous_timer = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
     started = time.monotonic()
     outcome = ("timeout", None)
+    clock = _ImportClock(threading.get_ident(), pause, resume)
     try:
         try:
-            outcome = ("ok", _call(function, case))
+            with clock:
+                outcome = ("ok", _call(function, case))
         except _TimeUp:
             outcome = ("timeout", None)
         except (Exception, SystemExit) as error:  # any learner error becomes feedback
@@ -735,29 +946,54 @@ def _run_on_main_thread(function, case, seconds):
         if remaining > 0:  # give an outer timer (a test runner's, say) back what is left of it
             elapsed = time.monotonic() - started
             signal.setitimer(signal.ITIMER_REAL, max(remaining - elapsed, 1e-3), interval)
-    return outcome
+    return (*outcome, clock.seconds())
 
 
 def _run_on_a_thread(function, case, seconds):
     box = {}
 
     def target():
+        clock.thread_id = threading.get_ident()
         try:
             box["outcome"] = ("ok", _call(function, case))
         except (Exception, SystemExit) as error:  # any learner error becomes feedback
             box["outcome"] = ("error", error)
 
+    clock = _ImportClock(None)
     worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    return box.get("outcome", ("timeout", None))
+    with clock:
+        started = time.monotonic()
+        worker.start()
+        while worker.is_alive():
+            imports = clock.seconds()
+            if imports > IMPORT_TIME_LIMIT:
+                break
+            left = started + seconds + imports - time.monotonic()
+            if left <= 0:
+                break
+            worker.join(min(left, 0.05))
+    outcome = box.get("outcome", ("timeout", None))
+    return (*outcome, clock.seconds())
+
+
+def _run_timed(function: Callable, case, seconds: float):
+    """:func:`run_with_time_limit`, with the seconds the learner's imports took as a third value."""
+    if seconds <= 0:
+        return ("timeout", None, 0.0)
+    on_main = threading.current_thread() is threading.main_thread()
+    if on_main and hasattr(signal, "setitimer"):
+        return _run_on_main_thread(function, case, seconds)
+    return _run_on_a_thread(function, case, seconds)
 
 
 def run_with_time_limit(function: Callable, case, seconds: float):
-    """Run ``function`` on one test case for at most ``seconds``.
+    """Run ``function`` on one test case for at most ``seconds``, imports not counted.
 
     On the main thread (where notebook cells run) a timer interrupts the function;
     elsewhere the function runs on a helper thread that is abandoned when time is up.
+    The time the function spends importing modules (``import keras`` inside a learner's
+    function, on its first call) does not count: each import may take up to
+    :data:`IMPORT_TIME_LIMIT` seconds of its own.
 
     Returns
     -------
@@ -774,12 +1010,8 @@ def run_with_time_limit(function: Callable, case, seconds: float):
     >>> run_with_time_limit(forever, (1,), 0.05)
     ('timeout', None)
     """
-    if seconds <= 0:
-        return ("timeout", None)
-    on_main = threading.current_thread() is threading.main_thread()
-    if on_main and hasattr(signal, "setitimer"):
-        return _run_on_main_thread(function, case, seconds)
-    return _run_on_a_thread(function, case, seconds)
+    status, value, _ = _run_timed(function, case, seconds)
+    return status, value
 
 
 def _describe_case(function_name: str, case) -> str:
@@ -922,7 +1154,14 @@ def check_function(
     cases = list(cases)
     outputs = []
     for case in cases:
-        status, got = run_with_time_limit(function, case, deadline - time.monotonic())
+        status, got, imports = _run_timed(function, case, deadline - time.monotonic())
+        deadline += imports  # the learner's imports (a first `import keras`) never count
+        if status == "timeout" and imports >= IMPORT_TIME_LIMIT:
+            return Feedback(
+                "wrong",
+                f"{_describe_case(name, case)} was still importing a module after {IMPORT_TIME_LIMIT:g} s: "
+                "look for a module that never finishes loading.",
+            )
         if status == "timeout":
             return Feedback(
                 "wrong",
