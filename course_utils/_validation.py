@@ -15,12 +15,22 @@ The rules, the same for every helper:
   nothing else: ``"no"`` is not false.
 * A real number accepts ints, floats and NumPy scalars (``np.float32`` is what
   Keras predicts), never a bool, NaN or infinity, and returns a Python ``float``.
+* A sequence of numbers (a history, a per-epoch series, an image) is a list, a tuple
+  or an array, never a bare number: ``2.0`` is not a one-epoch history
+  (:func:`check_numbers`). Its items are real numbers: no None, text, True/False or
+  complex numbers hidden among them.
+* Labels (:func:`check_labels`) are integers or strings, one per sample: never None,
+  NaN, a score such as 0.5, True/False, or strings mixed with numbers.
+* A fraction of a count is taken exactly (:func:`exact_fraction`): ``0.07`` of 100
+  samples is 7, not the 8 that ``ceil(0.07 * 100)`` gives in floats.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
@@ -28,11 +38,15 @@ __all__ = [
     "LARGEST_INT",
     "check_bool",
     "check_int",
+    "check_labels",
+    "check_numbers",
     "check_option",
     "check_padding",
     "check_pair",
     "check_real",
     "describe",
+    "exact_fraction",
+    "is_real_number",
 ]
 
 
@@ -278,3 +292,272 @@ def check_option(name: str, value, options):
             return option
     allowed = ", ".join(repr(option) for option in options)
     raise ValueError(f"{name} must be one of {allowed}, got {describe(value)}.")
+
+
+def is_real_number(value) -> bool:
+    """True for a real number that is not a bool: an int, a float, a Fraction, a NumPy integer or float.
+
+    Examples
+    --------
+    >>> is_real_number(np.float32(0.5)), is_real_number(True), is_real_number(1 + 2j)
+    (True, False, False)
+    """
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_scalar(value) -> bool:
+    """A single value (a number, a NumPy scalar or a 0-d array) where a sequence is meant."""
+    return isinstance(value, (numbers.Number, np.generic)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    )
+
+
+def _leaves(values):
+    """The items of nested lists and tuples, and of object arrays: what NumPy would hide or convert.
+
+    NumPy turns ``[1.0, True]`` into ``[1.0, 1.0]`` and ``[1, "a"]`` into ``["1", "a"]``; the
+    items as given say what they were. None for an array NumPy has typed already.
+    """
+    if isinstance(values, np.ndarray):
+        return values.ravel().tolist() if values.dtype == object else None
+    if not isinstance(values, (list, tuple)):
+        return None
+    found = []
+    stack = [iter(values)]
+    while stack:
+        item = next(stack[-1], stack)
+        if item is stack:
+            stack.pop()
+        elif isinstance(item, (list, tuple)):
+            stack.append(iter(item))
+        elif isinstance(item, np.ndarray) and item.dtype == object:
+            found.extend(item.ravel().tolist())
+        elif not isinstance(item, np.ndarray):
+            found.append(item)
+    return found
+
+
+def _kind_of(item) -> str:
+    if isinstance(item, (bool, np.bool_)):
+        return "True/False"
+    if item is None:
+        return "None"
+    if isinstance(item, (str, bytes)):
+        return "text"
+    if isinstance(item, numbers.Complex) and not isinstance(item, numbers.Real):
+        return "a complex number"
+    return type(item).__name__
+
+
+def check_numbers(
+    name: str,
+    values,
+    *,
+    ndim=None,
+    min_size: int = 1,
+    allow_nan: bool = False,
+    allow_inf: bool = False,
+    allow_bool: bool = False,
+    unit: str | None = None,
+) -> np.ndarray:
+    """Return ``values`` as a float64 array after checking it is a sequence of real numbers.
+
+    A list, a tuple or an array (or anything NumPy reads as an array) is accepted; a bare
+    number is not, since ``2.0`` is a number, not a sequence of one. Every item must be a
+    real number: None, text, complex numbers and (unless ``allow_bool``) True/False are
+    refused, even where NumPy would silently convert them, and so are NaN and infinity
+    unless allowed.
+
+    Parameters
+    ----------
+    name : str
+        The argument name, used in the error message.
+    values : object
+        The value to check.
+    ndim : int or tuple of int, optional
+        The allowed numbers of dimensions; None: any.
+    min_size : int, default=1
+        The fewest numbers it must hold.
+    allow_nan, allow_inf, allow_bool : bool, default=False
+        Whether NaN, infinity, and True/False (as 1 and 0) are accepted.
+    unit : str, optional
+        What one number stands for, in the messages ("epoch": "one per epoch").
+
+    Returns
+    -------
+    numpy.ndarray of float64
+
+    Examples
+    --------
+    >>> check_numbers("values", [0.5, 0.4]).tolist()
+    [0.5, 0.4]
+    >>> check_numbers("values", 2.0, unit="epoch")
+    Traceback (most recent call last):
+    ...
+    ValueError: values must be a sequence of numbers (a list, a tuple or an array), one per epoch, got the single number 2.0: a sequence of one number is written [2.0].
+    >>> check_numbers("bias", [1.0, None])
+    Traceback (most recent call last):
+    ...
+    ValueError: bias must hold real numbers, got None among them.
+    """
+    what = "a sequence of numbers (a list, a tuple or an array)" + (f", one per {unit}" if unit else "")
+    if values is None or isinstance(values, (str, bytes, Mapping, set, frozenset)):
+        raise ValueError(f"{name} must be {what}, got {describe(values)}.")
+    if _is_scalar(values):
+        if is_real_number(values) or (isinstance(values, np.ndarray) and values.dtype.kind in "iuf"):
+            raise ValueError(
+                f"{name} must be {what}, got the single number {describe(values)}: a sequence of one "
+                f"number is written [{describe(values)}]."
+            )
+        raise ValueError(f"{name} must be {what}, got {describe(values)}.")
+    for item in _leaves(values) or ():
+        if (isinstance(item, (bool, np.bool_)) and not allow_bool) or not (
+            is_real_number(item) or isinstance(item, (bool, np.bool_))
+        ):
+            raise ValueError(f"{name} must hold real numbers, got {_kind_of(item)} among them.")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):  # a ragged list: rows of different lengths
+        raise ValueError(
+            f"{name} must be {what}, got {describe(values)}, which is not a rectangular array "
+            "(rows of different lengths?)."
+        ) from None
+    kind = array.dtype.kind
+    if array.ndim == 0 or kind not in "biufO" or (kind == "b" and not allow_bool):
+        found = {"b": "True/False", "c": "complex numbers", "U": "text", "S": "text"}.get(
+            kind, describe(values)
+        )
+        raise ValueError(f"{name} must hold real numbers, got {found}.")
+    try:
+        result = array.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"{name} must hold real numbers that fit in a float, got {describe(values)}."
+        ) from None
+    if not allow_nan and np.isnan(result).any():
+        raise ValueError(f"{name} must hold numbers, not NaN (a missing or diverged value).")
+    if not allow_inf and np.isinf(result).any():
+        raise ValueError(f"{name} must hold finite numbers, not infinity.")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if result.ndim not in allowed:
+            wanted = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must have {wanted} dimension(s), got shape {result.shape}.")
+    if result.size < min_size:
+        raise ValueError(f"{name} must hold at least {min_size} {unit or 'number'}(s), got {result.size}.")
+    return result
+
+
+SCORE_HINT = (
+    "turn scores into labels first, with threshold_predictions(scores, 0.5) for one positive class "
+    "or scores.argmax(axis=1) for several classes."
+)
+
+
+def check_labels(name: str, values, *, allow_text: bool = True) -> np.ndarray:
+    """Return ``values`` as a 1-D array of class labels (int64, or strings), one per sample.
+
+    Labels are integers (Python's, NumPy's, or whole floats such as ``3.0``, as a float array
+    holds them) or strings, all of one kind; an ``(n, 1)`` column (as Keras's datasets give
+    CIFAR-10's labels) is read as ``n`` labels. Refused, naming the argument: a bare value,
+    None or NaN (a missing label), a fraction such as 0.5 (a score, not a label), True/False
+    (write 1 and 0), complex numbers, strings mixed with numbers, and integers beyond
+    ``LARGEST_INT``.
+
+    Examples
+    --------
+    >>> check_labels("y", [1, 0, 2.0]).tolist()
+    [1, 0, 2]
+    >>> check_labels("y", np.array([[3], [5]])).tolist()
+    [3, 5]
+    >>> check_labels("y_true", [1, 0, 1, None])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true holds None, which is not a class label (a missing label?).
+    >>> check_labels("y_pred", [0.2, 0.9])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred holds scores such as 0.2, not class labels: turn scores into labels first, ...
+    """
+    kinds = "integers or strings" if allow_text else "integers"
+    message = f"{name} must be a sequence of class labels ({kinds}), one per sample"
+    if values is None or isinstance(values, (str, bytes, Mapping, set, frozenset)) or _is_scalar(values):
+        raise ValueError(f"{message}, got {describe(values)}.")
+    leaves = _leaves(values)
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{message}, got {describe(values)} (rows of different lengths?).") from None
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"{message}, got shape {array.shape}.")
+    if leaves is None:  # an array that NumPy typed
+        leaves = array.tolist() if array.dtype.kind in "bfc" else None
+        if array.dtype.kind not in "biufcU":
+            raise ValueError(f"{message}, got an array of dtype {array.dtype}.")
+    if leaves is not None:
+        text = numeric = None
+        for item in leaves:
+            if isinstance(item, (bool, np.bool_)):
+                raise ValueError(
+                    f"{name} holds True/False, not class labels: write 1 and 0 (for example y.astype(int))."
+                )
+            if item is None or (is_real_number(item) and math.isnan(item)):
+                missing = "None" if item is None else "NaN"
+                raise ValueError(f"{name} holds {missing}, which is not a class label (a missing label?).")
+            if isinstance(item, str):
+                text = item
+            elif isinstance(item, numbers.Integral):
+                numeric = item
+            elif is_real_number(item) and not math.isinf(item) and float(item).is_integer():
+                numeric = item
+            elif is_real_number(item) and not math.isinf(item):
+                raise ValueError(
+                    f"{name} holds scores such as {float(item):g}, not class labels: {SCORE_HINT}"
+                )
+            else:
+                raise ValueError(f"{message}, got {_kind_of(item)} ({describe(item)}) among them.")
+        if text is not None and numeric is not None:
+            raise ValueError(
+                f"{name} mixes strings and numbers ({text!r} and {numeric!r}): labels are all integers "
+                "or all strings."
+            )
+        array = (
+            np.asarray([str(v) for v in leaves])
+            if text is not None
+            else np.asarray([int(v) for v in leaves], dtype=object)
+        )
+    if array.dtype.kind == "U":
+        if not allow_text:
+            raise ValueError(f"{message}, got strings such as {array[0]!r}.")
+        return array
+    if array.size and max(abs(int(array.max())), abs(int(array.min()))) > LARGEST_INT:
+        raise ValueError(f"{name} holds labels beyond 10**18: class labels this large are surely a mistake.")
+    return array.astype(np.int64)
+
+
+def exact_fraction(name: str, value, minimum=None, maximum=None, **bounds) -> Fraction:
+    """The exact value a real number stands for, as a Fraction (after :func:`check_real`).
+
+    Ints and Fractions are taken as they are. A float (Python's or NumPy's, of any precision)
+    is read as the shortest decimal that rounds to it in its own precision, which is the
+    number that was typed: ``0.07`` is 7/100 (not 0.0700000000000000066...), and
+    ``np.float32(0.29)``, as Keras gives it, is 29/100. Use it wherever a fraction of a
+    count is taken: ``exact_fraction("val_size", 0.07) * 100`` is exactly 7.
+
+    Examples
+    --------
+    >>> exact_fraction("val_size", 0.07) * 100
+    Fraction(7, 1)
+    >>> exact_fraction("value", np.float32(0.29))
+    Fraction(29, 100)
+    >>> exact_fraction("value", Fraction(1, 3))
+    Fraction(1, 3)
+    """
+    check_real(name, value, minimum, maximum, **bounds)
+    if isinstance(value, numbers.Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    if isinstance(value, np.floating):
+        return Fraction(np.format_float_positional(value, unique=True, trim="-"))
+    return Fraction(repr(float(value)))

@@ -18,12 +18,11 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
-from course_utils._validation import check_int, check_option, check_real, describe
+from course_utils._validation import check_int, check_numbers, check_option, check_real, describe
 
 __all__ = [
     "MAXIMIZED_METRICS",
@@ -39,51 +38,35 @@ MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", 
 """Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
 
 
-def _items(values) -> list:
-    """The values as given (before NumPy turns a mixed list of numbers and bools into floats)."""
-    try:
-        return list(values)
-    except TypeError:
-        return [values]
-
-
 def _as_series(name: str, values) -> list[float]:
-    """One float per epoch; NaN is kept (a diverged epoch), anything not a number is refused."""
-    if isinstance(values, (str, bytes, Mapping)) or values is None:
-        raise ValueError(f"{name} must be a sequence of numbers, one per epoch, got {describe(values)}.")
-    if any(isinstance(v, (bool, np.bool_)) for v in _items(values)):
-        raise ValueError(f"{name} must hold numbers, one per epoch, got a bool among them.")
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a sequence of numbers, one per epoch, got {describe(values)}."
-        ) from None
+    """One float per epoch, from a sequence (never a bare number); NaN and infinity are kept (a
+    diverged epoch), anything that is not a number is refused."""
+    array = check_numbers(name, values, min_size=0, allow_nan=True, allow_inf=True, unit="epoch")
     if array.ndim > 1 and array.size != max(array.shape):
         raise ValueError(f"{name} must hold one number per epoch, got an array of shape {array.shape}.")
-    series = array.ravel().tolist()
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in series):
-        bad = next(v for v in series if not isinstance(v, numbers.Real) or isinstance(v, bool))
-        raise ValueError(f"{name} must hold numbers, one per epoch, got {describe(bad)} among them.")
-    try:
-        return [float(v) for v in series]
-    except OverflowError:
-        raise ValueError(f"{name} must hold numbers that fit in a float, got an integer too large.") from None
+    return array.ravel().tolist()
 
 
 def history_dict(history) -> dict[str, list[float]]:
     """Return the per-epoch values of a ``keras.callbacks.History`` or of a plain dict.
 
+    Each entry must be a sequence of numbers, one per epoch: a bare number is not a one-epoch
+    history.
+
     Raises
     ------
     ValueError
-        If ``history`` is neither, is empty, holds something other than numbers, or
-        its lists have different lengths.
+        If ``history`` is neither, is empty, holds something other than sequences of numbers,
+        or its lists have different lengths.
 
     Examples
     --------
     >>> history_dict({"loss": [0.5, 0.25]})
     {'loss': [0.5, 0.25]}
+    >>> history_dict({"val_loss": 0.3})
+    Traceback (most recent call last):
+    ...
+    ValueError: history['val_loss'] must be a sequence of numbers (a list, a tuple or an array), one per epoch, got the single number 0.3: a sequence of one number is written [0.3].
     """
     values = getattr(history, "history", history)
     if not isinstance(values, Mapping) or not values:

@@ -124,9 +124,30 @@ def test_early_stopping_with_nan_matches_keras(keras, values, patience, mode):
 
 @pytest.mark.parametrize("values", [[1.0, True, 0.4], [np.bool_(False), 0.5, 0.4]])
 def test_a_bool_in_a_history_is_refused_not_read_as_a_number(values):
-    with pytest.raises(ValueError, match="bool"):
+    with pytest.raises(ValueError, match="True/False"):
         history_dict({"loss": values, "val_loss": [0.5, 0.4, 0.3]})
-    with pytest.raises(ValueError, match="bool"):
+    with pytest.raises(ValueError, match="True/False"):
+        best_epoch({"val_loss": values})
+
+
+SCALARS = [2.0, 0.3, 1, np.float32(0.5), np.float64(0.3), np.int64(2), np.array(0.3), math.nan]
+
+
+@pytest.mark.parametrize("scalar", SCALARS, ids=repr)
+def test_a_bare_number_is_not_a_one_epoch_history(scalar):
+    with pytest.raises(ValueError, match=r"values must be a sequence of numbers.*got the single number"):
+        early_stopping_epoch(scalar, patience=2)
+    with pytest.raises(ValueError, match=r"history\['val_loss'\] must be a sequence.*single number"):
+        best_epoch({"val_loss": scalar})
+    with pytest.raises(ValueError, match=r"history\['loss'\] must be a sequence"):
+        history_dict({"loss": scalar, "val_loss": [scalar]})
+
+
+@pytest.mark.parametrize("values", [[0.5, None], [0.5, "0.4"], [0.5, 1 + 2j], [[0.5, 0.4], [0.3]]], ids=repr)
+def test_a_series_holds_numbers_only(values):
+    with pytest.raises(ValueError, match="values"):
+        early_stopping_epoch(values, patience=1)
+    with pytest.raises(ValueError, match="val_loss"):
         best_epoch({"val_loss": values})
 
 

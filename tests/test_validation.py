@@ -1,0 +1,114 @@
+"""Tests of course_utils._validation: the shared readers of sequences, labels and exact fractions."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from course_utils._validation import check_labels, check_numbers, exact_fraction
+
+
+@pytest.mark.parametrize(
+    "values, fragment",
+    [
+        (2.0, "single number 2.0"),
+        (np.float32(0.5), "single number"),
+        (np.array(3.0), "single number"),
+        (None, "got None"),
+        ("0.5", "got '0.5'"),
+        ({"a": 1}, "got {'a': 1}"),
+        ([1.0, None], "None among them"),
+        ([1.0, True], "True/False among them"),
+        ([1.0, "2"], "text among them"),
+        ([1.0, 1 + 2j], "complex number among them"),
+        (np.array([1 + 2j]), "complex numbers"),
+        (np.array(["a"]), "text"),
+        (np.array([True, False]), "True/False"),
+        (np.array([1.0, None], dtype=object), "None among them"),
+        ([[1.0, 2.0], [3.0]], "rows of different lengths"),
+        ([math.nan], "NaN"),
+        ([math.inf], "infinity"),
+        ([10**400], "fit in a float"),
+    ],
+    ids=repr,
+)
+def test_check_numbers_refuses_what_is_not_a_sequence_of_numbers(values, fragment):
+    with pytest.raises(ValueError, match=rf"^x .*{re.escape(fragment)}"):
+        check_numbers("x", values)
+
+
+def test_check_numbers_accepts_sequences_and_what_is_allowed():
+    assert check_numbers("x", (1, 2.5, np.float32(0.5), Fraction(1, 4))).tolist() == [1, 2.5, 0.5, 0.25]
+    assert check_numbers("x", [math.nan, math.inf], allow_nan=True, allow_inf=True).size == 2
+    assert check_numbers("x", np.array([True, False]), allow_bool=True).tolist() == [1.0, 0.0]
+    assert check_numbers("x", np.zeros((2, 3)), ndim=2).shape == (2, 3)
+    with pytest.raises(ValueError, match="x must have 1 dimension"):
+        check_numbers("x", np.zeros((2, 3)), ndim=1)
+    with pytest.raises(ValueError, match="at least 2 epoch"):
+        check_numbers("x", [1.0], min_size=2, unit="epoch")
+
+
+@pytest.mark.parametrize(
+    "values, fragment",
+    [
+        ([1, 0, 1, None], "holds None"),
+        ([0, math.nan], "holds NaN"),
+        (np.array([0.0, np.nan]), "holds NaN"),
+        ([0, 0.5, 1], "scores such as 0.5"),
+        (np.array([0.2, 0.9], dtype=np.float32), "scores such as 0.2"),
+        (["cat", 1], "mixes strings and numbers"),
+        ([True, False], "True/False"),
+        (np.array([True, False]), "True/False"),
+        ([1, True], "True/False"),
+        ([1, 1 + 2j], "complex"),
+        ([1, math.inf], "inf"),
+        ([10**30], "beyond 10\\*\\*18"),
+        (np.zeros((2, 2)), "shape \\(2, 2\\)"),
+        (3, "got 3"),
+        ("cat", "got 'cat'"),
+        (None, "got None"),
+    ],
+    ids=repr,
+)
+def test_check_labels_refuses_what_is_not_a_label(values, fragment):
+    with pytest.raises(ValueError, match=rf"^y .*{fragment}"):
+        check_labels("y", values)
+
+
+def test_check_labels_reads_integers_whole_floats_columns_and_strings():
+    assert check_labels("y", [1, 0, 2.0, np.int8(3)]).tolist() == [1, 0, 2, 3]
+    assert check_labels("y", np.array([[3], [5]])).tolist() == [3, 5]
+    assert check_labels("y", np.array([1.0, 2.0], dtype=np.float32)).dtype == np.int64
+    assert check_labels("y", ["cat", "dog"]).tolist() == ["cat", "dog"]
+    assert check_labels("y", []).size == 0
+    with pytest.raises(ValueError, match="integers"):
+        check_labels("y", ["cat"], allow_text=False)
+
+
+@pytest.mark.parametrize(
+    "value, exact",
+    [
+        (0.07, Fraction(7, 100)),
+        (np.float32(0.29), Fraction(29, 100)),
+        (np.float32(0.2), Fraction(1, 5)),
+        (np.float16(0.1), Fraction(1, 10)),
+        (np.float64(0.3), Fraction(3, 10)),
+        (2.0, Fraction(2)),
+        (np.int64(3), Fraction(3)),
+        (Fraction(1, 3), Fraction(1, 3)),
+        (1e-20, Fraction(1, 10**20)),
+    ],
+    ids=repr,
+)
+def test_exact_fraction_is_the_decimal_a_float_stands_for(value, exact):
+    assert exact_fraction("v", value) == exact
+
+
+@pytest.mark.parametrize("value", [True, math.nan, math.inf, "0.1", None, 1 + 2j])
+def test_exact_fraction_refuses_what_is_not_a_real_number(value):
+    with pytest.raises(ValueError, match="^v must be"):
+        exact_fraction("v", value)
