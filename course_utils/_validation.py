@@ -480,7 +480,7 @@ def check_labels(name: str, values, *, allow_text: bool = True) -> np.ndarray:
     ValueError: y_pred holds scores such as 0.2, not class labels: turn scores into labels first, ...
     """
     kinds = "integers or strings" if allow_text else "integers"
-    message = f"{name} must be a sequence of class labels ({kinds}), one per sample"
+    message = f"{name} must be a 1-D sequence of class labels ({kinds}), one per sample"
     if values is None or isinstance(values, (str, bytes, Mapping, set, frozenset)) or _is_scalar(values):
         raise ValueError(f"{message}, got {describe(values)}.")
     leaves = _leaves(values)

@@ -28,7 +28,16 @@ from statistics import NormalDist
 
 import numpy as np
 
-from course_utils._validation import LARGEST_INT, check_bool, check_int, check_option, check_real, describe
+from course_utils._validation import (
+    LARGEST_INT,
+    check_bool,
+    check_int,
+    check_option,
+    check_real,
+    describe,
+    exact_fraction,
+)
+from course_utils._validation import check_labels as _read_labels
 
 __all__ = [
     "BinaryMetrics",
@@ -111,7 +120,7 @@ class BinaryMetrics:
         return {name: float(value) for name, value in self.as_dict().items()}
 
     def percent(self, name: str, decimals: int = 1) -> float:
-        """One metric as a percentage rounded to ``decimals`` places, rounded once at the end.
+        """One metric as a percentage rounded to ``decimals`` places, rounded once, exactly, at the end.
 
         Examples
         --------
@@ -120,7 +129,7 @@ class BinaryMetrics:
         """
         check_option("name", name, METRIC_NAMES)
         decimals = check_int("decimals", decimals, minimum=0, maximum=MAX_DECIMALS)
-        return round(float(getattr(self, name)) * 100, decimals)
+        return float(round(getattr(self, name) * 100, decimals))
 
     def __str__(self) -> str:
         width = max(len(name) for name in METRIC_NAMES)
@@ -225,7 +234,10 @@ def harmonic_mean(precision, recall):
 def truncate(value, decimals: int = 2) -> Fraction:
     """Cut ``value`` to ``decimals`` places (toward zero), as a hand calculation often does.
 
-    Used to show how cutting intermediate results changes a final answer.
+    Used to show how cutting intermediate results changes a final answer. A float is the
+    decimal number it stands for (:func:`course_utils._validation.exact_fraction`): 0.29 cut
+    to 2 places is 0.29, also when it comes as Keras's ``np.float32(0.29)``, whose binary
+    value is a little below 0.29.
 
     Examples
     --------
@@ -233,14 +245,10 @@ def truncate(value, decimals: int = 2) -> Fraction:
     Fraction(11, 20)
     >>> float(truncate(0.3472, 2))
     0.34
-    >>> float(truncate(np.float32(0.5), 2))  # Keras predicts float32
-    0.5
+    >>> float(truncate(np.float32(0.29), 2))  # Keras predicts float32
+    0.29
     """
-    if isinstance(value, numbers.Rational) and not isinstance(value, (bool, np.bool_)):
-        exact = Fraction(int(value.numerator), int(value.denominator))
-    else:
-        # a float or a NumPy float (Keras predicts float32): the decimal number it stands for
-        exact = Fraction(check_real("value", value)).limit_denominator(10**12)
+    exact = exact_fraction("value", value)
     decimals = check_int("decimals", decimals, minimum=0, maximum=MAX_DECIMALS)
     scale = 10**decimals
     return Fraction(int(exact * scale), scale)
@@ -249,8 +257,10 @@ def truncate(value, decimals: int = 2) -> Fraction:
 def check_labels(name: str, values) -> np.ndarray:
     """Return ``values`` as a 1-D array of class labels: integers (whole floats too) or strings.
 
-    Scores (floats such as 0.9) are refused with a hint to threshold them first, since
-    comparing scores with labels silently counts almost everything as wrong.
+    The course's one reader of labels (:func:`course_utils._validation.check_labels`): None
+    and NaN (missing labels), True/False, and strings mixed with numbers are refused, and
+    scores (floats such as 0.9) too, with a hint to threshold them first, since comparing
+    scores with labels silently counts almost everything as wrong.
 
     Examples
     --------
@@ -260,31 +270,14 @@ def check_labels(name: str, values) -> np.ndarray:
     Traceback (most recent call last):
     ...
     ValueError: y_pred holds scores such as 0.2, not class labels: turn scores into labels first, ...
+    >>> check_labels("y_true", [1, 0, 1, None])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true holds None, which is not a class label (a missing label?).
     """
-    message = f"{name} must be a 1-D sequence of labels (integers or strings)"
-    if isinstance(values, (str, bytes)) or values is None:
-        raise ValueError(f"{message}, got {describe(values)}.")
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError):
-        raise ValueError(f"{message}, got {describe(values)}.") from None
-    if array.ndim != 1:
-        raise ValueError(f"{message}, got shape {array.shape}.")
-    items = array.tolist()
-    scores = [v for v in items if isinstance(v, complex) or (isinstance(v, float) and not v.is_integer())]
-    if scores:
-        example = scores[0]
-        raise ValueError(
-            f"{name} holds scores such as {example:g}, not class labels: turn scores into labels first, "
-            "with threshold_predictions(scores, 0.5) for one positive class or scores.argmax(axis=1) "
-            "for several classes."
-        )
-    if array.dtype.kind == "O":
-        try:
-            {hash(v) for v in items}
-        except TypeError:
-            raise ValueError(f"{message}, got {describe(values)}.") from None
-    return array
+    if not isinstance(name, str):
+        raise ValueError(f"name must be the name of the argument checked (a string), got {describe(name)}.")
+    return _read_labels(name, values)
 
 
 def _sorted_labels(values) -> list:
@@ -437,9 +430,19 @@ def binary_counts(y_true, y_pred, positive=1) -> tuple[int, int, int, int]:
     """
     y_true = check_labels("y_true", y_true)
     y_pred = check_labels("y_pred", y_pred)
-    if isinstance(positive, (bool, np.bool_)) or not isinstance(positive, (numbers.Integral, str)):
+    if (
+        isinstance(positive, (bool, np.bool_))
+        or not isinstance(positive, (numbers.Integral, str))
+        or (isinstance(positive, numbers.Integral) and abs(int(positive)) > LARGEST_INT)
+    ):
         raise ValueError(
             f"positive must be the label of the positive class (an int or a str), got {describe(positive)}."
+        )
+    text_labels = "U" in (y_true.dtype.kind, y_pred.dtype.kind)
+    if (len(y_true) or len(y_pred)) and isinstance(positive, str) != text_labels:
+        kind = "strings" if text_labels else "integers"
+        raise ValueError(
+            f"positive must be a label of the same kind as y_true and y_pred ({kind}), got {describe(positive)}."
         )
     if len(y_true) != len(y_pred) or len(y_true) == 0:
         raise ValueError(
@@ -754,7 +757,7 @@ def accuracy_interval(accuracy, n, confidence=0.95) -> ConfidenceInterval:
     confidence, z = _z_score(confidence)
     standard_error = math.sqrt(accuracy * (1 - accuracy) / n)
     notes = []
-    right = round(accuracy * n)
+    right = round(exact_fraction("accuracy", accuracy) * n)
     fewest, which = min((right, "right"), (n - right, "wrong"))
     if fewest < FEWEST_FOR_NORMAL:
         why = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -302,7 +303,6 @@ def test_thresholded_metrics_equal_keras_precision_and_recall(pairs):
         lambda: metrics.confusion_matrix(
             [0, 1, 1], np.array([0.2, 0.9, 0.7], dtype=np.float32), num_classes=2
         ),
-        lambda: metrics.binary_counts([1, 0, np.nan], [1, 0, 1]),
     ],
 )
 def test_scores_given_as_labels_are_refused(call):
@@ -340,9 +340,54 @@ def test_numpy_scalars_are_accepted_as_python_numbers():
             metrics.truncate(bad)
 
 
+@pytest.mark.parametrize(
+    "y_true, fragment",
+    [
+        ([1, 0, 1, None], "y_true holds None"),
+        ([1, 0, np.nan, 1], "y_true holds NaN"),
+        (np.array([1.0, 0.0, np.nan, 1.0]), "y_true holds NaN"),
+        ([1, 0, 0.5, 1], "y_true holds scores such as 0.5"),
+        ([1, 0, "1", 1], "y_true mixes strings and numbers"),
+        ([True, False, True, True], "y_true holds True/False"),
+        (np.array([1, 0, 1, 1], dtype=bool), "y_true holds True/False"),
+        (1, "y_true must be a 1-D sequence"),
+    ],
+    ids=repr,
+)
+def test_what_is_not_a_label_is_refused_not_counted(y_true, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        metrics.binary_counts(y_true, [1, 0, 1, 0])
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        metrics.confusion_matrix(y_true, [1, 0, 1, 0])
+    with pytest.raises(ValueError, match=re.escape(fragment.replace("y_true", "y_pred"))):
+        metrics.binary_counts([1, 0, 1, 0], y_true)
+
+
+@pytest.mark.parametrize("positive", [10**30, "1", 1.0, None, True])
+def test_positive_is_a_label_of_the_same_kind(positive):
+    with pytest.raises(ValueError, match="positive"):
+        metrics.binary_counts([1, 0, 1], [1, 1, 0], positive=positive)
+    with pytest.raises(ValueError, match="positive"):
+        metrics.binary_counts(["cat", "dog"], ["dog", "dog"], positive=1)
+    assert metrics.binary_counts(["cat", "dog"], ["dog", "dog"], positive="cat") == (0, 0, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "value, decimals, cut",
+    [
+        (np.float32(0.29), 2, Fraction(29, 100)),
+        (0.29, 2, Fraction(29, 100)),
+        (np.float32(0.57), 2, Fraction(57, 100)),
+        (np.float32(1.1), 1, Fraction(11, 10)),
+        (np.float64(0.7), 1, Fraction(7, 10)),
+        (np.float32(-0.29), 2, Fraction(-29, 100)),
+    ],
+)
+def test_truncate_cuts_the_decimal_a_float_stands_for(value, decimals, cut):
+    assert metrics.truncate(value, decimals) == cut
+
+
 def test_label_arrays_of_mixed_kinds_name_the_problem():
-    with pytest.raises(ValueError, match="mix labels"):
-        metrics.confusion_matrix([1, None], [1, 1])
     with pytest.raises(ValueError, match="labels must be"):
         metrics.confusion_matrix([1], [1], labels="cat")
     with pytest.raises(ValueError, match="positive"):
