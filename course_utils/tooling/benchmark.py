@@ -31,11 +31,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from course_utils.tooling.run_store import machine
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_FILE = ROOT / "course_utils" / "data_files" / "benchmark_08.json"
@@ -47,25 +48,6 @@ TARGET_SECONDS = 30.0
 THREADS = 2
 """TensorFlow threads for the benchmark (fewer on a machine with one CPU): the target is for 2 CPUs."""
 MAX_RUNS = 20
-
-
-def cpu_model() -> str:
-    """The CPU's model name, as Linux reports it (else what Python's ``platform`` knows)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def machine() -> dict:
-    """The machine and the versions, as every stored result of the course records them."""
-    from course_utils._environment import threads_in_use
-    from course_utils.tooling.histories import machine as versions
-
-    return {"cpu": cpu_model(), **versions(), "threads": threads_in_use()}
 
 
 def machine_busy_seconds() -> float | None:

@@ -52,7 +52,7 @@ import time
 from pathlib import Path
 
 from course_utils.data import DATA_DIR
-from course_utils.tooling.histories import machine
+from course_utils.tooling.run_store import machine
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_FILE = DATA_DIR / "capstone_09.json"

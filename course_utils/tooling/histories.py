@@ -33,13 +33,12 @@ import datetime
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-from course_utils._environment import cpu_count
 from course_utils.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
+from course_utils.tooling.run_store import machine
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_FILE = HISTORIES_FILE
@@ -337,23 +336,6 @@ def train(run: Run) -> dict[str, list[float]]:
 # ---------------------------------------------------------------------------
 # The file
 # ---------------------------------------------------------------------------
-def machine() -> dict:
-    """The machine and versions that made a file of histories."""
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    return {
-        "cpus": cpu_count(),
-        "processor": platform.machine(),
-        "system": platform.system(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-    }
-
-
 def make(set_name: str = "lesson", path: Path | None = None) -> dict:
     """Train every run of ``set_name`` and write them, with how they were made, to ``path``."""
     if set_name not in SETS:

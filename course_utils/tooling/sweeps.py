@@ -6,45 +6,58 @@ them all in the notebook, so this module trains them once, with the command and 
 that made them::
 
     ./course sweeps                     # every group -> course_utils/data_files/runs_08.json
-    ./course sweeps --only remedies     # one group again (the others are kept from the file)
+    ./course sweeps --only remedies     # one group (the others are kept from the file)
     ./course sweeps --list              # what each group holds, without training
+    ./course sweeps --fresh             # start the file over
 
-Each run is described by a :class:`Run`, and the file stores its settings next to its history,
-its parameter count, its training time, its confusion matrix on the validation images and which
-validation images it got right (``val_correct``, a string of 0s and 1s), so that two runs can be
-compared image by image (``course_utils.metrics.accuracy_difference_interval``). The
-test images are never used here: lesson 08 compares remedies on validation data, and reports
-the test set once, for its final recipe (``./course benchmark``). Lesson 08 reads the file with
-``course_utils.diagnosis.load_histories(RUNS_FILE)``.
+Every setting is trained with several seeds (:data:`SEEDS`; the baseline with
+:data:`BASELINE_SEEDS`): two runs of the same model differ by their initial weights, dropout
+masks and batch order, and lesson 08 compares a remedy's mean over seeds with that spread.
+The command is resumable: each run is written to the file when it finishes, and a run already
+stored with the same settings is skipped (``course_utils.tooling.run_store``).
+
+Each run is described by a :class:`Run`, and the file stores its settings next to its history
+(with the training-set loss and accuracy measured in inference mode each epoch,
+``train_loss`` and ``train_accuracy``: ``course_utils.inference_metrics``), its parameter count,
+its training time, its confusion matrix on the validation images and which validation images it
+got right (``val_correct``, a string of 0s and 1s), so that two runs can be compared image by
+image (``course_utils.metrics.accuracy_difference_interval``). The test images are never used
+here: lesson 08 compares remedies on validation data, and reports the test set once, for its
+final recipe (``./course benchmark``). Lesson 08 reads the file with :func:`load`.
 
 Examples
 --------
 >>> Run("baseline").settings()["filters"], Run("baseline").settings()["stages"]
 (16, 2)
->>> sorted(GROUPS)
-['architecture', 'labels', 'remedies', 'schedules']
+>>> list(GROUPS)
+['remedies', 'batch_norm_rates', 'labels', 'schedules', 'architecture']
+>>> sorted({run.seed for run in GROUPS["remedies"] if run.name == "baseline"})
+[0, 1, 2, 3, 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
-import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
-from course_utils.tooling.histories import machine
+from course_utils.tooling.run_store import RunStore, run_key, stored, stored_history
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS_FILE = ROOT / "course_utils" / "data_files" / "runs_08.json"
-SIGNIFICANT_DIGITS = 6
 AUGMENTATIONS = ("none", "shift", "shift_rotate_zoom", "flip_rotate")
 DROPOUT_PLACES = ("head", "stages")
 SCHEDULES = ("constant", "cosine")
+OPTIMIZERS = ("adam", "adamw")
+SEEDS = (0, 1, 2)
+"""The seeds of every setting: three runs give a mean and a spread."""
+BASELINE_SEEDS = (0, 1, 2, 3, 4)
+"""The baseline's seeds: its spread is the yardstick of every comparison (lessons 05, 07 and 08)."""
+TRAIN_METRICS_SIZE = 1000
+"""Training images evaluated in inference mode after each epoch (``train_loss``, ``train_accuracy``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,8 +90,13 @@ class Run:
         flips left-right and rotates by up to 180 degrees: it changes some labels.
     batchnorm : bool
         Conv2D without bias, then BatchNormalization, then ReLU, in every stage.
+    optimizer : {'adam', 'adamw'}
+        Adam, or AdamW with decoupled ``weight_decay``.
+    weight_decay : float
+        AdamW's decoupled weight decay: each step shrinks every weight by
+        ``learning_rate * weight_decay`` of itself, outside the gradient (0 with Adam).
     learning_rate : float
-        Adam's (first) learning rate.
+        The (first) learning rate.
     schedule : {'constant', 'cosine'}
         ``cosine``: CosineDecay from ``learning_rate`` to 0 over all the epochs.
     batch_size, epochs, seed : int
@@ -99,6 +117,8 @@ class Run:
     l2: float = 0.0
     augment: str = "none"
     batchnorm: bool = False
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
     learning_rate: float = 3e-3
     schedule: str = "constant"
     batch_size: int = 64
@@ -107,22 +127,28 @@ class Run:
     seed: int = 0
 
     def settings(self) -> dict:
-        """The run's settings, without its name and description."""
+        """The run's settings, without its name and description (the seed included)."""
         values = dataclasses.asdict(self)
         values.pop("name")
         values.pop("description")
         return values
 
 
+def seeded(runs, seeds=SEEDS) -> list[Run]:
+    """Each run once per seed, the seeds of one run next to each other."""
+    return [dataclasses.replace(run, seed=seed) for run in runs for seed in seeds]
+
+
 # fmt: off
 #: One change at a time against lesson 05's CNN, 20 epochs each (no early stopping, except where stated).
-REMEDIES = [
-    Run("baseline"),
+REMEDIES = seeded([Run("baseline")], BASELINE_SEEDS) + seeded([
     Run("dropout 0.25", "dropout 0.25 before the output layer", dropout=0.25),
     Run("dropout 0.5", "dropout 0.5 before the output layer", dropout=0.5),
     Run("dropout 0.25 in stages", "dropout 0.25 after each pooling layer", dropout=0.25, dropout_place="stages"),
-    Run("L2 1e-4", "L2(1e-4) on every kernel", l2=1e-4),
-    Run("L2 1e-3", "L2(1e-3) on every kernel", l2=1e-3),
+    Run("L2 1e-4", "L2(1e-4) on every kernel, Adam", l2=1e-4),
+    Run("L2 1e-3", "L2(1e-3) on every kernel, Adam", l2=1e-3),
+    Run("AdamW 0.01", "AdamW(weight_decay=0.01): decoupled weight decay", optimizer="adamw", weight_decay=0.01),
+    Run("AdamW 0.1", "AdamW(weight_decay=0.1): decoupled weight decay", optimizer="adamw", weight_decay=0.1),
     Run("shift", "RandomTranslation(0.1, 0.1)", augment="shift"),
     Run("shift rotate zoom", "RandomTranslation(0.1, 0.1), RandomRotation(0.05), RandomZoom(0.1)",
         augment="shift_rotate_zoom"),
@@ -130,28 +156,34 @@ REMEDIES = [
     Run("early stopping", "EarlyStopping(patience=3, restore_best_weights=True)", patience=3),
     Run("batch 16", "batch size 16 instead of 64", batch_size=16),
     Run("batch 256", "batch size 256 instead of 64", batch_size=256),
-]
+])
+
+#: What batch normalization is mainly for: a higher learning rate that still trains stably, and fast.
+BATCH_NORM_RATES = seeded([
+    Run(f"{name}lr {rate:g}", f"{'Conv2D, BatchNormalization, ReLU; ' if bn else ''}Adam at {rate:g}",
+        batchnorm=bn, learning_rate=rate, epochs=10)
+    for rate in (3e-3, 1e-2, 3e-2) for bn, name in ((False, ""), (True, "batch norm, "))
+])
 
 #: An augmentation that changes labels, against one that does not.
-LABELS = [
+LABELS = seeded([
     Run("flip rotate", "RandomFlip('horizontal') and RandomRotation(0.5): up to 180 degrees", augment="flip_rotate"),
-]
+])
 
 #: The learning rate: a constant rate against cosine decay.
-SCHEDULES_RUNS = [
+SCHEDULES_RUNS = seeded([
     Run("constant 1e-3", "Adam at 0.001", learning_rate=1e-3),
     Run("cosine 3e-3", "Adam from 0.003, cosine decay to 0", schedule="cosine"),
     Run("cosine 1e-2", "Adam from 0.01, cosine decay to 0", learning_rate=1e-2, schedule="cosine"),
-]
+])
 
 #: The source notes' architecture questions, as a Kaggle notebook would ask them (early stopping, 30 epochs).
-ARCHITECTURE = (
+#: "2 stages" is lesson 05's shape (16 filters, 2x2 pooling, no dense layer): the reference of every row.
+ARCHITECTURE = seeded(
     [Run(f"{n} stages", f"{n} conv-pool pairs", stages=n, epochs=30, patience=3) for n in (1, 2, 3)]
-    + [Run(f"{f} filters", f"{f} then {2 * f} feature maps", filters=f, epochs=30, patience=3)
-       for f in (8, 16, 32, 64)]
-    + [Run(f"pool {p}", f"MaxPooling2D({p}) in both stages", pool_size=p, epochs=30, patience=3) for p in (2, 3)]
-    + [Run(f"dense {u}", f"Dense({u}) before the output", dense_units=u, epochs=30, patience=3)
-       for u in (32, 128)]
+    + [Run(f"{f} filters", f"{f} then {2 * f} feature maps", filters=f, epochs=30, patience=3) for f in (8, 32, 64)]
+    + [Run("pool 3", "MaxPooling2D(3) in both stages", pool_size=3, epochs=30, patience=3)]
+    + [Run(f"dense {u}", f"Dense({u}) before the output", dense_units=u, epochs=30, patience=3) for u in (32, 128)]
     + [Run(f"dropout {r}", f"Dense(128), then dropout {r}", dense_units=128, dropout=r, epochs=30, patience=3)
        for r in (0.2, 0.4, 0.6)]
 )
@@ -159,6 +191,7 @@ ARCHITECTURE = (
 
 GROUPS = {
     "remedies": REMEDIES,
+    "batch_norm_rates": BATCH_NORM_RATES,
     "labels": LABELS,
     "schedules": SCHEDULES_RUNS,
     "architecture": ARCHITECTURE,
@@ -170,6 +203,7 @@ def _check(run: Run) -> None:
         ("augment", AUGMENTATIONS),
         ("dropout_place", DROPOUT_PLACES),
         ("schedule", SCHEDULES),
+        ("optimizer", OPTIMIZERS),
     ):
         if getattr(run, field) not in allowed:
             raise ValueError(
@@ -240,9 +274,12 @@ def data():
     return (scale(x_train), y_train), (scale(x_val), y_val)
 
 
-def _stored(value: float) -> float:
-    value = float(value)
-    return value if not math.isfinite(value) else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+def _optimizer(run: Run, learning_rate):
+    import keras
+
+    if run.optimizer == "adamw":
+        return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=run.weight_decay)
+    return keras.optimizers.Adam(learning_rate=learning_rate)
 
 
 def train(run: Run, split=None) -> dict:
@@ -251,6 +288,7 @@ def train(run: Run, split=None) -> dict:
     import numpy as np
 
     import course_utils
+    from course_utils.inference_metrics import training_set_metrics
     from course_utils.metrics import confusion_matrix
 
     _check(run)
@@ -263,11 +301,12 @@ def train(run: Run, split=None) -> dict:
         steps = math.ceil(len(x_train) / run.batch_size) * run.epochs
         learning_rate = keras.optimizers.schedules.CosineDecay(run.learning_rate, decay_steps=steps)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=_optimizer(run, learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    callbacks = []
+    # the training-set figures as the model predicts (dropout off, no augmentation), before early stopping
+    callbacks = [training_set_metrics(x_train, y_train, size=TRAIN_METRICS_SIZE, seed=run.seed)]
     if run.patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -275,6 +314,7 @@ def train(run: Run, split=None) -> dict:
             )
         )
     started = time.perf_counter()
+    cpu_started = time.process_time()
     history = model.fit(
         x_train,
         y_train,
@@ -284,13 +324,14 @@ def train(run: Run, split=None) -> dict:
         callbacks=callbacks,
         verbose=0,
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     predicted = model.predict(x_val, verbose=0).argmax(axis=1)
     result = {
-        "history": {key: [_stored(v) for v in values] for key, values in history.history.items()},
+        "history": stored_history(history),
         "params": int(model.count_params()),
         "seconds": round(seconds, 1),
-        "val_accuracy": _stored(np.mean(predicted == y_val)),
+        "cpu_seconds": round(cpu_seconds, 1),
+        "val_accuracy": stored(np.mean(predicted == y_val)),
         "confusion": confusion_matrix(y_val, predicted, labels=list(range(10))).tolist(),
         # one character per validation image, 1 where the run is right: paired comparisons of two runs
         "val_correct": "".join("1" if right else "0" for right in predicted == y_val),
@@ -299,8 +340,17 @@ def train(run: Run, split=None) -> dict:
     return result
 
 
-def make(only=None, path: Path | None = None) -> dict:
-    """Train every run of the groups in ``only`` (default: all) and write the file at ``path``."""
+def keys() -> list[str]:
+    """The key of every run the code describes, in the order of :data:`GROUPS`."""
+    return [run_key(group, run.name, run.seed) for group, runs in GROUPS.items() for run in runs]
+
+
+def make(only=None, path: Path | None = None, fresh: bool = False) -> dict:
+    """Train the runs of the groups in ``only`` (default: all) that ``path`` does not hold yet.
+
+    Each run is written to the file when it finishes; a run stored with the same settings is
+    skipped, so an interrupted command goes on where it stopped.
+    """
     import course_utils
 
     path = Path(path) if path is not None else RUNS_FILE
@@ -308,49 +358,70 @@ def make(only=None, path: Path | None = None) -> dict:
     for group in only:
         if group not in GROUPS:
             raise ValueError(f"only must name groups among {sorted(GROUPS)}, got {group!r}.")
-    document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"made_by": {}, "runs": {}}
+    store = RunStore(path, fresh=fresh)
+    store.keep_only(keys())
     course_utils.setup(keras=True, verbose=False)
     split = data()
-    started = time.perf_counter()
     for group in only:
-        document["runs"][group] = []
         for run in GROUPS[group]:
+            key = run_key(group, run.name, run.seed)
+            if store.has(key, run.settings()):
+                continue
             run_started = time.perf_counter()
             result = train(run, split)
-            document["runs"][group].append(
-                {"name": run.name, "description": run.description, "settings": run.settings(), **result}
+            store.put(
+                key,
+                {
+                    "group": group,
+                    "name": run.name,
+                    "seed": run.seed,
+                    "description": run.description,
+                    "settings": run.settings(),
+                    **result,
+                },
             )
-            print(f"  {group}: {run.name} ({time.perf_counter() - run_started:.1f} s)", flush=True)
+            print(f"  {key} ({time.perf_counter() - run_started:.1f} s)", flush=True)
+    missing = [key for key in keys() if key not in store.runs]
     command = "./course sweeps" + ("" if set(only) == set(GROUPS) else " --only " + " ".join(only))
-    document["runs"] = {group: document["runs"][group] for group in GROUPS if group in document["runs"]}
-    document["made_by"] = {
-        "command": command,
-        "module": "course_utils/tooling/sweeps.py",
-        "date": datetime.date.today().isoformat(),
-        "seconds": round(time.perf_counter() - started, 1),
-        "machine": machine(),
-        "determinism": os.environ.get("COURSE_OP_DETERMINISM", "1") != "0",
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    document = store.finish(command, "course_utils/tooling/sweeps.py")
+    if missing:
+        print(f"{len(missing)} runs are not stored yet: ./course sweeps makes them.", flush=True)
     return document
+
+
+def load(path: Path | None = None) -> dict:
+    """The stored runs by group and name, each a list over its seeds: ``{group: {name: [run, ...]}}``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a file made by ``./course sweeps``.
+    """
+    from course_utils.diagnosis import load_histories
+
+    document = load_histories(RUNS_FILE if path is None else path)
+    grouped: dict = {}
+    for run in document["runs"].values():
+        grouped.setdefault(run["group"], {}).setdefault(run["name"], []).append(run)
+    return {"made_by": document["made_by"], "groups": grouped}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="./course sweeps", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(GROUPS), help="train these groups only")
+    parser.add_argument("--only", nargs="+", choices=list(GROUPS), help="train these groups only")
     parser.add_argument(
         "--output", type=Path, help=f"where to write (default: {RUNS_FILE.relative_to(ROOT)})"
     )
+    parser.add_argument("--fresh", action="store_true", help="train every run again, from an empty file")
     parser.add_argument("--list", action="store_true", help="list the runs without training")
     args = parser.parse_args(argv)
     if args.list:
         for group, runs in GROUPS.items():
             for run in runs:
-                print(f"{group:13} {run.name:24} {run.description}")
+                print(f"{group:16} {run.name:24} seed {run.seed}  {run.description}")
         return 0
-    document = make(args.only, args.output)
-    print(f"wrote {args.output or RUNS_FILE} in {document['made_by']['seconds']} s")
+    document = make(args.only, args.output, fresh=args.fresh)
+    print(f"wrote {args.output or RUNS_FILE} ({len(document['runs'])} runs)")
     return 0
 
 
