@@ -2,7 +2,9 @@
 
 Lesson 07 trains five runs live. Its diagnosis clinic and its two sweeps need more runs than
 a notebook can train in a minute, so this module trains them once and stores what
-``model.fit`` returned, with the command and the machine that made them::
+``model.fit`` returned (with the training loss and accuracy measured as the model predicts
+after each epoch, ``train_loss`` and ``train_accuracy``: ``course_utils.inference_metrics``),
+with the command and the machine that made them::
 
     ./course histories                  # the lesson's runs -> course_utils/data_files/histories_07.json
     ./course histories --set heldout    # runs the lesson never shows -> tests/data/histories_heldout.json
@@ -31,20 +33,19 @@ import argparse
 import dataclasses
 import datetime
 import json
-import math
 import os
 import sys
 import time
 from pathlib import Path
 
 from course_utils.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
-from course_utils.tooling.run_store import machine
+from course_utils.tooling.run_store import machine, stored_history
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_FILE = HISTORIES_FILE
 HELDOUT_FILE = ROOT / "tests" / "data" / "histories_heldout.json"
-SIGNIFICANT_DIGITS = 6
-"""Digits kept of each stored value: far more than any curve needs, and a small file."""
+TRAIN_METRICS_SIZE = 1000
+"""Training images evaluated as the model predicts after each epoch (``train_loss``, ``train_accuracy``)."""
 
 DATA = ("mnist_subset", "shapes")
 MODELS = ("mlp", "cnn")
@@ -218,6 +219,31 @@ HELDOUT = [
         learning_rate=0.05, epochs=12, seed=116),
     Run("mnist sgd blowup", "unstable", "MLP with SGD at a learning rate of 30", optimizer="sgd",
         learning_rate=30.0, epochs=6, seed=117),
+    # more, each recording the training figures as the model predicts
+    Run("mnist cnn dropout good", "good fit", "CNN 16-32 with dropout 0.5 on 3,200 digits", model="cnn", width=16,
+        depth=2, dropout=0.5, epochs=15, seed=201),
+    Run("mnist wide mlp overfit", "overfitting", "MLP 2x512 on 600 digits for 40 epochs", width=512, depth=2,
+        n_train=600, epochs=40, batch_size=32, seed=202),
+    Run("mnist cnn batchnorm fast", "good fit", "CNN with batch normalization, Adam at 0.01", model="cnn",
+        width=8, depth=2, batchnorm=True, learning_rate=0.01, epochs=12, seed=203),
+    Run("mnist sgd 0.5", "unstable", "MLP 2x64, plain SGD at a learning rate of 0.5", width=64, depth=2,
+        optimizer="sgd", learning_rate=0.5, epochs=15, seed=204),
+    Run("mnist cnn adam 0.02", "unstable", "CNN 8-16 with Adam at 0.02", model="cnn", width=8, depth=2,
+        learning_rate=0.02, epochs=15, seed=205),
+    Run("shapes linear", "underfitting", "a linear model (no hidden layer) on noisy shapes", data="shapes",
+        n_train=2000, n_val=500, noise=0.3, depth=0, learning_rate=3e-3, epochs=20, seed=206),
+    Run("shapes cnn 200", "overfitting", "CNN 16-32 on 200 noisy shapes for 40 epochs", data="shapes",
+        n_train=200, n_val=500, noise=0.4, model="cnn", width=16, depth=2, epochs=40, batch_size=16, seed=207),
+    Run("mnist rmsprop tiny lr", "not converged", "MLP with RMSprop at 1e-5", optimizer="rmsprop",
+        learning_rate=1e-5, epochs=10, seed=208),
+    Run("mnist mlp dropout 0.3", "good fit", "MLP 256 units with dropout 0.3, 20 epochs", width=256,
+        dropout=0.3, epochs=20, seed=209),
+    Run("mnist cnn 100 digits", "overfitting", "CNN 16-32 on 100 digits for 40 epochs", model="cnn", width=16,
+        depth=2, n_train=100, epochs=40, batch_size=16, seed=210),
+    Run("mnist adamw 1000", "good fit", "MLP 128 with AdamW, 1,000 digits, dropout 0.5", width=128, dropout=0.5,
+        n_train=1000, optimizer="adamw", epochs=25, batch_size=32, seed=211),
+    Run("mnist tiny cnn", "underfitting", "CNN with 1 then 2 filters, Adam at 0.003", model="cnn", width=1,
+        depth=2, learning_rate=3e-3, epochs=20, seed=212),
 ]  # fmt: skip
 
 SETS = {"lesson": LESSON_SETS, "heldout": {"heldout": HELDOUT}}
@@ -305,16 +331,12 @@ def _check(run: Run) -> None:
             )
 
 
-def _stored(value: float) -> float:
-    value = float(value)
-    return value if not math.isfinite(value) else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-
-
 def train(run: Run) -> dict[str, list[float]]:
     """Train ``run`` from its seed and return its history (``model.fit(...).history``)."""
     import keras
 
     import course_utils
+    from course_utils.inference_metrics import training_set_metrics
 
     _check(run)
     (x_train, y_train), (x_val, y_val), classes = _data(run)
@@ -327,10 +349,12 @@ def train(run: Run) -> dict[str, list[float]]:
         batch_size=run.batch_size,
         epochs=run.epochs,
         validation_data=(x_val, y_val),
+        # the training figures as the model predicts: dropout off, the same images every epoch
+        callbacks=[training_set_metrics(x_train, y_train, size=TRAIN_METRICS_SIZE, seed=run.seed)],
         verbose=0,
     )
     keras.backend.clear_session()
-    return {key: [_stored(v) for v in values] for key, values in history.history.items()}
+    return stored_history(history)
 
 
 # ---------------------------------------------------------------------------
