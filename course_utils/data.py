@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils._validation import check_int
+from course_utils._validation import check_int, check_labels, describe, exact_fraction
 
 __all__ = [
     "DATASETS",
@@ -43,6 +43,12 @@ __all__ = [
     "train_val_split",
     "train_val_test_split",
 ]
+
+MAX_SHAPES_PIXELS = 2**28
+"""The most pixels :func:`make_shapes` generates in one call (256 MiB of uint8 images: 26,843
+images of 100x100); a larger request is refused before anything is allocated."""
+MAX_SHAPES_SIZE = 1024
+"""The largest ``image_size`` :func:`make_shapes` draws, in px."""
 
 DATA_DIR = Path(__file__).resolve().parent / "data_files"
 MNIST_FILE = DATA_DIR / "mnist_5k.npz"
@@ -109,7 +115,24 @@ def array_checksum(*arrays: np.ndarray) -> str:
     True
     >>> array_checksum(np.zeros(3, np.uint8)) == array_checksum(np.ones(3, np.uint8))
     False
+    >>> array_checksum(np.array([1, None], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: arrays[0] must be a NumPy array of numbers, booleans or strings, got an array of dtype object: its bytes are memory addresses, not values.
     """
+    if not arrays:
+        raise ValueError("arrays must hold at least one NumPy array, got none.")
+    for index, array in enumerate(arrays):
+        if not isinstance(array, np.ndarray):
+            raise ValueError(
+                f"arrays[{index}] must be a NumPy array, got {describe(array)} of type {type(array).__name__}."
+            )
+        if array.dtype.kind not in "biufcUS" or array.dtype.fields is not None:
+            raise ValueError(
+                f"arrays[{index}] must be a NumPy array of numbers, booleans or strings, got an array of "
+                f"dtype {array.dtype}"
+                + (": its bytes are memory addresses, not values." if array.dtype == object else ".")
+            )
     digest = hashlib.sha256()
     for array in arrays:
         array = np.ascontiguousarray(array)
@@ -281,9 +304,9 @@ def make_shapes(
     Parameters
     ----------
     n_samples : int
-        Number of images.
+        Number of images; ``n_samples * image_size**2`` is at most :data:`MAX_SHAPES_PIXELS`.
     image_size : int, default=100
-        Height and width in pixels (at least 8).
+        Height and width in pixels, from 8 to :data:`MAX_SHAPES_SIZE`.
     noise : float, default=0.1
         Standard deviation of the pixel noise, as a fraction of the 0..255 range
         (0 to 1). More noise makes the task harder.
@@ -310,7 +333,13 @@ def make_shapes(
     True
     """
     n_samples = check_int("n_samples", n_samples)
-    image_size = check_int("image_size", image_size, minimum=8)
+    image_size = check_int("image_size", image_size, minimum=8, maximum=MAX_SHAPES_SIZE)
+    if n_samples * image_size**2 > MAX_SHAPES_PIXELS:
+        raise ValueError(
+            f"n_samples={n_samples:,} images of image_size={image_size} px make {n_samples * image_size**2:,} "
+            f"pixels, more than the {MAX_SHAPES_PIXELS:,} (256 MiB) that make_shapes generates at once: "
+            f"ask for at most {MAX_SHAPES_PIXELS // image_size**2:,} images of this size."
+        )
     noise = _check_fraction("noise", noise)
     jitter = _check_fraction("jitter", jitter)
     if (
@@ -353,7 +382,8 @@ def make_shapes(
     return images, labels
 
 
-def _check_split_inputs(x, y) -> None:
+def _check_split_inputs(x, y) -> np.ndarray:
+    """The labels, read by the course's one reader of labels (ints or strings, one per sample)."""
     for name, value in (("x", x), ("y", y)):
         if not hasattr(value, "__len__") or isinstance(value, (str, bytes)):
             raise TypeError(f"{name} must be an array (or a list), got {type(value).__name__}.")
@@ -361,10 +391,15 @@ def _check_split_inputs(x, y) -> None:
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
     if np.ndim(y) != 1:
         raise ValueError(f"y must be one label per sample (1-D), got an array of shape {np.shape(y)}.")
+    return check_labels("y", y)
 
 
 def _split_count(name: str, size, n_samples: int, n_classes: int) -> int:
-    """How many samples a ``size`` (a fraction or a count) asks for, checked against the classes."""
+    """How many samples a ``size`` (a fraction or a count) asks for, checked against the classes.
+
+    A fraction is taken exactly, as the decimal it stands for: 0.07 of 100 samples is 7
+    (``ceil(0.07 * 100)`` in floats is 8), and so is ``np.float32(0.07)``.
+    """
     if isinstance(size, bool) or not isinstance(size, numbers.Real) or not math.isfinite(size) or size <= 0:
         raise ValueError(f"{name} must be a fraction between 0 and 1 or a positive int, got {size!r}.")
     if isinstance(size, numbers.Integral):
@@ -372,7 +407,7 @@ def _split_count(name: str, size, n_samples: int, n_classes: int) -> int:
     elif size >= 1:
         raise ValueError(f"{name} as a fraction must be below 1, got {size!r}.")
     else:
-        count = math.ceil(float(size) * n_samples)
+        count = math.ceil(exact_fraction(name, size) * n_samples)
     if not n_classes <= count <= n_samples - n_classes:
         raise ValueError(
             f"{name}={size!r} asks for {count} of {n_samples} samples; with {n_classes} classes it must "
@@ -407,9 +442,10 @@ def train_val_split(x, y, val_size=0.2, seed: int = 0):
     Parameters
     ----------
     x, y : array_like
-        Samples and their labels (one label per sample), of the same length.
+        Samples and their labels (one label per sample, integers or strings), of the same length.
     val_size : float or int, default=0.2
-        A fraction (between 0 and 1, rounded up) or a number of samples for the validation part.
+        A fraction (between 0 and 1, rounded up; taken exactly, as the decimal it stands for) or a
+        number of samples for the validation part.
     seed : int, default=0
         Random seed: the same seed gives the same split.
 
@@ -420,7 +456,8 @@ def train_val_split(x, y, val_size=0.2, seed: int = 0):
     Raises
     ------
     ValueError
-        If the sizes do not fit: each class must be able to appear in both parts.
+        If the sizes do not fit (each class must be able to appear in both parts), or ``y``
+        holds something that is not a label (None, NaN, a fraction such as 0.5).
 
     Examples
     --------
@@ -429,11 +466,11 @@ def train_val_split(x, y, val_size=0.2, seed: int = 0):
     >>> len(x_tr), np.bincount(y_val).tolist()
     (6, [2, 2])
     """
-    _check_split_inputs(x, y)
+    labels = _check_split_inputs(x, y)
     seed = check_int("seed", seed, minimum=0)
     x, y = np.asarray(x), np.asarray(y)
-    n_val = _split_count("val_size", val_size, len(y), len(np.unique(y)))
-    train, val = _stratified_indices(y, n_val, seed)
+    n_val = _split_count("val_size", val_size, len(y), len(np.unique(labels)))
+    train, val = _stratified_indices(labels, n_val, seed)
     return (x[train], y[train]), (x[val], y[val])
 
 
@@ -450,24 +487,25 @@ def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
     >>> len(train[0]), len(val[0]), len(test[0])
     (70, 20, 10)
     """
-    _check_split_inputs(x, y)
+    labels = _check_split_inputs(x, y)
     for name, value in (("val_size", val_size), ("test_size", test_size)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
             raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
-    if val_size + test_size >= 1:
+    total = exact_fraction("val_size", val_size) + exact_fraction("test_size", test_size)
+    if total >= 1:
         raise ValueError(
-            f"val_size + test_size must be below 1, got {val_size} + {test_size} = {val_size + test_size}."
+            f"val_size + test_size must be below 1, got {val_size} + {test_size} = {float(total):g}."
         )
     seed = check_int("seed", seed, minimum=0)
     x, y = np.asarray(x), np.asarray(y)
-    n_classes = len(np.unique(y))
+    n_classes = len(np.unique(labels))
     n_test = _split_count("test_size", test_size, len(y), n_classes)
-    rest, test = _stratified_indices(y, n_test, seed)
+    rest, test = _stratified_indices(labels, n_test, seed)
     n_val = _split_count("val_size", val_size, len(y), n_classes)
     if n_val > len(rest) - n_classes:
         raise ValueError(
             f"val_size={val_size!r} and test_size={test_size!r} leave fewer than {n_classes} training samples "
             f"of {len(y)}: make them smaller."
         )
-    train, val = _stratified_indices(y[rest], n_val, seed)
+    train, val = _stratified_indices(labels[rest], n_val, seed)
     return (x[rest][train], y[rest][train]), (x[rest][val], y[rest][val]), (x[test], y[test])

@@ -1,8 +1,11 @@
 """Offline-first datasets: the bundled MNIST subset, synthetic shapes, online fallbacks, splits."""
 
+import math
+import re
 import socket
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -173,6 +176,80 @@ def test_train_val_test_split_is_stratified_disjoint_and_seeded(n_per_class, n_c
     assert (again[2][0] == test[0]).all()
 
 
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ([0, 1, 0.5, 1, 0, 1, 0, 1, 0, 1], "y holds scores such as 0.5"),
+        ([0, 1, math.nan, 1, 0, 1, 0, 1, 0, 1], "y holds NaN"),
+        ([0, 1, None, 1, 0, 1, 0, 1, 0, 1], "y holds None"),
+        ([0, 1, "1", 1, 0, 1, 0, 1, 0, 1], "y mixes strings and numbers"),
+        ([True, False] * 5, "y holds True/False"),
+    ],
+    ids=repr,
+)
+def test_labels_that_are_not_labels_are_refused(bad, fragment):
+    x = np.zeros((10, 2))
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        train_val_split(x, bad, val_size=2)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        train_val_test_split(x, np.asarray(bad, dtype=object), val_size=0.2, test_size=0.2)
+
+
+@pytest.mark.parametrize(
+    "size, n, expected",
+    [
+        (0.07, 100, 7),
+        (np.float32(0.07), 100, 7),
+        (np.float32(0.2), 100, 20),
+        (0.29, 100, 29),
+        (0.14, 50, 7),
+    ],
+)
+def test_a_fraction_of_the_samples_is_taken_exactly(size, n, expected):
+    y = np.arange(n) % 2
+    x = np.arange(n)
+    assert len(train_val_split(x, y, val_size=size)[1][0]) == expected
+    train, val, test = train_val_test_split(x, y, val_size=size, test_size=size)
+    assert (len(val[0]), len(test[0])) == (expected, expected)
+
+
+def test_a_split_returns_the_labels_as_given():
+    y = np.array([0, 1] * 10, dtype=np.uint8)
+    (_, y_train), (_, y_val) = train_val_split(np.zeros(20), y)
+    assert y_train.dtype == y_val.dtype == np.uint8
+    (_, names), _ = train_val_split(np.zeros(20), np.array(["cat", "dog"] * 10))
+    assert set(names.tolist()) == {"cat", "dog"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"n_samples": 10**12}, "n_samples=1,000,000,000,000"),
+        ({"n_samples": 30_000}, "at most 26,843 images"),
+        ({"n_samples": 1, "image_size": 10**6}, "image_size"),
+    ],
+)
+def test_make_shapes_refuses_sizes_beyond_its_limit_before_allocating(kwargs, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        make_shapes(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "arrays, fragment",
+    [
+        ((np.array([1, None], dtype=object),), "arrays[0] must be a NumPy array of numbers"),
+        ((np.array([object()]),), "memory addresses"),
+        ((None,), "arrays[0] must be a NumPy array, got None"),
+        ((np.zeros(2), "abc"), "arrays[1] must be a NumPy array"),
+        ((print,), "arrays[0]"),
+        ((), "at least one"),
+    ],
+)
+def test_array_checksum_hashes_values_only(arrays, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        array_checksum(*arrays)
+
+
 def test_split_errors_are_clear():
     x, y = np.zeros(10), np.arange(10) % 2
     with pytest.raises(ValueError, match="same length"):
@@ -220,7 +297,7 @@ def test_loading_the_mnist_subset_does_not_import_scikit_learn():
 def test_split_keeps_each_class_share_within_one_sample(counts, fraction, seed):
     y = np.repeat(np.arange(len(counts)), counts)
     x = np.arange(len(y))
-    n_val = int(np.ceil(fraction * len(y)))
+    n_val = math.ceil(Fraction(repr(fraction)) * len(y))  # the decimal the float stands for
     assume(len(counts) <= n_val <= len(y) - len(counts))
     (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_size=fraction, seed=seed)
     assert len(x_val) == n_val and sorted(np.concatenate([x_tr, x_val]).tolist()) == x.tolist()
