@@ -1,0 +1,88 @@
+"""./course benchmark: the recipe's time as a ratio to a reference workload measured in the same run.
+
+The training itself is what the command measures; it is not re-run here. The reference workload
+is timed once, briefly, to show it trains lesson 05's CNN.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from course_utils import tuning
+from course_utils.tooling import benchmark
+
+
+def _run(seed, accuracy, seconds, reference):
+    return {
+        "seed": seed,
+        "epochs": 20,
+        "test_accuracy": accuracy,
+        "val_accuracy": 0.98,
+        "fit_seconds": seconds,
+        "fit_cpu_seconds": 2 * seconds,
+        "reference_seconds": reference,
+        "ratio": round(seconds / reference, 2),
+        "others_cpu_seconds": 0.0,
+        "load_average_before": 0.5,
+    }
+
+
+def test_the_summary_reads_the_median_run_and_the_median_ratio():
+    runs = [_run(0, 0.985, 20.0, 10.0), _run(1, 0.979, 21.0, 10.0), _run(2, 0.978, 19.0, 10.0)]
+    summary = benchmark.summarize(runs)
+    assert summary["median_test_accuracy"] == 0.979 and not summary["target_met"]  # under 98%
+    assert (summary["min_test_accuracy"], summary["max_test_accuracy"]) == (0.978, 0.985)
+    assert summary["median_ratio"] == 2.0 and (summary["min_ratio"], summary["max_ratio"]) == (1.9, 2.1)
+    # the same runs on a machine twice as slow: the seconds double, the ratio and the verdict do not
+    fast = [_run(s, 0.99, t, 12.0) for s, t in enumerate((24.0, 26.0, 28.0))]
+    slow = [_run(s, 0.99, 2 * t, 24.0) for s, t in enumerate((24.0, 26.0, 28.0))]
+    assert benchmark.summarize(fast)["target_met"] and benchmark.summarize(slow)["target_met"]
+    assert benchmark.summarize(fast)["median_ratio"] == benchmark.summarize(slow)["median_ratio"]
+    # a recipe that takes more than TARGET_RATIO references misses the target, whatever the seconds
+    heavy = [_run(s, 0.99, benchmark.TARGET_RATIO * 10.0 + 1.0, 10.0) for s in range(3)]
+    assert not benchmark.summarize(heavy)["target_met"]
+
+
+def test_the_page_shows_every_run_the_ratio_the_seconds_and_the_machine():
+    runs = [_run(0, 0.981, 21.5, 10.0), _run(1, 0.983, 22.0, 11.0)]
+    document = {
+        "command": "./course benchmark --runs 2",
+        "date": "2030-01-01",
+        "machine": {"cpu": "a CPU", "cpus": 2},
+        "recipe": dict(tuning.RECIPE),
+        "runs": runs,
+        **benchmark.summarize(runs),
+    }
+    page = benchmark.markdown(document)
+    assert "`./course benchmark --runs 2`" in page and "**Target met**" in page
+    assert "98.10%" in page and "98.30%" in page and "21.5" in page and "2.15" in page
+    assert f"at most {benchmark.TARGET_RATIO:g} times as long as a reference workload" in page
+    assert all(f"`{key}`" in page for key in tuning.RECIPE)
+    assert "- cpu: a CPU" in page
+
+
+def test_the_reference_workload_trains_lesson_05s_cnn(keras, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setattr(benchmark, "REFERENCE_EPOCHS", 1)
+    x = np.random.default_rng(0).random((64, 28, 28, 1), dtype=np.float32)
+    seconds = benchmark.reference_seconds(x, np.arange(64) % 10)
+    assert 0 < seconds < 60
+
+
+def test_bad_arguments_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        benchmark.main(["--runs", "0"])
+    assert "--runs must be from 1 to 20" in capsys.readouterr().err
+
+
+def test_machine_busy_seconds_counts_this_process():
+    before = benchmark.machine_busy_seconds()
+    if before is None:
+        pytest.skip("no /proc/stat on this system")
+    started = time.process_time()
+    while time.process_time() - started < 0.3:
+        pass
+    assert benchmark.machine_busy_seconds() - before >= 0.25
