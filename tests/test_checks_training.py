@@ -291,7 +291,10 @@ def test_difference_half_width_accepts_the_usual_roundings_of_the_formula():
     exact = 1.96 * np.sqrt(b + a - (b - a) ** 2 / n) / n
     assert check.check_difference_half_width(exact)
     assert check.check_difference_half_width(1.96 * np.sqrt(b + a) / n)  # without the small term
-    assert check.check_difference_half_width(2 * np.sqrt(b + a - (b - a) ** 2 / n) / n)  # z = 2
+    for z in (1.96, 1.959964, 1.959963984540054):  # as learners type it, and to more digits
+        assert check.check_difference_half_width(z * np.sqrt(b + a - (b - a) ** 2 / n) / n)
+    z_two = check.check_difference_half_width(2 * np.sqrt(b + a - (b - a) ** 2 / n) / n)
+    assert status(z_two) == "wrong" and "z = 2" in z_two.message and "1.96" in z_two.message
     b_minus_a = np.r_[np.ones(b), -np.ones(a), np.zeros(n - a - b)]
     assert check.check_difference_half_width(1.96 * b_minus_a.std() / np.sqrt(n))  # per image
     assert b_minus_a.mean() == check._comparison().estimate
@@ -315,3 +318,28 @@ def test_test_set_size_is_the_fewest_images_that_reach_the_half_width():
         assert status(feedback) == "wrong" and "1.96 standard errors" in feedback.message
     assert "Round up" in check.check_test_set_size(n - 1).message
     assert "whole number" in check.check_test_set_size((1.96 / h) ** 2 * p * (1 - p)).message
+
+
+@pytest.mark.parametrize("z", [1.96, 1.959963984540054])
+@pytest.mark.parametrize(
+    "mistake, named",
+    [
+        (lambda z, p, h: z * p * (1 - p) / h**2, "square 1.96"),  # 932 with 1.96, 931 with 1.95996
+        (lambda z, p, h: (2 * z / h) ** 2 * p * (1 - p), "whole interval h wide"),  # 7,300 and 7,299
+        (lambda z, p, h: (z / h) ** 2 * p, "left out (1 - p)"),  # 36,496 and 36,495
+        (lambda z, p, h: z**2 * p * (1 - p) / h, "not by its square"),
+        (lambda z, p, h: p * (1 - p) / h**2, "1.96 standard errors"),
+    ],
+)
+@pytest.mark.parametrize("rounding", [math.ceil, round, lambda value: value])
+def test_test_set_size_names_each_mistake_with_the_z_a_learner_types(z, mistake, named, rounding):
+    p, h = check.TEST_SET_PLAN["accuracy"], check.TEST_SET_PLAN["half_width"]
+    feedback = check.check_test_set_size(rounding(mistake(z, p, h)))
+    assert status(feedback) == "wrong" and named in feedback.message, feedback
+
+
+def test_test_set_size_refuses_z_two_with_the_reason_as_every_lesson_does():
+    p, h = check.TEST_SET_PLAN["accuracy"], check.TEST_SET_PLAN["half_width"]
+    feedback = check.check_test_set_size(math.ceil((2 / h) ** 2 * p * (1 - p)))
+    assert status(feedback) == "wrong" and "z = 2" in feedback.message
+    assert check.check_test_set_size(math.ceil((1.959963984540054 / h) ** 2 * p * (1 - p)))

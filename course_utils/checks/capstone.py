@@ -33,6 +33,7 @@ from course_utils.checks.framework import (
     check_design,
     check_function,
     check_number,
+    check_z_number,
     checker,
     describe,
     is_placeholder,
@@ -319,6 +320,9 @@ def _compared():
 def check_half_width(answer) -> Feedback:
     """Exercise 4: the half-width of the 95% interval of the first compared run's test accuracy.
 
+    ``z * sqrt(p (1 - p) / n)`` with z as :func:`~course_utils.checks.framework.check_z_number`
+    accepts it in every lesson: 1.96 (or its full precision); z = 2 is refused with its reason.
+
     Examples
     --------
     >>> run, _ = _compared()
@@ -327,17 +331,16 @@ def check_half_width(answer) -> Feedback:
     """
     run, _ = _compared()
     p, n = run["test_accuracy"], run["test_images"]
-    interval = accuracy_interval(p, n)
-    return check_number(
+    se = accuracy_interval(p, n).standard_error
+    return check_z_number(
         answer,
-        interval.half_width,
+        lambda z: z * se,
         name="half-width",
-        rel_tol=1e-3,
-        misconceptions=[
-            (interval.standard_error, "That is one standard error; a 95% interval reaches 1.96 of them."),
-            (1.96 * math.sqrt(p * (1 - p)), "You left out the number of test images: divide p(1 - p) by n."),
-            (1.96 * p * (1 - p) / n, "You forgot the square root."),
-            (100 * interval.half_width, "Give it as a fraction, not in percent."),
+        misconceptions=lambda z: [
+            (se, "That is one standard error; a 95% interval reaches 1.96 of them."),
+            (z * math.sqrt(p * (1 - p)), "You left out the number of test images: divide p(1 - p) by n."),
+            (z * p * (1 - p) / n, "You forgot the square root."),
+            (100 * z * se, "Give it as a fraction, not in percent."),
         ],
         hint="The standard error of an accuracy p measured on n images is sqrt(p (1 - p) / n); the 95% "
         "half-width is 1.96 times it.",

@@ -27,6 +27,7 @@ from course_utils.checks.framework import (
     check_choice,
     check_function,
     check_number,
+    check_z_number,
     checker,
     describe,
     is_placeholder,
@@ -1029,8 +1030,10 @@ def _comparison():
 def check_difference_half_width(answer) -> Feedback:
     """Exercise 11: the half-width of the 95% interval of B's accuracy minus A's, on the same images.
 
-    ``1.96 * sqrt(b + c - (b - c)**2 / n) / n``, with ``b`` and ``c`` the images only one model gets
-    right. Dropping the small ``(b - c)**2 / n`` term, or using 2 for 1.96, is close enough.
+    ``z * sqrt(b + c - (b - c)**2 / n) / n``, with ``b`` and ``c`` the images only one model gets
+    right, and z as :func:`~course_utils.checks.framework.check_z_number` accepts it (1.96; z = 2 is
+    refused with its reason). Dropping the small ``(b - c)**2 / n`` term (the standard error when
+    the two models are equally good) is right too.
 
     Examples
     --------
@@ -1040,18 +1043,16 @@ def check_difference_half_width(answer) -> Feedback:
     'wrong'
     """
     c, interval = COMPARISON, _comparison()
-    expected, n, z = interval.half_width, c["n"], interval.z
+    n, se = c["n"], interval.standard_error
+    without_term = math.sqrt(c["only_a"] + c["only_b"]) / n
     separate = accuracy_interval(c["accuracy_a"], n), accuracy_interval(c["accuracy_b"], n)
-    return check_number(
+    return check_z_number(
         answer,
-        expected,
+        lambda z: z * se,
+        also_right=[lambda z: z * without_term],
         name="half-width of the difference",
-        rel_tol=0.025,  # z = 2 instead of 1.96, or no (b - c)**2 / n term: accepted
-        misconceptions=[
-            (
-                interval.standard_error,
-                "That is one standard error; a 95% interval reaches 1.96 standard errors.",
-            ),
+        misconceptions=lambda z: [
+            (se, "That is one standard error; a 95% interval reaches 1.96 standard errors."),
             (
                 z * math.hypot(separate[0].standard_error, separate[1].standard_error),
                 "That treats the two accuracies as measured on different test sets. On the same "
@@ -1059,24 +1060,24 @@ def check_difference_half_width(answer) -> Feedback:
                 "differ: only the disagreements count, and the interval is much narrower.",
             ),
             (
-                separate[0].half_width,
+                z * separate[0].standard_error,
                 "That is the half-width of model A's own accuracy. The question is about the "
                 "difference between the two models on the same images: count the disagreements.",
             ),
             (
-                z * interval.standard_error**2 * n,
+                z * se**2 * n,
                 "You forgot the square root: the standard error is sqrt(b + c - (b - c)**2 / n) / n.",
             ),
             (
-                z * interval.standard_error * math.sqrt(n),
+                z * se * math.sqrt(n),
                 "Divide by n, not by sqrt(n): b and c are counts of images, so "
                 "sqrt(b + c - (b - c)**2 / n) / n is already a share.",
             ),
             (
-                100 * expected,
+                100 * z * se,
                 "That is the right half-width in percentage points; give it as a fraction, like the accuracies.",
             ),
-            (2 * expected, "That is the whole width of the interval; the ± half-width is half of it."),
+            (2 * z * se, "That is the whole width of the interval; the ± half-width is half of it."),
         ],
         hint="Only the images where the models disagree count: with b and c of them, the standard "
         "error of the difference is sqrt(b + c - (b - c)**2 / n) / n; multiply it by 1.96.",
@@ -1117,20 +1118,13 @@ def _images_needed(accuracy: float, half_width: float, z: float) -> float:
     return (z / half_width) ** 2 * accuracy * (1 - accuracy)
 
 
-def _rounded_up(value: float) -> list[int]:
-    """``value`` rounded up; both neighbours when it is a whole number that floats may miss by a hair.
-
-    ``0.95 * 0.05 / 0.01**2`` is 475 exactly, but Python's floats give 475.00000000000006,
-    which rounds up to 476: a learner who makes that mistake may land on either.
-    """
-    return sorted({math.ceil(value - 1e-9), math.ceil(value + 1e-9)})
-
-
 @checker
 def check_test_set_size(answer) -> Feedback:
     """Exercise 13: the fewest test images whose 95% interval is at most ± ``half_width`` at ``accuracy``.
 
-    ``n >= (1.96 / h)**2 * p * (1 - p)``, rounded up to a whole image.
+    ``n >= (1.96 / h)**2 * p * (1 - p)``, rounded up to a whole image. Each named mistake is
+    computed with the z a learner types (1.96) and with its full precision, and named whether
+    the learner rounds up, to the nearest image or not at all.
 
     Examples
     --------
@@ -1139,51 +1133,42 @@ def check_test_set_size(answer) -> Feedback:
     'correct'
     """
     p, h = TEST_SET_PLAN["accuracy"], TEST_SET_PLAN["half_width"]
-    z = accuracy_interval(p, 1).z
-    exact = _images_needed(p, h, z)
-    expected = math.ceil(exact)
-    mistakes = [
-        (
-            [math.floor(exact)],
-            "Round up, not down: with one image fewer the interval is slightly wider than asked.",
-        ),
-        (
-            _rounded_up(z**2 * p * (1 - p) / h),
-            "You divided by the half-width, not by its square: from h = 1.96 sqrt(p (1 - p) / n), "
-            "n = (1.96 / h)**2 p (1 - p).",
-        ),
-        (
-            _rounded_up(z * p * (1 - p) / h**2),
-            "You forgot to square 1.96: n = (1.96 / h)**2 p (1 - p).",
-        ),
-        (
-            _rounded_up(p * (1 - p) / h**2),
-            "That makes the standard error ± the half-width; the 95% interval reaches 1.96 standard "
-            "errors, so it needs about 1.96**2 times as many images.",
-        ),
-        (
-            _rounded_up(z * math.sqrt(p * (1 - p)) / h),
-            "Square the whole ratio: h = 1.96 sqrt(p (1 - p) / n) gives n = (1.96 / h)**2 p (1 - p).",
-        ),
-        (
-            _rounded_up(_images_needed(p, h / 2, z)),
-            "± h is the half-width; you made the whole interval h wide, which needs four times as "
-            "many images.",
-        ),
-        (
-            _rounded_up(_images_needed(p, h, 2)),
-            "That is the answer with z = 2. The 95% interval reaches 1.96 standard errors, which "
-            "needs a few fewer images.",
-        ),
-        (
-            _rounded_up(z**2 * p / h**2),
-            "You left out (1 - p): the spread of an accuracy is sqrt(p (1 - p) / n).",
-        ),
-    ]
-    return check_number(
+    return check_z_number(
         answer,
-        expected,
+        lambda z: _images_needed(p, h, z),
+        count=True,
         name="number of test images",
-        misconceptions=[(value, message) for values, message in mistakes for value in values],
+        misconceptions=lambda z: [
+            (
+                math.floor(_images_needed(p, h, z)),
+                "Round up, not down: with one image fewer the interval is slightly wider than asked.",
+            ),
+            (
+                _images_needed(p, h, z),
+                "A test set holds a whole number of images: round n up (math.ceil), since with one image "
+                "fewer the interval is slightly wider than asked.",
+            ),
+            (
+                z**2 * p * (1 - p) / h,
+                "You divided by the half-width, not by its square: from h = 1.96 sqrt(p (1 - p) / n), "
+                "n = (1.96 / h)**2 p (1 - p).",
+            ),
+            (z * p * (1 - p) / h**2, "You forgot to square 1.96: n = (1.96 / h)**2 p (1 - p)."),
+            (
+                p * (1 - p) / h**2,
+                "That makes the standard error ± the half-width; the 95% interval reaches 1.96 standard "
+                "errors, so it needs about 1.96**2 times as many images.",
+            ),
+            (
+                z * math.sqrt(p * (1 - p)) / h,
+                "Square the whole ratio: h = 1.96 sqrt(p (1 - p) / n) gives n = (1.96 / h)**2 p (1 - p).",
+            ),
+            (
+                _images_needed(p, h / 2, z),
+                "± h is the half-width; you made the whole interval h wide, which needs four times as "
+                "many images.",
+            ),
+            (z**2 * p / h**2, "You left out (1 - p): the spread of an accuracy is sqrt(p (1 - p) / n)."),
+        ],
         hint="Solve h = 1.96 sqrt(p (1 - p) / n) for n, then round up to a whole number of images.",
     )
