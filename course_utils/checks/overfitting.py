@@ -21,9 +21,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from course_utils.checks.framework import (
+    Z_95,
     Feedback,
     check_function,
     check_number,
+    check_z_number,
     checker,
     describe,
     is_placeholder,
@@ -33,10 +35,14 @@ from course_utils.diagnosis import MIN_EPOCHS, VERDICTS, check_history, diagnose
 from course_utils.history import best_epoch
 
 __all__ = [
+    "ALSO_ACCEPTED",
+    "CLASSES",
     "CURE_GAIN",
     "ERROR_BAR_ACCURACY",
     "ERROR_BAR_IMAGES",
     "EXERCISE_HISTORY",
+    "MLP_LAYERS",
+    "VALIDATION_IMAGES",
     "Z_95",
     "check_best_epoch",
     "check_clinic_labels",
@@ -45,6 +51,9 @@ __all__ = [
     "check_gap_at_best",
     "check_gap_at_last",
     "check_relative_gap",
+    "diverged",
+    "run_rule_problem",
+    "accepted_labels",
     "clinic",
     "cure_description",
     "cure_reference",
@@ -62,8 +71,6 @@ EXERCISE_HISTORY = {
 #: Exercise 4: a validation accuracy measured on this many images.
 ERROR_BAR_ACCURACY = 0.92
 ERROR_BAR_IMAGES = 250
-#: The z-value of a 95% interval of a normal distribution.
-Z_95 = 1.96
 #: Exercise 6: the cured run's best validation accuracy must beat the overfitting run's by this much.
 CURE_GAIN = 0.02
 
@@ -192,6 +199,9 @@ def _gap(history, epoch: int) -> float:
 
 
 GAP_HINT = "At an epoch, the relative gap is (val_loss - loss) / val_loss, with both values of that epoch."
+#: Exercises 3a and 3b compare a gap the same way: the full value is right (float32 included), a
+#: rounded one is told that it is rounded, at both epochs alike.
+GAP_REL_TOL = 1e-6
 
 
 @checker
@@ -212,7 +222,7 @@ def check_gap_at_best(answer) -> Feedback:
         answer,
         _gap(history, best),
         name="gap at the best epoch",
-        rel_tol=1e-3,
+        rel_tol=GAP_REL_TOL,
         misconceptions=[
             (
                 val - train,
@@ -253,7 +263,7 @@ def check_gap_at_last(answer) -> Feedback:
         answer,
         _gap(history, last),
         name="gap at the last epoch",
-        rel_tol=1e-3,
+        rel_tol=GAP_REL_TOL,
         misconceptions=[
             (
                 val - train,
@@ -282,8 +292,9 @@ def _half_width(accuracy: float, images: int, z: float = Z_95) -> float:
 def check_error_bar(answer) -> Feedback:
     """Exercise 4: the half-width of the 95% interval of an accuracy measured on ``ERROR_BAR_IMAGES`` images.
 
-    ``z * sqrt(p (1 - p) / n)``, as a fraction (not a percentage). Using 2 for ``z`` is close
-    enough and is accepted.
+    ``z * sqrt(p (1 - p) / n)``, as a fraction (not a percentage), with z as
+    :func:`~course_utils.checks.framework.check_z_number` accepts it in every lesson: 1.96 (or
+    its full precision); z = 2 is refused with its reason.
 
     Examples
     --------
@@ -293,28 +304,26 @@ def check_error_bar(answer) -> Feedback:
     'wrong'
     """
     p, n = ERROR_BAR_ACCURACY, ERROR_BAR_IMAGES
-    expected = _half_width(p, n)
-    return check_number(
+    return check_z_number(
         answer,
-        expected,
+        lambda z: _half_width(p, n, z),
         name="half-width of the 95% interval",
-        rel_tol=0.025,  # z = 2 instead of 1.96 is 2% more: accepted
-        misconceptions=[
+        misconceptions=lambda z: [
             (
                 _half_width(p, n, z=1),
                 "That is one standard error; a 95% interval reaches 1.96 standard errors.",
             ),
+            (z * p * (1 - p) / n, "You forgot the square root: the standard error is sqrt(p (1 - p) / n)."),
             (
-                Z_95 * p * (1 - p) / n,
-                "You forgot the square root: the standard error is sqrt(p (1 - p) / n).",
-            ),
-            (
-                100 * expected,
+                100 * _half_width(p, n, z),
                 "That is the right half-width in percentage points; give it as a fraction, like the accuracy.",
             ),
-            (2 * expected, "That is the whole width of the interval; the ± half-width is half of it."),
             (
-                Z_95 / math.sqrt(n),
+                2 * _half_width(p, n, z),
+                "That is the whole width of the interval; the ± half-width is half of it.",
+            ),
+            (
+                z / math.sqrt(n),
                 "You left out p (1 - p): the spread of a share of right answers depends on the accuracy.",
             ),
         ],
@@ -342,63 +351,140 @@ def clinic() -> dict:
     return {run["name"]: run["history"] for run in _stored()["clinic"]}
 
 
-#: What the curves show, for each verdict.
+#: What each verdict means, in the lesson's words (a definition, never a claim about one run).
 SIGNS = {
-    "overfitting": "the validation loss has turned up, or stays far above the training loss, while the "
-    "training loss keeps falling",
-    "underfitting": "both curves have levelled off high and close together",
-    "not converged": "both curves are still falling steeply at the last epoch",
+    "overfitting": "the validation loss stops improving, or turns up, while the training loss keeps falling "
+    "below it",
+    "underfitting": "the training loss levels off high: the model cannot fit even its training images",
+    "not converged": "both losses are still falling at the last epoch: more epochs would help",
     "unstable": "a loss jumps up and down, explodes or becomes NaN",
-    "good fit": "the validation loss has levelled off at its lowest, not far above the training loss",
+    "good fit": "the validation loss levels off at its lowest, and the training loss does not run far below it",
 }
-#: The confusions learners make, (right verdict, answer) -> what to look at.
-CONFUSIONS = {
-    ("not converged", "underfitting"): "both curves are still falling: not converged yet, not underfitting. "
-    "Train longer before calling the model too small.",
-    (
-        "underfitting",
-        "not converged",
-    ): "the curves have levelled off: more epochs will not help, the model is "
-    "too small to fit even its training images (underfitting).",
-    ("overfitting", "good fit"): "the training loss keeps falling while the validation loss has stopped "
-    "improving and stays far above it: that gap is overfitting.",
-    ("good fit", "overfitting"): "the validation loss is still at its lowest and the gap is moderate; a "
-    "training loss below the validation loss is normal, it is not overfitting by itself.",
-    ("unstable", "overfitting"): "the validation loss jumps up and down rather than rising steadily: that is "
-    "an unstable run (a learning rate too high), not overfitting.",
-    ("overfitting", "unstable"): "the validation loss rises steadily, it does not jump up and down: "
-    "overfitting, not instability.",
-    ("not converged", "overfitting"): "the gap is large, but the validation loss is still falling steeply: "
-    "the gap is closing, so it is too early to call it overfitting.",
-    ("good fit", "underfitting"): "the training loss levelled off low: the model fits its training images.",
-    ("underfitting", "good fit"): "the curves are close, but they levelled off high: the model cannot "
-    "fit even its training images (underfitting).",
-    ("good fit", "unstable"): "a small validation set makes the curve a little noisy; it does not jump "
-    "by a large share of its range, so the run is not unstable.",
-    ("unstable", "underfitting"): "the loss exploded in the first epoch and never recovered: a learning "
-    "rate far too high, not a model too small.",
+#: Verdicts accepted for a clinic run besides the diagnoser's reading: ``{run: (verdict, ...)}``,
+#: for a run whose curves honestly read two ways. Every accepted label is read from
+#: :func:`accepted_labels`, which adds these to the diagnoser's verdict.
+ALSO_ACCEPTED: dict[str, tuple[str, ...]] = {}
+#: Which of the run's measured facts each verdict is read from (see :func:`_run_facts`).
+_FACTS_FOR = {
+    "overfitting": ("lowest", "trend", "gap"),
+    "underfitting": ("level", "gap", "trend"),
+    "not converged": ("trend", "lowest"),
+    "unstable": ("broken", "first epoch", "ups"),
+    "good fit": ("lowest", "gap"),
 }
 
 
-def _confusion(right: str, given: str) -> str:
-    return CONFUSIONS.get((right, given), f"look again: {SIGNS[right]}, which means {right}.")
+def accepted_labels() -> dict[str, tuple[str, ...]]:
+    """The verdicts accepted for each clinic run: :func:`~course_utils.diagnosis.diagnose`'s first,
+    then those of :data:`ALSO_ACCEPTED`.
+
+    Examples
+    --------
+    >>> accepted_labels()["A"]
+    ('overfitting',)
+    """
+    accepted = {}
+    for run, history in clinic().items():
+        verdict = diagnose(history).verdict
+        accepted[run] = (verdict, *(v for v in ALSO_ACCEPTED.get(run, ()) if v != verdict))
+    return accepted
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _share(value: float) -> str:
+    """A share as a percentage with two significant digits below 10% (0.14%), whole above (63%)."""
+    percent = 100 * value
+    return f"{percent:.0f}%" if abs(percent) >= 10 else f"{percent:.2g}%"
+
+
+def _run_facts(history) -> dict[str, str]:
+    """What a run's curves measure, one sentence per fact, each with the run's own numbers.
+
+    Only numbers and their comparisons (above, below, rose, fell): the verdict is the
+    diagnoser's, never decided here.
+    """
+    values = check_history(history)
+    train, val = values["loss"], values["val_loss"]
+    epochs = len(train)
+    broken = [i for i in range(epochs) if not (math.isfinite(train[i]) and math.isfinite(val[i]))]
+    if broken:
+        return {"broken": f"a loss is NaN or infinite from epoch {broken[0] + 1} of {epochs}"}
+    facts = {}
+    best = min(range(epochs), key=lambda i: val[i])
+    facts["lowest"] = f"the validation loss is lowest at epoch {best + 1} of {epochs} ({_number(val[best])})"
+    if val[-1] > val[best]:
+        facts["lowest"] += (
+            f" and ends at {_number(val[-1])}, {_share((val[-1] - val[best]) / val[best])} above it"
+        )
+    window = max(1, min(3, epochs // 2))
+
+    def moved(series) -> str:
+        start, end = series[-1 - window], series[-1]
+        how = "fell" if end < start else "rose" if end > start else "stayed"
+        return f"{how} from {_number(start)} to {_number(end)}"
+
+    facts["trend"] = (
+        f"over the last {window} epoch{'s' if window > 1 else ''} the training loss {moved(train)} and the "
+        f"validation loss {moved(val)}"
+    )
+    last_train, last_val = train[-1], val[-1]
+    side = "below" if last_val < last_train else "above" if last_val > last_train else "equal to"
+    gap = f"at the last epoch the validation loss ({_number(last_val)}) is {side} the training loss ({_number(last_train)})"
+    if last_val > 0:
+        gap += f", a relative gap of {relative_gap(last_train, last_val):.2f}"
+    facts["gap"] = gap
+    level = f"the training loss ends at {_number(last_train)}, {_share(last_train / train[0])} of its first epoch's {_number(train[0])}"
+    accuracy = values.get("accuracy")
+    if accuracy and len(accuracy) == epochs and math.isfinite(accuracy[-1]):
+        level += f", with a training error (1 - accuracy) of {1 - accuracy[-1]:.1%}"
+    facts["level"] = level
+    facts["first epoch"] = (
+        f"the first epoch's training loss is {_number(train[0])} against a validation loss of {_number(val[0])}"
+    )
+    ups = sum(later > earlier for earlier, later in zip(val, val[1:]))
+    turns = sum(
+        (b - a) * (c - b) < 0 for a, b, c in zip(val, val[1:], val[2:])
+    )  # a rise followed by a fall, or the other way round
+    facts["ups"] = (
+        f"the validation loss rose in {ups} of its {epochs - 1} steps from one epoch to the next and "
+        f"changed direction {turns} time{'s' if turns != 1 else ''}"
+    )
+    return facts
+
+
+def _clinic_note(run: str, history, given: str, accepted: tuple[str, ...]) -> str:
+    """Why a label is not accepted: the diagnoser's reading, what it means, and the run's own numbers."""
+    facts = _run_facts(history)
+    keys = []
+    for verdict in (*accepted, given):
+        keys += [key for key in _FACTS_FOR[verdict] if key in facts and key not in keys]
+    keys = keys or list(facts)
+    right = " or ".join(accepted)
+    return (
+        f"{run}: you said {given}, but the curves read as {right} ({SIGNS[accepted[0]]}). "
+        f"Here {'; '.join(facts[key] for key in keys)}."
+    )
 
 
 @checker
 def check_clinic_labels(answer) -> Feedback:
     """Exercise 5: a verdict for each run of the clinic, as a dict ``{name: verdict}``.
 
-    The right verdicts are :func:`course_utils.diagnosis.diagnose`'s on the stored runs
-    (which are also the verdicts each run was made to show). A wrong label gets the
-    confusion it shows ("both curves are still falling: not converged yet, not underfitting").
+    The accepted verdicts are :func:`accepted_labels`: :func:`course_utils.diagnosis.diagnose`'s
+    on the stored runs, and those :data:`ALSO_ACCEPTED` adds. A wrong label is told what the
+    accepted verdict means and the run's own numbers that show it (where the validation loss
+    is lowest, how both losses moved at the end, how they compare at the last epoch).
 
     Examples
     --------
-    >>> right = {name: diagnose(history).verdict for name, history in clinic().items()}
+    >>> right = {name: labels[0] for name, labels in accepted_labels().items()}
     >>> check_clinic_labels(right).status
     'correct'
-    >>> check_clinic_labels({**right, "B": "underfitting"}).message.split(". ")[1]
-    'B: you said underfitting, but both curves are still falling: not converged yet, not underfitting'
+    >>> print(check_clinic_labels({**right, "A": "good fit"}))  # doctest: +ELLIPSIS
+    Not yet: 10 of 11 runs are right. A: you said good fit, but the curves read as overfitting (...). Here the validation loss is lowest at epoch 10 of 40 (0.484) and ends at 0.792, 63% above it; ...
     """
     name = "labels"
     if is_placeholder(answer):
@@ -433,11 +519,11 @@ def check_clinic_labels(answer) -> Feedback:
                 f"the verdict of run {run} is {describe(value)}; each verdict must be one of {options}.",
             )
         given[run] = value.strip().lower()
-    right = {run: diagnose(history).verdict for run, history in runs.items()}
-    wrong = [run for run in runs if given[run] != right[run]]
+    accepted = accepted_labels()
+    wrong = [run for run in runs if given[run] not in accepted[run]]
     if not wrong:
         return Feedback("correct", f"all {len(runs)} runs are labelled as the diagnoser reads them.")
-    notes = [f"{run}: you said {given[run]}, but {_confusion(right[run], given[run])}" for run in wrong]
+    notes = [_clinic_note(run, runs[run], given[run], accepted[run]) for run in wrong]
     return Feedback("wrong", f"{len(runs) - len(wrong)} of {len(runs)} runs are right. " + " ".join(notes))
 
 
@@ -498,13 +584,125 @@ def read_run(history, name: str = "history"):
     return values, max(accuracy)
 
 
-@checker
+#: Images of the lesson's validation split (a fifth of the bundled 4,000 digits): both cures
+#: (lessons 07 and 08) are validated on them, so a validation accuracy is a share of this many images.
+VALIDATION_IMAGES = 800
+#: Classes of the digits: a model that guesses scores about 1 / CLASSES.
+CLASSES = 10
+#: The layers of the lesson's MLP (``train_run``), whatever its settings.
+MLP_LAYERS = ("Flatten", "Dense", "Dropout")
+
+
+def _not_a_share(series, images: int):
+    """The first ``(epoch, value)`` of an accuracy curve that is no share of ``images`` images, or None.
+
+    Keras's accuracy over an epoch is a count of right images divided by the images seen,
+    stored as float32: ``value * images`` is then a whole number, to float32's precision.
+    """
+    for epoch, value in enumerate(series, start=1):
+        if isinstance(value, float) and math.isfinite(value):
+            count = value * images
+            if abs(count - round(count)) > 5e-4 * max(1.0, images / 1000):
+                return epoch, value
+    return None
+
+
+def run_rule_problem(history, values, *, train_images: int | None = None, model_rule=None) -> str | None:
+    """What a cure's run breaks of its exercise's rules, read from the run itself, or None.
+
+    The validation accuracies must be shares of the :data:`VALIDATION_IMAGES` validation images
+    (not of training images or a ``validation_split``); with ``train_images``, the training
+    accuracies must be shares of that many digits; ``model_rule(model)`` judges the model a
+    Keras ``History`` carries (``history.model``), when it carries one.
+
+    Examples
+    --------
+    >>> run_rule_problem(None, {"val_accuracy": [0.5, 0.625]}) is None
+    True
+    >>> print(run_rule_problem(None, {"val_accuracy": [1 / 3, 0.5]}))  # doctest: +ELLIPSIS
+    its validation accuracies are not shares of the 800 validation images (epoch 1: 0.3333 x 800 = 266.67 images)...
+    """
+    off = _not_a_share(values.get("val_accuracy", []), VALIDATION_IMAGES)
+    if off:
+        epoch, value = off
+        return (
+            f"its validation accuracies are not shares of the {VALIDATION_IMAGES} validation images (epoch "
+            f"{epoch}: {value:.4f} x {VALIDATION_IMAGES} = {value * VALIDATION_IMAGES:.2f} images): validate on "
+            "the lesson's validation images, validation_data=(x_val, y_val), not on training images or a "
+            "validation_split."
+        )
+    if train_images is not None:
+        accuracy = values.get("accuracy")
+        if not accuracy:
+            return (
+                "it has no training 'accuracy': compile with metrics=['accuracy'], so that the run shows "
+                f"that it trained on {train_images} digits."
+            )
+        off = _not_a_share(accuracy, train_images)
+        if off:
+            epoch, value = off
+            return (
+                f"its training accuracies are not shares of {train_images} digits (epoch {epoch}: {value:.4f} x "
+                f"{train_images} = {value * train_images:.2f} digits): the exercise keeps the first "
+                f"{train_images} training digits, x_train[:{train_images}], and no others."
+            )
+    model = getattr(history, "model", None)
+    if model_rule is not None and model is not None and hasattr(model, "layers"):
+        return model_rule(model)
+    return None
+
+
+def _layer_names(model) -> list[str]:
+    return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def _mlp_rule(model) -> str | None:
+    """Exercise 6 of lesson 07 changes the settings of the lesson's MLP, not the model."""
+    names = _layer_names(model)
+    others = sorted({name for name in names if name not in MLP_LAYERS})
+    if others:
+        return (
+            f"its model has {', '.join(others)} layers: this exercise changes only the settings of the lesson's "
+            "MLP (Flatten, Dense, Dropout, Dense) through train_run; lesson 08 cures it with other models."
+        )
+    return None
+
+
+def diverged(values) -> str | None:
+    """Why a run diverged, with its numbers: a NaN or infinite loss, or a best validation accuracy
+    no better than guessing one of :data:`CLASSES` classes (within the noise of the validation images).
+
+    Examples
+    --------
+    >>> print(diverged({"loss": [2.3, float("nan")], "val_loss": [2.3, 2.3], "val_accuracy": [0.1, 0.1]}))
+    the training loss is NaN or infinite from epoch 2: the run diverged.
+    """
+    for key in ("loss", "val_loss"):
+        bad = [epoch for epoch, value in enumerate(values.get(key, []), start=1) if not math.isfinite(value)]
+        if bad:
+            which = "training" if key == "loss" else "validation"
+            return f"the {which} loss is NaN or infinite from epoch {bad[0]}: the run diverged."
+    accuracy = [v for v in values.get("val_accuracy", []) if math.isfinite(v)]
+    chance = 1 / CLASSES
+    noise = Z_95 * math.sqrt(chance * (1 - chance) / VALIDATION_IMAGES)
+    if accuracy and max(accuracy) <= chance + noise:
+        return (
+            f"the best validation accuracy is {max(accuracy):.3f}, no better than guessing one of {CLASSES} "
+            f"classes ({chance:.3f} ± {noise:.3f} on {VALIDATION_IMAGES} images): the run diverged, or never "
+            "learned."
+        )
+    return None
+
+
+@checker(answer="data")
 def check_cure(history) -> Feedback:
     """Exercise 6: the history of a run that cures :func:`cure_reference`'s overfitting.
 
-    Right when :func:`course_utils.diagnosis.diagnose` reads a good fit and the best validation
-    accuracy beats the overfitting run's by ``CURE_GAIN`` or more. Another verdict gets what
-    the new curves show instead.
+    The run must keep the exercise's rules: the lesson's MLP (``train_run``, any settings),
+    validated on the :data:`VALIDATION_IMAGES` validation images. Right when
+    :func:`course_utils.diagnosis.diagnose` reads a good fit and the best validation accuracy
+    beats the overfitting run's by ``CURE_GAIN`` or more. A diverged run is called diverged;
+    another verdict gets what the new curves show instead.
 
     Examples
     --------
@@ -517,6 +715,12 @@ def check_cure(history) -> Feedback:
     if isinstance(read, Feedback):
         return read
     values, new_best = read
+    problem = run_rule_problem(history, values, model_rule=_mlp_rule)
+    if problem:
+        return Feedback("wrong", f"this run breaks the exercise's rules: {problem}")
+    broke = diverged(values)
+    if broke:
+        return Feedback("wrong", f"{broke} Keep the learning rate of the original (1e-3) or lower it.")
     result = diagnose(values)
     if result.verdict != "good fit":
         what = {
