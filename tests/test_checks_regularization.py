@@ -84,6 +84,24 @@ def test_batch_norm_right_answer_is_the_keras_formula(keras):
     )
 
 
+def test_batch_norm_refuses_epsilon_on_the_standard_deviation():
+    b = c08.BN
+    right = (
+        b["gamma"] * (b["x"] - b["moving_mean"]) / np.sqrt(b["moving_variance"] + b["epsilon"]) + b["beta"]
+    )
+    on_std = (
+        b["gamma"] * (b["x"] - b["moving_mean"]) / (np.sqrt(b["moving_variance"]) + b["epsilon"]) + b["beta"]
+    )
+    assert abs(on_std - right) / right < 2e-6  # the two differ in the sixth digit only
+    feedback = c08.check_batch_norm_inference(float(on_std))
+    assert feedback.status == "wrong" and "standard deviation" in feedback.message
+    x = np.float32  # Keras computes in float32: that stays right
+    in_float32 = (
+        x(b["gamma"]) * (x(b["x"]) - x(b["moving_mean"])) / np.sqrt(x(b["moving_variance"]) + x(b["epsilon"]))
+    )
+    assert c08.check_batch_norm_inference(in_float32 + x(b["beta"]))
+
+
 def test_batch_norm_names_the_missing_epsilon_and_the_missing_scale():
     b = c08.BN
     without_epsilon = b["gamma"] * (b["x"] - b["moving_mean"]) / b["moving_variance"] ** 0.5 + b["beta"]
@@ -123,13 +141,17 @@ def test_augmentations_of_the_wrong_form(answers, status):
 
 # ---------------------------------------------------------------- exercise 5
 def _builder(*, rate_sampling="log", compile_model=True, input_shape=(28, 28, 1), classes=10, rate_name="learning_rate",
-             breaks_at_top=False, hyperparameters=2):  # fmt: skip
+             breaks_at_top=False, hyperparameters=2, optimizer=None, loss="sparse_categorical_crossentropy",
+             activation="softmax", rate_choice=None, uses_rate=True):  # fmt: skip
     def build_model(hp):
         import keras
         from keras import layers
 
         filters = hp.Int("filters", 8, 32, step=8) if hyperparameters > 1 else 16
-        rate = hp.Float(rate_name, 1e-4, 1e-2, sampling=rate_sampling)
+        if rate_choice:
+            rate = hp.Choice(rate_name, rate_choice)
+        else:
+            rate = hp.Float(rate_name, 1e-4, 1e-2, sampling=rate_sampling)
         if breaks_at_top and filters == 32:
             raise ValueError("no room for 32 filters")
         model = keras.Sequential(
@@ -137,15 +159,14 @@ def _builder(*, rate_sampling="log", compile_model=True, input_shape=(28, 28, 1)
                 keras.Input(shape=input_shape),
                 layers.Conv2D(filters, 3, activation="relu"),
                 layers.GlobalAveragePooling2D(),
-                layers.Dense(classes, activation="softmax"),
+                layers.Dense(classes, activation=activation),
             ]
         )
         if compile_model:
-            model.compile(
-                optimizer=keras.optimizers.Adam(rate),
-                loss="sparse_categorical_crossentropy",
-                metrics=["accuracy"],
+            chosen = (
+                optimizer(keras, rate) if optimizer else keras.optimizers.Adam(rate if uses_rate else 1e-3)
             )
+            model.compile(optimizer=chosen, loss=loss, metrics=["accuracy"])
         return model
 
     return build_model
@@ -164,7 +185,7 @@ def test_a_good_search_space_passes():
         ({"compile_model": False}, "not compiled"),
         ({"input_shape": (32, 32, 1)}, "(28, 28, 1)"),
         ({"classes": 2}, "10 classes"),
-        ({"rate_name": "dropout"}, "no learning rate"),
+        ({"rate_name": "dropout", "uses_rate": False}, "no learning rate"),
         ({"breaks_at_top": True}, "Every point of the search space"),
         ({"hyperparameters": 1}, "at least 2"),
     ],
@@ -172,6 +193,58 @@ def test_a_good_search_space_passes():
 def test_a_flawed_search_space_is_explained(options, words):
     feedback = c08.check_build_model(_builder(**options))
     assert feedback.status == "wrong" and words in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (
+            {"optimizer": lambda keras, rate: "adam"},
+            "never uses it",
+        ),  # the rate is declared, Adam's 0.001 used
+        ({"uses_rate": False}, "never uses it"),
+        ({"optimizer": lambda keras, rate: keras.optimizers.SGD(rate)}, "Adam"),
+        ({"loss": "categorical_crossentropy"}, "one-hot"),
+        ({"loss": "mse"}, "sparse_categorical_crossentropy"),
+        ({"loss": "binary_crossentropy"}, "sparse_categorical_crossentropy"),
+        ({"activation": None}, "not probabilities"),
+        ({"activation": "relu"}, "not probabilities"),
+        ({"activation": "sigmoid"}, "not probabilities"),
+        ({"activation": None, "loss": "from_logits"}, "not probabilities"),
+        ({"rate_choice": [0.001, 0.004, 0.007, 0.01]}, "linear scale"),
+    ],
+)
+def test_a_model_that_breaks_what_the_exercise_states_is_refused(options, words):
+    if options.get("loss") == "from_logits":
+        import keras
+
+        options = {**options, "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True)}
+    feedback = c08.check_build_model(_builder(**options))
+    assert feedback.status == "wrong" and words in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"rate_choice": [1e-4, 1e-3, 1e-2]},  # a Choice of rates on a log scale
+        {"rate_name": "lr"},
+        {"rate_name": "step_size"},  # another name, but the optimizer follows it
+        {"optimizer": lambda keras, rate: keras.optimizers.Adam(learning_rate=rate, clipnorm=1.0)},
+        {
+            "optimizer": lambda keras, rate: keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(rate, 100)
+            )
+        },
+        {"loss": "from_object"},
+    ],
+)
+def test_other_right_search_spaces_pass(options):
+    if options.get("loss") == "from_object":
+        import keras
+
+        options = {"loss": keras.losses.SparseCategoricalCrossentropy()}
+    feedback = c08.check_build_model(_builder(**options))
+    assert feedback.status == "correct", feedback.message
 
 
 def test_an_unfinished_build_model_is_unfinished():
@@ -182,17 +255,24 @@ def test_an_unfinished_build_model_is_unfinished():
 
 
 # ---------------------------------------------------------------- exercise 6
-def _history(best_val_accuracy: float, epochs: int = 12) -> dict:
-    """A healthy run: both losses fall and level off, the gap stays small."""
+def _shares(values, images: int) -> list:
+    """Accuracies as Keras reports them: a whole count of right images over ``images``, in float32."""
+    return [float(np.float32(round(float(v) * images) / images)) for v in values]
+
+
+def _history(
+    best_val_accuracy: float, epochs: int = 12, train_images: int = c08.CURE_IMAGES, val_images: int = 800
+) -> dict:
+    """A healthy run on ``train_images`` digits: both losses fall and level off, close together."""
     steps = np.arange(1, epochs + 1)
     loss = 0.25 + 1.5 * np.exp(-steps / 2)
-    val_loss = loss * 1.08
+    val_loss = loss * 0.97
     val_accuracy = best_val_accuracy - 0.2 * np.exp(-steps / 2)
     return {
         "loss": loss.tolist(),
         "val_loss": val_loss.tolist(),
-        "accuracy": np.minimum(val_accuracy + 0.1, 0.99).tolist(),
-        "val_accuracy": val_accuracy.tolist(),
+        "accuracy": _shares(val_accuracy - 0.013, train_images),
+        "val_accuracy": _shares(val_accuracy, val_images),
     }
 
 
@@ -207,8 +287,74 @@ def test_the_run_to_cure_is_not_a_cure_and_the_gain_is_the_noise_of_a_difference
 def test_a_healthy_run_with_a_real_gain_is_a_cure_and_a_small_gain_is_not():
     best = max(c08.cure_reference()["val_accuracy"])
     good = _history(best + 2 * c08.CURE_GAIN)
-    assert diagnose(good).verdict == "good fit"
+    assert diagnose(good).verdict in ("good fit", "underfitting")  # the two verdicts a cure may read
     assert c08.check_cure(good).status == "correct"
     small = _history(best + c08.CURE_GAIN / 2)
     feedback = c08.check_cure(small)
     assert feedback.status == "wrong" and "noise" in feedback.message
+
+
+def test_a_run_worse_than_the_one_to_cure_is_not_told_it_is_noise():
+    best = max(c08.cure_reference()["val_accuracy"])
+    worse = _history(best - 0.1)
+    feedback = c08.check_cure(worse)
+    assert feedback.status == "wrong" and "below" in feedback.message and "noise" not in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("train_images", "val_images", "words"),
+    [
+        (1600, 800, "shares of 150 digits"),  # lesson 07's cure: the MLP on 1,600 digits
+        (600, 800, "shares of 150 digits"),  # the CNN on 600 digits
+        (150, 150, "800 validation images"),  # validated on its own 150 training digits
+        (120, 30, "800 validation images"),  # a validation_split of the 150 digits
+    ],
+)
+def test_a_run_that_breaks_the_exercises_rules_is_refused(train_images, val_images, words):
+    best = max(c08.cure_reference()["val_accuracy"])
+    run = _history(best + 3 * c08.CURE_GAIN, train_images=train_images, val_images=val_images)
+    feedback = c08.check_cure(run)
+    assert feedback.status == "wrong" and "rules" in feedback.message and words in feedback.message, feedback
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        (lambda run: {"loss": [*run["loss"][:5], float("nan")] + run["loss"][6:]}, "NaN"),
+        (lambda run: {"val_accuracy": _shares([0.1] * len(run["val_accuracy"]), 800)}, "guessing"),
+        (lambda run: {"val_accuracy": _shares([0.0975, 0.1, 0.105] * 4, 800)}, "guessing"),
+    ],
+)
+def test_a_diverged_run_is_called_diverged_never_noise(changes, words):
+    run = _history(0.8)
+    feedback = c08.check_cure({**run, **changes(run)})
+    assert feedback.status == "wrong" and "diverged" in feedback.message and words in feedback.message
+    assert "noise" not in feedback.message
+
+
+def test_the_rules_are_read_from_a_real_keras_run(keras):
+    """Keras reports an epoch's accuracy as right images over images seen, in float32: the checker's
+    reading of how many digits a run trained and validated on holds on real fits."""
+    from course_utils.tuning import lesson_data
+
+    (x_train, y_train), (x_val, y_val), _ = lesson_data()
+    assert len(x_val) == c08.VALIDATION_IMAGES
+
+    def fit(x, y, validation):
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model.fit(x, y, batch_size=32, epochs=3, validation_data=validation, verbose=0)
+
+    small = (x_train[: c08.CURE_IMAGES], y_train[: c08.CURE_IMAGES])
+    right = fit(*small, (x_val, y_val))
+    assert c08.run_rule_problem(right, right.history, train_images=c08.CURE_IMAGES) is None
+    more = fit(x_train[:600], y_train[:600], (x_val, y_val))
+    assert "150 digits" in c08.run_rule_problem(more, more.history, train_images=c08.CURE_IMAGES)
+    own = fit(*small, small)
+    assert "validation images" in c08.run_rule_problem(own, own.history, train_images=c08.CURE_IMAGES)

@@ -18,8 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
+
 from course_utils.checks import framework
 from course_utils.checks.framework import (
+    Z_95,
     Feedback,
     check_number,
     checker,
@@ -29,7 +32,14 @@ from course_utils.checks.framework import (
     str_of,
     unfinished,
 )
-from course_utils.checks.overfitting import cure_reference, read_run
+from course_utils.checks.overfitting import (
+    VALIDATION_IMAGES,
+    cure_reference,
+    diverged,
+    read_run,
+    run_rule_problem,
+)
+from course_utils.checks.training import check_compile
 from course_utils.diagnosis import diagnose
 from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
 
@@ -59,6 +69,9 @@ DROPOUT_VALUE = 1.5
 DROPOUT_RATE = 0.4
 #: Exercise 3: one channel of a trained BatchNormalization layer, and one input value.
 BN = {"x": 0.9, "gamma": 2.0, "beta": 0.1, "moving_mean": 0.4, "moving_variance": 0.25, "epsilon": 1e-3}
+#: Exercise 3's tolerance: float32 arithmetic (Keras's) is within it, and epsilon added to the
+#: standard deviation instead of the variance (2.0960080 against 2.0960120) is well outside it.
+BN_REL_TOL = 5e-7
 #: Exercise 4: can this augmentation change the label of a training image? (task, augmentation) -> answer
 AUGMENTATIONS = {
     "digits: RandomTranslation(0.1, 0.1)": False,
@@ -80,9 +93,6 @@ _AUGMENTATION_REASONS = {
 }
 #: Exercise 6: the cured run trains on the same first training digits as lesson 07's run.
 CURE_IMAGES = 150
-#: Validation images of the lesson's split (800): the gain must beat the noise of two accuracies on them.
-_VALIDATION_IMAGES = 800
-_Z_95 = 1.96
 
 
 # ---------------------------------------------------------------------------
@@ -188,8 +198,11 @@ def check_batch_norm_inference(value) -> Feedback:
         value,
         _bn(),
         name="the output",
-        rel_tol=1e-5,
+        rel_tol=BN_REL_TOL,
         misconceptions={
+            b["gamma"] * (b["x"] - b["moving_mean"]) / (math.sqrt(b["moving_variance"]) + b["epsilon"])
+            + b["beta"]: "You added epsilon to the standard deviation. Keras adds it to the variance, under "
+            "the square root: sqrt(moving_variance + epsilon).",
             without_epsilon: "You left out epsilon: Keras divides by sqrt(moving_variance + epsilon), "
             "with epsilon = 0.001 by default.",
             normalized: "You normalized but forgot the layer's own scale and shift: multiply by gamma, then add beta.",
@@ -283,13 +296,45 @@ def _hp_extremes(space) -> list[dict]:
     return [low, high]
 
 
+def _rate_hyperparameters(space) -> list:
+    """The hyperparameters named as a learning rate (a Float, or a Choice of numbers)."""
+    return [
+        declared
+        for declared in space
+        if type(declared).__name__ in ("Float", "Choice")
+        and ("learning" in declared.name.lower() or declared.name.lower() in ("lr", "rate"))
+    ]
+
+
+def _on_a_log_scale(declared) -> bool:
+    """A Float sampled on a log scale, or a Choice of rates spread evenly on a log scale (1e-4, 1e-3, 1e-2)."""
+    if type(declared).__name__ == "Float":
+        return getattr(declared, "sampling", None) == "log"
+    values = sorted(v for v in declared.values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    if len(values) < 2 or values[0] <= 0 or values[-1] / values[0] < 10:
+        return False
+    steps = [math.log(b / a) for a, b in zip(values, values[1:])]
+    return min(steps) > 0 and max(steps) / min(steps) <= 3
+
+
+def _learning_rate(model) -> float | None:
+    """The learning rate the model's optimizer starts with, or None when it cannot be read."""
+    try:
+        return float(model.optimizer.learning_rate)
+    except Exception:  # an optimizer without a readable rate
+        return None
+
+
 @checker(answer="function")
 def check_build_model(build_model) -> Feedback:
     """Exercise 5: a ``build_model(hp)`` that Keras Tuner can search.
 
-    Right when ``build_model(hp)`` returns a compiled Keras model for 28x28x1 digits with 10
-    output probabilities, declares at least two hyperparameters (one of them the learning rate,
-    on a log scale), and builds at both ends of its search space.
+    Right when ``build_model(hp)`` returns, at both ends of its search space, a Keras model for
+    28x28x1 digits whose 10 outputs are softmax probabilities, compiled as the exercise says
+    (Adam, ``sparse_categorical_crossentropy`` for the integer labels, ``metrics=['accuracy']``:
+    :func:`course_utils.checks.training.check_compile` judges it); that declares at least two
+    hyperparameters, one of them the learning rate on a log scale; and whose optimizer really
+    uses that learning rate in every build.
 
     Examples
     --------
@@ -323,10 +368,10 @@ def check_build_model(build_model) -> Feedback:
             raise TimeoutError(f"did not finish within {framework.TIME_LIMIT:g} s")
         if outcome == "error":
             raise result
-        return result
+        return result, dict(trial_hp.values)
 
     try:
-        model = build()
+        model, values = build()
     except NotImplementedError:
         return unfinished(name)
     except TimeoutError as error:
@@ -344,42 +389,61 @@ def check_build_model(build_model) -> Feedback:
             f"{_MIN_HYPERPARAMETERS}, e.g. hp.Int('filters', 8, 64, step=8) and "
             "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log').",
         )
-    rates = [
-        declared
+    builds = [(model, values)]
+    for extreme in _hp_extremes(hp.space):
+        try:
+            builds.append(build(extreme))
+        except Exception as error:
+            return Feedback(
+                "wrong",
+                f"{name}(hp) fails with {describe(extreme, 200)}: {type(error).__name__}: "
+                f"{describe(str_of(error), 200)}. Every point of the search space must build.",
+            )
+        problem = _model_problem(builds[-1][0], keras)
+        if problem:
+            return Feedback("wrong", f"with {describe(extreme, 200)}, {name}(hp) {problem}")
+    rates = _rate_hyperparameters(hp.space) or [
+        declared  # a rate under another name still counts when the optimizer follows it in every build
         for declared in hp.space
-        if type(declared).__name__ == "Float"
-        and ("learning" in declared.name.lower() or declared.name.lower() in ("lr", "rate"))
+        if type(declared).__name__ in ("Float", "Choice")
+        and all(_same_rate(_learning_rate(built), values.get(declared.name)) for built, values in builds)
     ]
+    keras.backend.clear_session()
     if not rates:
         return Feedback(
             "wrong",
             f"{name} declares {', '.join(names)} but no learning rate: the rate matters most, search it with "
             "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log') and pass it to the optimizer.",
         )
-    if getattr(rates[0], "sampling", None) != "log":
-        return Feedback(
-            "wrong",
-            f"{rates[0].name} is sampled on a linear scale: most trials then land near the top of the range. "
-            "Learning rates span orders of magnitude: add sampling='log'.",
-        )
-    for values in _hp_extremes(hp.space):
-        try:
-            other = build(values)
-        except Exception as error:
+    rate = rates[0]
+    for built, values in builds:
+        used, declared = _learning_rate(built), values.get(rate.name)
+        if not _same_rate(used, declared):
             return Feedback(
                 "wrong",
-                f"{name}(hp) fails with {describe(values, 200)}: {type(error).__name__}: "
-                f"{describe(str_of(error), 200)}. Every point of the search space must build.",
+                f"{name} declares {rate.name} but never uses it: with {rate.name} = {describe(declared)} the "
+                f"optimizer's learning rate is {'unreadable' if used is None else f'{used:.3g}'}. Pass it to the optimizer, "
+                f"keras.optimizers.Adam(learning_rate={rate.name}) (optimizer='adam' keeps Adam's default, 0.001).",
             )
-        problem = _model_problem(other, keras)
-        if problem:
-            return Feedback("wrong", f"with {describe(values, 200)}, {name}(hp) {problem}")
-        keras.backend.clear_session()
+    if not _on_a_log_scale(rate):
+        return Feedback(
+            "wrong",
+            f"{rate.name} is sampled on a linear scale: most trials then land near the top of the range. "
+            "Learning rates span orders of magnitude: add sampling='log' (or choose from rates such as "
+            "1e-4, 1e-3 and 1e-2).",
+        )
     return Feedback(
         "correct",
         f"{name} builds a compiled model at both ends of its search space over {len(names)} hyperparameters "
-        f"({', '.join(names)}).",
+        f"({', '.join(names)}), and its optimizer uses {rate.name}.",
     )
+
+
+def _same_rate(used, declared) -> bool:
+    """True when the optimizer's rate (a float32 variable) is the declared one."""
+    if used is None or not isinstance(declared, (int, float)) or isinstance(declared, bool) or declared <= 0:
+        return False
+    return math.isclose(used, declared, rel_tol=1e-5)
 
 
 def _model_problem(model, keras) -> str | None:
@@ -393,32 +457,76 @@ def _model_problem(model, keras) -> str | None:
         return f"builds a model for inputs of shape {shape}; the digits are {_BUILD_INPUT}: start with keras.Input(shape=(28, 28, 1))."
     if tuple(model.output_shape[1:]) != (_BUILD_CLASSES,):
         return f"builds a model with outputs of shape {tuple(model.output_shape[1:])}; there are {_BUILD_CLASSES} classes."
+    images = np.random.default_rng(0).random((2, *_BUILD_INPUT), dtype=np.float32) * 4 - 2
+    outputs = np.asarray(model(images, training=False), dtype=float)
+    sums = outputs.sum(axis=-1)
+    if not np.isfinite(outputs).all() or outputs.min() < -1e-6 or np.abs(sums - 1).max() > 1e-4:
+        return (
+            f"builds a model whose outputs are not probabilities (for two test images they sum to "
+            f"{', '.join(f'{total:.3g}' for total in sums)}, and range from {outputs.min():.3g} to "
+            f"{outputs.max():.3g}): end with Dense({_BUILD_CLASSES}, activation='softmax')."
+        )
+    compiled = check_compile(model)
+    if not compiled:
+        message = compiled.message
+        return f"compiles its model another way than the exercise asks: {message[:1].lower()}{message[1:]}"
     return None
 
 
 # ---------------------------------------------------------------------------
 # Exercise 6: cure lesson 07's overfitting run with lesson 08's remedies
 # ---------------------------------------------------------------------------
+#: Layers that make Keras's training accuracy read worse than the model is: it is measured with
+#: them on (augmented images, dropped units), while the validation accuracy is measured without.
+_TRAINING_ONLY_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout")
+
+
 def _reference_best() -> float:
     return max(cure_reference()["val_accuracy"])
 
 
 def _noise(accuracy: float) -> float:
     """The 95% half width of the difference between two accuracies on the validation images."""
-    return _Z_95 * math.sqrt(2 * accuracy * (1 - accuracy) / _VALIDATION_IMAGES)
+    return Z_95 * math.sqrt(2 * accuracy * (1 - accuracy) / VALIDATION_IMAGES)
 
 
 CURE_GAIN = round(_noise(_reference_best()), 3)
 """The gain in best validation accuracy a cure must show: more than the noise of the difference."""
 
 
+def _training_only(model) -> list[str]:
+    """The layers of a model that are on while it trains only (dropout, augmentation)."""
+    names = [type(layer).__name__ for layer in getattr(model, "layers", [])]
+    return [name for name in names if name in _TRAINING_ONLY_LAYERS or name.startswith("Random")]
+
+
+def _underfitting_note(history) -> str:
+    """Why a cured run may read as underfitting, told only as far as the run shows it."""
+    model = getattr(history, "model", None)
+    on = _training_only(model) if model is not None else []
+    if on:
+        return (
+            f" The diagnoser reads underfitting: Keras measures the training accuracy with {', '.join(dict.fromkeys(on))} "
+            "on, so the training curve reads worse than the model is. Judge a regularized run by its "
+            "validation curve."
+        )
+    return (
+        " The diagnoser reads underfitting: when the training accuracy is measured with dropout or "
+        "augmentation on, the training curve reads worse than the model is. Judge a regularized run by "
+        "its validation curve."
+    )
+
+
 @checker(answer="data")
 def check_cure(history) -> Feedback:
     """Exercise 6: the history of a run on the same 150 digits that cures lesson 07's overfitting.
 
-    Right when the best validation accuracy beats the overfitting run's by more than
-    ``CURE_GAIN`` (the 95% noise of a difference of two accuracies on 800 images), and the
-    diagnoser no longer reads overfitting, instability or a run cut short.
+    The run must keep the exercise's rules, read from the run itself: trained on the first
+    ``CURE_IMAGES`` training digits (its training accuracies are shares of that many digits) and
+    validated on the lesson's 800 validation images. Right when the best validation accuracy
+    beats the overfitting run's by more than ``CURE_GAIN`` (the 95% noise of a difference of two
+    accuracies on 800 images), and :func:`course_utils.diagnosis.diagnose` no longer reads
+    overfitting, instability or a run cut short. A run that diverged is called diverged.
 
     Examples
     --------
@@ -431,6 +539,16 @@ def check_cure(history) -> Feedback:
     if isinstance(read, Feedback):
         return read
     values, new = read
+    problem = run_rule_problem(history, values, train_images=CURE_IMAGES)
+    if problem:
+        return Feedback("wrong", f"this run breaks the exercise's rules: {problem}")
+    broke = diverged(values)
+    if broke:
+        return Feedback(
+            "wrong",
+            f"{broke} A learning rate too high is the usual cause: lower it 3 to 10 times, and check that the "
+            "images are scaled to [0, 1] and the loss fits the labels.",
+        )
     old = _reference_best()
     result = diagnose(values)
     if result.verdict in ("overfitting", "unstable", "not converged"):
@@ -440,20 +558,22 @@ def check_cure(history) -> Feedback:
             "not converged": "the new run stopped while both curves were still falling: train for more epochs",
         }[result.verdict]
         return Feedback("wrong", f"{what}. {result.reasons[0]}")
+    if new < old:
+        return Feedback(
+            "wrong",
+            f"the best validation accuracy is {new:.3f}, below the {old:.3f} of the run to cure ({new - old:+.3f}): "
+            "the remedies cost more than they gave. Combine remedies that add knowledge to 150 images: "
+            "augmentation, and a model with fewer weights per pixel (a small CNN).",
+        )
     if new < old + CURE_GAIN:
         return Feedback(
             "wrong",
             f"the best validation accuracy is {new:.3f} against {old:.3f} before: a gain of {new - old:+.3f}, "
-            f"within the noise of two accuracies on {_VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). Combine "
+            f"within the noise of two accuracies on {VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). Combine "
             "remedies that add knowledge to 150 images: augmentation, and a model with fewer weights per pixel "
             "(a small CNN).",
         )
-    note = ""
-    if result.verdict == "underfitting":
-        note = (
-            " The diagnoser reads underfitting because the training accuracy is measured on augmented images "
-            "with dropout on: judge a regularized run by its validation curve."
-        )
+    note = _underfitting_note(history) if result.verdict == "underfitting" else ""
     return Feedback(
         "correct",
         f"the best validation accuracy is {new:.3f} against {old:.3f} before, a gain of {new - old:+.3f} "
