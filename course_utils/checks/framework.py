@@ -329,6 +329,19 @@ def _written(answer) -> tuple[int, Fraction] | None:
         return None
 
 
+def _rounds_count(value: Fraction, count: int) -> bool:
+    """True when ``value`` is ``count`` rounded or cut to fewer digits (92274700 for 92274688)."""
+    if value == count or count == 0 or abs(value - count) > Fraction(1, 1000) * abs(count):
+        return False
+    sign = 1 if count > 0 else -1
+    for k in range(1, len(str(abs(count)))):
+        scaled = Fraction(abs(count), 10**k)
+        for digits in (math.floor(scaled + Fraction(1, 2)), math.trunc(scaled)):
+            if value == sign * digits * 10**k:
+                return True
+    return False
+
+
 def _is_decimal(value, decimal: Fraction) -> bool:
     """True when ``value`` is ``decimal``, up to the float error of typing it (0.31 for 31/100)."""
     return abs(Fraction(value) - decimal) <= Fraction(1, 10**12) * max(1, abs(decimal))
@@ -503,7 +516,7 @@ def check_number(
                 "wrong",
                 f"{name} = {shown} is not a whole number, but a count is. {hint}".rstrip(),
             )
-        if abs(Fraction(value) - expected) <= Fraction(1, 1000) * abs(expected):
+        if _rounds_count(Fraction(value), expected):
             return Feedback(
                 "wrong",
                 f"{name} = {shown} is close, but a count must be exact to the last digit: did you "
@@ -527,6 +540,7 @@ def check_z_number(
     name: str,
     misconceptions: Callable | None = None,
     hint: str,
+    also_right: Sequence[Callable] = (),
     count: bool = False,
     rel_tol: float = 1e-6,
     explanation: str | None = None,
@@ -537,7 +551,8 @@ def check_z_number(
     :data:`Z_95_VALUES` (1.96 as the lessons write it, and its full precision); z = 2 is
     refused with :data:`Z_ROUGH_MESSAGE`. ``misconceptions(z)`` lists ``(value, message)``
     for each named mistake computed with that z, and is called for every z of
-    :data:`Z_95_VALUES`, so that a mistake is named whichever z the learner typed.
+    :data:`Z_95_VALUES`, so that a mistake is named whichever z the learner typed. Each
+    function of ``also_right`` gives another right value for each z (an equivalent formula).
 
     With ``count=True`` the answer is a whole count: ``formula(z)`` is rounded up for the
     right value, and a mistake is named whether the learner rounds its value up, to the
@@ -551,11 +566,11 @@ def check_z_number(
     >>> check_z_number(2 * 0.03, half, name="half-width", hint="").message.split(". ")[1]
     "You used z = 2, the 'two standard errors' rule of thumb, which gives a 95.4% interval"
     """
-    rights = [formula(z) for z in Z_95_VALUES]
+    rights = [right(z) for right in (formula, *also_right) for z in Z_95_VALUES]
     pairs = []
     for z in Z_95_VALUES:
         pairs += list(misconceptions(z)) if misconceptions else []
-    pairs.append((formula(Z_ROUGH), Z_ROUGH_MESSAGE))
+    pairs += [(right(Z_ROUGH), Z_ROUGH_MESSAGE) for right in (formula, *also_right)]
     if count:
         rights = sorted({math.ceil(value) for value in rights})
         pairs = [(form, message) for value, message in pairs for form in _whole_count_forms(value)]
