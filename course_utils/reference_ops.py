@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_padding, check_pair
+from course_utils._validation import check_bool, check_numbers, check_padding, check_pair
 from course_utils.arithmetic import conv2d_output_shape, padding_amounts, pool2d_output_shape
 
 __all__ = [
@@ -57,26 +57,18 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------
-def _real_array(name, value, meaning=""):
-    """Return ``value`` as a float64 array of real numbers (not strings, not complex), or raise ValueError."""
-    message = f"{name} must be an array of numbers{' ' + meaning if meaning else ''} (real numbers, not text)"
-    try:
-        array = np.asarray(value)
-        if array.dtype.kind not in "biufO":
-            raise TypeError
-        return array.astype(np.float64)
-    except (TypeError, ValueError, OverflowError):
-        kind = (
-            f"{type(value).__name__} of dtype {array.dtype}"
-            if isinstance(value, np.ndarray)
-            else type(value).__name__
-        )
-        raise ValueError(f"{message}, got {kind}.") from None
+def _real_array(name, value):
+    """Return ``value`` as a float64 array of real numbers (True/False as 1/0), or raise ValueError.
+
+    The course's one reader of numbers: None, text and complex numbers are refused (NumPy would
+    turn a None into NaN); NaN and infinity pass through, as they do in Keras.
+    """
+    return check_numbers(name, value, min_size=0, allow_nan=True, allow_inf=True, allow_bool=True)
 
 
 def _as_float_array(name, value, ndim, meaning):
     """Return ``value`` as a float64 array with ``ndim`` dimensions, or raise ValueError."""
-    array = _real_array(name, value, meaning)
+    array = _real_array(name, value)
     if array.ndim != ndim:
         raise ValueError(
             f"{name} must have {ndim} dimensions {meaning}, "
@@ -111,12 +103,32 @@ def _check_kernel_and_bias(x, kernel, bias):
 
 MAX_PADDED_VALUES = 10**7
 """The most values a padded input may hold (80 MB as float64): more would take seconds, or run out of memory."""
+MAX_MACS = 5 * 10**8
+"""The most multiply-adds one :func:`conv2d` (or window reads one pooling) does: about a second of NumPy."""
+MAX_LOOP_CELLS = 100_000
+"""The most output values :func:`conv2d_loop` computes one at a time: about a second of Python loops."""
 
 
-def _check_padded_size(shape, pads_h, pads_w, padding, window_argument):
-    """Refuse padding that would make an input too large to hold, naming what caused it."""
+def _check_work(x, window, out_size, per_value, what, arguments, limit=MAX_MACS):
+    """Refuse, before computing, a call that would take more than about a second, naming what caused it."""
+    work = x.shape[0] * out_size[0] * out_size[1] * per_value
+    if work > limit:
+        raise ValueError(
+            f"{arguments} ask for {work:,} {what} (x of shape {x.shape}, a {window[0]}x{window[1]} window, "
+            f"a {out_size[0]}x{out_size[1]} output), more than the {limit:,} one call computes in about a "
+            "second: use fewer or smaller images, or Keras."
+        )
+
+
+def _check_padded_size(shape, pads_h, pads_w, padding, window_argument, input_name="x"):
+    """Refuse an input, or padding, that would make the padded input too large to hold, naming what caused it."""
     batch, height, width, channels = shape
     values = batch * (height + sum(pads_h)) * (width + sum(pads_w)) * channels
+    if batch * height * width * channels > MAX_PADDED_VALUES:
+        raise ValueError(
+            f"{input_name} of shape {shape} holds {batch * height * width * channels:,} values, more than the "
+            f"{MAX_PADDED_VALUES:,} these NumPy operations take: use fewer or smaller images, or Keras."
+        )
     if values > MAX_PADDED_VALUES:
         cause = (
             f"padding={padding}"
@@ -256,7 +268,7 @@ def _too_small(name, x, error):
     return ValueError(f"{name} (height {x.shape[1]}, width {x.shape[2]}) is too small: {error}")
 
 
-def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="x"):
+def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="x", loop=False):
     x = _check_images(x)
     kernel, bias = _check_kernel_and_bias(x, kernel, bias)
     sh, sw = check_pair("strides", strides)
@@ -266,11 +278,24 @@ def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="
     height, width = x.shape[1:3]
     pads_h = padding_amounts(height, kh, sh, padding, dh)
     pads_w = padding_amounts(width, kw, sw, padding, dw)
-    _check_padded_size(x.shape, pads_h, pads_w, padding, "dilation_rate")
+    _check_padded_size(x.shape, pads_h, pads_w, padding, "dilation_rate", input_name)
     try:
         out_h, out_w = conv2d_output_shape((height, width), (kh, kw), (sh, sw), padding, (dh, dw))
     except ValueError as error:
         raise _too_small(input_name, x, error) from None
+    filters = kernel.shape[3]
+    if loop:
+        _check_work(
+            x, (kh, kw), (out_h, out_w), filters, "output values", f"{input_name} and kernel", MAX_LOOP_CELLS
+        )
+    _check_work(
+        x,
+        (kh, kw),
+        (out_h, out_w),
+        kh * kw * x.shape[3] * filters,
+        "multiply-adds",
+        f"{input_name} and kernel",
+    )
     x_padded = _pad(x, pads_h, pads_w)
     return x_padded, kernel, bias, (sh, sw), (dh, dw), (out_h, out_w)
 
@@ -318,7 +343,7 @@ def conv2d_loop(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=
     [[8.5, 12.5], [20.5, 24.5]]
     """
     x_padded, kernel, bias, (sh, sw), (dh, dw), (out_h, out_w) = _prepare_conv(
-        x, kernel, bias, strides, padding, dilation_rate
+        x, kernel, bias, strides, padding, dilation_rate, loop=True
     )
     batch = x_padded.shape[0]
     kh, kw, _, filters = kernel.shape
@@ -401,6 +426,7 @@ def _prepare_pool(x, pool_size, strides, padding):
             out_h, out_w = pool2d_output_shape((height, width), (ph, pw), (sh, sw), padding)
     except ValueError as error:
         raise _too_small("x", x, error) from None
+    _check_work(x, (ph, pw), (out_h, out_w), ph * pw * x.shape[3], "window reads", "x and pool_size")
     return x, (ph, pw), (sh, sw), padding, pads_h, pads_w, (out_h, out_w)
 
 

@@ -249,7 +249,7 @@ K = np.zeros((3, 3, 3, 2))
         ((X, K), {"padding": -1}, "padding"),
         ((X, np.zeros((6, 3, 3, 2))), {}, "output would be empty"),
         ((X, K), {"dilation_rate": 3}, "output would be empty"),
-        (("image", K), {}, "array of numbers"),
+        (("image", K), {}, "x must be a sequence of numbers"),
         ((np.zeros((1, 0, 5, 3)), K), {}, "empty dimension"),
     ],
 )
@@ -287,3 +287,41 @@ def test_small_helper_errors():
         ops.flip_kernel([1, 2, 3])
     with pytest.raises(ValueError, match="keepdims"):
         ops.global_average_pool2d(X, keepdims="yes")
+
+
+@pytest.mark.parametrize("function", [ops.conv2d, ops.conv2d_loop])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"bias": [1.0, None]}, "bias must hold real numbers, got None among them"),
+        ({"bias": np.array([1.0, None], dtype=object)}, "bias must hold real numbers, got None"),
+        ({"bias": [1.0, "2"]}, "bias must hold real numbers, got text"),
+        ({"bias": [1.0, 1j]}, "bias must hold real numbers, got a complex number"),
+        ({"bias": 1.0}, "bias must be a sequence of numbers"),
+        ({"x": np.full((1, 5, 5, 3), None)}, "x must hold real numbers, got None"),
+        ({"kernel": np.full((3, 3, 3, 2), None)}, "kernel must hold real numbers, got None"),
+    ],
+)
+def test_missing_values_are_refused_not_turned_into_nan(function, kwargs, match):
+    arguments = {"x": X, "kernel": K, "bias": np.zeros(2)} | kwargs
+    with pytest.raises(ValueError, match=match):
+        function(**arguments)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ops.conv2d(np.zeros((100, 30, 30, 16)), np.zeros((3, 3, 16, 256))), "x and kernel ask for"),
+        (lambda: ops.conv2d(np.zeros((4000, 32, 32, 3)), np.zeros((3, 3, 3, 8))), "x of shape"),
+        (lambda: ops.conv2d_loop(np.zeros((2, 60, 60, 1)), np.zeros((3, 3, 1, 16))), "x and kernel ask for"),
+        (lambda: ops.correlate2d(np.zeros((3000, 3000)), np.zeros((100, 100))), "image and kernel ask for"),
+        (lambda: ops.max_pool2d(np.zeros((5, 200, 200, 8)), 30, strides=1), "x and pool_size ask for"),
+    ],
+)
+def test_work_beyond_a_second_is_refused_before_it_starts(call, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        call()
+    assert time.perf_counter() - start < 1.0
