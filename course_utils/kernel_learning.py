@@ -46,10 +46,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils import reference_ops as ops
-from course_utils._validation import check_int, check_real, describe
+from course_utils._validation import check_int, check_numbers, check_real, describe
 
 __all__ = [
     "KernelFit",
+    "MAX_FIT_MACS",
     "MAX_STEPS",
     "feature_maps",
     "fit_kernel",
@@ -58,29 +59,23 @@ __all__ = [
     "squared_error_gradient",
 ]
 
-MAX_STEPS = 100_000
-"""The most gradient-descent steps :func:`fit_kernel` takes in one call."""
+MAX_STEPS = 5_000
+"""The most gradient-descent steps :func:`fit_kernel` takes in one call: about a second of steps
+on the smallest images (each step costs about 0.2 ms however small the images are)."""
+MAX_FIT_MACS = 10**8
+"""The most multiply-adds of feature maps one :func:`fit_kernel` call computes, ``steps`` times
+``n * map_height * map_width * kernel_h * kernel_w`` (about a second): on lesson 01's 16 digits and
+a 3x3 kernel, 1,000 steps."""
 
 
 def _real_array(name, value, shapes):
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError, OverflowError):
-        array = None
-    if (
-        array is None
-        or array.dtype == object
-        or array.dtype.kind not in "iuf"
-        or array.ndim not in shapes
-        or 0 in array.shape
-    ):
+    """A non-empty array of finite real numbers (no None, text, True/False or complex numbers)."""
+    array = check_numbers(name, value, min_size=1)
+    if array.ndim not in shapes or 0 in array.shape:
         allowed = " or ".join(shapes.values())
         raise ValueError(
             f"{name} must be a non-empty array of real numbers of shape {allowed}, got {describe(value)}."
         )
-    array = array.astype(np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers, got NaN or infinity.")
     return array
 
 
@@ -113,13 +108,24 @@ def _targets(targets, images, kernel, single):
     return targets.reshape(images.shape[0], *shape)
 
 
-def _checked(images, kernel, targets=None):
+def _checked_inputs(images, kernel):
+    """``(images, kernel, single)``: the images as ``(n, height, width)``, and whether one was given."""
     images = _real_array("images", images, {2: "(height, width)", 3: "(n, height, width)"})
     single = images.ndim == 2
     images = _images(images)
-    kernel = _kernel(kernel, images)
+    return images, _kernel(kernel, images), single
+
+
+def _checked(images, kernel, targets):
+    """``(images, kernel, targets)``; ``targets`` is required: None is not a target."""
+    images, kernel, single = _checked_inputs(images, kernel)
     if targets is None:
-        return images, kernel, single
+        shape = (images.shape[1] - kernel.shape[0] + 1, images.shape[2] - kernel.shape[1] + 1)
+        wanted = shape if single else (images.shape[0], *shape)
+        raise ValueError(
+            f"targets must be the wanted feature maps, an array of shape {wanted}, got None: "
+            "give the maps the kernel should produce."
+        )
     return images, kernel, _targets(targets, images, kernel, single)
 
 
@@ -153,7 +159,7 @@ def feature_maps(images, kernel):
     >>> feature_maps([[1, 2, 3], [4, 5, 6]], [[1, -1]]).tolist()
     [[-1.0, -1.0], [-1.0, -1.0]]
     """
-    images, kernel, single = _checked(images, kernel)
+    images, kernel, single = _checked_inputs(images, kernel)
     maps = _maps(images, kernel)
     return maps[0] if single else maps
 
@@ -274,7 +280,9 @@ def fit_kernel(images, targets, kernel, learning_rate, steps):
     learning_rate : float
         The step size (> 0). Too large a rate makes the error grow at every step.
     steps : int
-        How many steps, from 0 to :data:`MAX_STEPS`.
+        How many steps, from 0 to :data:`MAX_STEPS`, and at most :data:`MAX_FIT_MACS` multiply-adds
+        of feature maps in all (``steps * n * map_height * map_width * kernel_h * kernel_w``), so
+        that one call takes about a second at most.
 
     Returns
     -------
@@ -289,6 +297,14 @@ def fit_kernel(images, targets, kernel, learning_rate, steps):
     images, kernel, targets = _checked(images, kernel, targets)
     learning_rate = check_real("learning_rate", learning_rate, 0, min_inclusive=False)
     steps = check_int("steps", steps, minimum=0, maximum=MAX_STEPS)
+    per_step = targets.size * kernel.size
+    if steps * per_step > MAX_FIT_MACS:
+        raise ValueError(
+            f"steps={steps:,} on {targets.shape[0]} image(s) with {targets[0].size:,}-value maps and a "
+            f"{kernel.shape[0]}x{kernel.shape[1]} kernel is {steps * per_step:,} multiply-adds, more than "
+            f"the {MAX_FIT_MACS:,} one call computes in about a second: take at most "
+            f"{MAX_FIT_MACS // per_step:,} steps, or fewer images."
+        )
     kernels = np.empty((steps + 1, *kernel.shape))
     errors = np.empty(steps + 1)
     kernels[0] = kernel

@@ -149,3 +149,52 @@ def test_one_image_without_a_batch_axis():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+IMAGES, KERNEL = np.ones((2, 5, 5)), np.zeros((3, 3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: kl.squared_error(IMAGES, KERNEL, None),
+        lambda: kl.squared_error_gradient(IMAGES, KERNEL, None),
+        lambda: kl.gradient_step(IMAGES, KERNEL, None, 0.1),
+        lambda: kl.fit_kernel(IMAGES, None, KERNEL, 0.1, 3),
+    ],
+)
+def test_missing_targets_are_refused_not_read_as_a_value(call):
+    with pytest.raises(
+        ValueError, match=r"targets must be the wanted feature maps, an array of shape \(2, 3, 3\)"
+    ):
+        call()
+
+
+@pytest.mark.parametrize(
+    "targets, match",
+    [
+        (np.full((2, 3, 3), None), "targets must hold real numbers, got None"),
+        (np.ones((2, 3, 3), dtype=bool), "targets must hold real numbers, got True/False"),
+        (1.0, "targets must be a sequence"),
+    ],
+)
+def test_targets_are_numbers(targets, match):
+    with pytest.raises(ValueError, match=match):
+        kl.squared_error(IMAGES, KERNEL, targets)
+
+
+def test_the_documented_caps_run_within_a_second_or_two():
+    import time
+
+    rng = np.random.default_rng(0)
+    small = rng.random((2, 5, 5))
+    start = time.perf_counter()
+    kl.fit_kernel(small, kl.feature_maps(small, np.ones((3, 3))), KERNEL, 0.01, kl.MAX_STEPS)
+    assert time.perf_counter() - start < 3.0
+    digits = rng.random((16, 28, 28))  # lesson 01's 16 digits: the cap on the work allows 1,000 steps
+    steps = kl.MAX_FIT_MACS // (16 * 26 * 26 * 9)
+    start = time.perf_counter()
+    kl.fit_kernel(digits, kl.feature_maps(digits, np.ones((3, 3))), KERNEL, 0.01, steps)
+    assert time.perf_counter() - start < 3.0
+    with pytest.raises(ValueError, match=r"steps=1,100 .* at most 1,027 steps"):
+        kl.fit_kernel(digits, kl.feature_maps(digits, np.ones((3, 3))), KERNEL, 0.01, 1_100)
