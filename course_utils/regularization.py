@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, check_real, describe
+from course_utils._validation import check_bool, check_int, check_numbers, check_real, is_real_number
 
 __all__ = [
     "batch_norm",
@@ -46,29 +46,16 @@ MAX_RANGE_TEST_STEPS = 100_000
 """The longest learning-rate range test :func:`lr_range_suggestion` reads."""
 
 
-def _weights(name: str, values) -> np.ndarray:
-    """``values`` as a float64 array of finite numbers (one array, or a list of arrays)."""
-    if isinstance(values, (str, bytes, dict, bool, np.bool_)) or values is None:
-        raise ValueError(f"{name} must be an array of numbers (or a list of arrays), got {describe(values)}.")
+def _weights(name: str, values, allow_number: bool = False) -> np.ndarray:
+    """``values`` as a float64 array of finite numbers (one array, or a list of arrays such as a
+    model's weights), read by the course's one reader of numbers; a bare number only where
+    ``allow_number`` (a weight, or one value for every channel)."""
     if isinstance(values, (list, tuple)) and values and all(isinstance(v, np.ndarray) for v in values):
-        parts = [_weights(name, v) for v in values]  # a model's weights: arrays of different shapes
-        return np.concatenate([part.ravel() for part in parts])
-    try:
-        array = np.asarray(values)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError(f"{name} must be an array of numbers, got {describe(values)}.") from None
-    if (
-        array.dtype == object
-        or not (np.issubdtype(array.dtype, np.number))
-        or np.issubdtype(array.dtype, np.complexfloating)
-    ):
-        raise ValueError(f"{name} must be an array of real numbers, got {describe(values)}.")
-    array = array.astype(np.float64)
-    if array.size == 0:
-        raise ValueError(f"{name} must hold at least one number, got an empty array.")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers, got NaN or infinity in {describe(values)}.")
-    return array
+        parts = [_weights(f"{name}[{i}]", v, allow_number=True) for i, v in enumerate(values)]
+        return np.concatenate([part.ravel() for part in parts])  # arrays of different shapes
+    if allow_number and (is_real_number(values) or (isinstance(values, np.ndarray) and values.ndim == 0)):
+        return np.asarray(check_real(name, values.item() if isinstance(values, np.ndarray) else values))
+    return check_numbers(name, values)
 
 
 def l2_penalty(weights, l2: float) -> float:
@@ -91,7 +78,7 @@ def l2_penalty(weights, l2: float) -> float:
     0.009
     """
     l2 = check_real("l2", l2, 0)
-    return float(l2 * np.sum(_weights("weights", weights) ** 2))
+    return float(l2 * np.sum(_weights("weights", weights, allow_number=True) ** 2))
 
 
 def keras_l2_from_notes(lam: float, m: int) -> float:
@@ -195,7 +182,7 @@ def batch_norm(
     channels = x.shape[-1]
 
     def per_channel(name, value):
-        array = _weights(name, value)
+        array = _weights(name, value, allow_number=True)
         if array.ndim == 0:
             return np.full(channels, float(array))
         if array.shape != (channels,):
@@ -253,7 +240,9 @@ def lr_range_suggestion(learning_rates, losses, smoothing: float = 0.9, divide_b
     Parameters
     ----------
     learning_rates : array_like of increasing positive floats
-    losses : array_like of the same length (NaN or inf allowed once the run blows up)
+    losses : array_like of the same length
+        Real numbers (NaN or inf allowed once the run blows up; True/False and complex numbers
+        are not losses).
     smoothing : float in [0, 1)
     divide_by : float, at least 1
 
@@ -265,19 +254,14 @@ def lr_range_suggestion(learning_rates, losses, smoothing: float = 0.9, divide_b
     """
     smoothing = check_real("smoothing", smoothing, 0, 1, max_inclusive=False)
     divide_by = check_real("divide_by", divide_by, 1)
-    rates = _weights("learning_rates", learning_rates)
+    rates = check_numbers("learning_rates", learning_rates, unit="step")
     if rates.ndim != 1 or rates.size < 2 or rates.size > MAX_RANGE_TEST_STEPS:
         raise ValueError(
             f"learning_rates must be a 1-D list of 2 to {MAX_RANGE_TEST_STEPS} rates, got shape {rates.shape}."
         )
     if (rates <= 0).any() or (np.diff(rates) <= 0).any():
         raise ValueError("learning_rates must be positive and increasing, as a range test makes them.")
-    if isinstance(losses, (str, bytes, dict)) or losses is None:
-        raise ValueError(f"losses must be an array of numbers, got {describe(losses)}.")
-    try:
-        values = np.asarray(losses, dtype=np.float64)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError(f"losses must be an array of numbers, got {describe(losses)}.") from None
+    values = check_numbers("losses", losses, allow_nan=True, allow_inf=True, unit="step")
     if values.shape != rates.shape:
         raise ValueError(f"losses must have one value per rate ({rates.size}), got shape {values.shape}.")
     finite = np.isfinite(values)

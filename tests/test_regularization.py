@@ -131,3 +131,34 @@ def test_range_test_stops_reading_at_the_first_nan():
 def test_a_bad_range_test_is_refused(rates, losses, match):
     with pytest.raises(ValueError, match=match):
         R.lr_range_suggestion(rates, losses)
+
+
+RATES = [1e-4, 1e-3, 1e-2, 1e-1]
+
+
+@pytest.mark.parametrize(
+    "losses, match",
+    [
+        ([True, False, True, True], "losses must hold real numbers, got True/False"),
+        (np.array([True, False, True, True]), "losses must hold real numbers, got True/False"),
+        ([2.0, 1.0 + 1j, 0.5, 3.0], "losses must hold real numbers, got a complex number"),
+        (np.array([2.0, 1.0, 0.5, 3.0]) + 0j, "losses must hold real numbers, got complex numbers"),
+        ([2.0, None, 0.5, 3.0], "losses must hold real numbers, got None"),
+        (2.0, "losses must be a sequence"),
+    ],
+)
+def test_range_test_losses_are_real_numbers(losses, match):
+    with pytest.raises(ValueError, match=match):
+        R.lr_range_suggestion(RATES, losses)
+
+
+def test_range_test_rates_are_real_numbers():
+    with pytest.raises(ValueError, match="learning_rates must hold real numbers, got True/False"):
+        R.lr_range_suggestion([True, 2, 3, 4], [2.0, 1.0, 0.5, 3.0])
+
+
+@pytest.mark.parametrize("bad", [[1.0, None], np.array([1.0, None], dtype=object), [1.0, "2"], [[1.0], True]])
+def test_weights_hold_numbers_only(bad):
+    with pytest.raises(ValueError, match="weights"):
+        R.l2_penalty(bad, 0.01)
+    assert R.l2_penalty(2.0, 0.01) == pytest.approx(0.04)  # one weight
