@@ -10,6 +10,7 @@ failing or skipped: it never raises.
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -61,13 +62,55 @@ def test_poolings_for_right_and_each_mistake_named():
     assert_feedback(check.check_poolings_for(my_poolings_for), "correct")
     assert_feedback(check.check_poolings_for(check._down_to_one_pixel), "wrong", "down to 1 px")
     assert_feedback(check.check_poolings_for(check._down_to_four), "wrong", "at least 4 px")
-    assert_feedback(check.check_poolings_for(check._rounds_up), "wrong", "round the halved size up")
+    assert_feedback(check.check_poolings_for(check._rounds_up), "wrong", "rounding up (17 -> 9)")
     assert_feedback(check.check_poolings_for(lambda size: 3), "wrong", "count the halvings")
+
+
+def _loop(condition, halve):
+    def poolings_for(image_size):
+        count = 0
+        while condition(image_size, count):
+            image_size = halve(image_size)
+            count += 1
+        return count
+
+    return poolings_for
+
+
+@pytest.mark.parametrize(
+    "learner, fragment",
+    [
+        (_loop(lambda size, count: size > 8, lambda size: size // 2), "8 px gets no pooling"),
+        (_loop(lambda size, count: count == 0 or size > 8, lambda size: size / 2), "true division (17 / 2"),
+        (_loop(lambda size, count: count == 0 or size > 8, lambda size: -(-size // 2)), "rounding up"),
+        (_loop(lambda size, count: count == 0 or size >= 8, lambda size: size // 2), "at least 4 px"),
+    ],
+)
+def test_the_pooling_rule_is_tried_down_to_its_smallest_sizes(learner, fragment):
+    """`while image_size > 8` gives no pooling to an 8 px image, where the rule gives 1: refused."""
+    assert min(check.POOLING_CASES) == 8 and check.reference_poolings_for(8) == 1
+    assert any(size % 2 for size in check.POOLING_CASES if size < 16)
+    with pytest.raises(ValueError):
+        plan_cnn((7, 7, 1), 2)  # the rule covers no smaller size
+    feedback = check.check_poolings_for(learner)
+    assert_feedback(feedback, "wrong", fragment)
+
+
+def test_true_division_is_not_called_rounding_up_alone():
+    true_division = _loop(lambda size, count: count == 0 or size > 8, lambda size: size / 2)
+    message = check.check_poolings_for(true_division).message
+    assert "true division" in message and "You round the halved size up" not in message
 
 
 def test_the_pooling_mistakes_differ_from_the_rule_on_the_cases():
     expected = [check.reference_poolings_for(size) for size in check.POOLING_CASES]
-    for mistake in (check._down_to_one_pixel, check._down_to_four, check._rounds_up):
+    for mistake in (
+        check._down_to_one_pixel,
+        check._down_to_four,
+        check._rounds_up,
+        check._true_division,
+        check._not_at_least_once,
+    ):
         assert [mistake(size) for size in check.POOLING_CASES] != expected, mistake.__name__
     # 'same'-padded halving is rounding up: it is what the rounding mistake computes
     assert pooling_schedule(17, padding="same")[1] == 9
@@ -144,6 +187,14 @@ def test_head_params_right_and_mistakes_named():
 
 def compared():
     return [check.stored_run(group, name) for group, name in check.COMPARED_RUNS]
+
+
+def test_half_width_refuses_z_2_with_the_reason_as_lessons_05_and_07_do():
+    run = check.stored_run(*check.COMPARED_RUNS[0])
+    p, n = run["test_accuracy"], run["test_images"]
+    for z in (1.96, 1.959964):
+        assert_feedback(check.check_half_width(z * math.sqrt(p * (1 - p) / n)), "correct")
+    assert_feedback(check.check_half_width(2 * math.sqrt(p * (1 - p) / n)), "wrong", "z = 2", "1.96")
 
 
 def test_half_width_is_the_lessons_formula():
@@ -278,6 +329,30 @@ def test_recipe_for_little_data():
             assert_feedback(feedback, "wrong")
             assert any(ch.isdigit() for ch in feedback.message), "the message cites the stored figures"
     assert_feedback(check.check_recipe_for_little_data("more data"), "wrong", "options")
+
+
+def test_the_recipe_never_cites_runs_the_test_images_cannot_tell_apart_as_a_difference():
+    """0.997 against 1.000 is at the ceiling: the message may cite it only as 'cannot tell from 0'."""
+    pairs = [
+        ("data", "4 stages, 200 images", "5 stages, 200 images"),
+        ("small", "4 stages", "5 stages"),
+        ("head", "GAP, 200 images", "Flatten + Dense, 200 images"),
+        ("kernels", "3x3 stack", "7x7"),
+    ]
+    messages = " ".join(
+        check.check_recipe_for_little_data(option).message
+        for option in check.RECIPE_OPTIONS
+        if option != "pretrained trunk"
+    )
+    clauses = re.split(r"; |\. ", messages)
+    for group, first, second in pairs:
+        a, b = check.stored_run(group, first), check.stored_run(group, second)
+        pattern = rf"{a['test_accuracy']:.3f} and [^,:]*?{b['test_accuracy']:.3f}"
+        cited = [clause for clause in clauses if re.search(pattern, clause)]
+        assert cited, (group, messages)
+        tied = accuracy_difference_interval(check._correct(a), check._correct(b)).contains(0)
+        assert all(("cannot tell from 0" in clause) == tied for clause in cited), (group, cited)
+    assert "stops helping" not in messages
 
 
 def test_the_stored_evidence_supports_the_recipe():

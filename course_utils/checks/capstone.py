@@ -72,8 +72,10 @@ __all__ = [
 
 RESULTS_FILE = DATA_DIR / "capstone_09.json"
 
-#: Exercise 1: image sides on which the learner's ``poolings_for`` is tried.
-POOLING_CASES = (16, 17, 28, 40, 64, 90, 160, 224, 500, 1024)
+#: Exercise 1: image sides on which the learner's ``poolings_for`` is tried: every size from the
+#: smallest the rule covers (8 px: one pooling, as the rule pools at least once) up to 40, odd sizes
+#: included, then larger ones.
+POOLING_CASES = (*range(8, 41), 63, 64, 65, 90, 127, 160, 224, 500, 1024)
 #: Exercise 2: a stack of STACK_STAGES stages, each of STACK_CONVS_PER_STAGE 3x3 convolutions
 #: ('same' padding) and a 2x2 max pooling.
 STACK_STAGES, STACK_CONVS_PER_STAGE = 4, 2
@@ -153,6 +155,33 @@ def _rounds_up(image_size):
     return next(i for i, size in enumerate(schedule) if i and size <= 8)
 
 
+def _true_division(image_size):
+    """``image_size / 2`` instead of ``// 2``: a size above 8 stays above 8 one halving longer."""
+    count, size = 0, image_size
+    while count == 0 or size > 8:
+        size /= 2
+        count += 1
+    return count
+
+
+def _not_at_least_once(image_size):
+    """``while image_size > 8``: no pooling at all for an image of 8 px or less."""
+    count = 0
+    while image_size > 8:
+        image_size //= 2
+        count += 1
+    return count
+
+
+#: True division and rounding up give the same count for every size (x / 2**k <= 8 exactly when
+#: ceil(x / 2**k) <= 8), so one message names both.
+_HALF_PIXEL = (
+    "Your halvings keep the half pixel: true division (17 / 2 = 8.5) or rounding up (17 -> 9) both keep an "
+    "odd size above 8 one pooling longer. A 2x2 max pooling with Keras's default padding='valid' drops an "
+    "odd last row and column: 17 -> 8, so halve with // 2."
+)
+
+
 @checker(answer="function")
 def check_poolings_for(poolings_for) -> Feedback:
     """Exercise 1: ``poolings_for(image_size)``, the planner's rule for how many 2x2 poolings.
@@ -183,8 +212,16 @@ def check_poolings_for(poolings_for) -> Feedback:
             ),
             (
                 _rounds_up,
-                "You round the halved size up (17 -> 9). A 2x2 max pooling with Keras's default "
-                "padding='valid' drops an odd last row and column: 17 -> 8.",
+                _HALF_PIXEL,
+            ),
+            (
+                _true_division,
+                _HALF_PIXEL,
+            ),
+            (
+                _not_at_least_once,
+                "An image of 8 px gets no pooling from your function, but the rule pools at least once: "
+                "the planner halves an 8 px image to 4 px. Count a first pooling whatever the size.",
             ),
         ],
         hint="Halve the size (rounding down, as a 2x2 pooling does) until it is at most 8; count the halvings.",
@@ -501,11 +538,32 @@ def _accuracy(group, name) -> float:
     return stored_run(group, name)["test_accuracy"]
 
 
+def _versus(group: str, first: str, second: str, labels: tuple[str, str]) -> tuple[str, int]:
+    """Two stored runs compared on the test images both answered, as the lesson compares them.
+
+    Returns the comparison in words (their accuracies, and whether the 95% interval of the
+    difference holds 0) and its sign: +1 when the second run is better beyond the noise, -1
+    when it is worse, 0 when these test images cannot tell them apart.
+    """
+    a, b = stored_run(group, first), stored_run(group, second)
+    difference = accuracy_difference_interval(_correct(a), _correct(b))
+    scores = f"{labels[0]} scored {a['test_accuracy']:.3f} and {labels[1]} {b['test_accuracy']:.3f}"
+    if difference.contains(0):
+        return f"{scores}, a difference these {difference.n:,} test images cannot tell from 0", 0
+    sign = 1 if difference.estimate > 0 else -1
+    return (
+        f"{scores}: {'higher' if sign > 0 else 'lower'}, beyond the noise of {difference.n:,} test images",
+        sign,
+    )
+
+
 @checker
 def check_recipe_for_little_data(answer) -> Feedback:
     """Exercise 6: with 100 labelled images, which change does the stored evidence support first?
 
-    Each wrong option is answered with the stored runs that speak against it.
+    Each wrong option is answered with the stored runs that speak against it, each pair of runs
+    compared as the lesson does (the 95% interval of the difference on the same test images), so
+    that no message cites two accuracies the test images cannot tell apart as a difference.
 
     Examples
     --------
@@ -514,23 +572,35 @@ def check_recipe_for_little_data(answer) -> Feedback:
     """
     scratch = _accuracy("transfer", "scratch, 100 images")
     frozen = _accuracy("transfer", "shapes, frozen, 100 images")
-    four, five = _accuracy("data", "4 stages, 200 images"), _accuracy("data", "5 stages, 200 images")
-    gap, flatten = _accuracy("head", "GAP, 200 images"), _accuracy("head", "Flatten + Dense, 200 images")
     stack, seven = stored_run("kernels", "3x3 stack"), stored_run("kernels", "7x7")
     more_weights = seven["facts"]["params"] / stack["facts"]["params"] - 1
+    four, five = stored_run("data", "4 stages, 200 images"), stored_run("data", "5 stages, 200 images")
+    deeper = [
+        _versus("data", "4 stages, 200 images", "5 stages, 200 images", ("4 stages", "5 stages")),
+        _versus("small", "4 stages", "5 stages", ("4 stages", "5 stages")),
+    ]
+    gains = "no" if all(sign <= 0 for _, sign in deeper) else "not always a"
+    head, head_sign = _versus(
+        "head",
+        "GAP, 200 images",
+        "Flatten + Dense, 200 images",
+        ("global average pooling", "Flatten + Dense"),
+    )
+    kernels, kernel_sign = _versus("kernels", "3x3 stack", "7x7", ("the 3x3 stack", "7x7"))
     return check_choice(
         answer,
         "pretrained trunk",
         list(RECIPE_OPTIONS),
         name="first change",
         misconceptions={
-            "more stages": f"Depth stops helping once the network sees enough: on 200 images 4 stages scored "
-            f"{four:.3f} and 5 stages {five:.3f}. More stages do not make up for images you do not have.",
-            "flatten head": f"A Flatten + Dense head adds the most weights of all, and few images cannot pin them "
-            f"down: on 200 images it scored {flatten:.3f} against {gap:.3f} with global average pooling.",
-            "larger kernels": f"At the same receptive field, larger kernels cost more weights ({more_weights:.0%} more "
-            f"for 7x7 than for a stack of 3x3) and scored no better ({seven['test_accuracy']:.3f} against "
-            f"{stack['test_accuracy']:.3f}).",
+            "more stages": f"A stage adds weights that few images must pin down ({four['facts']['params']:,} to "
+            f"{five['facts']['params']:,} parameters from 4 to 5 stages), and a 5th stage showed {gains} gain: "
+            f"on 200 shapes, {deeper[0][0]}; on small shapes, {deeper[1][0]}. With 100 images, from scratch "
+            f"scored {scratch:.3f} and a frozen trunk pretrained on a related task {frozen:.3f}.",
+            "flatten head": f"A Flatten + Dense head adds the most weights of all ({'and' if head_sign < 0 else 'yet'} "
+            f"on 200 images, {head}).",
+            "larger kernels": f"At the same receptive field, larger kernels cost more weights ({more_weights:.0%} "
+            f"more for 7x7 than for a stack of 3x3), {'though' if kernel_sign > 0 else 'and'} {kernels}.",
         },
         hint="Look at the transfer experiments: what did 100 images reach from scratch, and with a trunk "
         "pretrained where images are plentiful?",
