@@ -433,3 +433,22 @@ def test_a_count_from_z_names_each_mistake_however_it_was_rounded():
     for answer in (931, 932, 1.96 * 0.95 * 0.05 / 0.01**2):
         feedback = check_z_number(answer, size, name="n", hint="", count=True, misconceptions=mistakes)
         assert "square z" in feedback.message, feedback
+
+
+def test_counts_are_written_in_full_never_in_scientific_notation():
+    def conv2d_params(kernel_size, in_channels, filters):
+        return kernel_size * kernel_size * in_channels * filters + filters
+
+    for wrong, shown in ((lambda k, c, f: 18464.5, "18,464.5"), (lambda k, c, f: 18500.0, "18,500")):
+        message = check_function(wrong, conv2d_params, [(3, 32, 64)], hint="").message
+        assert shown in message and "18,496" in message and "e+" not in message, message
+    message = check_array([1, 2], [1, 2_000_000], hint="").message
+    assert "1,999,998 too small" in message and "e+" not in message
+
+
+def test_a_count_is_told_it_was_rounded_only_when_it_was():
+    assert "did you round" in check_number(92_274_700, 92_274_688, hint="").message
+    assert "did you round" in check_number(9.227e7, 92_274_688, hint="").message
+    for answer in (1826, 1824.0, 92_274_689):  # one off: no rounding gives these
+        expected = 1825 if answer < 10_000 else 92_274_688
+        assert "did you round" not in check_number(answer, expected, hint="h").message

@@ -696,6 +696,20 @@ def _format_value(value) -> str:
     return repr(value)
 
 
+def _number_text(value: float, digits: int) -> str:
+    """``value`` with ``digits`` significant digits, never in scientific notation between 1e-4 and 1e15:
+    a whole number in full with thousands separators (18,496), a fraction with its decimals."""
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    text = f"{value:.{digits}g}"
+    if "e" in text and 1e-4 <= abs(value) < 1e15:
+        whole_digits = len(str(int(abs(value))))
+        return f"{value:,.{max(1, digits - whole_digits)}f}"  # a fraction never reads as whole
+    return text
+
+
 def _format_pair(got, want) -> tuple[str, str]:
     """Two numbers with just enough digits to show how they differ (never cut where they do)."""
     got, want = _format_value(got), _format_value(want)
@@ -704,10 +718,15 @@ def _format_pair(got, want) -> tuple[str, str]:
     except ValueError:
         return got, want
     for digits in range(4, 18):
-        short_g, short_w = f"{g:.{digits}g}", f"{w:.{digits}g}"
+        short_g, short_w = _number_text(g, digits), _number_text(w, digits)
         if short_g != short_w:
             return short_g, short_w
     return got, want
+
+
+def _amount(value: float) -> str:
+    """A difference or an offset: a whole one in full (1,234,567), another as ``:g`` does."""
+    return _number_text(value, 6) if value.is_integer() else f"{value:g}"
 
 
 def _difference(got: np.ndarray, want: np.ndarray, atol: float, rtol: float, *, reveal: bool) -> str:
@@ -736,7 +755,7 @@ def _difference(got: np.ndarray, want: np.ndarray, atol: float, rtol: float, *, 
         if count > 1:
             offset = g - w
             if count == g.size and np.allclose(offset, offset.flat[0], atol=atol, rtol=0):
-                return f"has every value off by the same amount, {float(offset.flat[0]):+g}"
+                return f"has every value off by the same amount, {'+' if offset.flat[0] > 0 else ''}{_amount(float(offset.flat[0]))}"
             nonzero = np.abs(w) > tolerance
             if nonzero.any() and (np.abs(g[~nonzero]) <= tolerance[~nonzero]).all():
                 ratio = g[nonzero] / w[nonzero]
@@ -751,7 +770,7 @@ def _difference(got: np.ndarray, want: np.ndarray, atol: float, rtol: float, *, 
             else:
                 delta = float(g[index] - w[index])
                 parts.append(
-                    f"at index {_index_text(index)}: {abs(delta):g} too {'large' if delta > 0 else 'small'}"
+                    f"at index {_index_text(index)}: {_amount(abs(delta))} too {'large' if delta > 0 else 'small'}"
                 )
         more = count - len(positions)
         where = "; ".join(parts) + (f"; and {more} more" if more else "")
