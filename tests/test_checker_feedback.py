@@ -691,16 +691,31 @@ BUDGET_DESIGNS = [
     ],  # 3x3 view
     [spec("Conv2D", filters=8, kernel_size=3, strides=4)] * 3
     + [spec("Flatten"), spec("Dense", units=10)],  # 10 classes
+    # other heads: Dropout or BatchNormalization around global average pooling, a hidden Dense layer
+    [spec("Conv2D", filters=16, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)]
+    + [spec("Conv2D", filters=32, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)] * 3
+    + [spec("GlobalAveragePooling2D"), spec("Dropout", rate=0.5), spec("Dense", units=2)],
+    [spec("Conv2D", filters=16, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)]
+    + [spec("Conv2D", filters=32, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)] * 3
+    + [
+        spec("Dropout", rate=0.25),
+        spec("BatchNormalization"),
+        spec("GlobalAveragePooling2D"),
+        spec("Dense", units=32, activation="relu"),
+        spec("Dropout", rate=0.5),
+        spec("Dense", units=2),
+    ],
+    [spec("Conv2D", filters=16, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)]
+    + [spec("Conv2D", filters=32, kernel_size=3, padding="same"), spec("MaxPooling2D", pool_size=2)] * 3
+    + [spec("Conv2D", filters=256, kernel_size=3), spec("GlobalAveragePooling2D"), spec("Dense", units=2)],
 ]
 
 
 def budget_facts(layers):
     """Total parameters and the view of the last feature map, from Keras-free layer tables."""
     table = c04.layer_table(c04.DESIGN["input_shape"], layers)
-    spatial = [
-        row for row in table.rows[1:] if row.type not in ("Flatten", "GlobalAveragePooling2D", "Dense")
-    ]
-    field = int(spatial[-1].receptive_field.split("x")[0])
+    maps = [row for row in table.rows if row.output_shape.count(",") == 3]  # (None, h, w, c)
+    field = int(maps[-1].receptive_field.split("x")[0])
     return table.total_params, field, table.rows[-1].output_shape
 
 
@@ -712,9 +727,13 @@ def test_the_budget_design_checker_judges_any_design(layers):
         total <= d["max_params"] and field >= d["min_receptive_field"] and output == f"(None, {d['classes']})"
     )
     feedback = c04.check_design_budget(layers)
-    assert_feedback(feedback, "correct" if right else "wrong")
+    assert_feedback(feedback, "correct" if right else "wrong", absent=["input input", "whole input"])
     if total > d["max_params"]:
         assert f"{total:,}" in feedback.message and "Most of them are in" in feedback.message
+    if any(layer["type"] == "GlobalAveragePooling2D" for layer in layers):
+        assert "use global average pooling" not in feedback.message  # it already does
+    if not any("Pooling" in layer["type"] or layer.get("strides", 1) > 1 for layer in layers):
+        assert "after the pooling" not in feedback.message  # it has none
 
 
 def test_the_budget_design_agrees_with_keras(keras):

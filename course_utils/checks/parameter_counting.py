@@ -711,23 +711,74 @@ def _evaluate_model(specs) -> dict:
             )
     table = layer_table(DESIGN["input_shape"], list(specs))
     rows = table.rows[1:]
-    spatial = [row for row in rows if len(literal_eval(row.output_shape)) == 4]
-    before_vector = [row for row in rows if row.type not in ("Flatten", "GlobalAveragePooling2D", "Dense")]
-    last_spatial = (before_vector or spatial or [table.rows[0]])[-1]
+    # the last feature map: the last output that still has height and width (Dropout or
+    # BatchNormalization after it keep it; Flatten or global pooling end it)
+    maps = [row for row in table.rows if len(literal_eval(row.output_shape)) == 4]
+    last_map = maps[-1]
     biggest = max(rows, key=lambda row: row.params) if rows else table.rows[0]
+    index = rows.index(biggest) if rows else -1
+    types = [row.type for row in rows]
+    last_dense = next((spec for spec in reversed(specs) if spec.get("type") == "Dense"), None)
     return {
         "total": table.total_params,
         "output": literal_eval(table.rows[-1].output_shape),
         "last_type": rows[-1].type if rows else None,
-        "receptive_field": _receptive_field_size(last_spatial.receptive_field) or 1,
-        "receptive_text": last_spatial.receptive_field,
+        "last_units": last_dense.get("units") if last_dense else None,
+        "receptive_field": _receptive_field_size(last_map.receptive_field) or 1,
+        "receptive_text": last_map.receptive_field,
         "biggest": f"{biggest.name} {biggest.type} with {biggest.params:,} parameters",
+        "biggest_type": biggest.type,
+        "biggest_after": types[index - 1] if index > 0 else None,
+        "global_pooling": any(kind.startswith("Global") for kind in types),
+        "flatten": "Flatten" in types,
+        "downsamples": any(kind.endswith("Pooling2D") and not kind.startswith("Global") for kind in types)
+        or any(spec.get("strides", 1) not in (1, (1, 1), [1, 1]) for spec in specs),
     }
+
+
+def _output_problem(facts) -> str:
+    """What is wrong with the output of a budget design, from its own last layers."""
+    d = DESIGN
+    if facts["last_type"] == "Dense" and len(facts["output"]) == 2:
+        return (
+            f"Its last Dense layer has {facts['last_units']} units: it needs {d['classes']}, one per class."
+        )
+    ends = "GlobalAveragePooling2D" if facts["global_pooling"] else "Flatten or GlobalAveragePooling2D"
+    return (
+        f"Its output has shape {facts['output']}: end with {ends}, then a Dense layer with {d['classes']} units, "
+        "one per class."
+    )
+
+
+def _budget_advice(facts) -> str:
+    """Where this design's parameters go, and what would cut them, from its own largest layer."""
+    if facts["biggest_type"] == "Dense" and facts["biggest_after"] == "Flatten":
+        advice = "a Dense layer after Flatten pays for every position of the map, so shrink the map first (pooling, strides)"
+        return advice + ("" if facts["global_pooling"] else " or use global average pooling") + "."
+    if facts["biggest_type"] == "Dense":
+        return "give that Dense layer fewer units (each unit has a weight for every value it reads)."
+    return "give that layer fewer filters (its weights grow with its input channels times its filters), or fewer channels before it."
+
+
+def _view_advice(facts) -> str:
+    """How this design could widen its view, from what it already has."""
+    if facts["downsamples"]:
+        return (
+            "add convolutions after the pooling (or strided) layers, where each one widens the view the most."
+        )
+    return (
+        "add pooling (or strides) with convolutions after it: after each halving, a 3x3 convolution widens "
+        "the view twice as much."
+    )
 
 
 @checker
 def check_design_budget(answer) -> Feedback:
     """Exercise 12: any model (layer specs) that meets :data:`DESIGN` is right.
+
+    Any head is right once the output fits the classes (Flatten or global average pooling, with
+    Dropout or more Dense layers between); the receptive field is read on the last feature map,
+    the last output that still has a height and a width.
 
     Examples
     --------
@@ -738,25 +789,20 @@ def check_design_budget(answer) -> Feedback:
     requirements = [
         (
             lambda f: f["last_type"] == "Dense" and f["output"] == (None, d["classes"]),
-            lambda f: (
-                f"Its output has shape {f['output']}: end with Flatten or GlobalAveragePooling2D, "
-                f"then a Dense layer with {d['classes']} units, one per class."
-            ),
+            _output_problem,
         ),
         (
             lambda f: f["total"] <= d["max_params"],
             lambda f: (
                 f"It has {f['total']:,} parameters, more than {d['max_params']:,}. Most of them are in "
-                f"{f['biggest']}: a Dense layer after Flatten pays for every position of the map, so shrink the "
-                "map first (pooling, strides) or use global average pooling."
+                f"{f['biggest']}; {_budget_advice(f)}"
             ),
         ),
         (
             lambda f: f["receptive_field"] >= d["min_receptive_field"],
             lambda f: (
                 f"The cells of its last feature map see {f['receptive_text']} input pixels, fewer than "
-                f"{d['min_receptive_field']}x{d['min_receptive_field']}: add convolutions after the pooling "
-                "layers, where each one widens the view the most."
+                f"{d['min_receptive_field']}x{d['min_receptive_field']}: {_view_advice(f)}"
             ),
         ),
     ]
