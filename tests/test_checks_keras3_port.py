@@ -117,3 +117,73 @@ def test_unfinished_wrong_shape_and_endless_functions_get_feedback():
         framework.TIME_LIMIT = saved
     assert feedback.status == "wrong" and "did not finish" in feedback.message
     assert time.monotonic() - started < 5
+
+
+FUNCTIONAL = """
+def port(labels, folder):
+    import os
+    import keras
+    from keras import layers
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(16, 3, strides={strides}, activation="relu")(inputs)
+    {batch_norm}
+    x = layers.MaxPooling2D(pool_size=2)(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        filepath=os.path.join(folder, "best.weights.h5"), save_best_only=True, save_weights_only=True)
+    return model, checkpoint, keras.utils.to_categorical(labels, 10)
+"""
+
+SUBCLASSED = """
+def port(labels, folder):
+    import os
+    import keras
+    from keras import layers
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = layers.Conv2D(16, 3, activation="relu")
+            self.norm = layers.BatchNormalization()
+            self.pool = layers.MaxPooling2D(2)
+            self.flat = layers.Flatten()
+            self.out = layers.Dense(10, activation="softmax")
+
+        def call(self, x, training=False):
+            return self.out(self.flat(self.pool(self.norm(self.conv(x), training=training))))
+
+    model = Net()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        filepath=os.path.join(folder, "best.weights.h5"), save_best_only=True, save_weights_only=True)
+    return model, checkpoint, keras.utils.to_categorical(labels, 10)
+"""
+
+
+def _port_from(source, **values):
+    namespace = {}
+    exec(source.format(**values) if values else source, namespace)
+    return namespace["port"]
+
+
+def test_a_functional_port_with_the_same_layers_passes():
+    port = _port_from(FUNCTIONAL, strides="1", batch_norm="x = layers.BatchNormalization()(x)")
+    feedback = check_keras3_port(port)
+    assert feedback.status == "correct" and "27,274 parameters" in feedback.message, feedback.message
+
+
+def test_a_functional_port_is_still_compared_with_the_keras_2_model():
+    without_norm = check_keras3_port(_port_from(FUNCTIONAL, strides="1", batch_norm=""))
+    assert without_norm.status == "wrong" and "layers are" in without_norm.message
+    strided = check_keras3_port(
+        _port_from(FUNCTIONAL, strides="2", batch_norm="x = layers.BatchNormalization()(x)")
+    )
+    assert strided.status == "wrong" and "stride 1" in strided.message
+
+
+def test_a_subclassed_port_with_the_same_layers_passes():
+    feedback = check_keras3_port(_port_from(SUBCLASSED))
+    assert feedback.status == "correct", feedback.message

@@ -227,6 +227,34 @@ def test_softmax_checker_names_each_mistake():
     assert status(check.check_softmax(unfinished)) == "unfinished"
 
 
+def test_a_batch_wide_max_is_told_what_differs_never_an_overflow():
+    def batch_max(logits):  # the batch's largest logit, not each row's
+        z = np.asarray(logits, dtype=float)
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def naive(logits):  # no largest logit at all: exp(1000) overflows
+        z = np.asarray(logits, dtype=float)
+        return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+    def mean_shift(logits):  # any number per row is a valid shift when no exp over- or underflows
+        z = np.asarray(logits, dtype=float)
+        e = np.exp(z - z.mean(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        assert np.isnan(batch_max(np.array([[-5.0, 0.0, 5.0], [800.0, 805.0, -800.0]]))[0]).all()
+        feedback = check.check_softmax(batch_max)
+        assert status(feedback) == "wrong"
+        assert "largest logit of the whole batch" in feedback.message and "underflow" in feedback.message
+        assert "overflow" not in feedback.message.replace("underflow", "")
+        naive_feedback = check.check_softmax(naive)
+        assert (
+            "overflows to infinity" in naive_feedback.message and "whole batch" not in naive_feedback.message
+        )
+        assert check.check_softmax(mean_shift)
+
+
 def test_cross_entropy_is_what_keras_computes(keras):
     logits = np.array([check.CROSS_ENTROPY_LOGITS], dtype="float32")
     label = np.array([check.CROSS_ENTROPY_LABEL])

@@ -582,17 +582,34 @@ def _port_error(error: BaseException, when: str) -> Feedback:
     )
 
 
+def _port_input_shape(model):
+    """The input shape of a Sequential or functional model; a subclassed one is built by a first call."""
+    try:
+        inputs = model.inputs
+    except Exception:  # a subclassed model that has not been called yet
+        inputs = None
+    if inputs:
+        return tuple(inputs[0].shape)[1:]
+    try:
+        model(np.zeros((1, *PORT_IMAGE_SHAPE), dtype="float32"))
+    except Exception:  # a model that cannot take the exercise's images
+        return None
+    return PORT_IMAGE_SHAPE
+
+
 def _port_model_problem(model) -> str | None:
-    names = [type(layer).__name__ for layer in getattr(model, "layers", [])]
+    """What differs from the Keras 2 code's model, whether the port is Sequential, functional or subclassed."""
+    layers = [layer for layer in getattr(model, "layers", []) if type(layer).__name__ != "InputLayer"]
+    names = [type(layer).__name__ for layer in layers]
     if names != list(PORT_LAYERS):
         return f"the model's layers are {names}; the Keras 2 code has {list(PORT_LAYERS)}."
-    shape = tuple(model.inputs[0].shape)[1:] if getattr(model, "inputs", None) else None
+    shape = _port_input_shape(model)
     if shape != PORT_IMAGE_SHAPE:
         return (
             f"the model's input shape is {shape}; start the model with keras.Input(shape={PORT_IMAGE_SHAPE}) "
             "(Keras 3 replaces input_shape= on the first layer)."
         )
-    conv, dense = model.layers[0], model.layers[-1]
+    conv, dense = layers[0], layers[-1]
     if (
         tuple(conv.strides) != (1, 1)
         or conv.filters != PORT_FILTERS
@@ -602,7 +619,8 @@ def _port_model_problem(model) -> str | None:
             f"the Conv2D layer has filters={conv.filters}, kernel_size={conv.kernel_size}, strides={conv.strides}; "
             f"the Keras 2 code asks for {PORT_FILTERS} filters of {PORT_KERNEL}x{PORT_KERNEL} with stride 1."
         )
-    if dense.units != PORT_CLASSES or _last_activation(model) != "softmax":
+    activation = dense.get_config().get("activation")
+    if dense.units != PORT_CLASSES or not (isinstance(activation, str) and activation.lower() == "softmax"):
         return (
             f"the last layer should be Dense({PORT_CLASSES}, activation='softmax'), as in the Keras 2 code."
         )
@@ -808,6 +826,68 @@ SOFTMAX_OVERFLOW = (
 )
 
 
+SOFTMAX_BATCH_MAX = (
+    "You subtracted the largest logit of the whole batch, not each row's own. Any number subtracted from a "
+    "whole row leaves its probabilities the same, but a row far below the batch's largest logit has every exp "
+    "underflow to 0 (exp(-805) is 0 in float64), and 0 / 0 is NaN. Subtract each row's largest logit: "
+    "z.max(axis=-1, keepdims=True)."
+)
+
+
+def _softmax_batch_max(logits):
+    z = np.asarray(logits, dtype=float)
+    with np.errstate(all="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def _outputs(function, cases) -> list | None:
+    """The learner's outputs on ``cases`` as float arrays, or None when one cannot be had."""
+    outputs = []
+    for case in cases:
+        status, output = framework.run_with_time_limit(function, case, framework.TIME_LIMIT)
+        try:
+            outputs.append(np.asarray(output, dtype=float))
+        except (TypeError, ValueError):
+            return None
+        if status != "ok":
+            return None
+    return outputs
+
+
+def _large_logit_problem(function, name: str, difference: str) -> str:
+    """Why a softmax right on ordinary logits fails on large ones, told from what it returns.
+
+    Three causes, each recognised by the learner's own outputs: the batch's largest logit
+    subtracted instead of each row's (rows far below it underflow to 0 / 0), no largest logit
+    subtracted at all (exp overflows to inf, and inf / inf is NaN), or something else, which is
+    then only described.
+    """
+    cases = _large_logit_cases()
+    outputs = _outputs(function, cases)
+    wants = [_softmax_batch_max(*case) for case in cases]
+    with np.errstate(all="ignore"):
+        if outputs is not None and all(
+            got.shape == want.shape and np.allclose(got, want, atol=1e-6, rtol=1e-5, equal_nan=True)
+            for got, want in zip(outputs, wants)
+        ):
+            return f"{name} is right for ordinary logits, but not for a batch whose rows lie far apart: {difference} {SOFTMAX_BATCH_MAX}"
+        rows = [(row,) for (logits,) in cases for row in np.atleast_2d(logits)]
+        by_row = _outputs(function, rows)
+    if by_row is not None and all(
+        got.shape == row.shape and np.allclose(got, reference_softmax(row), atol=1e-6, rtol=1e-5)
+        for got, (row,) in zip(by_row, rows)
+    ):
+        return (
+            f"{name} gives each image's row right on its own, but not in a batch: {difference} The rows of a "
+            "batch must not change each other's probabilities: take the max and the sum along the last axis "
+            "(axis=-1, keepdims=True)."
+        )
+    if by_row is not None and any(not np.isfinite(got).all() for got in by_row):
+        return f"{name} is right for ordinary logits, but not for large ones: {difference} {SOFTMAX_OVERFLOW}"
+    return f"{name} is right for ordinary logits, but not for large ones: {difference}"
+
+
 @checker(answer="function")
 def check_softmax(function) -> Feedback:
     """Exercise 8: the learner's ``softmax(logits)`` for one image (1-D) or a batch (2-D).
@@ -864,10 +944,7 @@ def check_softmax(function) -> Feedback:
     if not large.correct:
         if large.status != "wrong":
             return large
-        return Feedback(
-            "wrong",
-            f"{name} is right for ordinary logits, but not for large ones: {large.message} {SOFTMAX_OVERFLOW}",
-        )
+        return Feedback("wrong", _large_logit_problem(function, name, large.message))
     cases = len(_softmax_cases()) + len(_large_logit_cases())
     return Feedback(
         "correct", f"{name} gives the right probabilities on all {cases} test cases, large logits included."
