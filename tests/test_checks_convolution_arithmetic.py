@@ -286,6 +286,32 @@ def test_my_conv2d_misconceptions(options, words):
     assert_status(check.check_my_conv2d(learner), "wrong", words)
 
 
+def test_my_conv2d_time_limit_never_counts_the_learners_first_import(tmp_path, monkeypatch):
+    """A first `import keras` inside the function took 6.5 s on a busy machine: it never counts."""
+    import sys
+
+    from course_utils.checks import framework
+
+    monkeypatch.setattr(framework, "TIME_LIMIT", 0.5)
+    name = f"slow_library_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text("import time\ntime.sleep(1.5)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+
+    def my_conv2d(x, kernel, bias):
+        __import__(name)  # as `import keras` on the first call
+        return loop_conv2d(x, kernel, bias)
+
+    assert_status(check.check_my_conv2d(my_conv2d), "correct")
+    sys.modules.pop(name, None)
+
+    def endless(x, kernel, bias):
+        while True:
+            pass
+
+    assert_status(check.check_my_conv2d(endless), "wrong", "did not finish within 0.5 s")
+
+
 def test_my_conv2d_other_mistakes():
     def transposed_output(x, kernel, bias):
         return loop_conv2d(x, kernel, bias).transpose(0, 2, 1, 3)

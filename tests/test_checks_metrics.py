@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -164,6 +165,40 @@ def test_binary_metrics_function():
 
     assert status(check.check_binary_metrics_function(unfinished)) == "unfinished"
     assert status(check.check_binary_metrics_function(lambda *a: 1 / 0)) == "wrong"
+
+
+def exact_metrics(tp, fp, fn, tn):
+    """The five metrics as exact Fractions, as exercises 1-4 of the lesson compute them."""
+    p, r = Fraction(tp, tp + fp), Fraction(tp, tp + fn)
+    return (Fraction(tp + tn, tp + fp + fn + tn), p, r, Fraction(tn, tn + fp), 2 * p * r / (p + r))
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        tuple,  # a tuple of Fractions
+        list,
+        lambda values: np.array(values, dtype=object),
+        lambda values: tuple(Decimal(v.numerator) / Decimal(v.denominator) for v in values),
+        lambda values: tuple(np.float32(float(v)) for v in values),
+        lambda values: (float(values[0]), *values[1:]),  # a float among Fractions
+    ],
+)
+def test_binary_metrics_function_accepts_every_numeric_form_exercises_1_to_4_accept(form):
+    feedback = check.check_binary_metrics_function(lambda *counts: form(exact_metrics(*counts)))
+    assert feedback.status == "correct", feedback.message
+    for value in exact_metrics(TP, FP, FN, TN)[1:4]:  # exercises 1-3 take these Fractions
+        assert isinstance(value, Fraction)
+    assert check.check_precision(exact_metrics(TP, FP, FN, TN)[1])
+
+
+def test_binary_metrics_function_still_refuses_wrong_fractions():
+    def swapped(tp, fp, fn, tn):
+        a, p, r, s, f = exact_metrics(tp, fp, fn, tn)
+        return a, r, p, s, f
+
+    feedback = check.check_binary_metrics_function(swapped)
+    assert status(feedback) == "wrong" and "swapped" in feedback.message
 
 
 def test_average_and_rare_disease():
