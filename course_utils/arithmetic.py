@@ -21,21 +21,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from course_utils._validation import check_bool, check_int, check_padding, check_pair, describe
+from course_utils._validation import check_bool, check_int, check_option, check_padding, check_pair, describe
 from course_utils.formatting import WHOLE_INPUT
 
 __all__ = [
     "ALIASES",
+    "KERAS_ARGUMENTS",
+    "MAX_LISTED_TAPS",
+    "MAX_LISTED_WINDOWS",
     "POINTWISE_LAYERS",
     "STEPPED_LAYERS",
     "LayerState",
     "StackRow",
+    "channels_first",
+    "check_layer_arguments",
     "conv2d_output_shape",
+    "conv_groups",
     "conv_output_length",
     "dilated_kernel_size",
     "format_trace",
     "input_state",
     "max_pooling_stages",
+    "normalized_axis",
     "padding_amounts",
     "pool2d_output_shape",
     "pool_output_length",
@@ -271,6 +278,8 @@ def pool_output_length(input_length, pool_size, strides=None, padding="valid") -
 
 MAX_LISTED_WINDOWS = 100_000
 """The most windows :func:`window_starts` lists (the count itself has no limit)."""
+MAX_LISTED_TAPS = 100_000
+"""The most taps (input indices) :func:`window_indices` lists for one window."""
 
 
 def window_starts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> list[int]:
@@ -311,7 +320,8 @@ def window_indices(
 ) -> list[int]:
     """Return the input indices that the taps of output cell ``output_index`` read.
 
-    Indices below 0 or at least ``input_length`` fall in the zero padding.
+    Indices below 0 or at least ``input_length`` fall in the zero padding. A window of more
+    than ``MAX_LISTED_TAPS`` taps is refused (:func:`dilated_kernel_size` gives its extent).
 
     Examples
     --------
@@ -331,6 +341,11 @@ def window_indices(
     kernel_size, strides = check_int("kernel_size", kernel_size), check_int("strides", strides)
     dilation_rate = check_int("dilation_rate", dilation_rate)
     output_index = check_int("output_index", output_index, minimum=0)
+    if kernel_size > MAX_LISTED_TAPS:
+        raise ValueError(
+            f"kernel_size={kernel_size:,} gives a window of {kernel_size:,} taps, more than the "
+            f"{MAX_LISTED_TAPS:,} that window_indices lists: use dilated_kernel_size for its extent."
+        )
     if output_index >= output_length:
         raise ValueError(
             f"output_index must be between 0 and {output_length - 1}, got {output_index}: the output has "
@@ -528,6 +543,170 @@ STEPPED_LAYERS = frozenset(
 """The Keras layer classes :func:`step_layer` knows."""
 
 
+_LAYER = ("name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim")
+"""The keyword arguments of ``keras.layers.Layer``, which (almost) every layer takes."""
+_BIAS = ("use_bias", "bias_initializer", "bias_regularizer", "bias_constraint", "activation")
+_KERNEL = ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+_WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", *_BIAS)
+_DEPTHWISE = ("depth_multiplier", "depthwise_initializer", "depthwise_regularizer", "depthwise_constraint")
+_FILL = ("fill_mode", "fill_value", "interpolation", "seed", "data_format")
+KERAS_ARGUMENTS = {
+    kind: frozenset(arguments)
+    for kind, arguments in {
+        "Conv1D": (*_LAYER, *_WINDOW, *_KERNEL, "filters", "groups"),
+        "Conv2D": (*_LAYER, *_WINDOW, *_KERNEL, "filters", "groups"),
+        "Conv2DTranspose": (*_LAYER, *_WINDOW, *_KERNEL, "filters", "output_padding"),
+        "DepthwiseConv2D": (*_LAYER, *_WINDOW, *_DEPTHWISE),
+        "SeparableConv2D": (
+            *_LAYER, *_WINDOW, *_DEPTHWISE, "filters",
+            "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint",
+        ),
+        "Dense": (*_LAYER, *_BIAS, *_KERNEL, "units", "lora_rank", "lora_alpha", "quantization_config"),
+        "BatchNormalization": (
+            *_LAYER, "axis", "momentum", "epsilon", "center", "scale", "synchronized",
+            "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+            "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+            "renorm", "renorm_clipping", "renorm_momentum",
+        ),
+        **dict.fromkeys(_POOLINGS, (*_LAYER, "pool_size", "strides", "padding", "data_format")),
+        **dict.fromkeys(_GLOBAL_POOLINGS, (*_LAYER, "data_format", "keepdims")),
+        "ZeroPadding2D": (*_LAYER, "padding", "data_format"),
+        "Cropping2D": (*_LAYER, "cropping", "data_format"),
+        "Flatten": (*_LAYER, "data_format"),
+        "Dropout": (*_LAYER, "rate", "noise_shape", "seed"),
+        "AlphaDropout": (*_LAYER, "rate", "noise_shape", "seed"),
+        "SpatialDropout1D": ("name", "dtype", "rate", "seed"),
+        "SpatialDropout2D": ("name", "dtype", "rate", "seed", "data_format"),
+        "GaussianDropout": (*_LAYER, "rate", "seed"),
+        "GaussianNoise": (*_LAYER, "stddev", "seed"),
+        "Activation": (*_LAYER, "activation"),
+        "ReLU": (*_LAYER, "max_value", "negative_slope", "threshold"),
+        "LeakyReLU": (*_LAYER, "negative_slope"),
+        "Softmax": (*_LAYER, "axis"),
+        "ELU": (*_LAYER, "alpha"),
+        "Rescaling": (*_LAYER, "scale", "offset"),
+        "Identity": _LAYER,
+        "RandomFlip": (*_LAYER, "mode", "seed", "data_format"),
+        "RandomContrast": (*_LAYER, "factor", "value_range", "seed", "data_format"),
+        "RandomBrightness": (*_LAYER, "factor", "value_range", "seed", "data_format"),
+        "RandomRotation": (*_LAYER, "factor", *_FILL),
+        "RandomZoom": (*_LAYER, "height_factor", "width_factor", *_FILL),
+        "RandomTranslation": (*_LAYER, "height_factor", "width_factor", *_FILL),
+        "RandomCrop": (*_LAYER, "height", "width", "seed", "data_format"),
+        "Resizing": (
+            *_LAYER, "height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio",
+            "fill_mode", "fill_value", "antialias", "data_format",
+        ),
+        **dict.fromkeys(("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"), _LAYER),
+        "Concatenate": (*_LAYER, "axis"),
+        "Reshape": (*_LAYER, "target_shape"),
+        "Permute": (*_LAYER, "dims"),
+        "InputLayer": (
+            *_LAYER, "shape", "batch_size", "batch_shape", "sparse", "ragged", "input_tensor", "optional",
+        ),
+    }.items()
+}  # fmt: skip
+"""Every argument Keras (3.15) takes for each layer class the course steps through or counts: its
+constructor's arguments and ``get_config()``'s keys (the tests compare them with Keras itself). A
+spec with any other key is refused: Keras would refuse it too."""
+_STRIDES_OR_DILATION = frozenset({"Conv1D", "Conv2D", "Conv2DTranspose"})
+"""Keras refuses strides > 1 together with dilation_rate > 1 in these (not in the depthwise ones)."""
+
+
+def check_layer_arguments(layer) -> str:
+    """Return a spec's type after checking that Keras knows the layer and takes every one of its keys.
+
+    Examples
+    --------
+    >>> check_layer_arguments({"type": "Conv2D", "filters": 8, "kernel_size": 3, "groups": 2})
+    'Conv2D'
+    >>> check_layer_arguments({"type": "Conv2D", "kernel_size": 3, "size": 3})
+    Traceback (most recent call last):
+    ...
+    ValueError: Conv2D takes no argument 'size' in Keras; its arguments are activation, ...
+    """
+    if (
+        not isinstance(layer, dict)
+        or not isinstance(layer.get("type"), str)
+        or layer["type"] not in KERAS_ARGUMENTS
+    ):
+        kind = layer.get("type") if isinstance(layer, dict) else layer
+        raise ValueError(
+            f"layer must be a dict whose type is a Keras layer class the course knows "
+            f"({', '.join(sorted(KERAS_ARGUMENTS))}), got type {describe(kind)}."
+        )
+    allowed = KERAS_ARGUMENTS[layer["type"]]
+    unknown = sorted(set(layer) - allowed - {"type"}, key=str)
+    if unknown:
+        raise ValueError(
+            f"{layer['type']} takes no argument {unknown[0]!r} in Keras; its arguments are "
+            f"{', '.join(sorted(allowed))}."
+        )
+    return layer["type"]
+
+
+def channels_first(layer) -> bool:
+    """Whether a spec's ``data_format`` puts the channels first (Keras's default, None, puts them last).
+
+    Examples
+    --------
+    >>> channels_first({"type": "Conv2D", "data_format": "channels_first"}), channels_first({"type": "Dense"})
+    (True, False)
+    """
+    value = layer.get("data_format")
+    if value is None:
+        return False
+    return check_option("data_format", value, ("channels_last", "channels_first")) == "channels_first"
+
+
+def conv_groups(layer, in_channels) -> int:
+    """A convolution's ``groups``, after checking that it divides the input channels and the filters, as Keras requires.
+
+    With ``groups=g`` Keras splits the input channels and the filters into ``g`` groups; each filter
+    reads only the ``in_channels / g`` channels of its group.
+
+    Examples
+    --------
+    >>> conv_groups({"type": "Conv2D", "filters": 4, "groups": 2}, 6)
+    2
+    >>> conv_groups({"type": "Conv2D", "filters": 4, "groups": 2}, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups=2 must divide the input's 3 channels: each group of filters reads in_channels / groups of them (Keras refuses it otherwise).
+    """
+    groups = check_int("groups", layer.get("groups", 1))
+    if in_channels is not None and in_channels % groups:
+        raise ValueError(
+            f"groups={groups} must divide the input's {in_channels} channels: each group of filters reads "
+            "in_channels / groups of them (Keras refuses it otherwise)."
+        )
+    filters = layer.get("filters")
+    if filters is not None and check_int("filters", filters) % groups:
+        raise ValueError(f"groups={groups} must divide filters={filters}, as Keras requires.")
+    return groups
+
+
+def normalized_axis(layer, rank: int) -> int:
+    """The index, in a shape without the batch axis, of the axis a ``BatchNormalization`` spec normalizes.
+
+    Keras counts ``axis`` with the batch axis: ``-1`` (its default) is the last axis, ``1`` the first
+    after the batch (the channels, with ``data_format='channels_first'``); ``0``, the batch axis
+    itself, and axes beyond the input's are refused.
+
+    Examples
+    --------
+    >>> normalized_axis({"type": "BatchNormalization"}, 3), normalized_axis({"type": "BatchNormalization", "axis": 1}, 3)
+    (2, 0)
+    """
+    axis = check_int("axis", layer.get("axis", -1), minimum=-rank, maximum=rank)
+    if axis == 0:
+        raise ValueError(
+            "axis=0 is the batch axis: BatchNormalization keeps one mean and variance per channel; give the "
+            "channel axis (-1, or 1 when the channels come first)."
+        )
+    return axis - 1 if axis > 0 else rank + axis
+
+
 def _required(layer, name):
     """A Keras argument the layer cannot do without (Keras has no default for it either)."""
     if name not in layer:
@@ -570,9 +749,13 @@ def step_layer(layer, state) -> LayerState:
     ----------
     layer : dict
         ``{"type": <Keras class name>, <Keras arguments>}``, e.g.
-        ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"}``. Arguments
-        that do not change shapes (``use_bias``, ``activation``, ``name``, ...) are not read.
-        Padding may also be an int P (zeros on each side), as in the course's formulas.
+        ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"}``. Every key
+        must be an argument Keras takes for that class (:data:`KERAS_ARGUMENTS`); those that
+        do not change shapes (``use_bias``, ``activation``, ``name``, ...) are not read.
+        ``data_format='channels_first'`` is followed (the channels are the first axis), and
+        what Keras refuses is refused: strides > 1 with dilation_rate > 1 in a ``Conv2D``,
+        ``groups`` that do not divide the channels, a ``BatchNormalization`` axis outside the
+        input. Padding may also be an int P (zeros on each side), as in the course's formulas.
         Without ``filters`` a convolution's channel count is unknown (None).
     state : LayerState
         From :func:`input_state` or an earlier step.
@@ -584,8 +767,8 @@ def step_layer(layer, state) -> LayerState:
     Raises
     ------
     ValueError
-        For an unknown layer type, a bad argument, an input of the wrong rank, or an output
-        that would be empty.
+        For an unknown layer type or argument, a bad argument, an input of the wrong rank, or
+        an output that would be empty.
 
     Examples
     --------
@@ -597,6 +780,9 @@ def step_layer(layer, state) -> LayerState:
     LayerState(shape=(13, 13, 8), receptive_field=(4, 4), jump=(2, 2))
     >>> step_layer({"type": "GlobalAveragePooling2D"}, state)
     LayerState(shape=(8,), receptive_field='whole input', jump=None)
+    >>> step_layer({"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"},
+    ...            input_state((2, 9, 7)))
+    LayerState(shape=(4, 7, 5), receptive_field=(3, 3), jump=(1, 1))
     """
     if not isinstance(state, LayerState):
         raise ValueError(
@@ -608,7 +794,21 @@ def step_layer(layer, state) -> LayerState:
             f"layer must be a dict whose type is one of {', '.join(sorted(STEPPED_LAYERS))}, "
             f"got type {describe(kind)}."
         )
-    kind, shape = layer["type"], state.shape
+    kind = check_layer_arguments(layer)
+    if kind == "BatchNormalization":
+        normalized_axis(layer, len(state.shape))
+    if kind in POINTWISE_LAYERS or kind == "Dense" or not channels_first(layer):
+        return _step(kind, layer, state)
+    # channels first: step with the channels last, then put them back in front
+    shape = state.shape
+    moved = _step(kind, layer, LayerState((*shape[1:], shape[0]), state.receptive_field, state.jump))
+    out = moved.shape
+    return LayerState((out[-1], *out[:-1]) if len(out) > 1 else out, moved.receptive_field, moved.jump)
+
+
+def _step(kind, layer, state) -> LayerState:
+    """:func:`step_layer` on a checked spec, with the channels last."""
+    shape = state.shape
     if kind in POINTWISE_LAYERS:
         return state
     if kind in _CONVOLUTIONS or kind in _POOLINGS:
@@ -622,6 +822,11 @@ def step_layer(layer, state) -> LayerState:
         strides = layer.get("strides", None if pool else 1)
         strides = sizes if pool and strides is None else _per_axis("strides", strides, rank)
         dilations = (1,) * rank if pool else _per_axis("dilation_rate", layer.get("dilation_rate", 1), rank)
+        if kind in _STRIDES_OR_DILATION and max(strides) > 1 and max(dilations) > 1:
+            raise ValueError(
+                f"{kind} takes strides > 1 or dilation_rate > 1, not both: Keras refuses "
+                f"strides={layer.get('strides')!r} with dilation_rate={layer.get('dilation_rate')!r}."
+            )
         padding = check_padding(layer.get("padding", "valid"), allow_int=not pool)
         lengths, receptive_field, jump = _window_step(
             shape[:-1], state.receptive_field, state.jump, sizes, strides, dilations, padding, pool
@@ -631,6 +836,8 @@ def step_layer(layer, state) -> LayerState:
             multiplier = check_int("depth_multiplier", layer.get("depth_multiplier", 1))
             channels = None if channels is None else channels * multiplier
         elif not pool:
+            if kind in _STRIDES_OR_DILATION:
+                conv_groups(layer, channels)
             channels = None if layer.get("filters") is None else check_int("filters", layer["filters"])
         return LayerState((*lengths, channels), receptive_field, jump)
     if kind in _GLOBAL_POOLINGS:

@@ -21,6 +21,16 @@ from __future__ import annotations
 from math import prod
 
 from course_utils._validation import check_bool, check_int, check_pair, describe
+from course_utils.arithmetic import (
+    KERAS_ARGUMENTS,
+    STEPPED_LAYERS,
+    channels_first,
+    check_layer_arguments,
+    conv_groups,
+    input_state,
+    normalized_axis,
+    step_layer,
+)
 from course_utils.formatting import LARGEST_RESULT, format_bytes
 
 __all__ = [
@@ -41,6 +51,7 @@ __all__ = [
     "activation_bytes",
     "format_bytes",
     "NO_MAC_LAYERS",
+    "PARAMETER_LAYERS",
     "layer_macs",
     "layer_params",
 ]
@@ -430,51 +441,98 @@ def _shape(name, shape):
     return tuple(check_int(name, n) for n in shape)
 
 
-def layer_params(layer, input_shape) -> tuple[int, int]:
-    """``(trainable, non_trainable)`` parameters of a layer spec on an input of ``input_shape``.
+PARAMETER_LAYERS = ("Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization")
+"""The Keras layers with weights that :func:`layer_params` counts (the others in ``NO_MAC_LAYERS`` have none)."""
 
-    ``layer`` is a dict with a Keras class name as ``type`` and Keras arguments, as
-    :func:`course_utils.arithmetic.step_layer` reads it; ``input_shape`` has no batch axis.
-    Layers without weights (pooling, ``Flatten``, ``Dropout``, ...) have none.
 
-    Examples
-    --------
-    >>> layer_params({"type": "Conv2D", "filters": 32, "kernel_size": 3}, (28, 28, 1))
-    (320, 0)
-    >>> layer_params({"type": "BatchNormalization"}, (14, 14, 64))
-    (128, 128)
-    >>> layer_params({"type": "MaxPooling2D"}, (28, 28, 32))
-    (0, 0)
-    """
-    kind = _layer_type(layer)
-    channels = _shape("input_shape", input_shape)[-1]
+def _channels_last(layer, shape):
+    """A spec's input or output shape with the channels last, whatever its ``data_format``."""
+    if "data_format" in KERAS_ARGUMENTS[layer["type"]] and channels_first(layer) and len(shape) > 1:
+        return (*shape[1:], shape[0])
+    return tuple(shape)
+
+
+def _weights(kind, layer, shape):
+    """``(trainable, non_trainable)`` of a trainable layer with weights, on a channels-last input ``shape``."""
     use_bias = layer.get("use_bias", True)
-    if kind == "Conv2D":
-        return (
-            conv2d_params(_required(layer, "kernel_size"), channels, _required(layer, "filters"), use_bias),
-            0,
-        )
+    channels = shape[-1]
+    if kind in ("Conv1D", "Conv2D"):
+        groups = conv_groups(layer, channels)
+        kernel, filters = _required(layer, "kernel_size"), _required(layer, "filters")
+        if kind == "Conv1D":  # a (kernel_size x 1) window
+            kernel = (check_int("kernel_size", kernel[0] if isinstance(kernel, (tuple, list)) else kernel), 1)
+        return (conv2d_params(kernel, channels // groups, filters, use_bias), 0)
     if kind == "DepthwiseConv2D":
         multiplier = layer.get("depth_multiplier", 1)
         return (depthwise_conv2d_params(_required(layer, "kernel_size"), channels, multiplier, use_bias), 0)
     if kind == "SeparableConv2D":
         multiplier = layer.get("depth_multiplier", 1)
-        return (
-            separable_conv2d_params(
-                _required(layer, "kernel_size"), channels, _required(layer, "filters"), multiplier, use_bias
-            ),
-            0,
-        )
+        kernel, filters = _required(layer, "kernel_size"), _required(layer, "filters")
+        return (separable_conv2d_params(kernel, channels, filters, multiplier, use_bias), 0)
     if kind == "Dense":
-        return (dense_params(channels, _required(layer, "units"), use_bias), 0)
-    if kind == "BatchNormalization":
-        return batch_norm_params(channels, layer.get("center", True), layer.get("scale", True))
+        if layer.get("quantization_config") is not None:
+            raise ValueError(
+                f"quantization_config={describe(layer['quantization_config'])}: a quantized Dense layer stores "
+                "other weights, which the course does not count; leave it None."
+            )
+        total = dense_params(channels, _required(layer, "units"), use_bias)
+        rank = layer.get("lora_rank")
+        rank = 0 if rank is None else check_int("lora_rank", rank, minimum=0)
+        if not rank:
+            return (total, 0)
+        # LoRA freezes the kernel and trains two thin matrices: (in_features, rank) and (rank, units)
+        kernel = channels * layer["units"]
+        return (total - kernel + rank * (channels + layer["units"]), kernel)
+    # BatchNormalization: 4 values per channel of its axis; renorm keeps 3 more statistics
+    channels = shape[normalized_axis(layer, len(shape))]
+    trainable, non_trainable = batch_norm_params(
+        channels, layer.get("center", True), layer.get("scale", True)
+    )
+    if check_bool("renorm", layer.get("renorm", False)):
+        non_trainable += 3 * channels
+    return (trainable, non_trainable)
+
+
+def layer_params(layer, input_shape) -> tuple[int, int]:
+    """``(trainable, non_trainable)`` parameters of a layer spec on an input of ``input_shape``.
+
+    ``layer`` is a dict with a Keras class name as ``type`` and Keras arguments, as
+    :func:`course_utils.arithmetic.step_layer` reads it; ``input_shape`` has no batch axis.
+    Layers without weights (pooling, ``Flatten``, ``Dropout``, ...) have none. Every key must be
+    an argument Keras takes (:data:`course_utils.arithmetic.KERAS_ARGUMENTS`), and those that
+    change the count are followed as Keras follows them: ``groups`` (each filter reads
+    ``in_channels / groups`` channels), ``data_format='channels_first'`` (the channels are the
+    first axis), a ``BatchNormalization``'s ``axis`` and ``renorm``, a ``Dense`` layer's
+    ``lora_rank``, and ``trainable=False`` (every parameter becomes non-trainable).
+
+    Examples
+    --------
+    >>> layer_params({"type": "Conv2D", "filters": 32, "kernel_size": 3}, (28, 28, 1))
+    (320, 0)
+    >>> layer_params({"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 4))
+    (76, 0)
+    >>> layer_params({"type": "BatchNormalization"}, (14, 14, 64))
+    (128, 128)
+    >>> layer_params({"type": "BatchNormalization", "axis": 1}, (5, 14, 64))
+    (10, 10)
+    >>> layer_params({"type": "MaxPooling2D"}, (28, 28, 32))
+    (0, 0)
+    """
+    kind = _layer_type(layer)
+    if kind not in PARAMETER_LAYERS and kind not in NO_MAC_LAYERS:
+        raise ValueError(
+            f"layer type {kind!r} has no parameter formula here; give one of {', '.join(PARAMETER_LAYERS)} "
+            "or a layer without weights."
+        )
+    check_layer_arguments(layer)
+    shape = _shape("input_shape", input_shape)
+    if kind in STEPPED_LAYERS:  # what Keras would refuse to build (rank, strides with dilation, groups, axis)
+        step_layer(layer, input_state(shape))
+    trainable = check_bool("trainable", layer.get("trainable", True))
     if kind in NO_MAC_LAYERS:
         return (0, 0)
-    raise ValueError(
-        f"layer type {kind!r} has no parameter formula here; give one of Conv2D, DepthwiseConv2D, "
-        "SeparableConv2D, Dense, BatchNormalization or a layer without weights."
-    )
+    counts = _weights(kind, layer, _channels_last(layer, shape))
+    return counts if trainable else (0, sum(counts))
 
 
 def layer_macs(layer, input_shape, output_shape) -> int | None:
@@ -494,6 +552,8 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
     True
     """
     kind = _layer_type(layer)
+    if kind in KERAS_ARGUMENTS:
+        check_layer_arguments(layer)
     if kind in NO_MAC_LAYERS:
         return 0
     shapes = []
@@ -501,9 +561,16 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
         if isinstance(shape, (tuple, list)) and any(n is None for n in shape):
             return None
         shapes.append(_shape(name, shape))
-    inputs, outputs = shapes
+    inputs, outputs = (
+        (_channels_last(layer, shape) for shape in shapes) if kind in KERAS_ARGUMENTS else shapes
+    )
+    if kind == "Conv1D" and len(outputs) == 2:
+        groups = conv_groups(layer, inputs[-1])
+        kernel = _required(layer, "kernel_size")
+        kernel = kernel[0] if isinstance(kernel, (tuple, list)) else kernel
+        return conv2d_macs((outputs[0], 1), (kernel, 1), inputs[-1] // groups, _required(layer, "filters"))
     if kind == "Conv2D" and len(outputs) == 3:
-        groups = check_int("groups", layer.get("groups", 1))
+        groups = conv_groups(layer, inputs[-1])
         return conv2d_macs(
             outputs[:2], _required(layer, "kernel_size"), inputs[-1] // groups, _required(layer, "filters")
         )

@@ -451,3 +451,35 @@ def test_step_layer_keeps_what_each_cell_sees():
 def test_step_layer_errors_name_the_problem(spec, state, fragment):
     with pytest.raises(ValueError, match=fragment):
         ar.step_layer(spec, state)
+
+
+def test_window_indices_refuses_to_list_a_huge_window_at_once():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="kernel_size=1,000,000,000,000 gives a window of"):
+        ar.window_indices(1, 7, 10**12, 2, "same")
+    assert time.perf_counter() - start < 1.0
+    assert len(ar.window_indices(0, ar.MAX_LISTED_TAPS, ar.MAX_LISTED_TAPS)) == ar.MAX_LISTED_TAPS
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [{"type": "conv", "kernel_size": 3, "strides": 2, "dilation_rate": 2}],
+        [
+            {"type": "conv", "kernel_size": 3},
+            {"type": "conv", "kernel_size": 3, "strides": 2, "dilation_rate": 3},
+        ],
+    ],
+)
+def test_trace_stack_refuses_what_keras_conv1d_refuses(layers):
+    with pytest.raises(ValueError, match=r"layers\[\d\].*strides > 1 or dilation_rate > 1, not both"):
+        ar.trace_stack(32, layers)
+
+
+def test_step_layer_refuses_arguments_keras_does_not_take():
+    with pytest.raises(ValueError, match="Conv2D takes no argument 'stride' in Keras"):
+        ar.step_layer({"type": "Conv2D", "kernel_size": 3, "stride": 2}, ar.input_state((9, 9, 1)))
+    with pytest.raises(ValueError, match="MaxPooling2D takes no argument 'dilation_rate'"):
+        ar.step_layer({"type": "MaxPooling2D", "dilation_rate": 2}, ar.input_state((9, 9, 1)))

@@ -274,3 +274,161 @@ def test_format_bytes_never_overflows():
     assert params.format_bytes(10**40).endswith(" TiB")
     with pytest.raises(ValueError, match="n_bytes"):
         params.format_bytes(10**101)
+
+
+# --- every argument Keras honours, followed or refused as Keras does ---------------------------
+
+from course_utils import arithmetic as ar  # noqa: E402
+
+KERAS_SPECS = [
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 4)),
+    ({"type": "Conv2D", "filters": 6, "kernel_size": (3, 1), "groups": 3, "use_bias": False}, (6, 6, 9)),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 3)),
+    ({"type": "Conv2D", "filters": 3, "kernel_size": 3, "groups": 2}, (6, 6, 4)),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}, (2, 9, 7)),
+    (
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2, "data_format": "channels_first"},
+        (4, 9, 7),
+    ),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (9, 9, 1)),
+    (
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": (2, 1), "dilation_rate": (1, 2)},
+        (9, 9, 1),
+    ),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_middle"}, (9, 9, 1)),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "size": 3}, (9, 9, 1)),
+    ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "trainable": False}, (9, 9, 2)),
+    ({"type": "Conv1D", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (9, 1)),
+    ({"type": "Conv1D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}, (2, 9)),
+    ({"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (9, 9, 1)),
+    (
+        {"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 2, "data_format": "channels_first"},
+        (2, 9, 7),
+    ),
+    (
+        {"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
+        (9, 9, 1),
+    ),
+    ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "MaxPooling2D", "pool_size": 2, "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "AveragePooling1D", "pool_size": 2, "data_format": "channels_first"}, (2, 9)),
+    ({"type": "GlobalAveragePooling2D", "data_format": "channels_first", "keepdims": True}, (2, 9, 7)),
+    ({"type": "GlobalMaxPooling2D", "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "Flatten", "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "ZeroPadding2D", "padding": ((1, 2), (3, 4)), "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "Cropping2D", "cropping": ((1, 2), (3, 0)), "data_format": "channels_first"}, (2, 9, 7)),
+    ({"type": "BatchNormalization", "axis": 1}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "axis": -3}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "axis": 3}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "axis": 0}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "axis": 4}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "axis": [1, 2]}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "renorm": True}, (5, 9, 7)),
+    ({"type": "BatchNormalization", "trainable": False, "center": False}, (5, 9, 7)),
+    ({"type": "Dense", "units": 4, "lora_rank": 2}, (6,)),
+    ({"type": "Dense", "units": 4, "lora_rank": 2, "use_bias": False}, (3, 6)),
+    ({"type": "Dense", "units": 4, "trainable": False}, (6,)),
+    ({"type": "Dense", "units": 4, "data_format": "channels_first"}, (6,)),
+    ({"type": "Dropout", "rate": 0.5, "noise_shape": (None, 1, 1, 7)}, (5, 9, 7)),
+    ({"type": "SpatialDropout2D", "rate": 0.5, "data_format": "channels_first"}, (5, 9, 7)),
+    ({"type": "SpatialDropout2D", "rate": 0.5, "trainable": False}, (5, 9, 7)),
+]
+
+
+def _keras_facts(spec, input_shape):
+    """What Keras makes of a spec: ``(output shape, (trainable, non_trainable))``, or None if it refuses it."""
+    arguments = {key: value for key, value in spec.items() if key != "type"}
+    try:
+        model = keras.Sequential([keras.Input(input_shape), getattr(keras.layers, spec["type"])(**arguments)])
+    except Exception:  # Keras refuses the spec (any error type: it is Keras's own)
+        return None
+    layer = model.layers[0]
+    return tuple(model.output_shape[1:]), (_trainable(layer), _non_trainable(layer))
+
+
+def _our_facts(spec, input_shape):
+    try:
+        shape = ar.step_layer(spec, ar.input_state(input_shape)).shape
+        counts = params.layer_params(spec, input_shape)
+    except ValueError:
+        return None
+    return shape, counts
+
+
+@pytest.mark.parametrize("spec, input_shape", KERAS_SPECS, ids=lambda value: str(value))
+def test_every_argument_is_followed_or_refused_as_keras_does(spec, input_shape):
+    assert _our_facts(spec, input_shape) == _keras_facts(spec, input_shape)
+
+
+@pytest.mark.parametrize(
+    "spec, input_shape, argument",
+    [
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 3), "groups"),
+        (
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
+            (9, 9, 1),
+            "strides",
+        ),
+        (
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_middle"},
+            (9, 9, 1),
+            "data_format",
+        ),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "size": 3}, (9, 9, 1), "'size'"),
+        ({"type": "BatchNormalization", "axis": 0}, (5, 9, 7), "axis"),
+        ({"type": "BatchNormalization", "axis": [1, 2]}, (5, 9, 7), "axis"),
+        ({"type": "Dense", "units": 4, "quantization_config": "int8"}, (6,), "quantization_config"),
+    ],
+)
+def test_what_keras_refuses_is_refused_by_name(spec, input_shape, argument):
+    with pytest.raises(ValueError, match=argument):
+        params.layer_params(spec, input_shape)
+    if spec["type"] != "Dense":
+        with pytest.raises(ValueError, match=argument):
+            ar.step_layer(spec, ar.input_state(input_shape))
+
+
+def test_macs_follow_groups_and_channels_first():
+    grouped = {"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}
+    assert params.layer_macs(grouped, (6, 6, 4), (4, 4, 4)) == 4 * 4 * 4 * 3 * 3 * 2
+    first = {"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}
+    assert params.layer_macs(first, (2, 9, 7), (4, 7, 5)) == params.conv2d_macs((7, 5), 3, 2, 4)
+
+
+REQUIRED = {
+    "filters": 2, "kernel_size": 3, "pool_size": 2, "units": 2, "rate": 0.5, "stddev": 0.1,
+    "activation": "relu", "scale": 1.0, "factor": 0.1, "height_factor": 0.1, "width_factor": 0.1,
+    "target_shape": (4,), "dims": (1,), "height": 2, "width": 2, "shape": (2,),
+}  # fmt: skip
+"""A value for each argument some Keras layer cannot do without."""
+
+
+@pytest.mark.parametrize("kind", sorted(ar.KERAS_ARGUMENTS))
+def test_the_argument_lists_are_keras_own(kind):
+    import inspect
+
+    keras_layer = {
+        "activity_regularizer",
+        "trainable",
+        "dtype",
+        "autocast",
+        "name",
+        "input_dim",
+        "input_shape",
+    }
+    cls = getattr(keras.layers, kind)
+    parameters = inspect.signature(cls.__init__).parameters
+    required = {
+        name: REQUIRED[name]
+        for name, p in parameters.items()
+        if p.default is inspect.Parameter.empty and name not in ("self", "args", "kwargs")
+    }
+    if kind == "InputLayer":
+        required = {"shape": (2,)}  # optional in the signature, but one of shape and batch_shape is needed
+    taken = set(parameters) - {"self", "args", "kwargs"} | set(cls(**required).get_config())
+    if "kwargs" in parameters:
+        taken |= keras_layer
+    assert ar.KERAS_ARGUMENTS[kind] == taken, (
+        f"{kind}: Keras also takes {sorted(taken - ar.KERAS_ARGUMENTS[kind])}; "
+        f"Keras does not take {sorted(ar.KERAS_ARGUMENTS[kind] - taken)}"
+    )
