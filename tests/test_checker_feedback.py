@@ -204,6 +204,60 @@ def test_every_function_misconception_is_named(checker):
     assert cases
 
 
+# ---------------------------------------------------------------------------
+# Every tolerance is narrower than the smallest named mistake
+# ---------------------------------------------------------------------------
+def _tolerance(a: Fraction, b: Fraction, rel_tol, abs_tol) -> Fraction:
+    """How far apart the framework lets two numbers be and still calls them equal."""
+    return max(Fraction(rel_tol) * max(abs(a), abs(b)), Fraction(abs_tol))
+
+
+@pytest.mark.parametrize("checker, args, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_number_tolerance_is_narrower_than_each_named_mistake(checker, args, kwargs):
+    """No answer is within the tolerance of both the right value and a named mistake (the tolerance
+    balls around them do not even touch): epsilon on the std must not pass for epsilon on the variance."""
+    rights = [Fraction(right) for right in (args[1], *kwargs.get("also_right", ()))]
+    rel_tol, abs_tol = kwargs.get("rel_tol", 1e-6), kwargs.get("abs_tol", 1e-12)
+    for wrong, message in framework._pairs(kwargs.get("misconceptions")):
+        wrong = Fraction(wrong)
+        if wrong in rights:
+            continue  # a mistake that gives the right value here is never shown
+        for right in rights:
+            if isinstance(args[1], int):
+                assert wrong != right  # counts compare exactly
+                continue
+            distance = abs(wrong - right)
+            assert distance > 2 * _tolerance(wrong, right, rel_tol, abs_tol), (
+                f"{checker.__name__}: {float(wrong)!r} ({message[:60]}...) is within twice the tolerance "
+                f"(rel_tol={rel_tol}, abs_tol={abs_tol}) of the right {float(right)!r}"
+            )
+
+
+@pytest.mark.parametrize("checker, args, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_array_tolerance_is_narrower_than_each_named_mistake(checker, args, kwargs):
+    expected = np.asarray(args[1])
+    atol, rtol = kwargs.get("atol", 1e-6), kwargs.get("rtol", 1e-6)
+    for wrong, message in framework._pairs(kwargs.get("misconceptions")):
+        wrong = np.asarray(wrong, dtype=float)
+        if wrong.shape != expected.shape or np.array_equal(wrong, expected):
+            continue
+        assert not framework._arrays_equal(wrong, expected.astype(float), 2 * atol, 2 * rtol), message
+
+
+@pytest.mark.parametrize("checker", CHECK_FUNCTION_CHECKERS, ids=lambda c: c.__name__)
+def test_every_function_tolerance_is_narrower_than_each_named_mistake(checker):
+    _, args, kwargs = framework_call(checker, lambda *a, **k: 0)
+    reference, cases = args[1], list(args[2])
+    atol, rtol = kwargs.get("atol", 1e-6), kwargs.get("rtol", 1e-6)
+    wants = [framework._call(reference, case) for case in cases]
+    for wrong_function, message in kwargs.get("misconceptions") or []:
+        with np.errstate(all="ignore"):
+            outputs = [framework._call(wrong_function, case) for case in cases]
+        assert any(
+            not framework._outputs_match(got, want, 2 * atol, 2 * rtol) for got, want in zip(outputs, wants)
+        ), f"{checker.__name__}: {message[:60]}... matches the reference within twice the tolerance"
+
+
 @pytest.mark.parametrize("checker", VALUE_CHECKERS, ids=lambda c: c.__name__)
 def test_an_unknown_wrong_answer_gets_a_hint(checker):
     name, args, kwargs = framework_call(checker)
