@@ -36,13 +36,14 @@ from ast import literal_eval
 
 from course_utils._validation import check_bool, check_int, check_option, describe
 from course_utils.formatting import UNKNOWN
-from course_utils.layer_specs import layer_table, to_keras
+from course_utils.layer_specs import MAX_LAYERS, layer_table, to_keras
 from course_utils.model_summary import LayerRow, ModelSummary
 from course_utils.params import activation_bytes
 
 __all__ = [
     "LENET5",
     "LENET5_INPUT",
+    "MAX_BLOCKS",
     "RESNET50_HEAD",
     "RESNET50_INPUT",
     "RESNET50_STAGE2_INPUT",
@@ -100,12 +101,18 @@ RESNET50_HEAD = (
 # The input of ResNet50's second stage, after the stem: where its first bottleneck blocks
 # (conv2_block1, ...) start.
 RESNET50_STAGE2_INPUT = (56, 56, 64)
+MAX_BLOCKS = 100
+"""The most residual blocks :func:`resnet_table` counts (ResNet-152 has 50)."""
 
 
 def _check_blocks(blocks):
     if isinstance(blocks, (str, bytes, dict)) or not isinstance(blocks, (tuple, list)) or not blocks:
         raise ValueError(
             f"blocks must be a non-empty list of (filters, convolutions) pairs, got {describe(blocks)}."
+        )
+    if len(blocks) > MAX_LAYERS:
+        raise ValueError(
+            f"blocks holds {len(blocks):,} blocks, more than a stack of {MAX_LAYERS} layers holds."
         )
     checked = []
     for index, block in enumerate(blocks, start=1):
@@ -127,6 +134,10 @@ def _check_units(dense_units):
     if isinstance(dense_units, (str, bytes, dict)) or not isinstance(dense_units, (tuple, list)):
         raise ValueError(
             f"dense_units must be a list of unit counts such as (4096, 4096), got {describe(dense_units)}."
+        )
+    if len(dense_units) > MAX_LAYERS:
+        raise ValueError(
+            f"dense_units holds {len(dense_units):,} layers, more than a stack of {MAX_LAYERS} layers holds."
         )
     return [check_int("dense_units", units) for units in dense_units]
 
@@ -170,6 +181,11 @@ def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head
     blocks = _check_blocks(blocks)
     dense_units = _check_units(dense_units)
     classes = check_int("classes", classes)
+    count = sum(convolutions + 1 for _, convolutions in blocks) + len(dense_units) + 2
+    if count > MAX_LAYERS:
+        raise ValueError(
+            f"blocks and dense_units make {count:,} layers, more than the {MAX_LAYERS} a stack of specs may have."
+        )
     head = check_option("head", head, ("flatten", "global_average"))
     conv = {"type": "Conv2D", "kernel_size": 3, "padding": "same", "activation": "relu"}
     specs = []
@@ -434,6 +450,11 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
                 f"stages[{index}] must be a (filters, blocks, strides) triple such as (64, 3, 1), got {describe(stage)}."
             )
         checked.append(tuple(check_int(f"stages[{index}]", value) for value in stage))
+    if sum(blocks for _, blocks, _ in checked) > MAX_BLOCKS:
+        raise ValueError(
+            f"stages hold {sum(blocks for _, blocks, _ in checked):,} blocks, more than the {MAX_BLOCKS} "
+            "resnet_table counts (ResNet-152 has 50)."
+        )
     batch_size = check_int("batch_size", batch_size)
     if not isinstance(name, str):
         raise ValueError(f"name must be a string, got {describe(name)}.")

@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from math import prod
+
 from course_utils import params as _params
 from course_utils._validation import (
     check_bool,
@@ -39,6 +41,10 @@ from course_utils.model_summary import LayerRow, ModelSummary
 __all__ = [
     "ACTIVATIONS",
     "LAYER_TYPES",
+    "MAX_KERAS_PARAMS",
+    "MAX_LAYERS",
+    "MAX_PARAMS",
+    "MAX_VALUES",
     "MNIST_CNN",
     "MNIST_INPUT",
     "POOL_TYPES",
@@ -108,9 +114,26 @@ LAYER_TYPES = {
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 """The pooling types of ``LAYER_TYPES``: their ``strides`` default to their ``pool_size``."""
 
+MAX_LAYERS = 200
+"""The most layer specs one stack may have (:func:`to_keras` builds 200 in about a second)."""
+MAX_VALUES = 2**31
+"""The most values the input, or one layer's output, may hold for one example: 8 GiB as float32,
+more than a laptop can hold for one image."""
+MAX_PARAMS = 2**31
+"""The most parameters a stack of specs may have: 8 GiB of float32 weights, more than a laptop can hold."""
+MAX_KERAS_PARAMS = 50_000_000
+"""The most parameters :func:`to_keras` builds: 200 MB of float32 weights, made in under a second
+(Keras fills every weight with random numbers, and needs several times that memory meanwhile)."""
+
+
+def _gib(values: int) -> str:
+    return f"{values * 4 / 2**30:,.1f} GiB as float32"
+
 
 def check_input_shape(input_shape) -> tuple[int, ...]:
     """Return ``input_shape`` as a tuple of ints: ``(height, width, channels)`` or ``(features,)``.
+
+    At most ``MAX_VALUES`` values in all.
 
     Examples
     --------
@@ -125,7 +148,13 @@ def check_input_shape(input_shape) -> tuple[int, ...]:
         raise ValueError(
             f"input_shape must be (height, width, channels) or (features,), got {describe(input_shape)}."
         )
-    return tuple(check_int("input_shape", d) for d in input_shape)
+    shape = tuple(check_int("input_shape", d) for d in input_shape)
+    if prod(shape) > MAX_VALUES:
+        raise ValueError(
+            f"input_shape {shape} holds {prod(shape):,} values per example ({_gib(prod(shape))}), more than "
+            f"the {MAX_VALUES:,} one example may hold: no laptop holds such an image."
+        )
+    return shape
 
 
 def _full_spec(index, spec):
@@ -191,13 +220,30 @@ def _steps(input_shape, layers):
     shape = check_input_shape(input_shape)
     if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
         raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
+    if len(layers) > MAX_LAYERS:
+        raise ValueError(
+            f"layers holds {len(layers):,} layer specs, more than the {MAX_LAYERS} a stack may have."
+        )
     state = input_state(shape)
     steps = []
+    total = 0
     for index, spec in enumerate(layers, start=1):
         full = _full_spec(index, spec)
         try:
             new = step_layer(full, state)
+            values = prod(n for n in new.shape if n is not None)
+            if values > MAX_VALUES:
+                raise ValueError(
+                    f"its output {new.shape} holds {values:,} values per example ({_gib(values)}), more than "
+                    f"the {MAX_VALUES:,} one example may hold."
+                )
             trainable, non_trainable = _params.layer_params(full, state.shape)
+            total += trainable + non_trainable
+            if total > MAX_PARAMS:
+                raise ValueError(
+                    f"it brings the stack to {total:,} params ({_gib(total)}), more than the {MAX_PARAMS:,} "
+                    "a laptop can hold."
+                )
             macs = _params.layer_macs(full, state.shape, new.shape)
         except ValueError as error:
             raise ValueError(
@@ -255,8 +301,9 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     Raises
     ------
     ValueError
-        Naming the layer (counted from 1) whose arguments are not allowed or whose
-        output would be empty.
+        Naming the layer (counted from 1) whose arguments are not allowed, whose output
+        would be empty or hold more than ``MAX_VALUES`` values, or that brings the stack
+        over ``MAX_PARAMS`` parameters; or when ``layers`` holds more than ``MAX_LAYERS``.
 
     Examples
     --------
@@ -302,7 +349,8 @@ def to_keras(input_shape, layers, name="builder"):
 
     The specs are checked as :func:`layer_table` checks them before Keras sees them, so
     an error names the layer (counted from 1) and its type; an error that Keras still
-    raises is reported with the layer too.
+    raises is reported with the layer too. A model of more than ``MAX_KERAS_PARAMS``
+    parameters is refused before Keras allocates anything.
 
     Examples
     --------
@@ -319,7 +367,13 @@ def to_keras(input_shape, layers, name="builder"):
     """
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
-    layer_table(input_shape, layers, name=name)  # every check, with the layer named
+    total = layer_table(input_shape, layers, name=name).total_params  # every check, with the layer named
+    if total > MAX_KERAS_PARAMS:
+        raise ValueError(
+            f"layers make a model of {total:,} params, more than the {MAX_KERAS_PARAMS:,} that to_keras builds "
+            "(Keras would fill each with a random number, taking seconds and gigabytes): make the layers "
+            "narrower, or count them with layer_table."
+        )
     import keras
 
     keras_layers = []

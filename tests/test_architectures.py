@@ -258,3 +258,35 @@ def test_resnet_table_refuses_bad_stages():
         arch.resnet_table(stages=((64, 3),))
     with pytest.raises(ValueError, match="stages"):
         arch.resnet_table(stages=())
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: arch.vgg_layers(blocks=((64, 10**9),)), "blocks and dense_units make"),
+        (lambda: arch.vgg_layers(dense_units=(8,) * 10**6), "dense_units holds 1,000,000 layers"),
+        (lambda: arch.vgg_layers(dense_units=(8,) * 190), "blocks and dense_units make 210 layers"),
+        (lambda: arch.resnet_table(stages=((64, 10**6, 1),)), "stages hold 1,000,000 blocks"),
+        (
+            lambda: arch.block_table((4, 4, 1), [{"type": "BatchNormalization"}] * 1000),
+            "main: layers holds 1,000",
+        ),
+        (
+            lambda: arch.block_to_keras((4, 4, 1), [{"type": "BatchNormalization"}] * 1000),
+            "main: layers holds 1,000",
+        ),
+        (
+            lambda: arch.block_to_keras(
+                (4, 4, 1), [{"type": "Conv2D", "filters": 10**8, "kernel_size": 1}], [{"type": "Flatten"}]
+            ),
+            "main",
+        ),
+    ],
+)
+def test_sizes_beyond_the_limits_are_refused_within_a_second(keras, call, fragment):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=fragment):
+        call()
+    assert time.perf_counter() - start < 1.0

@@ -222,3 +222,46 @@ def test_layer_states_check_the_specs_as_the_table_does():
         layer_states((8, 8, 1), [{"type": "Flatten"}, {"type": "Conv2D"}])
     with pytest.raises(ValueError, match="layers must be a list"):
         layer_states((8, 8, 1), {"type": "Flatten"})
+
+
+@pytest.mark.parametrize(
+    "input_shape, layers, fragment",
+    [
+        (
+            (8, 8, 1),
+            [{"type": "Conv2D", "filters": 10**12}],
+            r"layer 1 \(Conv2D\): its output \(6, 6, 10+\) holds",
+        ),
+        (
+            (8, 8, 1),
+            [{"type": "Conv2D", "filters": 10**8, "kernel_size": 8}],
+            r"layer 1 \(Conv2D\): it brings the stack to",
+        ),
+        ((10**6, 10**6, 1), [], r"input_shape \(1000000, 1000000, 1\) holds 1,000,000,000,000 values"),
+        ((10**9, 10**10, 1), [{"type": "Flatten"}], "input_shape"),
+        ((4, 4, 1), [{"type": "BatchNormalization"}] * 1000, "layers holds 1,000 layer specs"),
+        ((8, 8, 1), [{"type": "Conv2D", "filters": 4, "strides": 2, "dilation_rate": 2}], "not both"),
+    ],
+)
+def test_what_no_laptop_can_hold_is_refused_by_name(input_shape, layers, fragment):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=fragment):
+        layer_table(input_shape, layers)
+    with pytest.raises(ValueError, match=fragment):
+        to_keras(input_shape, layers)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_to_keras_refuses_models_too_large_to_build_quickly(keras):
+    import time
+
+    from course_utils.layer_specs import MAX_KERAS_PARAMS
+
+    wide = [{"type": "Flatten"}, {"type": "Dense", "units": 10**4}]
+    assert layer_table((100, 100, 1), wide).total_params > MAX_KERAS_PARAMS  # counted, not built
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="more than the 50,000,000 that to_keras builds"):
+        to_keras((100, 100, 1), wide)
+    assert time.perf_counter() - start < 1.0
