@@ -73,6 +73,8 @@ PADDING = "same"
 """The planned convolutions keep the map's size: only the poolings shrink it."""
 DEFAULT_DENSE_UNITS = 64
 """The hidden Dense layer of ``head="flatten"`` when ``dense_units`` is None."""
+DEFAULT_MIN_FILTERS = 8
+"""The narrowest the budget makes a plan when ``min_filters`` is None (or ``max_filters``, if smaller)."""
 MAX_IMAGE_SIZE = 2**16
 """The largest image side :func:`plan_cnn` plans for, in px."""
 MAX_WIDTH = 2**16
@@ -628,7 +630,7 @@ def plan_cnn(
     filters=16,
     filters_growth=2,
     max_filters=256,
-    min_filters=8,
+    min_filters=None,
     target_map=(4, 8),
     object_size=None,
     activation="relu",
@@ -657,8 +659,9 @@ def plan_cnn(
         Each stage has this many times the filters of the one before ...
     max_filters : int, default=256
         ... up to this many.
-    min_filters : int, default=8
-        The narrowest the budget may make the first stage and the hidden Dense layer.
+    min_filters : int or None
+        The narrowest the budget may make the first stage and the hidden Dense layer, at most
+        ``max_filters``. None: 8 (:data:`DEFAULT_MIN_FILTERS`), or ``max_filters`` if smaller.
     target_map : (int, int), default=(4, 8)
         Pool until the final map's longer side is at most ``target_map[1]`` px, never taking
         the shorter side below ``target_map[0]`` px.
@@ -734,7 +737,14 @@ def plan_cnn(
     filters = check_int("filters", filters, maximum=MAX_WIDTH)
     filters_growth = check_int("filters_growth", filters_growth, maximum=MAX_WIDTH)
     max_filters = check_int("max_filters", max_filters, maximum=MAX_WIDTH)
+    if min_filters is None:
+        min_filters = min(DEFAULT_MIN_FILTERS, max_filters)
     min_filters = check_int("min_filters", min_filters, maximum=MAX_WIDTH)
+    if min_filters > max_filters:
+        raise ValueError(
+            f"min_filters={min_filters} is over max_filters={max_filters}: the budget could never narrow a "
+            "stage to min_filters; give min_filters at most max_filters."
+        )
     objects = _check_objects(object_size, shape)
     activation = check_option("activation", activation, [a for a in ACTIVATIONS if a is not None])
     head = check_option("head", head, ("gap", "flatten"))

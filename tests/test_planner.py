@@ -487,3 +487,12 @@ def test_the_plans_table_is_what_keras_builds(keras):
             theirs.receptive_field,
         )
     assert model.name == "planned_cnn" and not model.compiled
+
+
+def test_min_filters_over_max_filters_is_refused_by_name():
+    with pytest.raises(ValueError, match="min_filters=64 is over max_filters=16"):
+        plan_cnn((100, 100, 1), 2, max_params=50_000, max_filters=16, min_filters=64)
+    with pytest.raises(ValueError, match="min_filters=9 is over max_filters=8"):
+        plan_cnn((32, 32, 1), 2, max_filters=8, min_filters=9)
+    # without min_filters, the default narrows no further than max_filters allows
+    assert max(plan_cnn((32, 32, 1), 2, max_params=2_000, max_filters=4).filters) <= 4
