@@ -62,6 +62,7 @@ __all__ = [
     "check_history",
     "diagnose",
     "error_pair",
+    "far_apart",
     "jumps",
     "load_histories",
     "recent_fall",
@@ -146,6 +147,26 @@ def relative_gap(train_loss, val_loss) -> float:
     train = check_real("train_loss", train_loss, 0)
     val = check_real("val_loss", val_loss, 0, min_inclusive=False)
     return (val - train) / val
+
+
+def far_apart(train_error, val_error, gap: float = 0.05) -> bool:
+    """Whether a model does far better on its training images: the overfitting half of the source notes' rule.
+
+    Far apart means a validation error at least ``gap`` above the training error **and** more
+    than twice it: at least half of the validation mistakes are mistakes the model does not make
+    on images it has seen. A smaller gap is a **modest** one.
+
+    Examples
+    --------
+    >>> far_apart(0.01, 0.10), far_apart(0.003, 0.062), far_apart(0.14, 0.15)
+    (True, True, False)
+    >>> far_apart(0.07, 0.13), far_apart(0.0, 0.026)
+    (False, False)
+    """
+    train = check_real("train_error", train_error, 0, 1)
+    val = check_real("val_error", val_error, 0, 1)
+    gap = check_real("gap", gap, 0, 1, min_inclusive=False)
+    return val - train >= gap and val > 2 * train
 
 
 def rise_above_minimum(val_losses, window: int = 3) -> float:
@@ -907,7 +928,11 @@ class _Facts:
         """The model does far better on its training images than on the validation images."""
         f, limits = self.figures, self.limits
         if f["error_gap"] is not None:
-            return f["error_gap"] >= limits["overfit_error_gap"] and f["val_error"] > 2 * f["train_error"]
+            return far_apart(
+                min(max(f["train_error"], 0.0), 1.0),
+                min(max(f["val_error"], 0.0), 1.0),
+                limits["overfit_error_gap"],
+            )
         return f["gap_at_end"] is not None and f["gap_at_end"] >= limits["overfit_gap"]
 
     def level(self) -> tuple[bool, str]:

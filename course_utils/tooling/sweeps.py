@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -256,7 +257,7 @@ def build_model(run: Run):
     if run.dropout and run.dropout_place == "head":
         stack.append(layers.Dropout(run.dropout))
     stack.append(layers.Dense(10, activation="softmax", kernel_regularizer=regularizer))
-    return keras.Sequential(stack, name=run.name.replace(" ", "_").replace(".", "_"))
+    return keras.Sequential(stack, name=re.sub(r"[^A-Za-z0-9]+", "_", run.name))
 
 
 def data():
