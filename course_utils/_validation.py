@@ -520,7 +520,7 @@ def check_labels(name: str, values, *, allow_text: bool = True) -> np.ndarray:
                 raise ValueError(f"{message}, got {_kind_of(item)} ({describe(item)}) among them.")
         if text is not None and numeric is not None:
             raise ValueError(
-                f"{name} mixes strings and numbers ({text!r} and {numeric!r}): labels are all integers "
+                f"{name} mixes strings and numbers ({str(text)!r} and {numeric}): labels are all integers "
                 "or all strings."
             )
         array = (

@@ -181,3 +181,72 @@ def test_boolean_arguments_accept_only_bools():
     with pytest.raises(ValueError, match="normalize"):
         plot_confusion_matrix(np.eye(2, dtype=int), normalize="yes")
     assert len(show_kernels(np.eye(3), annotate=np.bool_(False)).axes[0].texts) == 0
+
+
+@pytest.mark.parametrize(
+    "labels, fragment",
+    [
+        ([0, 1, None], "labels holds None"),
+        ([0, 1, float("nan")], "labels holds NaN"),
+        ([0, 1, 0.5], "labels holds scores such as 0.5"),
+        ([0, 1, True], "labels holds True/False"),
+        ([0, 1, "b"], "labels mixes strings and numbers"),
+        ([0, 1, 3], "labels holds 3, which has no name in class_names \\(3 names, for labels 0 to 2\\)"),
+        ([0, -1, 2], "labels holds -1, which has no name"),
+        (["a", "b", "c"], "labels holds strings such as 'a', which name themselves"),
+    ],
+)
+def test_image_grid_titles_only_labels_it_can_name(labels, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        show_image_grid(np.zeros((3, 4, 4)), labels, class_names=["cat", "dog", "bird"])
+
+
+def test_image_grid_names_every_prediction_too():
+    with pytest.raises(ValueError, match="predictions holds 7, which has no name"):
+        show_image_grid(np.zeros((3, 4, 4)), [0, 1, 2], predictions=[0, 1, 7], class_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match="predictions holds None"):
+        show_image_grid(np.zeros((3, 4, 4)), [0, 1, 2], predictions=[0, None, 2])
+    fig = show_image_grid(np.zeros((2, 4, 4)), np.array([[1], [0]]), predictions=np.array([[1], [1]]))
+    assert [ax.get_title() for ax in fig.axes] == ["1", "true 0\npred 1"]  # a Keras (n, 1) column
+
+
+@pytest.mark.parametrize("names", [[1, 2, 3], ["a", None, "c"], [["a"], ["b"], ["c"]], np.zeros(3)])
+def test_names_are_strings(names):
+    from course_utils.plots.feature_maps import show_kernels
+
+    with pytest.raises(ValueError, match="class_names"):
+        show_image_grid(np.zeros((3, 4, 4)), [0, 1, 2], class_names=names)
+    with pytest.raises(ValueError, match="titles"):
+        show_kernels([np.eye(3)] * 3, titles=names)
+    with pytest.raises(ValueError, match="class_names"):
+        plot_confusion_matrix(np.eye(3, dtype=int), class_names=names)
+
+
+@pytest.mark.parametrize(
+    "maps, fragment",
+    [
+        ([[1.0, None], [0.0, 1.0]], "maps must hold real numbers, got None"),
+        ([np.eye(2), np.array([[1.0, None], [0.0, 1.0]], dtype=object)], r"maps\[1\] must hold real numbers"),
+        ([[True, False], [False, True]], "maps must hold real numbers, got True/False"),
+        ([["1", "0"], ["0", "1"]], "maps must hold real numbers, got text"),
+        (3.0, "maps must be a sequence"),
+    ],
+)
+def test_feature_maps_hold_numbers(maps, fragment):
+    from course_utils.plots.feature_maps import show_feature_maps
+
+    with pytest.raises(ValueError, match=fragment):
+        show_feature_maps(np.eye(4), maps)
+
+
+@pytest.mark.parametrize("scalar", [0.3, np.float32(0.3), np.array(0.3)])
+def test_a_bare_number_is_not_a_history_to_plot(scalar):
+    with pytest.raises(ValueError, match="history\\['loss'\\] must be a sequence"):
+        plot_history({"loss": scalar, "val_loss": [0.5]})
+
+
+def test_precision_recall_points_are_numbers():
+    with pytest.raises(ValueError, match="point must hold real numbers, got None"):
+        plot_precision_recall_curve([0.5, 1.0], [1.0, 0.5], point=[None, 1.0])
+    with pytest.raises(ValueError, match="precision must hold real numbers, got True/False"):
+        plot_precision_recall_curve([True, False], [1.0, 0.5])

@@ -168,3 +168,36 @@ def test_each_update_redraws_only_the_curves_quickly():
     assert pictures[10][0] == pictures[10][1]  # the same epoch draws the same picture
     assert pictures[10][0] != pictures[20][0]
     assert sorted(times)[1] < 0.1  # the budget of a widget update; measured at about 12 ms
+
+
+@pytest.mark.parametrize("scalar", [0.3, 2.0, np.float32(0.5)])
+def test_a_bare_number_is_not_a_run(scalar):
+    run = {"loss": scalar, "val_loss": scalar}
+    for call in (
+        lambda: learning_curves_state(run),
+        lambda: plot_learning_curves(run),
+        lambda: plot_runs({"A": run}),
+    ):
+        with pytest.raises(ValueError, match=r"history\['loss'\] must be a sequence .* single number"):
+            call()
+
+
+@pytest.mark.parametrize("x", [[0, 1, 10], [-1, 1, 10], [1.0, float("nan"), 10]])
+def test_plot_sweep_refuses_what_a_log_axis_would_drop(x):
+    with pytest.raises(ValueError, match="x must"):
+        plot_sweep(x, [0.3, 0.2, 0.1], [0.4, 0.3, 0.35], xlabel="units", log_x=True)
+    plt.close("all")
+
+
+def test_plot_sweep_draws_zero_on_a_linear_axis():
+    ax = plot_sweep([0, 1, 10], [0.3, 0.2, 0.1], [0.4, 0.3, 0.35], xlabel="units", log_x=False)
+    assert len(ax.lines[0].get_xdata()) == 3
+    plt.close("all")
+
+
+def test_plot_runs_titles_name_runs():
+    run = {"loss": [0.5, 0.4], "val_loss": [0.6, 0.5]}
+    with pytest.raises(ValueError, match="titles names 'B', which is not a run"):
+        plot_runs({"A": run}, titles={"B": "run B"})
+    with pytest.raises(ValueError, match="titles\\['A'\\] must be a string"):
+        plot_runs({"A": run}, titles={"A": 3})

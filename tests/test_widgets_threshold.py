@@ -83,3 +83,15 @@ def test_widget_builds_and_updates_quickly():
 
 def test_threshold_explorer_displays_and_returns_none(capsys):
     assert threshold_explorer([0, 1, 1], [0.2, 0.6, 0.9]) is None
+
+
+@pytest.mark.parametrize("class_names", [(0, 1), ("no", None), [["no"], ["yes"]]])
+def test_class_names_are_two_strings(class_names):
+    with pytest.raises(ValueError, match="class_names must be a pair of names"):
+        build_threshold_explorer([0, 1, 1], [0.2, 0.6, 0.9], class_names=class_names)
+
+
+@pytest.mark.parametrize("y_true", [[0, 1, None], [0, 1, 0.5], [0, 1, float("nan")], [False, True, True]])
+def test_labels_that_are_not_labels_are_refused(y_true):
+    with pytest.raises(ValueError, match="y_true"):
+        threshold_state(y_true, [0.2, 0.6, 0.9])

@@ -46,13 +46,24 @@ def check_text(name: str, value, optional: bool = False):
 
 
 def check_names(name: str, names, count: int | None = None, per: str = "picture") -> list[str] | None:
-    """None, or a list of names (of ``count`` names when given): a list, tuple or array, not a string."""
+    """None, or a list of names (of ``count`` names when given): a list, tuple or 1-D array of strings.
+
+    A name is a string: a number, None or a nested list among them is refused, not written as
+    its ``str``.
+    """
     if names is None:
         return None
-    if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple, np.ndarray)):
-        how_many = "" if count is None else f"{count} "
-        raise ValueError(f"{name} must be a list of {how_many}names, got {describe(names)}.")
+    how_many = "" if count is None else f"{count} "
+    if (
+        isinstance(names, (str, bytes))
+        or not isinstance(names, (list, tuple, np.ndarray))
+        or (isinstance(names, np.ndarray) and names.ndim != 1)
+    ):
+        raise ValueError(f"{name} must be a list of {how_many}names (strings), got {describe(names)}.")
     names = list(names)
+    wrong = [n for n in names if not isinstance(n, str)]
+    if wrong:
+        raise ValueError(f"{name} must hold names (strings), got {describe(wrong[0])} among them.")
     if count is not None and len(names) != count:
         raise ValueError(f"{name} must hold {count} names, one per {per}, got {len(names)}.")
     return [str(n) for n in names]

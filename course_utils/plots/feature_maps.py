@@ -12,7 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils._validation import check_bool, describe
+from course_utils._validation import check_bool, check_numbers, describe
 from course_utils.plots._checks import (
     MAX_PICTURES,
     check_names,
@@ -29,32 +29,42 @@ MAX_ANNOTATED_CELLS = 400
 """The largest kernel (in cells, 20x20) whose weights :func:`show_kernels` writes in."""
 
 
+def _is_map_list(maps) -> bool:
+    """A list of 2-D maps (maybe of different sizes), rather than one map written as nested lists."""
+    return (
+        isinstance(maps, (list, tuple))
+        and bool(maps)
+        and all(
+            (isinstance(m, np.ndarray) and m.ndim >= 2)
+            or (
+                isinstance(m, (list, tuple))
+                and bool(m)
+                and all(isinstance(r, (list, tuple, np.ndarray)) for r in m)
+            )
+            for m in maps
+        )
+    )
+
+
 def _as_maps(name, maps):
     """Return a list of 2-D arrays from a 2-D array, a 3-D (h, w, n) array or a list of 2-D arrays."""
     allowed = (
         f"{name} must be a 2-D array, a (height, width, n) array or a non-empty list of 2-D arrays of numbers"
     )
-    try:
-        array = np.asarray(maps, dtype=float)
-    except (TypeError, ValueError, OverflowError):  # a list of maps of different sizes, or not numbers at all
-        array = None
-    if array is not None and array.ndim == 2:  # one map, as an array or a nested list
-        maps = [array]
-    elif array is not None and array.ndim == 3 and not isinstance(maps, (list, tuple)):
-        maps = [array[:, :, i] for i in range(array.shape[2])]  # a (height, width, n) stack
-    elif isinstance(maps, (list, tuple)):  # a list of maps, maybe of different sizes
-        try:
-            maps = [np.asarray(m, dtype=float) for m in maps]
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{allowed}, got {describe(maps)}.") from None
+    if _is_map_list(maps):
+        maps = [check_numbers(f"{name}[{i}]", m) for i, m in enumerate(maps)]
     else:
-        raise ValueError(f"{allowed}, got {describe(maps)}.")
-    if not maps or any(m.ndim != 2 or 0 in m.shape for m in maps):
+        array = check_numbers(name, maps)
+        if array.ndim == 2:  # one map, as an array or a nested list
+            maps = [array]
+        elif array.ndim == 3:
+            maps = [array[:, :, i] for i in range(array.shape[2])]  # a (height, width, n) stack
+        else:
+            raise ValueError(f"{allowed}, got shape {array.shape}.")
+    if any(m.ndim != 2 or 0 in m.shape for m in maps):
         raise ValueError(f"{allowed}, got shapes {[m.shape for m in maps][:8]}.")
     if len(maps) > MAX_PICTURES:
         raise ValueError(f"{name} holds {len(maps)} maps; one figure draws at most {MAX_PICTURES}.")
-    if not all(np.isfinite(m).all() for m in maps):
-        raise ValueError(f"{name} must hold finite numbers, got NaN or infinity.")
     return maps
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, describe
-from course_utils.metrics import check_labels
+from course_utils._validation import check_bool, check_int, check_labels, check_numbers, describe
 from course_utils.plots._checks import (
     MAX_PICTURES,
     check_axes,
@@ -36,10 +35,25 @@ MAX_CLASSES_DRAWN = 50
 
 
 def _name(value, class_names):
-    value = int(value) if np.issubdtype(np.asarray(value).dtype, np.integer) else value
-    if class_names is not None and isinstance(value, int) and 0 <= value < len(class_names):
-        return str(class_names[value])
-    return str(value)
+    """What a grid titles a label with: its class name when ``class_names`` are given, else the label."""
+    return str(value) if class_names is None else class_names[int(value)]
+
+
+def _check_named(name, labels, class_names):
+    """With class names, every label must be an index into them: a label without a name is refused."""
+    if class_names is None:
+        return
+    if labels.dtype.kind == "U":
+        raise ValueError(
+            f"{name} holds strings such as {str(labels[0])!r}, which name themselves: class_names are for "
+            "integer labels 0, 1, ...; leave class_names out."
+        )
+    outside = labels[(labels < 0) | (labels >= len(class_names))]
+    if outside.size:
+        raise ValueError(
+            f"{name} holds {int(outside[0])}, which has no name in class_names ({len(class_names)} names, "
+            f"for labels 0 to {len(class_names) - 1})."
+        )
 
 
 def show_image_grid(
@@ -62,11 +76,13 @@ def show_image_grid(
         (float). The scale is read from the values of all the images; anything else (for
         example standardised images with negative values) is refused, never drawn wrong.
     labels : sequence of int
-        True labels, one per image.
+        True labels, one per image (integers or strings; None, NaN, fractions and True/False are
+        refused: they are not labels).
     predictions : sequence of int, optional
         Predicted labels, one per image.
     class_names : sequence of str, optional
-        Names shown instead of label numbers.
+        Names shown instead of label numbers: every label (and prediction) must be one of
+        0 to ``len(class_names) - 1``, so that no image is titled by a bare number.
     ncols : int, default=8
         Images per row.
     max_images : int, default=32
@@ -93,20 +109,25 @@ def show_image_grid(
         raise ValueError("images is empty: there is nothing to show.")
     white = pixel_scale("images", images)
     images = np.asarray(images).reshape(shape)
-    labels = check_labels("labels", np.ravel(labels) if isinstance(labels, np.ndarray) else labels)
+    labels = check_labels("labels", labels)
     if len(labels) != len(images):
         raise ValueError(
             f"labels must hold one label per image: got {len(labels)} labels for {len(images)} images."
         )
     if predictions is not None:
-        predictions = check_labels(
-            "predictions", np.ravel(predictions) if isinstance(predictions, np.ndarray) else predictions
-        )
+        predictions = check_labels("predictions", predictions)
         if len(predictions) != len(images):
             raise ValueError(
                 f"predictions must hold one label per image: got {len(predictions)} for {len(images)} images."
             )
     class_names = check_names("class_names", class_names)
+    _check_named("labels", labels, class_names)
+    if predictions is not None:
+        _check_named("predictions", predictions, class_names)
+        if (predictions.dtype.kind == "U") != (labels.dtype.kind == "U"):
+            raise ValueError(
+                "predictions must be labels of the same kind as labels (both integers or both strings)."
+            )
     ncols = check_int("ncols", ncols)
     max_images = check_int("max_images", max_images, maximum=MAX_PICTURES)
     size = check_size("size", size)
@@ -217,13 +238,7 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
 
 def _as_rates(name, values, allow_nan=False) -> np.ndarray:
     """Numbers between 0 and 1 as a 1-D float array (NaN allowed for a point not yet placed)."""
-    try:
-        array = np.asarray(values)
-        if array.dtype.kind not in "biufO":  # no text, no complex numbers
-            raise TypeError
-        array = array.astype(float).ravel()
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name} must hold numbers between 0 and 1, got {describe(values)}.") from None
+    array = check_numbers(name, values, min_size=0, allow_nan=allow_nan).ravel()
     known = array[~np.isnan(array)] if allow_nan else array
     if not np.all((known >= 0) & (known <= 1)):  # False for NaN and infinity
         raise ValueError(f"{name} must hold numbers between 0 and 1, got {describe(values)}.")

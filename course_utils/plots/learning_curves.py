@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, describe
+from course_utils._validation import check_bool, check_int, check_numbers, describe
 from course_utils.plots._checks import check_axes, check_text
 
 __all__ = ["MAX_RUNS", "plot_learning_curves", "plot_runs", "plot_sweep"]
@@ -38,11 +38,12 @@ def _history(history) -> dict[str, list[float]]:
     return check_history(history)
 
 
-def _numbers(name: str, values) -> np.ndarray:
-    """A 1-D float array: real numbers only (no text, True/False or complex numbers)."""
-    from course_utils.diagnosis import _series
-
-    return _series(name, values, minimum=2, unit="point")
+def _numbers(name: str, values, finite: bool = False) -> np.ndarray:
+    """A 1-D float array of at least 2 real numbers (no text, None, True/False or complex numbers);
+    NaN and infinity (a diverged run) only where ``finite`` is False."""
+    return check_numbers(
+        name, values, ndim=1, min_size=2, allow_nan=not finite, allow_inf=not finite, unit="point"
+    )
 
 
 def _limits(values) -> tuple[float, float]:
@@ -196,6 +197,12 @@ def plot_runs(runs, columns: int = 4, titles=None, size: float = 2.6):
     size = check_size("size", size)
     if titles is not None and not isinstance(titles, dict):
         raise ValueError(f"titles must be a dict of name -> title, or None, got {describe(titles)}.")
+    for key, text in (titles or {}).items():
+        if key not in runs:
+            raise ValueError(
+                f"titles names {key!r}, which is not a run of runs ({', '.join(map(repr, runs))})."
+            )
+        check_text(f"titles[{key!r}]", text)
     histories = {}
     for name, history in runs.items():
         try:
@@ -224,19 +231,27 @@ def plot_runs(runs, columns: int = 4, titles=None, size: float = 2.6):
 def plot_sweep(x, train, val, xlabel: str, ylabel: str = "loss", log_x: bool = True, ax=None, title=None):
     """Training and validation values against a setting (model size, number of images).
 
+    With ``log_x=True`` (a log axis) every ``x`` must be above 0: a log axis cannot show 0 or a
+    negative setting, and matplotlib would drop those points without a word.
+
     Returns
     -------
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
 
-    xs, ys_train, ys_val = _numbers("x", x), _numbers("train", train), _numbers("val", val)
+    xs, ys_train, ys_val = _numbers("x", x, finite=True), _numbers("train", train), _numbers("val", val)
     if not xs.shape == ys_train.shape == ys_val.shape:
         raise ValueError(
             f"x, train and val must have the same length, got {len(xs)}, {len(ys_train)} and {len(ys_val)}."
         )
     xlabel, ylabel = check_text("xlabel", xlabel), check_text("ylabel", ylabel)
     log_x = check_bool("log_x", log_x)
+    if log_x and (xs <= 0).any():
+        raise ValueError(
+            f"x must be above 0 with log_x=True, got {xs[xs <= 0][0]:g}: a log axis cannot show it; "
+            "give log_x=False."
+        )
     ax = check_axes(ax)
     title = check_text("title", title, optional=True)
     if ax is None:

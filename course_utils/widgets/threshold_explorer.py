@@ -168,9 +168,10 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_nam
         isinstance(class_names, (str, bytes))
         or not isinstance(class_names, (list, tuple))
         or len(class_names) != 2
+        or not all(isinstance(name, str) for name in class_names)
     ):
         raise ValueError(
-            f"class_names must be a pair of names (class 0, class 1), got {describe(class_names)}."
+            f"class_names must be a pair of names (strings: class 0, class 1), got {describe(class_names)}."
         )
     precision, recall, _ = _metrics.precision_recall_curve(labels, values)
     slider = widgets.FloatSlider(
