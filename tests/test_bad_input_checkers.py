@@ -313,6 +313,10 @@ def test_placeholders_are_never_correct(checker, placeholder):
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=IDS)
 def test_junk_gets_feedback_in_time_and_is_never_correct(checker):
+    # a first call, untimed: a checker of Keras models imports Keras once (several seconds), as a
+    # notebook that trains has already done; the time each piece of junk takes is what is measured
+    call(checker, lambda *args, **kwargs: None)
+
     @given(answer=JUNK[checker.answer_kind])
     def run(answer):
         assert_feedback_for_junk(checker, answer, 2.0)

@@ -310,6 +310,14 @@ CASES_01 = [
     (c01.check_output_shape, tuple(str(v) for v in LAYER_OUT), "invalid", ["quotes"], []),
     (c01.check_output_shape, [LAYER_OUT[0], LAYER_OUT[1]], "wrong", ["2 values", "3"], []),
     (c01.check_output_shape, (None, *LAYER_OUT), "wrong", ["batch axis"], []),
+    (
+        c01.check_output_shape,
+        (None, LAYER_OUT[0] - 1, LAYER_OUT[1] - 1, LAYER_OUT[2]),
+        "wrong",
+        ["batch axis", "forgot the +1"],
+        [],
+    ),
+    (c01.check_vertical_edge_kernel, "B", "wrong", ["sum to 1", "smooths"], []),
     (c01.check_kernel_shape, tuple(str(v) for v in (3, 3, 3, 32)), "invalid", ["quotes"], []),
     (
         c01.check_feature_map,
@@ -531,6 +539,16 @@ CASES_05 = [
         [],
     ),
     (c05.check_compile, None, "invalid", ["returns None"], ["still `...`"]),
+    (
+        c05.check_tell_apart,
+        "yes",
+        "wrong",
+        [
+            f"ahead by {(c05.COMPARISON['only_b'] - c05.COMPARISON['only_a']) / c05.COMPARISON['n']:.4f}",
+            "holds 0",
+        ],
+        [],
+    ),
 ]
 
 
@@ -808,6 +826,30 @@ def test_the_design_tables_hold_right_and_wrong_designs():
 
 
 DESIGN_CASES = [
+    # hints told from the design's own layers: no strided layer to drop, no 'valid' padding to change
+    (
+        c02.check_design_stack,
+        [conv(3)] * 6,
+        "wrong",
+        ["add strides"],
+        ["after the strided ones", "fewer strided"],
+    ),
+    (
+        c02.check_design_stack,
+        [conv(3, 2)] * 4,
+        "wrong",
+        ["fewer strided layers (it has 4)"],
+        ["'same' padding"],
+    ),
+    (c02.check_design_stack, [conv(3, 2, "valid")] * 5, "wrong", ["'same' padding instead of 'valid'"], []),
+    (
+        c03.check_pooling_design,
+        [pool(2, padding="same")] * 3,
+        "wrong",
+        ["ceil(W / strides)"],
+        ["rounding down"],
+    ),
+    (c03.check_pooling_design, [pool(2)] * 3, "wrong", ["rounding down"], []),
     (c02.check_design_stack, [conv(3, 2), "conv"], "wrong", ["cannot be built", "layers[1]"], []),
     (c02.check_design_stack, [pool(2)], "wrong", ["should be a convolution"], []),
     (c02.check_design_stack, {"type": "conv"}, "invalid", ["list of layer dicts"], []),

@@ -187,3 +187,10 @@ def test_a_functional_port_is_still_compared_with_the_keras_2_model():
 def test_a_subclassed_port_with_the_same_layers_passes():
     feedback = check_keras3_port(_port_from(SUBCLASSED))
     assert feedback.status == "correct", feedback.message
+
+
+def test_an_error_is_explained_only_by_the_mistake_that_raises_it():
+    feedback = check_keras3_port(port_with(strides="0"))  # an int, but not a positive one
+    assert feedback.status == "wrong" and "not a string" not in feedback.message, feedback.message
+    feedback = check_keras3_port(port_with(batch_norm="layers.BatchNormalization(momentumm=0.9),"))
+    assert feedback.status == "wrong" and "keras.layers.normalization" not in feedback.message

@@ -282,19 +282,20 @@ def check_output_shape(answer) -> Feedback:
             "You forgot the +1: a kernel of size F fits at W - F + 1 positions.",
         ),
     ]
-    if isinstance(answer, (tuple, list)) and len(answer) == 4 and answer[0] is None:
-        return Feedback(
-            "wrong",
-            "output shape is not right. Leave out the batch axis (None): give (height, width, channels).",
-        )
-    return check_array(
-        answer,
-        expected,
-        name="output shape",
-        misconceptions=misconceptions,
-        hint="With 'valid' padding each spatial size is W - kernel_size + 1; the depth is the "
-        "number of filters.",
+    hint = (
+        "With 'valid' padding each spatial size is W - kernel_size + 1; the depth is the number of filters."
     )
+    if isinstance(answer, (tuple, list)) and len(answer) == 4 and answer[0] is None:
+        rest = check_array(
+            answer[1:], expected, name="output shape", misconceptions=misconceptions, hint=hint
+        )
+        if rest.correct:
+            return Feedback(
+                "wrong",
+                "output shape is not right. Leave out the batch axis (None): give (height, width, channels).",
+            )
+        return Feedback(rest.status, f"leave out the batch axis (None), and then: {rest.message}")
+    return check_array(answer, expected, name="output shape", misconceptions=misconceptions, hint=hint)
 
 
 @checker
@@ -379,13 +380,20 @@ def check_vertical_edge_kernel(answer) -> Feedback:
             continue
         if not np.isclose(np.sum(kernel), 0):
             misconceptions[name] = (
-                f"Kernel {name} has weights that do not sum to 0, so it responds to brightness "
-                "even where nothing changes: it smooths, it does not detect edges."
+                f"Kernel {name} has weights that sum to {float(np.sum(kernel)):g}, not 0, so it responds to "
+                "brightness even where nothing changes: "
+                + ("it smooths (all its weights are positive), " if (kernel >= 0).all() else "")
+                + "it does not detect edges."
             )
-        else:
+        elif vertical_edge_kernel({name: kernel, "vertical": kernel.T}) == "vertical":
             misconceptions[name] = (
                 f"Kernel {name} compares the top rows with the bottom rows: it detects "
                 "horizontal edges. A vertical edge is a change from left to right."
+            )
+        else:
+            misconceptions[name] = (
+                f"Kernel {name} responds less to a change from left to right (a vertical edge) than "
+                f"kernel {expected} does."
             )
     return check_choice(
         answer,

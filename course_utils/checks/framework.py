@@ -1173,7 +1173,7 @@ def check_function(
     ...     while True:
     ...         pass
     >>> check_function(forever, abs, [1], name="f", hint="", time_limit=0.1)
-    Not yet: f(1) did not finish within 0.1 s: look for a loop that never ends (a while loop whose condition never becomes false).
+    Not yet: f(1) did not finish within 0.1 s (its imports not counted): look for a loop that never ends (a while loop whose condition never becomes false), or for far more work than these small test cases need.
     """
     if is_placeholder(function):
         return unfinished(name)
@@ -1199,8 +1199,9 @@ def check_function(
         if status == "timeout":
             return Feedback(
                 "wrong",
-                f"{_describe_case(name, case)} did not finish within {limit:g} s: look for a loop "
-                "that never ends (a while loop whose condition never becomes false).",
+                f"{_describe_case(name, case)} did not finish within {limit:g} s (its imports not counted): "
+                "look for a loop that never ends (a while loop whose condition never becomes false), or for "
+                "far more work than these small test cases need.",
             )
         if status == "error":
             if isinstance(got, NotImplementedError):

@@ -561,7 +561,26 @@ def _evaluate_stack(layers) -> dict:
         "output": final.output_length,
         "receptive_field": final.receptive_field,
         "largest_kernel": max((layer["kernel_size"] for layer in layers), default=0),
+        "strided": sum(layer.get("strides", 1) > 1 for layer in layers),
+        "valid": sum(layer.get("padding", "valid") == "valid" for layer in layers),
     }
+
+
+def _shrink_less(facts) -> str:
+    """How this stack could shrink less, from the layers it has."""
+    ways = []
+    if facts["strided"]:
+        ways.append(f"fewer strided layers (it has {facts['strided']})")
+    if facts["valid"]:
+        ways.append("'same' padding instead of 'valid'")
+    return " or ".join(ways) if ways else "smaller strides"
+
+
+def _widen_view(facts) -> str:
+    """Where a layer of this stack widens the view the most."""
+    if facts["strided"]:
+        return "a layer adds (kernel_size - 1) * jump, so layers after the strided ones add the most"
+    return "a layer adds (kernel_size - 1) * jump, and the jump grows only after a strided layer: add strides"
 
 
 @checker
@@ -590,10 +609,7 @@ def check_design_stack(answer) -> Feedback:
         ),
         (
             lambda f: f["output"] >= low,
-            lambda f: (
-                f"The final map is {f['output']} wide, smaller than {low}: use fewer strided "
-                "layers or 'same' padding."
-            ),
+            lambda f: f"The final map is {f['output']} wide, smaller than {low}: use {_shrink_less(f)}.",
         ),
         (
             lambda f: f["output"] <= high,
@@ -606,8 +622,7 @@ def check_design_stack(answer) -> Feedback:
             lambda f: f["receptive_field"] >= d["min_receptive_field"],
             lambda f: (
                 f"Each final cell sees {f['receptive_field']} input pixels, fewer than "
-                f"{d['min_receptive_field']}: a layer adds (kernel_size - 1) * jump, so layers after the "
-                "strided ones add the most."
+                f"{d['min_receptive_field']}: {_widen_view(f)}."
             ),
         ),
     ]

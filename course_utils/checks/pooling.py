@@ -403,6 +403,10 @@ def _evaluate_pooling(layers) -> dict:
         "layers": len(layers),
         "sizes": [row.output_length for row in rows],
         "largest_pool": max((layer["pool_size"] for layer in layers), default=0),
+        "defaults": all(
+            layer.get("strides") in (None, layer["pool_size"]) and layer.get("padding", "valid") == "valid"
+            for layer in layers
+        ),
     }
 
 
@@ -438,7 +442,12 @@ def check_pooling_design(answer) -> Feedback:
             lambda f: low <= f["sizes"][-1] <= high,
             lambda f: (
                 f"The sizes go {' -> '.join(map(str, f['sizes']))}, ending outside {low} to {high}: "
-                "with the default strides a pool of size p divides the size by about p, rounding down."
+                + (
+                    "with the default strides a pool of size p divides the size by about p, rounding down."
+                    if f["defaults"]
+                    else "a pool gives floor((W - pool_size) / strides) + 1 with 'valid' padding, "
+                    "ceil(W / strides) with 'same'."
+                )
             ),
         ),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 
 import numpy as np
@@ -542,19 +543,26 @@ PORT_FILTERS, PORT_KERNEL, PORT_POOL, PORT_CLASSES = 16, 3, 2, 10
 PORT_LABELS = np.arange(20) % PORT_CLASSES
 
 # Errors of Keras 2 code in Keras 3, recognised by a fragment of the error message.
-_PORT_ERRORS = (
+_PORT_ERRORS = (  # (a regular expression the error's text matches, what it means)
     (
-        "normalization",
+        r"No module named 'keras\.layers\.normalization'",
         "Keras 3 has no module keras.layers.normalization: write keras.layers.BatchNormalization.",
     ),
-    ("np_utils", "keras.utils.np_utils is gone in Keras 3: write keras.utils.to_categorical(labels, 10)."),
-    ("strides", "In Keras 3, strides is an int or a tuple of ints, not a string: strides=1."),
     (
-        "hdf5",
+        r"np_utils",
+        "keras.utils.np_utils is gone in Keras 3: write keras.utils.to_categorical(labels, 10).",
+    ),
+    (
+        # Keras's text for strides='1'; strides=0 adds "including values ... that do not satisfy"
+        r"`strides` argument must be a tuple of \d+ integers\. Received strides=[^,{]*$",
+        "In Keras 3, strides is an int or a tuple of ints, not a string: strides=1.",
+    ),
+    (
+        r"save_weights_only=True.*must end in `\.weights\.h5`.*filepath=\S*\.hdf5",
         "Keras 3 refuses the Keras 2 checkpoint name: with save_weights_only=True it must end in .weights.h5.",
     ),
     (
-        "weights.h5",
+        r"save_weights_only=True.*must end in `\.weights\.h5`",
         "Keras 3 checks the checkpoint name: with save_weights_only=True it must end in .weights.h5.",
     ),
 )
@@ -574,8 +582,8 @@ def _port_expected_params() -> int:
 
 def _port_error(error: BaseException, when: str) -> Feedback:
     text = f"{type(error).__name__}: {error}"
-    for fragment, message in _PORT_ERRORS:
-        if fragment in text:
+    for pattern, message in _PORT_ERRORS:
+        if re.search(pattern, text, flags=re.DOTALL):
             return Feedback("wrong", f"{when} raised {describe(text, 160)}. {message}")
     return Feedback(
         "wrong", f"{when} raised {describe(text, 160)}. Read the error, fix that line, and run again."
@@ -1174,17 +1182,21 @@ def check_tell_apart(answer) -> Feedback:
     """
     interval = _comparison()
     apart = not interval.contains(0)
+    ahead = "B" if interval.estimate > 0 else "A"
+    figures = (
+        f"{ahead} is ahead by {abs(interval.estimate):.4f}, and the 95% interval of the difference B - A runs "
+        f"from {interval.low:+.4f} to {interval.high:+.4f}"
+    )
     return check_choice(
         answer,
         "yes" if apart else "no",
         ["yes", "no"],
         name="can the test set tell them apart",
         misconceptions={
-            "yes": "B is ahead, but by less than the half-width: the 95% interval of the difference "
-            "reaches below 0, so a difference this small could come from which images happened to "
-            "be in the test set.",
-            "no": "The 95% interval of the difference leaves out 0: B's lead is larger than what "
-            "the choice of test images alone would explain.",
+            "yes": f"{figures}: it holds 0, so a difference this small could come from which images happened "
+            "to be in the test set.",
+            "no": f"{figures}: it leaves out 0, so the lead is larger than what the choice of test images alone "
+            "would explain.",
         },
         hint="Compare the difference of the accuracies with the half-width of its interval.",
     )
