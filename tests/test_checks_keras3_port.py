@@ -84,6 +84,12 @@ def test_the_function_form_of_the_loss_and_a_tuple_of_strides_also_pass():
             "metrics=['accuracy']",
         ),
         ({"one_hot": "labels"}, "one-hot"),
+        (
+            {
+                "compile": 'model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])'
+            },
+            "keep Adam",
+        ),
         ({"folder": "'.'"}, "into the folder"),
     ],
 )

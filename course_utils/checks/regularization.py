@@ -435,7 +435,7 @@ def check_build_model(build_model) -> Feedback:
     return Feedback(
         "correct",
         f"{name} builds a compiled model at both ends of its search space over {len(names)} hyperparameters "
-        f"({', '.join(names)}), and its optimizer uses {rate.name}.",
+        f"({', '.join(names)}).",
     )
 
 

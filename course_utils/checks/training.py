@@ -651,6 +651,9 @@ def _port_compile_problem(model) -> str | None:
             "'accuracy' went into loss_weights: in Keras 3 the third positional argument of compile is "
             "loss_weights. Pass metrics=['accuracy'] by name."
         )
+    optimizer = _config_name(config.get("optimizer"))
+    if optimizer != "adam":
+        return f"the optimizer is {optimizer!r}; the Keras 2 code compiles with 'adam', so keep Adam."
     losses = [_config_name(entry) for entry in _flat(config.get("loss"))]
     if not any(loss in ONE_HOT_LOSSES for loss in losses):
         return (
