@@ -48,7 +48,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from course_utils._validation import check_int, check_option, check_real, describe
+from course_utils._validation import check_int, check_labels, check_option, check_real, describe
 from course_utils.formatting import render_table
 from course_utils.layer_specs import MNIST_INPUT, to_keras
 
@@ -481,24 +481,13 @@ def _check_images(name, images, limit=MAX_IMAGES) -> np.ndarray:
 
 
 def _check_digit_labels(name, labels, count) -> np.ndarray:
-    """Integer labels 0 to 9, one per image."""
-    if isinstance(labels, (list, tuple)):
-        try:
-            labels = np.asarray(labels)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{name} must be a 1-D array of digit labels 0 to 9, got {describe(labels)}."
-            ) from None
-    if not isinstance(labels, np.ndarray) or labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(
-            f"{name} must be a 1-D array of integer labels 0 to 9 (one per image), got {describe(labels)}"
-            + (f" of dtype {labels.dtype}." if isinstance(labels, np.ndarray) else ".")
-        )
+    """Integer labels 0 to 9, one per image (read by the course's one reader of labels)."""
+    labels = check_labels(name, labels, allow_text=False)
     if len(labels) != count:
         raise ValueError(f"{name} must hold one label per image ({count}), got {len(labels)} labels.")
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
         raise ValueError(f"{name} must hold labels 0 to 9, got labels from {labels.min()} to {labels.max()}.")
-    return labels.astype(np.int64, copy=False)
+    return labels
 
 
 def _check_data(x, y, validation_data, validation_required=True):
