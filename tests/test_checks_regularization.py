@@ -247,6 +247,53 @@ def test_other_right_search_spaces_pass(options):
     assert feedback.status == "correct", feedback.message
 
 
+def _free_builder(layers_of, uses=True):
+    """A build_model whose layers come from ``layers_of(hp, layers)``, the learning rate searched and used."""
+
+    def build_model(hp):
+        import keras
+        from keras import layers
+
+        body = layers_of(hp, layers)
+        rate = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+        model = keras.Sequential(
+            [keras.Input(shape=(28, 28, 1)), *body, layers.Dense(10, activation="softmax")]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    return build_model
+
+
+def test_a_search_space_must_be_a_cnn_whose_hyperparameters_change_the_model():
+    dense_only = _free_builder(
+        lambda hp, layers: [layers.Flatten(), layers.Dense(hp.Int("units", 8, 32, step=8))]
+    )
+    feedback = c08.check_build_model(dense_only)
+    assert feedback.status == "wrong" and "CNN" in feedback.message, feedback.message
+
+    def unused(hp, layers):
+        hp.Int("filters", 8, 32, step=8)  # declared, never passed to a layer
+        return [layers.Conv2D(16, 3, activation="relu"), layers.GlobalAveragePooling2D()]
+
+    feedback = c08.check_build_model(_free_builder(unused))
+    assert feedback.status == "wrong" and "same model at both ends" in feedback.message, feedback.message
+
+    def dropout(hp, layers):
+        rate = hp.Float("dropout", 0.0, 0.5)
+        return [
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dropout(rate),
+        ]
+
+    assert c08.check_build_model(_free_builder(dropout)).status == "correct"
+
+
 def test_an_unfinished_build_model_is_unfinished():
     def build_model(hp):
         raise NotImplementedError

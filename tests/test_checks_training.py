@@ -371,3 +371,10 @@ def test_test_set_size_refuses_z_two_with_the_reason_as_every_lesson_does():
     feedback = check.check_test_set_size(math.ceil((2 / h) ** 2 * p * (1 - p)))
     assert status(feedback) == "wrong" and "z = 2" in feedback.message
     assert check.check_test_set_size(math.ceil((1.959963984540054 / h) ** 2 * p * (1 - p)))
+
+
+def test_a_checkpoint_name_may_be_a_path_as_keras_takes_it():
+    from pathlib import Path
+
+    assert check.check_checkpoint_name(Path("checkpoints") / "best.weights.h5")
+    assert status(check.check_checkpoint_name(Path("best.h5"))) == "wrong"

@@ -720,7 +720,10 @@ def check_cure(history) -> Feedback:
         return Feedback("wrong", f"this run breaks the exercise's rules: {problem}")
     broke = diverged(values)
     if broke:
-        return Feedback("wrong", f"{broke} Keep the learning rate of the original (1e-3) or lower it.")
+        return Feedback(
+            "wrong",
+            f"{broke} A learning rate too high is the usual cause: keep train_run's default, or lower it.",
+        )
     result = diagnose(values)
     if result.verdict != "good fit":
         what = {
@@ -728,7 +731,8 @@ def check_cure(history) -> Feedback:
             "underfitting": "the overfitting is gone, but the model now underfits: it is too small, or "
             "regularized too hard, to fit even its training images",
             "not converged": "the new run stopped while both curves were still falling: train for more epochs",
-            "unstable": "the new run is unstable: keep the learning rate of the original",
+            "unstable": "the new run is unstable: a learning rate too high is the usual cause (keep train_run's "
+            "default, or lower it)",
         }[result.verdict]
         return Feedback("wrong", f"{what}. {result.reasons[0]}")
     old_best = max(cure_reference()["val_accuracy"])

@@ -280,6 +280,7 @@ def check_augmentations(answers) -> Feedback:
 _BUILD_INPUT = (28, 28, 1)
 _BUILD_CLASSES = 10
 _MIN_HYPERPARAMETERS = 2
+_CONVOLUTIONS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
 
 
 def _hp_extremes(space) -> list[dict]:
@@ -425,6 +426,14 @@ def check_build_model(build_model) -> Feedback:
                 f"optimizer's learning rate is {'unreadable' if used is None else f'{used:.3g}'}. Pass it to the optimizer, "
                 f"keras.optimizers.Adam(learning_rate={rate.name}) (optimizer='adam' keeps Adam's default, 0.001).",
             )
+    others = [declared.name for declared in hp.space if declared.name != rate.name]
+    if others and len({_signature(built) for built, _ in builds}) == 1:
+        return Feedback(
+            "wrong",
+            f"{name} declares {', '.join(others)} but builds the same model at both ends of the search space: "
+            "pass each hyperparameter to the layer it tunes (filters=filters, units=units, ...), or a search "
+            "over it trains the same model again and again.",
+        )
     if not _on_a_log_scale(rate):
         return Feedback(
             "wrong",
@@ -437,6 +446,26 @@ def check_build_model(build_model) -> Feedback:
         f"{name} builds a compiled model at both ends of its search space over {len(names)} hyperparameters "
         f"({', '.join(names)}).",
     )
+
+
+def _unnamed(config):
+    """A Keras config without the layer names Keras numbers anew in every build."""
+    if isinstance(config, dict):
+        return {key: _unnamed(value) for key, value in config.items() if key != "name"}
+    if isinstance(config, (list, tuple)):
+        return [_unnamed(value) for value in config]
+    return config
+
+
+def _signature(model) -> str:
+    """What a build makes, the learning rate left out: its layers' settings and its compile settings."""
+    layers = [(type(layer).__name__, _unnamed(layer.get_config())) for layer in model.layers]
+    try:
+        compiled = _unnamed(model.get_compile_config())
+        compiled.get("optimizer", {}).get("config", {}).pop("learning_rate", None)
+    except Exception:  # a compile config that cannot be read is compared by its layers only
+        compiled = None
+    return repr((layers, compiled))
 
 
 def _same_rate(used, declared) -> bool:
@@ -457,6 +486,8 @@ def _model_problem(model, keras) -> str | None:
         return f"builds a model for inputs of shape {shape}; the digits are {_BUILD_INPUT}: start with keras.Input(shape=(28, 28, 1))."
     if tuple(model.output_shape[1:]) != (_BUILD_CLASSES,):
         return f"builds a model with outputs of shape {tuple(model.output_shape[1:])}; there are {_BUILD_CLASSES} classes."
+    if not any(type(layer).__name__ in _CONVOLUTIONS for layer in model.layers):
+        return "builds a model without a convolution: the exercise asks for a CNN, with Conv2D layers."
     images = np.random.default_rng(0).random((2, *_BUILD_INPUT), dtype=np.float32) * 4 - 2
     outputs = np.asarray(model(images, training=False), dtype=float)
     sums = outputs.sum(axis=-1)

@@ -498,6 +498,8 @@ def check_checkpoint_name(answer) -> Feedback:
     name = "checkpoint file name"
     if is_placeholder(answer):
         return unfinished(name)
+    if isinstance(answer, os.PathLike):  # Keras takes a pathlib.Path as well as a string
+        answer = os.fspath(answer)
     if not isinstance(answer, str):
         return Feedback(
             "invalid",
