@@ -405,3 +405,21 @@ def test_the_rules_are_read_from_a_real_keras_run(keras):
     assert "150 digits" in c08.run_rule_problem(more, more.history, train_images=c08.CURE_IMAGES)
     own = fit(*small, small)
     assert "validation images" in c08.run_rule_problem(own, own.history, train_images=c08.CURE_IMAGES)
+
+
+def test_the_advice_for_a_small_gain_is_read_from_the_runs_model(keras):
+    best = max(c08.cure_reference()["val_accuracy"])
+    values = _history(best + c08.CURE_GAIN / 2)
+
+    def run(*layers):
+        history = keras.callbacks.History()
+        history.history = values
+        history.set_model(keras.Sequential([keras.Input(shape=(28, 28, 1)), *layers, keras.layers.Flatten(),
+                                            keras.layers.Dense(10, activation="softmax")]))  # fmt: skip
+        return c08.check_cure(history).message
+
+    mlp = run(keras.layers.Flatten(), keras.layers.Dense(32))
+    assert "no augmentation" in mlp and "no convolutions" in mlp
+    cnn = run(keras.layers.RandomTranslation(0.1, 0.1), keras.layers.Conv2D(8, 3))
+    assert "already has augmentation and convolutions" in cnn and "no augmentation" not in cnn
+    assert "augmentation" in c08.check_cure(values).message  # a dict carries no model: the general advice

@@ -531,6 +531,28 @@ def _training_only(model) -> list[str]:
     return [name for name in names if name in _TRAINING_ONLY_LAYERS or name.startswith("Random")]
 
 
+def _remedies_advice(history) -> str:
+    """What to try next, from what the run's model already has (when its History carries the model)."""
+    model = getattr(history, "model", None)
+    names = [type(layer).__name__ for layer in getattr(model, "layers", [])] if model is not None else None
+    if names is None:
+        return (
+            "Combine remedies that add knowledge to 150 images: augmentation, and a model with fewer weights "
+            "per pixel (a small CNN)."
+        )
+    missing = []
+    if not any(name.startswith("Random") for name in names):
+        missing.append("augmentation (RandomTranslation or RandomRotation layers)")
+    if not any(name in _CONVOLUTIONS for name in names):
+        missing.append("convolutions (a small CNN has far fewer weights per pixel than an MLP)")
+    if missing:
+        return f"Your model has no {' and no '.join(missing)}: both add knowledge that 150 images lack."
+    return (
+        "Your model already has augmentation and convolutions: tune them (how far the augmentation moves "
+        "the digits, the filters, dropout) and train long enough, with EarlyStopping keeping the best epoch."
+    )
+
+
 def _underfitting_note(history) -> str:
     """Why a cured run may read as underfitting, told only as far as the run shows it."""
     model = getattr(history, "model", None)
@@ -593,16 +615,14 @@ def check_cure(history) -> Feedback:
         return Feedback(
             "wrong",
             f"the best validation accuracy is {new:.3f}, below the {old:.3f} of the run to cure ({new - old:+.3f}): "
-            "the remedies cost more than they gave. Combine remedies that add knowledge to 150 images: "
-            "augmentation, and a model with fewer weights per pixel (a small CNN).",
+            f"the remedies cost more than they gave. {_remedies_advice(history)}",
         )
     if new < old + CURE_GAIN:
         return Feedback(
             "wrong",
             f"the best validation accuracy is {new:.3f} against {old:.3f} before: a gain of {new - old:+.3f}, "
-            f"within the noise of two accuracies on {VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). Combine "
-            "remedies that add knowledge to 150 images: augmentation, and a model with fewer weights per pixel "
-            "(a small CNN).",
+            f"within the noise of two accuracies on {VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). "
+            f"{_remedies_advice(history)}",
         )
     note = _underfitting_note(history) if result.verdict == "underfitting" else ""
     return Feedback(
