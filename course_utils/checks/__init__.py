@@ -4,7 +4,9 @@ The framework (:mod:`course_utils.checks.framework`) is re-exported here, so a
 lesson module or a notebook can write ``from course_utils.checks import Feedback,
 check_number``. The lesson modules hold one checker per exercise:
 ``convolution_arithmetic``, ``padding_and_stride``, ``pooling``,
-``parameter_counting``, ``training`` and ``metrics``.
+``parameter_counting``, ``training``, ``metrics``, ``overfitting``, ``regularization`` and
+``capstone``. Every 95% interval is checked with :func:`check_z_number`: one z policy for
+every lesson (1.96 or its full precision is right, z = 2 is refused with its reason).
 
 Examples
 --------
@@ -21,6 +23,7 @@ from course_utils.checks.framework import (
     check_design,
     check_function,
     check_number,
+    check_z_number,
     checker,
     describe,
     is_placeholder,
@@ -34,6 +37,7 @@ __all__ = [
     "check_design",
     "check_function",
     "check_number",
+    "check_z_number",
     "checker",
     "describe",
     "is_placeholder",
