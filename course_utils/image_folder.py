@@ -338,9 +338,11 @@ class FolderReport:
         return lines
 
     def _call(self) -> str:
-        arguments = ", ".join(f"{key}={_python(value)}" for key, value in self.keras_arguments().items())
+        arguments = ", ".join(
+            f"{key}={python_literal(value)}" for key, value in self.keras_arguments().items()
+        )
         return (
-            f"keras.utils.image_dataset_from_directory({_python(self.path)}, validation_split=0.2, "
+            f"keras.utils.image_dataset_from_directory({python_literal(self.path)}, validation_split=0.2, "
             f'subset="both", seed=0, {arguments})'
         )
 
@@ -387,8 +389,8 @@ def _the_other(count: int) -> str:
     return "the other image is" if count == 1 else f"the other {count:,} images are"
 
 
-def _python(value) -> str:
-    """A value as Python code, strings in double quotes (as ruff formats them)."""
+def python_literal(value) -> str:
+    """A value as Python code, strings in double quotes (as ruff formats them); for code a learner reads."""
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return repr(value)
