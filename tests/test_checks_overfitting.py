@@ -386,3 +386,23 @@ def test_a_diverged_run_is_called_diverged(changes, fragment):
 )
 def test_cure_answers_of_the_wrong_form(history, fragment):
     assert_feedback(check.check_cure(history), "invalid", fragment)
+
+
+def test_a_history_whose_model_cannot_be_read_is_judged_by_its_curves():
+    good = _clinic_run(_first("good fit"))
+
+    class Odd:
+        history = good
+        model = 5  # not a model: no layers to read
+
+    class RaisingModel:
+        @property
+        def layers(self):
+            raise RuntimeError("no layers")
+
+    class Broken:
+        history = good
+        model = RaisingModel()
+
+    for history in (Odd(), Broken()):
+        assert_feedback(check.check_cure(history), "correct")

@@ -52,6 +52,7 @@ __all__ = [
     "check_gap_at_last",
     "check_relative_gap",
     "diverged",
+    "layer_names",
     "run_rule_problem",
     "accepted_labels",
     "clinic",
@@ -647,18 +648,30 @@ def run_rule_problem(history, values, *, train_images: int | None = None, model_
                 f"{train_images} training digits, x_train[:{train_images}], and no others."
             )
     model = getattr(history, "model", None)
-    if model_rule is not None and model is not None and hasattr(model, "layers"):
+    if model_rule is not None and layer_names(model) is not None:
         return model_rule(model)
     return None
 
 
-def _layer_names(model) -> list[str]:
-    return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]
+def layer_names(model) -> list[str] | None:
+    """The class names of a Keras model's layers (its InputLayer left out), or None when the object
+    carries no readable list of layers (a History without a model, or something else).
+
+    Examples
+    --------
+    >>> layer_names(None) is None
+    True
+    """
+    try:
+        layers = list(model.layers)
+    except Exception:  # no model, or an object whose layers cannot be listed
+        return None
+    return [type(layer).__name__ for layer in layers if type(layer).__name__ != "InputLayer"]
 
 
 def _mlp_rule(model) -> str | None:
     """Exercise 6 of lesson 07 changes the settings of the lesson's MLP, not the model."""
-    names = _layer_names(model)
+    names = layer_names(model) or []
     others = sorted({name for name in names if name not in MLP_LAYERS})
     if others:
         return (

@@ -36,6 +36,7 @@ from course_utils.checks.overfitting import (
     VALIDATION_IMAGES,
     cure_reference,
     diverged,
+    layer_names,
     read_run,
     run_rule_problem,
 )
@@ -527,14 +528,14 @@ CURE_GAIN = round(_noise(_reference_best()), 3)
 
 def _training_only(model) -> list[str]:
     """The layers of a model that are on while it trains only (dropout, augmentation)."""
-    names = [type(layer).__name__ for layer in getattr(model, "layers", [])]
+    names = layer_names(model) or []
     return [name for name in names if name in _TRAINING_ONLY_LAYERS or name.startswith("Random")]
 
 
 def _remedies_advice(history) -> str:
     """What to try next, from what the run's model already has (when its History carries the model)."""
     model = getattr(history, "model", None)
-    names = [type(layer).__name__ for layer in getattr(model, "layers", [])] if model is not None else None
+    names = layer_names(model)
     if names is None:
         return (
             "Combine remedies that add knowledge to 150 images: augmentation, and a model with fewer weights "
@@ -546,7 +547,8 @@ def _remedies_advice(history) -> str:
     if not any(name in _CONVOLUTIONS for name in names):
         missing.append("convolutions (a small CNN has far fewer weights per pixel than an MLP)")
     if missing:
-        return f"Your model has no {' and no '.join(missing)}: both add knowledge that 150 images lack."
+        adds = "both add" if len(missing) == 2 else "it adds"
+        return f"Your model has no {' and no '.join(missing)}: {adds} knowledge that 150 images lack."
     return (
         "Your model already has augmentation and convolutions: tune them (how far the augmentation moves "
         "the digits, the filters, dropout) and train long enough, with EarlyStopping keeping the best epoch."
