@@ -54,6 +54,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,7 @@ __all__ = [
 FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 """The file endings ``image_dataset_from_directory`` reads (any case); it ignores every other file."""
 MAX_FILES = 50_000
-"""The most files (of any kind) :func:`scan_folder` reads in one folder; a larger folder is refused
+"""The most files and subfolders :func:`scan_folder` reads in one folder; a larger folder is refused
 before any file is opened."""
 MAX_CHECKED_PIXELS = 25_000_000
 """An image with more pixels is read from its header only (size, channels), not decoded."""
@@ -421,7 +422,8 @@ def _read_image(file: Path):
     from PIL import Image
 
     try:
-        with open(file, "rb") as stream, Image.open(stream) as image:
+        with warnings.catch_warnings(), open(file, "rb") as stream, Image.open(stream) as image:
+            warnings.simplefilter("ignore")  # Pillow's remarks on a file: the report says what matters
             width, height = image.size
             kind, fmt = _kind(image), image.format or "unknown"
             if fmt == "BMP" and image.mode == "1":
@@ -483,12 +485,35 @@ def _listdir(text: str, folder: Path) -> list:
         raise ValueError(f"path {text!r} cannot be read: {error.strerror or error}.") from None
 
 
-def _walk(class_dir: Path):
-    """Every file under a class folder, as Keras walks it: sorted, into subfolders, not into links."""
-    for root, dirs, files in sorted(os.walk(class_dir), key=lambda item: item[0]):
-        dirs.sort()
+def _walk(class_dir: Path, count):
+    """Every file under a class folder, as Keras's ``os.walk`` finds them: into subfolders, not into
+    links to folders. ``count()`` is called for each entry as it is read, so that :data:`MAX_FILES`
+    stops a huge folder before it is listed whole. Yields ``(path, None)`` for a file and
+    ``(path, reason)`` for a subfolder that cannot be read (Keras skips it too)."""
+    stack = [class_dir]
+    while stack:
+        current = stack.pop()
+        files, folders = [], []
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    count()
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        files.append(entry.name)
+                    elif not entry.is_symlink():
+                        folders.append(entry.name)
+        except OSError as error:
+            if current == class_dir:
+                raise
+            yield current, f"a folder that cannot be read ({error.strerror or error}); Keras skips it too"
+            continue
         for name in sorted(files):
-            yield Path(root) / name
+            yield current / name, None
+        stack.extend(current / name for name in sorted(folders, reverse=True))
 
 
 def _relative(file: Path, folder: Path) -> str:
@@ -506,25 +531,36 @@ def _listed(names, limit: int = 5) -> str:
 
 def _too_many(text: str) -> ValueError:
     return ValueError(
-        f"path {text!r} holds more than {MAX_FILES:,} files (MAX_FILES), more than this check reads: "
+        f"path {text!r} holds more than {MAX_FILES:,} files and folders (MAX_FILES), more than this check "
+        "reads: "
         "give it a folder with a sample of each class (a few hundred images per class tell what the "
         "whole folder holds), or raise course_utils.image_folder.MAX_FILES."
     )
 
 
-def _files_by_class(text, folder, classes) -> dict:
-    """``{class: [files]}``, refusing the folder as soon as it passes :data:`MAX_FILES` files."""
-    found, total = {}, 0
+def _files_by_class(text, folder, classes, skipped, total) -> dict:
+    """``{class: [files]}``, refusing the folder as soon as it passes :data:`MAX_FILES` entries
+    (``total`` are counted already); unreadable subfolders go to ``skipped``."""
+    seen = [total]
+
+    def count():
+        seen[0] += 1
+        if seen[0] > MAX_FILES:
+            raise _too_many(text)
+
+    found = {}
     for name in classes:
         found[name] = []
         try:
-            for file in _walk(folder / name):
-                total += 1
-                if total > MAX_FILES:
-                    raise _too_many(text)
-                found[name].append(file)
+            for path, problem in _walk(folder / name, count):
+                if problem is None:
+                    found[name].append(path)
+                else:
+                    skipped.append(Skipped(_relative(path, folder) + "/", problem, False, False))
         except OSError as error:
-            raise ValueError(f"path {text!r}: class folder {name!r} cannot be read: {error}.") from None
+            raise ValueError(
+                f"path {text!r}: the class folder {name!r} cannot be read ({error.strerror or error})."
+            ) from None
     return found
 
 
@@ -586,7 +622,8 @@ def _refuse_empty_classes(text, folder, classes, images, skipped) -> None:
         if mine:
             what = "; ".join(f"{file.path}: {file.reason.split(';')[0]}" for file in mine[:3])
             more = f" and {len(mine) - 3:,} more" if len(mine) > 3 else ""
-            details.append(f"{name!r} (its {len(mine):,} files cannot be used: {what}{more})")
+            files = "its file" if len(mine) == 1 else f"its {len(mine):,} files"
+            details.append(f"{name!r} ({files} cannot be used: {what}{more})")
         else:
             details.append(f"{name!r} (it is empty)")
     which = "class folder" if len(empty) == 1 else "class folders"
@@ -742,9 +779,7 @@ def scan_folder(path) -> FolderReport:
             Skipped(entry.name, f"{outside}; Keras ignores it (it reads class folders only)", False, False)
         )
 
-    files = _files_by_class(text, folder, classes)
-    if len(entries) + sum(map(len, files.values())) > MAX_FILES:
-        raise _too_many(text)
+    files = _files_by_class(text, folder, classes, skipped, total=len(entries))
     images, records = {}, []
     for name in classes:
         images[name] = []

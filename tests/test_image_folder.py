@@ -112,10 +112,8 @@ def test_every_class_folder_without_readable_images_is_named_in_one_message(tmp_
     (tmp_path / "owls").mkdir()
     (tmp_path / "owls" / "owl.png").write_text("not a picture")
     message = _refusal(tmp_path)
-    assert (
-        "the class folders 'dogs' (its 1 files cannot be used: dogs/readme.txt: not an image file" in message
-    )
-    assert "'owls' (its 1 files cannot be used: owls/owl.png: not an image" in message
+    assert "the class folders 'dogs' (its file cannot be used: dogs/readme.txt: not an image file" in message
+    assert "'owls' (its file cannot be used: owls/owl.png: not an image" in message
     assert "add images to them, or remove them" in message
 
 
@@ -144,26 +142,64 @@ def test_a_huge_folder_is_refused_before_any_file_is_read(tmp_path, monkeypatch)
 
     monkeypatch.setattr(image_folder, "_read_image", no_reading)
     message = _refusal(tmp_path)
-    assert f"path '{tmp_path}' holds more than 5 files (MAX_FILES)" in message
+    assert f"path '{tmp_path}' holds more than 5 files and folders (MAX_FILES)" in message
     monkeypatch.setattr(image_folder, "MAX_FILES", 2)  # the top level alone
     (tmp_path / "a.txt").write_text("x")
     assert "more than 2 files" in _refusal(tmp_path)
 
 
 def test_the_file_cap_is_checked_while_walking_not_after(tmp_path, monkeypatch):
-    _folder(tmp_path, {"cats": 3, "dogs": 3})
-    monkeypatch.setattr(image_folder, "MAX_FILES", 4)
-    seen = []
-    real_walk = image_folder._walk
+    _folder(tmp_path, {"dogs": 1})
+    for i in range(30):
+        (tmp_path / "cats" / f"{i:02d}").mkdir(parents=True)
+        (tmp_path / "cats" / f"{i:02d}" / "x.txt").write_text("x")
+    monkeypatch.setattr(image_folder, "MAX_FILES", 8)
+    listed = []
+    real_scandir = os.scandir
 
-    def counting_walk(folder):
-        for file in real_walk(folder):
-            seen.append(file)
-            yield file
+    def counting_scandir(path):
+        listed.append(Path(path).name)
+        return real_scandir(path)
 
-    monkeypatch.setattr(image_folder, "_walk", counting_walk)
-    _refusal(tmp_path)
-    assert len(seen) == 5  # stopped at the first file over the cap
+    monkeypatch.setattr(image_folder.os, "scandir", counting_scandir)
+    assert "holds more than 8 files and folders" in _refusal(tmp_path)
+    # the 2 class folders, then 'cats' (30 entries) stops it: no subfolder of 'cats' is listed
+    assert listed == ["cats"]
+
+
+def test_empty_subfolders_count_towards_the_cap(tmp_path, monkeypatch):
+    _folder(tmp_path, {"dogs": 1, "cats": 1})
+    for i in range(10):
+        (tmp_path / "cats" / f"empty{i}").mkdir()
+    monkeypatch.setattr(image_folder, "MAX_FILES", 10)
+    assert "holds more than 10 files and folders" in _refusal(tmp_path)
+
+
+def test_a_subfolder_that_cannot_be_read_is_skipped_and_a_class_folder_refused(tmp_path, monkeypatch):
+    _folder(tmp_path, {"cats": 2, "dogs": 2})
+    _save(tmp_path / "dogs" / "locked" / "x.png")
+    real_scandir = os.scandir
+
+    def refusing_scandir(path):
+        if Path(path).name in ("locked", "owls"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(image_folder.os, "scandir", refusing_scandir)
+    report = scan_folder(tmp_path)
+    assert report.counts == {"cats": 2, "dogs": 2}
+    assert report.skipped == (
+        image_folder.Skipped(
+            "dogs/locked/",
+            "a folder that cannot be read (Permission denied); Keras skips it too",
+            False,
+            False,
+        ),
+    )
+    _folder(tmp_path, {"owls": 1})
+    assert f"path '{tmp_path}': the class folder 'owls' cannot be read (Permission denied)." == _refusal(
+        tmp_path
+    )
 
 
 # -- what the report finds ----------------------------------------------------------------------
@@ -454,6 +490,7 @@ def test_keras_finds_what_the_report_says(keras, tmp_path):
     _save(tmp_path / "A" / "grey.png", mode="L", size=(20, 30))
     _save(tmp_path / "b" / "inner" / "x.jpg", mode="RGB")
     _save(tmp_path / "b" / ".ipynb_checkpoints" / "x-checkpoint.png", mode="RGB")
+    (tmp_path / "b" / "linked").symlink_to(tmp_path / "A")  # neither walks into a link to a folder
     _save(tmp_path / "b" / "photo.tiff", mode="RGB", fmt="TIFF")
     _save(tmp_path / "loose.png")
     (tmp_path / "b" / "notes.txt").write_text("x")

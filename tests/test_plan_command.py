@@ -162,7 +162,7 @@ def _bad_folder(kind: str, base: Path) -> tuple[Path, str]:
     if kind == "empty class":
         return folder, "the class folder 'seven' (it is empty) holds no image"
     (folder / "seven" / "a.png").write_text("text, not a picture")
-    return folder, "the class folder 'seven' (its 1 files cannot be used: seven/a.png: not an image"
+    return folder, "the class folder 'seven' (its file cannot be used: seven/a.png: not an image"
 
 
 @pytest.mark.parametrize(
