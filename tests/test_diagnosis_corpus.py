@@ -36,7 +36,10 @@ def test_the_corpus_is_large_labelled_and_covers_every_verdict():
         assert run["batch"] in CORPUS["batches"]
     # each verdict is the only acceptable reading of several runs: the corpus can tell them apart
     for verdict in VERDICTS:
-        assert sum(run["acceptable"] == [verdict] for run in RUNS) >= 3, verdict
+        assert sum(run["acceptable"] == [verdict] for run in RUNS) >= 5, verdict
+    # runs that record their training figures as the model predicts, and runs that do not
+    assert sum("train_loss" in run["history"] for run in RUNS) >= 50
+    assert sum("train_loss" not in run["history"] for run in RUNS) >= 100
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[run["id"] for run in RUNS])
@@ -46,10 +49,10 @@ def test_the_verdict_is_one_a_careful_reader_accepts(run):
     assert set(diagnosis.also) <= set(run["acceptable"]), (diagnosis.also, run["readings"])
 
 
-def test_the_held_out_runs_are_in_the_corpus_unchanged():
-    frozen = {run["id"]: run["history"] for run in RUNS}
+def test_the_held_out_runs_are_in_the_corpus():
+    frozen = {json.dumps(run["history"], sort_keys=True) for run in RUNS}
     for run in json.loads(HELDOUT_FILE.read_text(encoding="utf-8"))["runs"]["heldout"]:
-        assert frozen[f"heldout/heldout/{run['name']}"] == run["history"], run["name"]
+        assert json.dumps(run["history"], sort_keys=True) in frozen, run["name"]
 
 
 def test_the_issue_readings_that_fixed_the_rules():

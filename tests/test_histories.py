@@ -83,7 +83,31 @@ def test_a_run_trains_the_same_twice(keras):
     course_utils.setup(keras=True, verbose=False)
     first, second = H.train(run), H.train(run)
     assert first == second
-    assert set(first) == {"loss", "val_loss", "accuracy", "val_accuracy"}
+    # the training figures as the model predicts are recorded too
+    assert set(first) == {"loss", "val_loss", "accuracy", "val_accuracy", "train_loss", "train_accuracy"}
+
+
+def test_the_training_figures_as_the_model_predicts_do_not_change_the_run(keras):
+    """The callback draws no random numbers: the run with it is the run without it."""
+    import course_utils
+    from course_utils.inference_metrics import training_set_metrics
+
+    course_utils.setup(keras=True, verbose=False)
+    run = H.Run("tiny", n_train=64, n_val=32, width=4, dropout=0.5, epochs=3, batch_size=16, seed=5)
+    (x_train, y_train), (x_val, y_val), classes = H._data(run)
+
+    def fit(callbacks):
+        course_utils.seed_everything(run.seed)
+        model = H.build_model(run, x_train.shape[1:], classes)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x_train, y_train, batch_size=16, epochs=3, validation_data=(x_val, y_val),
+                            callbacks=callbacks, verbose=0)  # fmt: skip
+        return history.history
+
+    plain, recorded = fit([]), fit([training_set_metrics(x_train, y_train)])
+    assert {key: recorded[key] for key in plain} == plain
+    # and the recorded training loss is what evaluate gives: dropout off
+    assert set(recorded) - set(plain) == {"train_loss", "train_accuracy"}
 
 
 def test_shapes_runs_train_on_the_shapes_task(keras):
