@@ -418,7 +418,8 @@ def _grey_pixels(image) -> bool:
 
 
 def _read_image(file: Path):
-    """``_Image`` for a readable image file, else the reason (a str) it cannot be read."""
+    """``_Image`` for a readable image file, else the reason (a str) it cannot be read, which Keras
+    cannot read either; or ``(reason, False)`` when Keras may still read it."""
     from PIL import Image
 
     try:
@@ -442,7 +443,11 @@ def _read_image(file: Path):
     except PermissionError:
         return "cannot be opened (permission denied)"
     except Image.DecompressionBombError:
-        return "too large to open (more pixels than Pillow's safety limit)"
+        return (
+            "too large to check here (more pixels than Pillow opens); Keras still reads it, with much "
+            "memory: make it smaller",
+            False,
+        )
     except Image.UnidentifiedImageError:
         return "not an image: its content is not PNG, JPEG, BMP or GIF"
     except Exception as error:  # Pillow raises many kinds for a damaged file
@@ -471,6 +476,11 @@ def _check_path(path) -> tuple[str, Path]:
         raise ValueError(
             f"path {text!r} is a file, not a folder: give the folder that holds one subfolder per class "
             f"({_LAYOUT})."
+        )
+    if not _is_text(os.path.abspath(text)):
+        raise ValueError(
+            f"path {text!r} is not UTF-8 text, which Keras cannot load: rename the folder (or the folders "
+            "above it)."
         )
     return text, folder
 
@@ -517,7 +527,21 @@ def _walk(class_dir: Path, count):
 
 
 def _relative(file: Path, folder: Path) -> str:
-    return file.relative_to(folder).as_posix()
+    """The file's path in the folder, as text that prints (bytes that are not UTF-8 as escapes)."""
+    return _printable(file.relative_to(folder).as_posix())
+
+
+def _is_text(name: str) -> bool:
+    """Whether a name is UTF-8 text: Keras (TensorFlow) cannot load a file whose path is not."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _is_image_name(name: str) -> bool:
@@ -595,8 +619,8 @@ def _read_file(folder: Path, file: Path):
         if not _is_image_name(file.name):
             return _skip(folder, file, "a hidden file; Keras ignores it")
         result = _read_image(file) if file.is_file() else "not a regular file"
-        if isinstance(result, str):
-            return _skip(folder, file, f"a hidden file, {result}")
+        if not isinstance(result, _Image):
+            return _skip(folder, file, *_reason(result, prefix="a hidden file, "))
         return _skip(
             folder,
             file,
@@ -606,10 +630,18 @@ def _read_file(folder: Path, file: Path):
         )
     if not _is_image_name(file.name):
         return _skip(folder, file, _other_file_reason(file))
+    if not _is_text(str(file)):
+        return _skip(folder, file, "its name is not UTF-8 text, which Keras cannot load: rename it")
     if not file.is_file():
         return _skip(folder, file, "not a regular file")
     result = _read_image(file)
-    return _skip(folder, file, result) if isinstance(result, str) else result
+    return result if isinstance(result, _Image) else _skip(folder, file, *_reason(result))
+
+
+def _reason(result, prefix="") -> tuple:
+    """``(reason, keras_fails)`` from what :func:`_read_image` says of a file it cannot use."""
+    reason, fails = result if isinstance(result, tuple) else (result, None)
+    return prefix + reason, fails
 
 
 def _refuse_empty_classes(text, folder, classes, images, skipped) -> None:
@@ -751,7 +783,7 @@ def scan_folder(path) -> FolderReport:
     for name in entries:
         entry = folder / name
         if entry.is_dir() and name.startswith("."):
-            skipped.append(Skipped(name + "/", "a hidden folder; Keras ignores it", False, False))
+            skipped.append(Skipped(_printable(name) + "/", "a hidden folder; Keras ignores it", False, False))
         elif entry.is_dir():
             classes.append(name)
         else:
@@ -768,6 +800,12 @@ def scan_folder(path) -> FolderReport:
             f"path {text!r} holds no class folders and no images (only {_listed(entries)}): put the images "
             f"in it, one subfolder per class ({_LAYOUT})."
         )
+    untyped = [name for name in classes if not _is_text(name)]
+    if untyped:
+        raise ValueError(
+            f"path {text!r}: the class folder names {_listed(untyped)} are not UTF-8 text, which Keras cannot "
+            "load: rename them."
+        )
     if len(classes) == 1:
         raise ValueError(
             f"path {text!r} holds only one class folder, {classes[0]!r}: a classifier needs at least 2 "
@@ -776,7 +814,12 @@ def scan_folder(path) -> FolderReport:
     for entry in loose:
         outside = "an image outside the class folders" if _is_image_name(entry.name) else "a file"
         skipped.append(
-            Skipped(entry.name, f"{outside}; Keras ignores it (it reads class folders only)", False, False)
+            Skipped(
+                _printable(entry.name),
+                f"{outside}; Keras ignores it (it reads class folders only)",
+                False,
+                False,
+            )
         )
 
     files = _files_by_class(text, folder, classes, skipped, total=len(entries))

@@ -390,6 +390,33 @@ def test_a_pipe_named_like_an_image_is_skipped_without_waiting(tmp_path):
     assert skipped.path == "b/pipe.png" and skipped.reason.startswith("not a regular file")
 
 
+def test_names_that_are_not_utf8_are_named_in_escapes_and_flagged(tmp_path):
+    _folder(tmp_path, {"a": 2, "b": 2})
+    shutil.copy(tmp_path / "b" / "000.png", os.fsdecode(bytes(tmp_path / "b") + b"/x\xff.png"))
+    (tmp_path / "b" / os.fsdecode(b"notes\xfe.txt")).write_text("x")
+    report = scan_folder(tmp_path)
+    files = {file.path: file for file in report.skipped}
+    assert set(files) == {"b/x\\xff.png", "b/notes\\xfe.txt"}
+    assert (
+        files["b/x\\xff.png"].keras_fails
+        and "not UTF-8 text, which Keras cannot load" in files["b/x\\xff.png"].reason
+    )
+    assert not files["b/notes\\xfe.txt"].keras_reads
+    str(report).encode("utf-8")  # prints anywhere
+    os.mkdir(os.fsdecode(bytes(tmp_path) + b"/c\xff"))
+    assert "the class folder names 'c\\udcff' are not UTF-8 text" in _refusal(tmp_path)
+
+
+def test_an_image_too_large_for_pillow_is_skipped_without_blaming_keras(tmp_path, monkeypatch):
+    _folder(tmp_path, {"a": 2, "b": 2}, size=(8, 8))
+    _save(tmp_path / "b" / "huge.png", size=(40, 40))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # Pillow refuses over twice this
+    report = scan_folder(tmp_path)
+    (skipped,) = report.skipped
+    assert skipped.path == "b/huge.png" and skipped.keras_reads and not skipped.keras_fails
+    assert skipped.reason.startswith("too large to check here") and report.counts == {"a": 2, "b": 2}
+
+
 def test_a_huge_image_is_read_from_its_header_only(tmp_path, monkeypatch):
     _folder(tmp_path, {"a": 2, "b": 1}, size=(20, 20))
     _save(tmp_path / "b" / "big.png", size=(40, 50))

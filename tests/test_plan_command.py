@@ -312,6 +312,11 @@ def test_the_notebook_names_the_folder_relative_to_itself_when_inside(capsys, di
         and "IMAGE_SIZE = (32, 32)" in code
         and "MAX_PARAMS = 9000" in code
     )
+    inside = (
+        digits_copy / "first.ipynb"
+    )  # in the folder itself: named whole, so that DATA_DIR.name is its name
+    assert _run(capsys, digits_copy, "--notebook", inside)[0] == 0
+    assert f'DATA_DIR = Path("{digits_copy}")' in _code(nbformat.read(inside, as_version=4))
 
 
 def test_many_classes_get_integer_labels_and_per_class_scores(capsys, tmp_path):

@@ -67,12 +67,9 @@ class PlanError(Exception):
 
 
 def _data_dir(report, out: Path) -> str:
-    """The folder as the notebook names it: relative to the notebook's folder when it is inside it."""
+    """The folder as the notebook names it: relative to the notebook's folder when it is below it."""
     folder, base = Path(report.path).resolve(), out.parent.resolve()
-    try:
-        return folder.relative_to(base).as_posix() or "."
-    except ValueError:
-        return str(folder)
+    return folder.relative_to(base).as_posix() if base in folder.parents else str(folder)
 
 
 # -- the starter notebook ---------------------------------------------------------------------------
