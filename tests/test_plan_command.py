@@ -245,6 +245,20 @@ def test_writing_is_whole_or_nothing(tmp_path, monkeypatch):
     assert out_file.read_text() == "new" and oct(out_file.stat().st_mode & 0o777) != "0o600"
 
 
+def test_a_notebook_that_cannot_be_written_is_one_message(capsys, digits, tmp_path, monkeypatch):
+    def read_only(*_, **__):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(command.tempfile, "mkstemp", read_only)
+    status, out, err = _run(capsys, digits, "--notebook", tmp_path / "first.ipynb")
+    assert status == 2 and out == ""
+    assert (
+        err
+        == f"./course plan: --notebook '{tmp_path / 'first.ipynb'}' cannot be written: Permission denied.\n"
+    )
+    assert _listing(tmp_path) == []
+
+
 # -- the starter notebook -----------------------------------------------------------------------------
 
 

@@ -467,7 +467,10 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
         )
     notebook_node = starter_notebook(report, plan, out, image_size=image_size, max_params=max_params)
     nbformat.validate(notebook_node)
-    write_whole(out, nbformat.writes(notebook_node) + "\n", force)
+    try:
+        write_whole(out, nbformat.writes(notebook_node) + "\n", force)
+    except OSError as error:
+        raise PlanError(f"--notebook {str(out)!r} cannot be written: {error.strerror or error}.") from None
     print("\n".join([*lines, f"\nWrote {out}: open it in JupyterLab and run it top to bottom."]), file=stdout)
     return out
 
