@@ -653,6 +653,7 @@ def channels_first(layer) -> bool:
     >>> channels_first({"type": "Conv2D", "data_format": "channels_first"}), channels_first({"type": "Dense"})
     (True, False)
     """
+    check_layer_arguments(layer)
     value = layer.get("data_format")
     if value is None:
         return False
@@ -661,6 +662,8 @@ def channels_first(layer) -> bool:
 
 def conv_groups(layer, in_channels) -> int:
     """A convolution's ``groups``, after checking that it divides the input channels and the filters, as Keras requires.
+
+    ``in_channels`` may be None (not known yet): then only the filters are checked.
 
     With ``groups=g`` Keras splits the input channels and the filters into ``g`` groups; each filter
     reads only the ``in_channels / g`` channels of its group.
@@ -674,7 +677,9 @@ def conv_groups(layer, in_channels) -> int:
     ...
     ValueError: groups=2 must divide the input's 3 channels: each group of filters reads in_channels / groups of them (Keras refuses it otherwise).
     """
+    check_layer_arguments(layer)
     groups = check_int("groups", layer.get("groups", 1))
+    in_channels = None if in_channels is None else check_int("in_channels", in_channels)
     if in_channels is not None and in_channels % groups:
         raise ValueError(
             f"groups={groups} must divide the input's {in_channels} channels: each group of filters reads "
@@ -687,7 +692,7 @@ def conv_groups(layer, in_channels) -> int:
 
 
 def normalized_axis(layer, rank: int) -> int:
-    """The index, in a shape without the batch axis, of the axis a ``BatchNormalization`` spec normalizes.
+    """The index, in a shape of ``rank`` axes without the batch axis, of the axis a ``BatchNormalization`` spec normalizes.
 
     Keras counts ``axis`` with the batch axis: ``-1`` (its default) is the last axis, ``1`` the first
     after the batch (the channels, with ``data_format='channels_first'``); ``0``, the batch axis
@@ -698,6 +703,8 @@ def normalized_axis(layer, rank: int) -> int:
     >>> normalized_axis({"type": "BatchNormalization"}, 3), normalized_axis({"type": "BatchNormalization", "axis": 1}, 3)
     (2, 0)
     """
+    check_layer_arguments(layer)
+    rank = check_int("rank", rank)
     axis = check_int("axis", layer.get("axis", -1), minimum=-rank, maximum=rank)
     if axis == 0:
         raise ValueError(

@@ -275,9 +275,14 @@ def check_labels(name: str, values) -> np.ndarray:
     ...
     ValueError: y_true holds None, which is not a class label (a missing label?).
     """
+    _check_name(name)
+    return _read_labels(name, values)
+
+
+def _check_name(name) -> None:
+    """The name of the argument a checker checks, for its messages: a string."""
     if not isinstance(name, str):
         raise ValueError(f"name must be the name of the argument checked (a string), got {describe(name)}.")
-    return _read_labels(name, values)
 
 
 def _sorted_labels(values) -> list:
@@ -557,6 +562,7 @@ def check_probability(name: str, value) -> float:
     ...
     ValueError: threshold must be a probability between 0 and 1, got 30; did you mean 0.3?
     """
+    _check_name(name)
     try:
         return check_real(name, value, 0, 1)
     except ValueError:

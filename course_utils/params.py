@@ -559,8 +559,12 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
     shapes = []
     for name, shape in (("input_shape", input_shape), ("output_shape", output_shape)):
         if isinstance(shape, (tuple, list)) and any(n is None for n in shape):
-            return None
-        shapes.append(_shape(name, shape))
+            _shape(name, [n for n in shape if n is not None] or [1])  # the known sizes are still checked
+            shapes.append(None)
+        else:
+            shapes.append(_shape(name, shape))
+    if None in shapes:
+        return None
     inputs, outputs = (
         (_channels_last(layer, shape) for shape in shapes) if kind in KERAS_ARGUMENTS else shapes
     )

@@ -263,7 +263,9 @@ def lr_range_suggestion(learning_rates, losses, smoothing: float = 0.9, divide_b
         raise ValueError("learning_rates must be positive and increasing, as a range test makes them.")
     values = check_numbers("losses", losses, allow_nan=True, allow_inf=True, unit="step")
     if values.shape != rates.shape:
-        raise ValueError(f"losses must have one value per rate ({rates.size}), got shape {values.shape}.")
+        raise ValueError(
+            f"losses must have one value per rate of learning_rates ({rates.size} rates), got shape {values.shape}."
+        )
     finite = np.isfinite(values)
     usable = int(np.argmin(finite)) if not finite.all() else values.size
     if usable < 2:

@@ -4,9 +4,15 @@ The helpers are discovered, not listed: every public function (the ``__all__`` o
 public module of ``course_utils``, except the modules in ``EXCLUDED``) is called with its
 valid arguments from ``VALID_CALLS``, then with one argument at a time replaced by a bad
 value: wrong types, wrong shapes, NaN, infinity, huge and negative numbers, empty arrays,
-NumPy scalars, strings, None and bools. Each call must either return, or raise a
-``ValueError`` / ``TypeError`` whose message names the replaced argument; it must finish
-within ``TIME_LIMIT`` seconds (enforced) and within a bounded amount of memory.
+NumPy scalars, strings, None and bools, and the classes a wider test found taken silently
+(bare numbers where a sequence is meant, None, NaN, fractions and True/False among values or
+labels, strings mixed with numbers, object arrays, histories of bare numbers, sizes beyond a
+laptop). Each call must raise a ``ValueError`` / ``TypeError`` whose message names the
+replaced argument, spending at most ``REFUSAL_LIMIT`` seconds of CPU first; it may return
+normally only when the argument really takes that value: each argument has a kind (``KINDS``),
+read from its valid value, its name (``ARGUMENT_KINDS``) or the helper (``KIND_OVERRIDES``), and a
+value outside its kind that comes back without an error is a silent wrong answer. Every call
+finishes within ``TIME_LIMIT`` seconds (enforced) and a bounded amount of memory.
 
 A new public helper is tested as soon as it appears: the test fails until its valid
 arguments are added to ``VALID_CALLS`` (see CONTRIBUTING, "Rules for helper code").
@@ -18,10 +24,13 @@ import contextlib
 import importlib
 import inspect
 import math
+import numbers
+import os
 import pkgutil
 import re
 import resource
 import signal
+import time
 from fractions import Fraction
 
 import matplotlib.pyplot as plt
@@ -32,9 +41,16 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import course_utils
+from course_utils._validation import LARGEST_INT
+from course_utils.formatting import LARGEST_RESULT
 
 TIME_LIMIT = 5.0
 """Seconds one call may take."""
+SLOW_HELPERS = {"course_utils.tuning.train_recipe": 30.0}
+"""Seconds a helper that trains may take instead: train_recipe(epochs=None) trains the recipe's 20 epochs."""
+REFUSAL_LIMIT = 1.0
+"""Seconds of CPU a helper may spend before it refuses a bad value (CPU time, so that a busy machine
+does not count): what it cannot honour is refused before any work or allocation."""
 MEMORY_HEADROOM = 3 * 1024**3
 """Bytes of address space one call may add (a bigger allocation is a MemoryError)."""
 
@@ -57,6 +73,7 @@ RESULT_TYPES = {
     "course_utils.planner.CNNPlan",
     "course_utils.planner.DesignReport",
     "course_utils.diagnosis.Diagnosis",
+    "course_utils.image_folder.FolderReport",
     "course_utils.tuning.RecipeRun",
     "course_utils.tuning.SearchResult",
     "course_utils.tuning.TrialResult",
@@ -139,9 +156,45 @@ def _searched_tuner():
     return _TUNING_FOLDERS["tuner"]
 
 
+def _image_folder():
+    """A folder of two classes of two small images each, made once for the session."""
+    if "image folder" not in _TUNING_FOLDERS:
+        from pathlib import Path
+
+        from PIL import Image
+
+        folder = Path(_tuning_folder("images"))
+        for name in ("cat", "dog"):
+            (folder / name).mkdir()
+            for number in range(2):
+                Image.new("RGB", (8, 8), "orange").save(folder / name / f"{number}.png")
+        _TUNING_FOLDERS["image folder"] = folder
+    return _TUNING_FOLDERS["image folder"]
+
+
 # One valid call of every public helper: {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
+    # a folder of images, and the training-set metrics in inference mode
+    "course_utils.image_folder.scan_folder": lambda: dict(path=_image_folder()),
+    "course_utils.inference_metrics.inference_keys": lambda: dict(
+        history={"loss": [1.0, 0.8], "train_loss": [0.9, 0.7]}
+    ),
+    "course_utils.inference_metrics.training_set_metrics": lambda: dict(
+        x=np.zeros((20, 4)), y=np.zeros(20), size=10, batch_size=8, seed=0
+    ),
     # arithmetic
+    "course_utils.arithmetic.channels_first": lambda: dict(
+        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}
+    ),
+    "course_utils.arithmetic.check_layer_arguments": lambda: dict(
+        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}
+    ),
+    "course_utils.arithmetic.conv_groups": lambda: dict(
+        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, in_channels=6
+    ),
+    "course_utils.arithmetic.normalized_axis": lambda: dict(
+        layer={"type": "BatchNormalization", "axis": 1}, rank=3
+    ),
     "course_utils.arithmetic.conv_output_length": lambda: dict(
         input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
     ),
@@ -287,6 +340,8 @@ VALID_CALLS = {
     "course_utils.diagnosis.check_history": lambda: dict(history=RUN),
     "course_utils.diagnosis.diagnose": lambda: _with_defaults("course_utils.diagnosis.diagnose", history=RUN),
     "course_utils.diagnosis.error_pair": lambda: dict(history=RUN),
+    "course_utils.diagnosis.far_apart": lambda: dict(train_error=0.01, val_error=0.1, gap=0.05),
+    "course_utils.diagnosis.jumps": lambda: dict(values=RUN["val_loss"], size=0.15),
     "course_utils.diagnosis.load_histories": lambda: dict(path=None),
     "course_utils.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
     "course_utils.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
@@ -504,6 +559,7 @@ VALID_CALLS = {
 }
 
 NEEDS_KERAS = {
+    "course_utils.inference_metrics.training_set_metrics",
     "course_utils.model_summary.summarize",
     "course_utils.layer_specs.to_keras",
     "course_utils.architectures.block_to_keras",
@@ -609,6 +665,8 @@ BAD_VALUES = [
     0,
     -1,
     -(10**6),
+    10**12,
+    2**40,
     10**30,
     2**63,
     10**400,
@@ -623,6 +681,7 @@ BAD_VALUES = [
     np.int64(3),
     np.uint8(200),
     np.int32(-3),
+    np.array(2.0),
     1 + 2j,
     Fraction(1, 3),
     "3",
@@ -633,28 +692,63 @@ BAD_VALUES = [
     (),
     [1],
     (3, 3, 3),
+    (10**6, 10**6),
+    (10**6, 10**6, 1),
+    [10**12, 10**12],
     [[1, 2], [3]],
     [None, 1],
+    [1.0, None],
+    [[1.0, 2.0], [None, 3.0]],
+    [0, math.nan, 1],
+    [0, 0.5, 1],
+    [True, False, True],
+    [1, "a"],
+    ["a", 1],
+    [1.0, 1j],
     {},
     {"type": "Conv2D"},
+    {"loss": 0.5, "val_loss": 0.6},
+    {"loss": [0.9, 0.5, 0.4], "val_loss": 0.4},
     object(),
     np.array([]),
     np.zeros((0, 3)),
     np.zeros((2, 2)),
     np.zeros((1, 4, 4, 1)),
     np.array([np.nan, 1.0]),
+    np.array([0.0, np.nan, 1.0]),
+    np.array([True, False]),
     np.array(["a", "b"]),
     np.array([1 + 2j]),
+    np.array([1.0, None], dtype=object),
+    np.array([1, 2], dtype=object),
+    np.array(["a", 1], dtype=object),
+    np.array([object(), object()], dtype=object),
     print,
 ]
+"""Wrong types and shapes, NaN, infinity, huge and negative numbers, empty arrays, NumPy scalars,
+strings, None and bools; and the classes a wider test found helpers taking silently: a bare number
+where a sequence is meant (a history of one epoch), None, NaN, fractions, True/False and strings
+mixed with numbers among values or labels, object arrays, histories of bare numbers, and sizes
+beyond what a laptop holds."""
 
+SCALAR_HISTORIES = st.fixed_dictionaries(
+    {"loss": st.floats(0, 5), "val_loss": st.one_of(st.floats(0, 5), st.lists(st.floats(0, 5), max_size=3))}
+)
 generated = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40),
+    st.integers(min_value=10**9, max_value=10**15),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=6),
     st.lists(st.one_of(st.integers(-3, 300), st.floats(-2, 300), st.none()), max_size=5).map(
         lambda v: v if len(v) % 2 else tuple(v)
     ),
+    st.lists(
+        st.one_of(st.integers(0, 3), st.sampled_from([math.nan, 0.5, None, True, "a", 1j])),
+        min_size=2,
+        max_size=5,
+    ),
+    st.lists(st.integers(0, 5), min_size=1, max_size=4).map(lambda v: np.array(v, dtype=object)),
+    SCALAR_HISTORIES,
     hnp.arrays(
         dtype=st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex128]),
         shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4),
@@ -662,12 +756,273 @@ generated = st.one_of(
 )
 
 
+# --- what each argument takes ------------------------------------------------------------
+#
+# A bad value that a helper takes without an error is a silent wrong answer unless the argument
+# really takes such a value. Each argument has a kind, read from its valid value (a bool is a flag,
+# a list of numbers is a sequence of numbers, ...) or, where the name says more, from the name
+# (ARGUMENT_KINDS) or from this helper (KIND_OVERRIDES). A value the kind does not take must be
+# refused with a ValueError or TypeError naming the argument.
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_count(value, largest=LARGEST_INT, smallest=0) -> bool:
+    return _is_int(value) and smallest <= value <= largest
+
+
+def _is_real(value) -> bool:
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _is_sequence(value) -> bool:
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
+def _leaves(value) -> list:
+    """The items of a (nested) list, tuple or array."""
+    if isinstance(value, np.ndarray):
+        return value.ravel().tolist()
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in (_leaves(item) if _is_sequence(item) else [item])]
+    return [value]
+
+
+def _numbers(value, nan=False, bools=False) -> bool:
+    """A sequence of real numbers: NaN and infinity where ``nan``, True/False where ``bools``."""
+    if not _is_sequence(value):
+        return False
+    try:
+        np.asarray(value)
+    except ValueError:  # ragged
+        return False
+
+    def fits(leaf):
+        if isinstance(leaf, (bool, np.bool_)):
+            return bools
+        if nan and isinstance(leaf, numbers.Real):
+            return True
+        return _is_real(leaf)
+
+    return all(fits(leaf) for leaf in _leaves(value))
+
+
+def _labels(value) -> bool:
+    """One label per sample: integers (whole floats too), or strings, all of one kind."""
+    if not _is_sequence(value):
+        return False
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        return False
+    if array.ndim != 1 and array.shape[1:] != (1,):
+        return False
+    leaves = _leaves(value)
+    whole = [_is_count(v, smallest=-LARGEST_INT) or (_is_real(v) and float(v).is_integer()) for v in leaves]
+    return all(whole) or all(isinstance(v, str) for v in leaves)
+
+
+def _history(value) -> bool:
+    values = getattr(value, "history", value)
+    return isinstance(values, dict) and all(_numbers(v, nan=True) for v in values.values())
+
+
+KINDS = {
+    "flag": lambda v: isinstance(v, (bool, np.bool_)),
+    "count": _is_count,
+    "signed count": lambda v: _is_count(v, smallest=-LARGEST_INT),
+    "result": lambda v: _is_count(v, largest=LARGEST_RESULT),
+    "signed result": lambda v: _is_count(v, largest=LARGEST_RESULT, smallest=-LARGEST_RESULT),
+    "real": _is_real,
+    "exact": lambda v: (
+        _is_real(v) or isinstance(v, (numbers.Rational, np.integer)) and not isinstance(v, bool)
+    ),
+    "text": lambda v: isinstance(v, str),
+    "path": lambda v: isinstance(v, (str, os.PathLike)),
+    "padding": lambda v: isinstance(v, str) or _is_count(v),
+    "pair": lambda v: _is_count(v) or (isinstance(v, (list, tuple)) and all(_is_count(n) for n in v)),
+    "shape": lambda v: (
+        _is_count(v) or (isinstance(v, (list, tuple)) and all(n is None or _is_count(n) for n in v))
+    ),
+    "label": lambda v: _is_count(v, smallest=-LARGEST_INT) or isinstance(v, str),
+    "numbers": _numbers,
+    "numbers or NaN": lambda v: _numbers(v, nan=True),
+    "numbers or bools": lambda v: _numbers(v, nan=True, bools=True),
+    "numbers or a number": lambda v: (
+        _numbers(v) or _is_real(v) or (isinstance(v, np.ndarray) and _numbers(v.reshape(-1)))
+    ),
+    "flags": lambda v: (
+        _is_sequence(v) and all(isinstance(x, (bool, np.bool_)) or x in (0, 1) for x in _leaves(v))
+    ),
+    "labels": _labels,
+    "names": lambda v: _is_sequence(v) and all(isinstance(x, str) for x in _leaves(v)),
+    "text or names": lambda v: (
+        isinstance(v, str) or (_is_sequence(v) and all(isinstance(x, str) for x in _leaves(v)))
+    ),
+    "rows": lambda v: isinstance(v, (list, tuple)) and all(isinstance(r, (list, tuple)) for r in v),
+    "specs": lambda v: isinstance(v, (list, tuple)) and all(isinstance(s, dict) for s in v),
+    "mapping": lambda v: isinstance(v, dict),
+    "history": _history,
+    "histories": lambda v: isinstance(v, dict) and all(_history(h) for h in v.values()),
+    "receptive field": lambda v: (
+        v == "whole input" or (isinstance(v, (list, tuple)) and all(_is_count(n) for n in v))
+    ),
+    "zero or one": lambda v: _is_real(v) and v in (0, 1),
+}
+"""What each kind of argument takes; anything else must be refused by name."""
+
+ARGUMENT_KINDS = {
+    **dict.fromkeys(
+        (
+            "kernel_size",
+            "strides",
+            "dilation_rate",
+            "pool_size",
+            "output_size",
+            "input_size",
+            "target_map",
+            "object_size",
+        ),
+        "pair",
+    ),
+    **dict.fromkeys(("input_shape", "shape", "output_shape"), "shape"),
+    **dict.fromkeys(("y_true", "y_pred", "labels", "predictions", "y"), "labels"),
+    "padding": "padding",
+    "history": "history",
+    "runs": "histories",
+    "positive": "label",
+    "bias": "numbers",
+    "epoch": "count",
+    "upto": "count",
+    "num_classes": "count",
+    "path": "path",
+    "directory": "path",
+    "zero_division": "zero or one",
+}
+"""Kinds read from an argument's name, wherever it appears."""
+
+KIND_OVERRIDES = {
+    "formatting.format_count": {"value": "signed result"},
+    "formatting.format_bytes": {"n_bytes": "result"},
+    "formatting.format_receptive_field": {"receptive_field": "receptive field"},
+    "formatting.render_table": {"rows": "rows"},
+    "params.weights_bytes": {"params": "result"},
+    "metrics.truncate": {"value": "exact"},
+    "metrics.harmonic_mean": {"precision": "exact", "recall": "exact"},
+    "metrics.accuracy_difference_interval": {"correct_a": "flags", "correct_b": "flags"},
+    "metrics.check_labels": {"values": "labels"},
+    "history.early_stopping_epoch": {"values": "numbers or NaN"},
+    "regularization.lr_range_suggestion": {"losses": "numbers or NaN"},
+    "regularization.l2_penalty": {"weights": "numbers or a number"},
+    "regularization.batch_norm": dict.fromkeys(("gamma", "beta", "moving_mean", "moving_variance"), "numbers or a number"),
+    "plots.learning_curves.plot_sweep": {"train": "numbers or NaN", "val": "numbers or NaN"},
+    "plots.learning_curves.plot_learning_curves": {"metric": "text", "axes": "any"},
+    "plots.learning_curves.plot_runs": {"titles": "mapping"},
+    "plots.images.plot_precision_recall_curve": {"point": "numbers or NaN"},
+    "plots.images.show_image_grid": {"images": "numbers or bools"},
+    "plots.training.plot_history": {"metrics": "text or names", "mark_best": "text"},
+    "plots.feature_maps.show_feature_maps": {"titles": "names"},
+    "plots.feature_maps.show_kernels": {"titles": "names"},
+    "plots.windows.show_windows": {"titles": "names"},
+    **{
+        f"reference_ops.{name}": dict.fromkeys(("x", "kernel", "bias", "image", "window"), "numbers or bools")
+        for name in (
+            "average_pool2d", "conv2d", "conv2d_loop", "convolve2d", "correlate2d", "correlate2d_single",
+            "flip_kernel", "global_average_pool2d", "max_pool2d",
+        )
+    },
+    **{
+        f"diagnosis.{name}": {"values": "numbers or NaN", "val_losses": "numbers or NaN"}
+        for name in ("jumps", "recent_fall", "rise_above_minimum", "valley_fit", "wiggle")
+    },
+    "tuning.train_recipe": {"validation_data": "any", "epochs": "count"},
+    "tuning.search": {"validation_data": "any"},
+}  # fmt: skip
+"""Kinds of one helper's arguments, where neither the valid value nor the name says enough."""
+
+
+def _kind_of_value(value) -> str | type:
+    """The kind a valid value shows; a class for a value of its own type (a figure, a model, a state)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "flag"
+    if _is_int(value):
+        return "count"
+    if isinstance(value, numbers.Real):
+        return "real"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "mapping"
+    if _is_sequence(value):
+        leaves = _leaves(value)
+        if leaves and all(isinstance(v, (bool, np.bool_)) for v in leaves):
+            return "flags"
+        if leaves and all(_is_real(v) for v in leaves):
+            return "numbers"
+        if leaves and all(isinstance(v, str) for v in leaves):
+            return "names"
+        if all(isinstance(v, dict) for v in value):
+            return "specs"
+        return type(value[0]) if all(type(v) is type(value[0]) for v in value) else "any"
+    return type(value)
+
+
+def _kind(qualified: str, argument: str, valid) -> str | type:
+    short = qualified.removeprefix("course_utils.")
+    if argument in KIND_OVERRIDES.get(short, {}):
+        return KIND_OVERRIDES[short][argument]
+    if argument in ARGUMENT_KINDS:
+        return ARGUMENT_KINDS[argument]
+    if valid is None:
+        return "any"
+    return _kind_of_value(valid)
+
+
+TAKES_NONE = {
+    "formatting.format_count": "value",  # an unknown count, written '?'
+    "formatting.format_receptive_field": "receptive_field",  # not defined, written '-'
+    "plots.learning_curves.plot_learning_curves": "metric",  # the loss panel only
+    "plots.training.plot_history": "mark_best",  # no best-epoch line
+    "inference_metrics.training_set_metrics": "size",  # every image
+    "arithmetic.conv_groups": "in_channels",  # not known yet: only the filters are checked
+}
+"""Arguments without a default of None that document what None means."""
+
+
+def _takes(qualified: str, argument: str, valid, value) -> bool:
+    """Whether ``argument`` of the helper may take ``value`` without an error."""
+    if value is None and (
+        _defaults(qualified).get(argument, inspect.Parameter.empty) is None
+        or TAKES_NONE.get(qualified.removeprefix("course_utils.")) == argument
+    ):
+        return True
+    kind = _kind(qualified, argument, valid)
+    if kind == "any":
+        return True
+    if isinstance(kind, type):
+        if isinstance(valid, (list, tuple)):  # a sequence of such objects
+            return isinstance(value, (list, tuple)) and all(isinstance(v, kind) for v in value)
+        return isinstance(value, kind)
+    return KINDS[kind](value)
+
+
+def _defaults(qualified: str) -> dict:
+    return {name: p.default for name, p in inspect.signature(HELPERS[qualified]).parameters.items()}
+
+
 @contextlib.contextmanager
-def _bounded():
+def _bounded(seconds=TIME_LIMIT):
     """Run the body with a time limit (TookTooLong) and a memory limit (MemoryError)."""
 
     def on_alarm(signum, frame):
-        raise TookTooLong(f"took more than {TIME_LIMIT} s")
+        raise TookTooLong(f"took more than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     limits = resource.getrlimit(resource.RLIMIT_AS)
@@ -677,7 +1032,7 @@ def _bounded():
         resource.setrlimit(resource.RLIMIT_AS, (used + MEMORY_HEADROOM, limits[1]))
     except (OSError, ValueError):
         limits = None  # no limit where the system cannot set one
-    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
@@ -706,19 +1061,30 @@ def _problem(qualified, argument, value) -> str | None:
     kwargs = VALID_CALLS[qualified]()
     checker = _parameters(qualified)[:1] == ["name"]
     named = kwargs["name"] if checker and argument != "name" else argument
+    valid = kwargs[argument]
     kwargs[argument] = value
     call = f"{qualified.rsplit('.', 1)[1]}({argument}={_short(value)})"
+    limit = SLOW_HELPERS.get(qualified, TIME_LIMIT)
+    start = time.process_time()
     try:
-        with _bounded():
+        with _bounded(limit):
             HELPERS[qualified](**kwargs)
+        if not _takes(qualified, argument, valid, value):
+            kind = _kind(qualified, argument, valid)
+            wanted = kind.__name__ if isinstance(kind, type) else kind
+            return (
+                f"{call} returned normally, but {argument} takes {wanted}: it must refuse this value by name"
+            )
     except (ValueError, TypeError) as error:
         names = {str(named)}
         if isinstance(value, dict):
             names |= {str(key) for key in value} | {str(value.get("type"))}
         if not any(re.search(rf"\b{re.escape(name)}\b", str(error)) for name in names):
             return f"{call} raised {type(error).__name__} without naming {named!r}: {error}"
+        if time.process_time() - start > REFUSAL_LIMIT:
+            return f"{call} took {time.process_time() - start:.1f} s of CPU to refuse it (at most {REFUSAL_LIMIT} s)"
     except TookTooLong:
-        return f"{call} took more than {TIME_LIMIT} s"
+        return f"{call} took more than {limit} s"
     except MemoryError:
         return f"{call} ran out of memory"
     except Exception as error:  # anything else is a traceback a learner did not cause
@@ -739,7 +1105,7 @@ def test_valid_call_works(qualified, request):
     assert set(_parameters(qualified)) == set(VALID_CALLS[qualified]()), (
         "VALID_CALLS must give every argument"
     )
-    with _bounded():
+    with _bounded(SLOW_HELPERS.get(qualified, TIME_LIMIT)):
         HELPERS[qualified](**VALID_CALLS[qualified]())
     plt.close("all")
 

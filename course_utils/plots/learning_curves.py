@@ -127,7 +127,11 @@ def plot_learning_curves(
     else:
         from matplotlib.axes import Axes
 
-        axes = list(axes) if isinstance(axes, (list, tuple, np.ndarray)) else [axes]
+        axes = (
+            list(np.ravel(np.asarray(axes, dtype=object)))
+            if isinstance(axes, (list, tuple, np.ndarray))
+            else [axes]
+        )
         if len(axes) != len(names) or not all(isinstance(ax, Axes) for ax in axes):
             raise ValueError(
                 f"axes must hold {len(names)} matplotlib Axes (one per panel {names}), got {describe(axes)}."

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils import metrics as _metrics
-from course_utils._validation import check_bool, check_int, check_real, describe
+from course_utils._validation import check_bool, check_int, check_numbers, check_real, describe
 
 __all__ = [
     "build_threshold_explorer",
@@ -88,15 +88,12 @@ def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decima
     [(0.5, 2, 0, 0, 1, 1.0, 1.0, 1.0)]
     """
     labels, values = _labels_and_scores(y_true, scores)
-    if (
-        isinstance(thresholds, (str, bytes))
-        or not isinstance(thresholds, (list, tuple, np.ndarray))
-        or not 0 < len(thresholds) <= MAX_THRESHOLDS
-    ):
+    array = check_numbers("thresholds", thresholds, ndim=1)  # a sequence of numbers, never a bare one
+    if not 0 < len(array) <= MAX_THRESHOLDS:
         raise ValueError(
             f"thresholds must be a list of 1 to {MAX_THRESHOLDS} probabilities, got {describe(thresholds)}."
         )
-    thresholds = [_metrics.check_probability(f"thresholds[{i}]", t) for i, t in enumerate(thresholds)]
+    thresholds = [_metrics.check_probability(f"thresholds[{i}]", t) for i, t in enumerate(array.tolist())]
     decimals = check_int("decimals", decimals, minimum=0, maximum=_metrics.MAX_DECIMALS)
     rows = []
     for threshold in thresholds:
