@@ -343,7 +343,11 @@ def test_many_classes_get_integer_labels_and_per_class_scores(capsys, tmp_path):
 
 
 def test_the_starter_notebook_runs_top_to_bottom(capsys, digits_copy):
-    """The slowest test here (about 15 s): a fresh kernel imports TensorFlow and trains 3 epochs."""
+    """The slowest test here (about 15 s): a fresh kernel imports TensorFlow and trains 3 epochs.
+
+    The classes are unbalanced (40 threes, 24 sevens), so that the class weights are used too."""
+    for file in sorted((digits_copy / "seven").iterdir())[24:]:
+        file.unlink()
     out_file = digits_copy.parent / "first.ipynb"
     assert _run(capsys, digits_copy, "--notebook", out_file)[0] == 0
     notebook = nbformat.read(out_file, as_version=4)
@@ -354,7 +358,8 @@ def test_the_starter_notebook_runs_top_to_bottom(capsys, digits_copy):
     outputs = "\n".join(
         output.get("text", "") for cell in ran.cells if cell.cell_type == "code" for output in cell.outputs
     )
-    assert "Found 80 files belonging to 2 classes." in outputs
+    assert "Found 64 files belonging to 2 classes." in outputs
+    assert "largest / smallest class: 1.67; class_weight = {0: 1.3333333333333333, 1: 0.8}" in outputs
     assert re.search(r"0 'seven': \d+ training and \d+ validation images", outputs)
     assert "validation auc:" in outputs and "P('three') = " in outputs
     assert "No test folder at digits_test yet" in outputs

@@ -77,7 +77,7 @@ def _data_dir(report, out: Path) -> str:
 _INTRO = Template(
     """# A first CNN for `$name`
 
-This notebook was written by `./course plan $name --notebook $out` for the images in `$data_dir`:
+This notebook was written by `./course plan` for the images in `$data_dir`:
 $total images in $classes classes ($class_list). It follows lesson 09's procedure:
 
 1. read the folder and load it with `keras.utils.image_dataset_from_directory` (80% to train, 20% to validate);
@@ -86,7 +86,8 @@ $total images in $classes classes ($class_list). It follows lesson 09's procedur
 4. measure it on the validation images (lesson 06), save it as `.keras`, load it back and predict one image file;
 5. evaluate once on a separate test folder, at the very end.
 
-Change the settings in the next cells, then run everything (Run > Run All Cells)."""
+Change the settings below (`DATA_DIR`, `IMAGE_SIZE`, `EPOCHS`, ...) if you wish, then run everything
+(Run > Run All Cells)."""
 )
 
 _SETUP = """import course_utils
@@ -114,6 +115,7 @@ MODEL_FILE = $model_file"""
 _READ = """from course_utils.image_folder import scan_folder
 
 report = scan_folder(DATA_DIR)
+assert not report.keras_failures, "Keras would stop at files listed under Skipped: move them out of the folder"
 report"""
 
 _LOAD = """import keras
@@ -208,8 +210,8 @@ _BINARY_SCORES = Template(
     """## Validation scores
 
 Precision and recall are those of class $positive (label 1): of the images the model calls
-$positive, the share that are; of the $positive images, the share it finds. The AUC (between 0.5, chance,
-and 1) does not depend on the 0.5 threshold. With unbalanced classes, read these, not the accuracy (lesson 06)."""
+$positive, the share that are; of the $positive images, the share it finds. The AUC (0.5 is chance, 1 is
+perfect) does not depend on the 0.5 threshold. With unbalanced classes, read these, not the accuracy (lesson 06)."""
 )
 
 _BINARY_EVALUATE = """scores = model.evaluate(val_ds, return_dict=True, verbose=0)
@@ -314,7 +316,6 @@ def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs
         md(
             _INTRO.substitute(
                 name=Path(report.path).name,
-                out=out.name,
                 data_dir=data_dir,
                 total=f"{report.total:,}",
                 classes=len(report.classes),
