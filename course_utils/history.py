@@ -150,13 +150,24 @@ def best_epoch(history, monitor: str = "val_loss", mode: str = "auto") -> int:
     return int(index) + 1
 
 
+def _improves(value: float, best: float, mode: str, min_delta: float) -> bool:
+    """Keras's test of an improvement: ``value + min_delta < best`` (or ``value - min_delta > best``),
+    the sum in Python floats and the comparison in float32, as ``keras.ops`` compares Python floats."""
+    with np.errstate(over="ignore"):
+        if mode == "min":
+            return bool(np.float32(value + min_delta) < np.float32(best))
+        return bool(np.float32(value - min_delta) > np.float32(best))
+
+
 def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: float = 0.0) -> int:
     """The epoch (counted from 1) at which ``keras.callbacks.EarlyStopping`` stops training.
 
     Keras counts the epochs since the last improvement; once that count reaches
     ``patience``, training stops at the end of that epoch. An improvement is a value lower
     than the best so far by more than ``min_delta`` (``mode='min'``, for a loss), or higher
-    (``mode='max'``, for an accuracy). As in Keras, the first epoch always counts as an
+    (``mode='max'``, for an accuracy), decided as Keras decides it: ``value + min_delta`` is
+    compared with the best in float32, so that 0.3 after 0.4 with ``min_delta=0.1`` is no
+    improvement, in Keras as here. As in Keras, the first epoch always counts as an
     improvement, and a NaN never does (after a NaN first epoch nothing improves on it). If
     the count never reaches ``patience``, training runs to the last epoch, whose number is
     returned.
@@ -182,13 +193,12 @@ def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: fl
     patience = check_int("patience", patience, minimum=0)
     mode = check_option("mode", mode, ("min", "max"))
     min_delta = abs(check_real("min_delta", min_delta))
-    sign = 1.0 if mode == "min" else -1.0
     best = None  # as in Keras: the first epoch is always an improvement, even a NaN one
     wait = 0
     for epoch, value in enumerate(series):
         wait += 1
-        if best is None or sign * value < best - min_delta:
-            best = sign * value
+        if best is None or _improves(value, best, mode, min_delta):
+            best = value
             wait = 0
             continue
         if wait >= patience and epoch > 0:

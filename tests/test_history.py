@@ -94,8 +94,10 @@ def test_bad_arguments_name_the_argument(call, fragment):
         call()
 
 
-def _keras_stop_epoch(keras, values, patience, mode):
-    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, mode=mode)
+def _keras_stop_epoch(keras, values, patience, mode, min_delta=0.0):
+    callback = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, mode=mode, min_delta=min_delta
+    )
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
     callback.set_model(model)
     model.stop_training = False
@@ -157,3 +159,25 @@ def test_the_diagnoser_is_part_of_the_history_module():
 
     assert course_utils.history.diagnose is course_utils.diagnosis.diagnose
     assert {"diagnose", "Diagnosis"} <= set(course_utils.history.__all__)
+
+
+@pytest.mark.parametrize(
+    "values, mode", [([0.4, 0.3, 0.35], "min"), ([0.3, 0.4, 0.35], "max"), ([0.7, 0.6, 0.65], "min")]
+)
+def test_min_delta_is_compared_as_keras_compares_it(keras, values, mode):
+    # 0.3 + 0.1 is 0.4 (in floats as in float32): no improvement on 0.4, for Keras and here
+    assert early_stopping_epoch(values, 1, mode=mode, min_delta=0.1) == _keras_stop_epoch(
+        keras, values, 1, mode, 0.1
+    )
+
+
+@given(
+    values=st.lists(st.sampled_from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]), min_size=1, max_size=8),
+    patience=st.integers(0, 3),
+    mode=st.sampled_from(["min", "max"]),
+    min_delta=st.sampled_from([0.0, 0.1, 0.2, 0.05, 0.3]),
+)
+def test_early_stopping_with_min_delta_matches_keras(keras, values, patience, mode, min_delta):
+    assert early_stopping_epoch(values, patience, mode=mode, min_delta=min_delta) == _keras_stop_epoch(
+        keras, values, patience, mode, min_delta
+    )
