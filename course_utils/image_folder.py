@@ -155,6 +155,7 @@ class _Image(NamedTuple):
     format: str
     grey_pixels: bool  # a colour file whose pixels are all grey
     decoded: bool
+    modes: tuple  # the color modes TensorFlow decodes it into
 
 
 @dataclass(frozen=True)
@@ -427,19 +428,22 @@ def _read_image(file: Path):
             warnings.simplefilter("ignore")  # Pillow's remarks on a file: the report says what matters
             width, height = image.size
             kind, fmt = _kind(image), image.format or "unknown"
+            modes = _DECODES.get(fmt, ())
+            if fmt == "JPEG" and image.mode == "CMYK":  # TensorFlow decodes it into colour only
+                fmt, modes = "CMYK JPEG", ("rgb",)
             if fmt == "BMP" and image.mode == "1":
                 return "a 1-bit (black and white) BMP, which TensorFlow cannot decode: save it as PNG"
-            if fmt not in _DECODES:
+            if not modes:
                 return (
                     f"a {fmt} image, which TensorFlow cannot decode under this name: save it as PNG or JPEG"
                 )
             if width * height > MAX_CHECKED_PIXELS:
-                return _Image((height, width), kind, fmt, False, False)
+                return _Image((height, width), kind, fmt, False, False, modes)
             if fmt == "JPEG" and width * height > QUICK_DECODE_PIXELS:
                 image.draft(None, (width // 8, height // 8))
             image.load()
             grey = kind.startswith("colour") and _grey_pixels(image)
-            return _Image((height, width), kind, fmt, grey, True)
+            return _Image((height, width), kind, fmt, grey, True, modes)
     except PermissionError:
         return "cannot be opened (permission denied)"
     except Image.DecompressionBombError:
@@ -671,7 +675,7 @@ def _color_mode(records: list) -> tuple[str, str]:
     if not grey:
         return "rgb", "The images are in colour: color_mode='rgb'."
     colour_files = sum(not record.kind.startswith("grey") for record in records)
-    cannot = Counter(record.format for record in records if "grayscale" not in _DECODES[record.format])
+    cannot = Counter(record.format for record in records if "grayscale" not in record.modes)
     if cannot:
         formats = ", ".join(f"{count:,} {fmt}" for fmt, count in sorted(cannot.items()))
         return "rgb", (

@@ -537,6 +537,7 @@ def test_keras_finds_what_the_report_says(keras, tmp_path):
         ([("L", "png"), ("L", "gif"), ("L", "bmp")], "rgb"),
         ([("RGBA", "png"), ("RGB", "bmp"), ("RGB", "gif"), ("CMYK", "jpg"), ("LA", "png")], "rgb"),
         ([("P", "png"), ("I;16", "png"), ("1", "png")], "rgb"),
+        ([("L", "png"), ("CMYK-grey", "jpg")], "rgb"),
     ],
 )
 def test_keras_decodes_every_counted_file_in_the_chosen_color_mode(keras, tmp_path, files, mode):
