@@ -34,7 +34,7 @@ from course_utils._validation import (
     check_real,
     describe,
 )
-from course_utils.arithmetic import input_state, step_layer
+from course_utils.arithmetic import KERAS_ARGUMENTS, input_state, step_layer
 from course_utils.formatting import format_receptive_field
 from course_utils.model_summary import LayerRow, ModelSummary
 
@@ -167,10 +167,16 @@ def _full_spec(index, spec):
             f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {describe(kind)}."
         )
     allowed = LAYER_TYPES[kind]
-    unknown = set(spec) - set(allowed) - {"type"}
+    unknown = sorted(set(spec) - set(allowed) - {"type"}, key=str)
+    keras_only = [key for key in unknown if key in KERAS_ARGUMENTS[kind]]
+    if keras_only:  # Keras takes it, and layer_params counts it, but the builder's vocabulary does not
+        raise ValueError(
+            f"layer {index} ({kind}): {keras_only[0]} is an argument of Keras's {kind} that layer tables "
+            f"do not take; they take {', '.join(sorted(allowed))}."
+        )
     if unknown:
         raise ValueError(
-            f"layer {index} ({kind}): unknown argument(s) {sorted(unknown, key=str)}; allowed: {sorted(allowed)}."
+            f"layer {index} ({kind}): unknown argument(s) {unknown}; allowed: {sorted(allowed)}."
         )
     full = {**allowed, **spec}
     try:

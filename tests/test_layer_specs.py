@@ -265,3 +265,20 @@ def test_to_keras_refuses_models_too_large_to_build_quickly(keras):
     with pytest.raises(ValueError, match="more than the 50,000,000 that to_keras builds"):
         to_keras((100, 100, 1), wide)
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "spec, argument",
+    [
+        ({"type": "Conv2D", "filters": 4, "groups": 2}, "groups"),
+        ({"type": "Conv2D", "filters": 4, "data_format": "channels_first"}, "data_format"),
+        ({"type": "BatchNormalization", "axis": 1}, "axis"),
+        ({"type": "Dense", "units": 4, "lora_rank": 2}, "lora_rank"),
+        ({"type": "Dense", "units": 4, "trainable": False}, "trainable"),
+    ],
+)
+def test_keras_arguments_outside_the_tables_vocabulary_are_refused_by_name(spec, argument):
+    with pytest.raises(
+        ValueError, match=f"layer 1 \\({spec['type']}\\): {argument} is an argument of Keras's"
+    ):
+        layer_table((8, 8, 4), [spec])

@@ -298,3 +298,26 @@ def test_macs_of_other_conv_types_from_keras_kernels():
     # a transposed convolution scatters each input value through the whole kernel
     assert rows["up"].macs == int(np.prod(up.input.shape[1:3])) * int(np.prod(up.kernel.shape))
     assert rows["bn"].macs == int(np.prod(model.get_layer("bn").output.shape[1:]))
+
+
+def test_macs_of_grouped_channels_first_and_1d_convolutions_from_keras_kernels():
+    """Each output position uses every weight of the kernel once, whatever the groups and the data format."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4, 9, 9)),
+            L.Conv2D(6, 3, groups=2, data_format="channels_first", name="grouped_first"),
+            L.BatchNormalization(axis=1, name="bn_first"),
+            L.MaxPooling2D(2, data_format="channels_first", name="pool_first"),
+            L.Flatten(name="flat"),
+        ]
+    )
+    rows = {r.name: r for r in summarize(model).rows}
+    conv = model.get_layer("grouped_first")
+    assert rows["grouped_first"].macs == 7 * 7 * int(np.prod(conv.kernel.shape))
+    assert rows["grouped_first"].receptive_field == "3x3"
+    assert rows["pool_first"].receptive_field == "4x4"
+    assert rows["bn_first"].macs == 6 * 7 * 7
+    sequence = keras.Sequential([keras.Input(shape=(10, 4)), L.Conv1D(6, 3, groups=2, name="c1")])
+    c1 = summarize(sequence).rows[-1]
+    assert c1.macs == 8 * int(np.prod(sequence.get_layer("c1").kernel.shape))
+    assert summarize(sequence).total_params == sequence.count_params()
