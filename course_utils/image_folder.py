@@ -418,6 +418,24 @@ def _grey_pixels(image) -> bool:
     return bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
 
 
+def _bmp_problem(stream) -> str | None:
+    """Why TensorFlow cannot decode this BMP, or None: it reads uncompressed 8-, 24- and 32-bit BMPs only."""
+    where = stream.tell()
+    stream.seek(14)
+    header = stream.read(24)
+    stream.seek(where)
+    if len(header) < 20 or int.from_bytes(header[:4], "little") < 40:
+        return "an old (OS/2) BMP, which TensorFlow cannot decode: save it as PNG"
+    bits, compression = int.from_bytes(header[14:16], "little"), int.from_bytes(header[16:20], "little")
+    if bits not in (8, 24, 32):
+        return (
+            f"a {bits}-bit BMP, which TensorFlow cannot decode (it reads 8, 24 and 32 bits): save it as PNG"
+        )
+    if compression not in (0, 3):
+        return "a compressed BMP, which TensorFlow cannot decode: save it as PNG"
+    return None
+
+
 def _read_image(file: Path):
     """``_Image`` for a readable image file, else the reason (a str) it cannot be read, which Keras
     cannot read either; or ``(reason, False)`` when Keras may still read it."""
@@ -431,8 +449,8 @@ def _read_image(file: Path):
             modes = _DECODES.get(fmt, ())
             if fmt == "JPEG" and image.mode == "CMYK":  # TensorFlow decodes it into colour only
                 fmt, modes = "CMYK JPEG", ("rgb",)
-            if fmt == "BMP" and image.mode == "1":
-                return "a 1-bit (black and white) BMP, which TensorFlow cannot decode: save it as PNG"
+            if fmt == "BMP" and _bmp_problem(stream):
+                return _bmp_problem(stream)
             if not modes:
                 return (
                     f"a {fmt} image, which TensorFlow cannot decode under this name: save it as PNG or JPEG"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -297,7 +298,54 @@ def test_a_one_bit_bmp_is_skipped_as_undecodable(tmp_path):
     assert report.counts == {"a": 2, "b": 2}
     (skipped,) = report.skipped
     assert skipped.path == "b/ink.bmp" and skipped.keras_fails
-    assert "1-bit (black and white) BMP, which TensorFlow cannot decode" in skipped.reason
+    assert skipped.reason.startswith(
+        "a 1-bit BMP, which TensorFlow cannot decode (it reads 8, 24 and 32 bits)"
+    )
+
+
+def _bmp(bits, compression=0, header=40) -> bytes:
+    """A 4x2 BMP file of ``bits`` per pixel (a grey palette below 16 bits), made byte by byte."""
+    colours = 2**bits if bits <= 8 else 0
+    palette = b"".join(bytes([i % 256] * 3 + [0]) for i in range(colours))
+    row = ((4 * bits + 31) // 32) * 4
+    data = bytes([4, 200, 0, 0] * 2 + [0, 1]) if compression == 1 else bytes([0x12] * row * 2)
+    if header == 12:
+        info = struct.pack("<IHHHH", 12, 4, 2, 1, bits)
+        palette = b"".join(bytes([i % 256] * 3) for i in range(colours))
+    else:
+        info = struct.pack("<IiiHHIIiiII", 40, 4, 2, 1, bits, compression, len(data), 2835, 2835, colours, 0)
+    offset = 14 + len(info) + len(palette)
+    return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + palette + data
+
+
+BMPS = {
+    "8 bits": (_bmp(8), None),
+    "24 bits": (_bmp(24), None),
+    "32 bits": (_bmp(32), None),
+    "4 bits": (_bmp(4), "a 4-bit BMP, which TensorFlow cannot decode"),
+    "16 bits": (_bmp(16), "a 16-bit BMP, which TensorFlow cannot decode"),
+    "run-length": (_bmp(8, compression=1), "a compressed BMP, which TensorFlow cannot decode"),
+    "OS/2": (_bmp(24, header=12), "an old (OS/2) BMP, which TensorFlow cannot decode"),
+}
+
+
+@pytest.mark.parametrize("name", list(BMPS))
+def test_bmps_tensorflow_cannot_decode_are_skipped(keras, tmp_path, name):
+    import tensorflow as tf
+
+    data, problem = BMPS[name]
+    _folder(tmp_path, {"a": 1, "b": 1}, mode="RGB", ending="bmp")
+    (tmp_path / "b" / "x.bmp").write_bytes(data)
+    Image.open(tmp_path / "b" / "x.bmp").load()  # Pillow reads every one of them
+    report = scan_folder(tmp_path)
+    if problem is None:
+        assert report.counts == {"a": 1, "b": 2} and not report.skipped
+        assert tf.image.decode_image(data, channels=3).shape == (2, 4, 3)
+    else:
+        (skipped,) = report.skipped
+        assert skipped.reason.startswith(problem) and skipped.keras_fails
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            tf.image.decode_image(data, channels=3)
 
 
 def test_corrupt_and_fake_pngs_are_named_counted_and_flagged(tmp_path):
