@@ -130,6 +130,10 @@ def _gib(values: int) -> str:
     return f"{values * 4 / 2**30:,.1f} GiB as float32"
 
 
+class _TooLarge(ValueError):
+    """A stack beyond ``MAX_LAYERS``, ``MAX_VALUES`` or ``MAX_PARAMS`` (the planner narrows such plans)."""
+
+
 def check_input_shape(input_shape) -> tuple[int, ...]:
     """Return ``input_shape`` as a tuple of ints: ``(height, width, channels)`` or ``(features,)``.
 
@@ -150,7 +154,7 @@ def check_input_shape(input_shape) -> tuple[int, ...]:
         )
     shape = tuple(check_int("input_shape", d) for d in input_shape)
     if prod(shape) > MAX_VALUES:
-        raise ValueError(
+        raise _TooLarge(
             f"input_shape {shape} holds {prod(shape):,} values per example ({_gib(prod(shape))}), more than "
             f"the {MAX_VALUES:,} one example may hold: no laptop holds such an image."
         )
@@ -227,7 +231,7 @@ def _steps(input_shape, layers):
     if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
         raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
     if len(layers) > MAX_LAYERS:
-        raise ValueError(
+        raise _TooLarge(
             f"layers holds {len(layers):,} layer specs, more than the {MAX_LAYERS} a stack may have."
         )
     state = input_state(shape)
@@ -239,20 +243,20 @@ def _steps(input_shape, layers):
             new = step_layer(full, state)
             values = prod(n for n in new.shape if n is not None)
             if values > MAX_VALUES:
-                raise ValueError(
+                raise _TooLarge(
                     f"its output {new.shape} holds {values:,} values per example ({_gib(values)}), more than "
                     f"the {MAX_VALUES:,} one example may hold."
                 )
             trainable, non_trainable = _params.layer_params(full, state.shape)
             total += trainable + non_trainable
             if total > MAX_PARAMS:
-                raise ValueError(
+                raise _TooLarge(
                     f"it brings the stack to {total:,} params ({_gib(total)}), more than the {MAX_PARAMS:,} "
                     "a laptop can hold."
                 )
             macs = _params.layer_macs(full, state.shape, new.shape)
-        except ValueError as error:
-            raise ValueError(
+        except ValueError as error:  # the same kind of error, with the layer named
+            raise type(error)(
                 f"layer {index} ({full['type']}): {_needs_spatial_hint(index, str(error))}"
             ) from None
         state = new

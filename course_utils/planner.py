@@ -44,13 +44,22 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from course_utils import params as _params
 from course_utils._validation import check_int, check_option, check_pair, check_real, describe
 from course_utils.arithmetic import pool2d_output_shape, step_layer
 from course_utils.formatting import format_bytes, format_count
-from course_utils.layer_specs import ACTIVATIONS, LAYER_TYPES, check_input_shape, layer_states, layer_table
+from course_utils.layer_specs import (
+    ACTIVATIONS,
+    LAYER_TYPES,
+    MAX_PARAMS,
+    _TooLarge,
+    check_input_shape,
+    layer_states,
+    layer_table,
+)
 from course_utils.layer_specs import to_keras as _to_keras
 
 __all__ = [
@@ -457,9 +466,22 @@ def _layers(rules, shape):
     return _body(rules, shape) + _head(rules, shape)
 
 
-def _count(rules, shape) -> int:
-    """Parameters of a candidate plan (:func:`~course_utils.layer_specs.layer_table` counts them)."""
-    return layer_table(rules.shape, _layers(rules, shape)).total_params
+def _count(rules, shape) -> int | float:
+    """Parameters of a candidate plan (:func:`~course_utils.layer_specs.layer_table` counts them);
+    infinity for a plan beyond what a stack of specs may hold (``MAX_PARAMS``, ``MAX_VALUES``)."""
+    try:
+        return layer_table(rules.shape, _layers(rules, shape)).total_params
+    except _TooLarge:
+        return math.inf
+
+
+def _count_text(count) -> str:
+    return f"{count:,}" if count != math.inf else f"over {MAX_PARAMS:,}"
+
+
+def _fields_only(shape):
+    """The same layers at 1 filter and no hidden Dense layer: the receptive fields, without their weights."""
+    return _Shape(shape.poolings, shape.convs_per_stage, shape.extra_convs, 1, 0)
 
 
 def _poolings(shape, target) -> list:
@@ -529,6 +551,11 @@ def _fit(rules, full, min_filters, max_params):
             break
     else:
         smallest = min(count for _, count in tried)
+        if smallest == math.inf:
+            raise ValueError(
+                f"min_filters={min_filters} makes even the smallest plan these rules allow hold more than "
+                f"{MAX_PARAMS:,} params, more than a laptop can hold: give a smaller min_filters."
+            )
         raise ValueError(
             f"max_params={max_params:,} is too small: the smallest plan these rules allow has "
             f"{smallest:,} params (min_filters={min_filters}), so the smallest budget that works is "
@@ -768,6 +795,13 @@ def plan_cnn(
     poolings = len(sizes) - 1
     extra = _extra_convs(rules, poolings, convs_per_stage, objects)
     full = _Shape(poolings, convs_per_stage, extra, min(filters, max_filters), dense_units)
+    if max_params is None and _count(rules, full) == math.inf:
+        raise ValueError(
+            f"filters={filters} (growing {filters_growth}x per stage up to max_filters={max_filters}, "
+            f"{convs_per_stage} convolution(s) per stage) and dense_units={dense_units} make a plan of more "
+            f"than {MAX_PARAMS:,} params (8 GiB of float32), more than a laptop can hold: ask for fewer "
+            "filters, or give a max_params budget."
+        )
     plan_shape, tried = full, []
     if max_params is not None:
         plan_shape, tried = _fit(rules, full, min_filters, max_params)
@@ -833,7 +867,7 @@ def _stage_reason(rules, shape, widths, kernel):
 
 def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
     """Rule 4: the receptive field, and the convolutions added (or removed by the budget) for it."""
-    states = layer_states(rules.shape, _body(rules, shape))
+    states = layer_states(rules.shape, _body(rules, _fields_only(shape)))
     after_pooling = states[len(states) - 1 - shape.extra_convs].receptive_field
     text = f"Receptive field {_px(after_pooling)} after the last pooling"
     if all(field >= size for field, size in zip(after_pooling, objects, strict=True)):
@@ -845,7 +879,7 @@ def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
             f"({widths[-1]} filters) make{'s' if shape.extra_convs == 1 else ''} it {_px(seen)}"
         )
     if any(field < size for field, size in zip(seen, objects, strict=True)):
-        covered = layer_states(rules.shape, _body(rules, full))[-1].receptive_field
+        covered = layer_states(rules.shape, _body(rules, _fields_only(full)))[-1].receptive_field
         text += f"; the layers that gave the full plan {_px(covered)} are over budget"
     return text + "."
 
@@ -898,9 +932,9 @@ def _budget_reason(rules, full, shape, tried, min_filters, max_params, total):
         return (
             f"Budget: {total:,} params, within max_params={max_params:,} ({max_params - total:,} to spare)."
         )
-    clauses = [f"the full plan has {_count(rules, full):,} params"]
+    clauses = [f"the full plan has {_count_text(_count(rules, full))} params"]
     if len(tried) > 1:
-        clauses.append(f"narrowed to min_filters={min_filters} it still has {tried[0][1]:,}")
+        clauses.append(f"narrowed to min_filters={min_filters} it still has {_count_text(tried[0][1])}")
         removed = []
         if shape.extra_convs < full.extra_convs:
             removed.append(

@@ -496,3 +496,35 @@ def test_min_filters_over_max_filters_is_refused_by_name():
         plan_cnn((32, 32, 1), 2, max_filters=8, min_filters=9)
     # without min_filters, the default narrows no further than max_filters allows
     assert max(plan_cnn((32, 32, 1), 2, max_params=2_000, max_filters=4).filters) <= 4
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (
+            dict(filters=65536, max_filters=65536),
+            "filters=65536 .* make a plan of more than 2,147,483,648 params",
+        ),
+        (dict(filters=4096, max_filters=65536, convs_per_stage=8), "filters=4096"),
+        (
+            dict(
+                filters=65536,
+                max_filters=65536,
+                min_filters=65536,
+                max_params=10**6,
+                head="flatten",
+                dense_units=65536,
+            ),
+            "min_filters=65536 makes even the smallest plan",
+        ),
+    ],
+)
+def test_plans_beyond_a_laptop_name_the_arguments_that_made_them(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        plan_cnn((100, 100, 3), 2, **kwargs)
+
+
+def test_a_budget_narrows_a_plan_too_large_to_count():
+    plan = plan_cnn((100, 100, 3), 2, max_params=100_000, filters=65536, max_filters=65536)
+    assert plan.total_params <= 100_000
+    assert "the full plan has over 2,147,483,648 params" in plan.reasons[-1]
