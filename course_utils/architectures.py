@@ -465,7 +465,12 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
         for block_number in range(1, blocks + 1):
             first = block_number == 1
             block = bottleneck_block(filters, strides if first else 1, projection=first)
-            table = block_table(shape, **block, batch_size=batch_size)
+            try:
+                table = block_table(shape, **block, batch_size=batch_size)
+            except ValueError as error:  # too large, or a map pooled away: say which stage asked for it
+                raise ValueError(
+                    f"stages[{number - 2}] = {(filters, blocks, strides)}, block {block_number}: {error}"
+                ) from None
             rows += [_renamed(row, f"conv{number}_block{block_number} ") for row in table.rows[1:]]
             shape = literal_eval(table.rows[-1].output_shape)[1:]
     head = layer_table(shape, RESNET50_HEAD, batch_size=batch_size)

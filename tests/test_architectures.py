@@ -290,3 +290,15 @@ def test_sizes_beyond_the_limits_are_refused_within_a_second(keras, call, fragme
     with pytest.raises(ValueError, match=fragment):
         call()
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "stages, fragment",
+    [
+        (((10**12, 1, 1),), r"stages\[0\] = \(1000000000000, 1, 1\), block 1: main"),
+        (((8, 1, 64),), r"stages\[0\]"),
+    ],
+)
+def test_resnet_table_names_the_stage_it_cannot_count(stages, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        arch.resnet_table(stages=stages, input_shape=(32, 32, 3))
