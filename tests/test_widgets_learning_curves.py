@@ -201,3 +201,13 @@ def test_plot_runs_titles_name_runs():
         plot_runs({"A": run}, titles={"B": "run B"})
     with pytest.raises(ValueError, match="titles\\['A'\\] must be a string"):
         plot_runs({"A": run}, titles={"A": 3})
+
+
+def test_an_exploding_loss_that_touches_zero_stays_on_a_linear_axis():
+    run = {"loss": [1.0, 0.0, 9.0, 12.0], "val_loss": [1.0, 2.0, 8.0, 15.0]}
+    figure = plot_learning_curves(run, metric=None)
+    assert figure.axes[0].get_yscale() == "linear"  # a log axis would drop the epoch at 0
+    exploding = {"loss": [1.0, 0.5, 9.0, 12.0], "val_loss": [1.0, 2.0, 8.0, 15.0]}
+    assert plot_learning_curves(exploding, metric=None).axes[0].get_yscale() == "log"
+    assert plot_runs({"A": run}).axes[0].get_yscale() == "linear"
+    plt.close("all")

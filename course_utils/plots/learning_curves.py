@@ -56,7 +56,10 @@ def _limits(values) -> tuple[float, float]:
 
 
 def _log_scale(train, val) -> bool:
-    """An exploding loss (5 times where it started, or more) reads better on a log axis."""
+    """An exploding loss (5 times where it started, or more) reads better on a log axis, unless a
+    loss is 0 or below: a log axis would drop that point without a word."""
+    if any(np.isfinite(v) and v <= 0 for v in list(train) + list(val)):
+        return False
     values = np.asarray([v for v in list(train) + list(val) if np.isfinite(v) and v > 0], dtype=float)
     start = (
         min(v for v in (train[0], val[0]) if np.isfinite(v)) if np.isfinite([train[0], val[0]]).any() else 0
