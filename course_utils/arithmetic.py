@@ -29,6 +29,7 @@ __all__ = [
     "KERAS_ARGUMENTS",
     "MAX_LISTED_TAPS",
     "MAX_LISTED_WINDOWS",
+    "MAX_TRACED_LAYERS",
     "POINTWISE_LAYERS",
     "STEPPED_LAYERS",
     "LayerState",
@@ -883,6 +884,8 @@ class StackRow:
     jump: int
 
 
+MAX_TRACED_LAYERS = 10_000
+"""The most layers :func:`trace_stack` traces (and rows :func:`format_trace` writes, the input's included)."""
 ALIASES = {"conv": "Conv1D", "pool": "MaxPooling1D"}
 """The lessons' short layer names for :func:`trace_stack`, and the Keras layers they stand for."""
 _CONV_KEYS = {"type", "kernel_size", "strides", "padding", "dilation_rate"}
@@ -937,6 +940,10 @@ def trace_stack(input_length, layers) -> list[StackRow]:
     state = input_state((check_int("input_length", input_length), None))
     if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
         raise ValueError(f"layers must be a list of dicts, got {describe(layers)}.")
+    if len(layers) > MAX_TRACED_LAYERS:
+        raise ValueError(
+            f"layers holds {len(layers):,} layers, more than the {MAX_TRACED_LAYERS:,} trace_stack traces."
+        )
     rows = [StackRow("input", state.shape[0], 1, 1)]
     for number, layer in enumerate(layers):
         if (
@@ -982,6 +989,10 @@ def format_trace(rows) -> str:
     """
     if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(row, StackRow) for row in rows):
         raise ValueError(f"rows must be the list of StackRow that trace_stack returns, got {describe(rows)}.")
+    if len(rows) > MAX_TRACED_LAYERS + 1:
+        raise ValueError(
+            f"rows holds {len(rows):,} rows, more than the {MAX_TRACED_LAYERS + 1:,} trace_stack makes."
+        )
     width = max(len("layer"), *(len(row.layer) for row in rows))
     lines = [f"{'layer':<{width}}  output  receptive field  jump"]
     for row in rows:

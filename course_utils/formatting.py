@@ -13,6 +13,7 @@ from decimal import Decimal
 from course_utils._validation import check_bool, check_int, describe
 
 __all__ = [
+    "MAX_TABLE_ROWS",
     "UNKNOWN",
     "WHOLE_INPUT",
     "format_bytes",
@@ -25,6 +26,8 @@ WHOLE_INPUT = "whole input"
 """The receptive field of a cell that sees the whole input (after global pooling or a Dense layer)."""
 UNKNOWN = "-"
 """What a table shows where a value is not defined (e.g. a receptive field after branches)."""
+MAX_TABLE_ROWS = 100_000
+"""The most rows :func:`render_table` writes."""
 LARGEST_RESULT = 10**100
 """The largest count these functions format: results of formulas can pass the 10**18 of a typed argument."""
 
@@ -130,6 +133,8 @@ def render_table(columns, rows, footer=(), title=None, as_html=False) -> str:
     columns = _check_texts("columns", columns, optional_empty=False)
     if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)):
         raise ValueError(f"rows must be a list of rows (lists of cells), got {describe(rows)}.")
+    if len(rows) > MAX_TABLE_ROWS:
+        raise ValueError(f"rows holds {len(rows):,} rows, more than the {MAX_TABLE_ROWS:,} a table shows.")
     for number, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or not isinstance(row, (list, tuple)) or len(row) != len(columns):
             raise ValueError(

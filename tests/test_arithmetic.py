@@ -483,3 +483,11 @@ def test_step_layer_refuses_arguments_keras_does_not_take():
         ar.step_layer({"type": "Conv2D", "kernel_size": 3, "stride": 2}, ar.input_state((9, 9, 1)))
     with pytest.raises(ValueError, match="MaxPooling2D takes no argument 'dilation_rate'"):
         ar.step_layer({"type": "MaxPooling2D", "dilation_rate": 2}, ar.input_state((9, 9, 1)))
+
+
+def test_trace_stack_and_format_trace_have_a_limit():
+    with pytest.raises(ValueError, match="layers holds 1,000,000 layers, more than the 10,000"):
+        ar.trace_stack(10**6, [{"type": "conv", "kernel_size": 1}] * 10**6)
+    rows = ar.trace_stack(8, [{"type": "conv", "kernel_size": 1}])
+    with pytest.raises(ValueError, match="rows holds"):
+        ar.format_trace(rows * 10**6)

@@ -321,3 +321,11 @@ def test_macs_of_grouped_channels_first_and_1d_convolutions_from_keras_kernels()
     c1 = summarize(sequence).rows[-1]
     assert c1.macs == 8 * int(np.prod(sequence.get_layer("c1").kernel.shape))
     assert summarize(sequence).total_params == sequence.count_params()
+
+
+def test_render_table_has_a_limit():
+    from course_utils.formatting import MAX_TABLE_ROWS
+
+    with pytest.raises(ValueError, match="rows holds 1,000,000 rows"):
+        render_table(["a", "b"], [["1", "2"]] * 10**6)
+    assert render_table(["a"], [["1"]] * MAX_TABLE_ROWS).count("\n") == MAX_TABLE_ROWS + 1
