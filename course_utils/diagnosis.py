@@ -1020,10 +1020,16 @@ class _Facts:
         if self.still_falling("val") or not self.gap_is_far():
             return None
         f = self.figures
-        levelled = (
-            f"The validation loss has levelled off: it falls {_percent(max(f['val_slope'], 0.0))} per epoch "
-            f"at the end, at {max(f['val_pace'], 0.0):.2f} of its average pace."
-        )
+        if f["val_slope"] < 0:
+            levelled = (
+                f"The validation loss has stopped falling: over the last {self.w} epochs it rises "
+                f"{_percent(-f['val_slope'])} per epoch."
+            )
+        else:
+            levelled = (
+                f"The validation loss has levelled off: it falls {_percent(f['val_slope'])} per epoch at the "
+                f"end, at {max(f['val_pace'], 0.0):.2f} of its average pace."
+            )
         return [
             levelled,
             self.far_apart_sentence(),

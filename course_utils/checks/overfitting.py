@@ -35,7 +35,6 @@ from course_utils.diagnosis import MIN_EPOCHS, VERDICTS, check_history, diagnose
 from course_utils.history import best_epoch
 
 __all__ = [
-    "ALSO_ACCEPTED",
     "CLASSES",
     "CURE_GAIN",
     "ERROR_BAR_ACCURACY",
@@ -361,10 +360,6 @@ SIGNS = {
     "unstable": "a loss jumps up and down, explodes or becomes NaN",
     "good fit": "the validation loss levels off at its lowest, and the training loss does not run far below it",
 }
-#: Verdicts accepted for a clinic run besides the diagnoser's reading: ``{run: (verdict, ...)}``,
-#: for a run whose curves honestly read two ways. Every accepted label is read from
-#: :func:`accepted_labels`, which adds these to the diagnoser's verdict.
-ALSO_ACCEPTED: dict[str, tuple[str, ...]] = {}
 #: Which of the run's measured facts each verdict is read from (see :func:`_run_facts`).
 _FACTS_FOR = {
     "overfitting": ("lowest", "trend", "gap"),
@@ -376,19 +371,17 @@ _FACTS_FOR = {
 
 
 def accepted_labels() -> dict[str, tuple[str, ...]]:
-    """The verdicts accepted for each clinic run: :func:`~course_utils.diagnosis.diagnose`'s first,
-    then those of :data:`ALSO_ACCEPTED`.
+    """The verdicts accepted for each clinic run: :func:`~course_utils.diagnosis.diagnose`'s verdict,
+    then the other readings its result says the curves support (``Diagnosis.also``).
 
     Examples
     --------
     >>> accepted_labels()["A"]
     ('overfitting',)
+    >>> accepted_labels()["E"]
+    ('unstable', 'overfitting')
     """
-    accepted = {}
-    for run, history in clinic().items():
-        verdict = diagnose(history).verdict
-        accepted[run] = (verdict, *(v for v in ALSO_ACCEPTED.get(run, ()) if v != verdict))
-    return accepted
+    return {run: diagnose(history).acceptable for run, history in clinic().items()}
 
 
 def _number(value: float) -> str:
@@ -475,7 +468,8 @@ def check_clinic_labels(answer) -> Feedback:
     """Exercise 5: a verdict for each run of the clinic, as a dict ``{name: verdict}``.
 
     The accepted verdicts are :func:`accepted_labels`: :func:`course_utils.diagnosis.diagnose`'s
-    on the stored runs, and those :data:`ALSO_ACCEPTED` adds. A wrong label is told what the
+    on the stored runs, and the other readings it says a run supports; a label that is such a second
+    reading is accepted with the reason. A wrong label is told what the
     accepted verdict means and the run's own numbers that show it (where the validation loss
     is lowest, how both losses moved at the end, how they compare at the last epoch).
 
@@ -520,10 +514,19 @@ def check_clinic_labels(answer) -> Feedback:
                 f"the verdict of run {run} is {describe(value)}; each verdict must be one of {options}.",
             )
         given[run] = value.strip().lower()
-    accepted = accepted_labels()
-    wrong = [run for run in runs if given[run] not in accepted[run]]
+    readings = {run: diagnose(history) for run, history in runs.items()}
+    wrong = [run for run in runs if given[run] not in readings[run].acceptable]
+    second = [
+        f"{run}: {given[run]} is a reading the curves support too ({readings[run].also[given[run]]}); the "
+        f"diagnoser's first reading is {readings[run].verdict}."
+        for run in runs
+        if given[run] in readings[run].also
+    ]
     if not wrong:
-        return Feedback("correct", f"all {len(runs)} runs are labelled as the diagnoser reads them.")
+        return Feedback(
+            "correct", " ".join([f"all {len(runs)} runs are labelled as the curves read.", *second])
+        )
+    accepted = {run: reading.acceptable for run, reading in readings.items()}
     notes = [_clinic_note(run, runs[run], given[run], accepted[run]) for run in wrong]
     return Feedback("wrong", f"{len(runs) - len(wrong)} of {len(runs)} runs are right. " + " ".join(notes))
 
