@@ -268,7 +268,14 @@ def load_dataset(name: str, **options):
         n_train = check_int("n_train", options.pop("n_train", 2000))
         n_test = check_int("n_test", options.pop("n_test", 500))
         _check_options(name, options, {"image_size", "noise", "object_size", "jitter", "seed"})
-        x, y = make_shapes(n_train + n_test, **options)
+        try:
+            x, y = make_shapes(n_train + n_test, **options)
+        except ValueError as error:
+            if str(error).startswith("n_samples"):  # the learner gave n_train and n_test
+                raise ValueError(
+                    f"n_train={n_train:,} and n_test={n_test:,} ask for {n_train + n_test:,} images: {error}"
+                ) from None
+            raise
         return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
     _check_options(name, options, set())
     return _load_keras(name)

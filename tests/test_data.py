@@ -393,3 +393,8 @@ def test_conversion_script_reproduces_the_bundled_file():
     root = data.DATA_DIR.parents[1]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert result.stdout.strip() == "True", result.stderr
+
+
+def test_shapes_too_many_for_memory_name_what_the_learner_typed():
+    with pytest.raises(ValueError, match=r"n_train=1,000,000,000,000 and n_test=500 ask for"):
+        load_dataset("shapes", n_train=10**12)
