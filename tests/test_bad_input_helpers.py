@@ -174,6 +174,15 @@ def _image_folder():
 
 # One valid call of every public helper: {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
+    # comparisons of setups over seeds (lesson 08)
+    "course_utils.comparisons.chance_findings": lambda: dict(comparisons=20, confidence=0.95),
+    "course_utils.comparisons.comparison_confidence": lambda: dict(confidence=0.95, comparisons=13),
+    "course_utils.comparisons.seeds_difference_interval": lambda: dict(
+        correct_a=[[True, False, True, True], [True, True, False, True]],
+        correct_b=[[True, True, True, False]],
+        comparisons=1,
+        confidence=0.95,
+    ),
     # a folder of images, and the training-set metrics in inference mode
     "course_utils.image_folder.scan_folder": lambda: dict(path=_image_folder()),
     "course_utils.inference_metrics.inference_keys": lambda: dict(
