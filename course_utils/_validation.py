@@ -410,18 +410,23 @@ def check_numbers(
                 f"number is written [{describe(values)}]."
             )
         raise ValueError(f"{name} must be {what}, got {describe(values)}.")
-    for item in _leaves(values) or ():
+    leaves = _leaves(values)
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):  # a ragged list: rows of different lengths
+        array = None
+    if leaves is None and array is not None and array.dtype == object:  # e.g. a pandas Series of objects
+        leaves = array.ravel().tolist()
+    for item in leaves or ():
         if (isinstance(item, (bool, np.bool_)) and not allow_bool) or not (
             is_real_number(item) or isinstance(item, (bool, np.bool_))
         ):
             raise ValueError(f"{name} must hold real numbers, got {_kind_of(item)} among them.")
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError, OverflowError):  # a ragged list: rows of different lengths
+    if array is None:
         raise ValueError(
             f"{name} must be {what}, got {describe(values)}, which is not a rectangular array "
             "(rows of different lengths?)."
-        ) from None
+        )
     kind = array.dtype.kind
     if array.ndim == 0 or kind not in "biufO" or (kind == "b" and not allow_bool):
         found = {"b": "True/False", "c": "complex numbers", "U": "text", "S": "text"}.get(

@@ -112,3 +112,19 @@ def test_exact_fraction_is_the_decimal_a_float_stands_for(value, exact):
 def test_exact_fraction_refuses_what_is_not_a_real_number(value):
     with pytest.raises(ValueError, match="^v must be"):
         exact_fraction("v", value)
+
+
+class _ArrayLike:
+    """An object NumPy reads as an array (as a pandas Series or a tensor is)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self.values, dtype=object)
+
+
+def test_check_numbers_reads_what_an_array_like_object_holds():
+    with pytest.raises(ValueError, match="x must hold real numbers, got None among them"):
+        check_numbers("x", _ArrayLike([1.0, None]))
+    assert check_numbers("x", _ArrayLike([1.0, 2])).tolist() == [1.0, 2.0]
