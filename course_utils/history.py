@@ -25,6 +25,7 @@ import numpy as np
 from course_utils._validation import check_int, check_numbers, check_option, check_real, describe
 
 __all__ = [
+    "MAX_EPOCHS",
     "MAXIMIZED_METRICS",
     "Diagnosis",
     "best_epoch",
@@ -34,6 +35,8 @@ __all__ = [
     "monitor_mode",
 ]
 
+MAX_EPOCHS = 100_000
+"""The longest per-epoch series the helpers read (a run of 100,000 epochs)."""
 MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "specificity", "sensitivity")
 """Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
 
@@ -44,6 +47,10 @@ def _as_series(name: str, values) -> list[float]:
     array = check_numbers(name, values, min_size=0, allow_nan=True, allow_inf=True, unit="epoch")
     if array.ndim > 1 and array.size != max(array.shape):
         raise ValueError(f"{name} must hold one number per epoch, got an array of shape {array.shape}.")
+    if array.size > MAX_EPOCHS:
+        raise ValueError(
+            f"{name} holds {array.size:,} epochs, more than the {MAX_EPOCHS:,} a history may hold."
+        )
     return array.ravel().tolist()
 
 

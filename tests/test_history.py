@@ -181,3 +181,12 @@ def test_early_stopping_with_min_delta_matches_keras(keras, values, patience, mo
     assert early_stopping_epoch(values, patience, mode=mode, min_delta=min_delta) == _keras_stop_epoch(
         keras, values, patience, mode, min_delta
     )
+
+
+def test_a_history_longer_than_any_run_is_refused_by_name():
+    from course_utils.history import MAX_EPOCHS
+
+    with pytest.raises(ValueError, match="values holds 1,000,000 epochs"):
+        early_stopping_epoch(np.ones(10**6), patience=1)
+    with pytest.raises(ValueError, match=r"history\['val_loss'\] holds"):
+        best_epoch({"val_loss": np.ones(MAX_EPOCHS + 1)})
