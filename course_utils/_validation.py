@@ -508,7 +508,7 @@ def check_labels(name: str, values, *, allow_text: bool = True) -> np.ndarray:
                 raise ValueError(
                     f"{name} holds True/False, not class labels: write 1 and 0 (for example y.astype(int))."
                 )
-            if item is None or (is_real_number(item) and math.isnan(item)):
+            if item is None or (isinstance(item, (float, np.floating)) and math.isnan(item)):
                 missing = "None" if item is None else "NaN"
                 raise ValueError(f"{name} holds {missing}, which is not a class label (a missing label?).")
             if isinstance(item, str):

@@ -67,6 +67,7 @@ def test_check_numbers_accepts_sequences_and_what_is_allowed():
         ([1, 1 + 2j], "complex"),
         ([1, math.inf], "inf"),
         ([10**30], "beyond 10\\*\\*18"),
+        ([0, 10**400], "beyond 10\\*\\*18"),
         (np.zeros((2, 2)), "shape \\(2, 2\\)"),
         (3, "got 3"),
         ("cat", "got 'cat'"),
