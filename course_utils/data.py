@@ -393,7 +393,15 @@ def _check_split_inputs(x, y) -> np.ndarray:
     """The labels, read by the course's one reader of labels (ints or strings, one per sample)."""
     for name, value in (("x", x), ("y", y)):
         if not hasattr(value, "__len__") or isinstance(value, (str, bytes)):
-            raise TypeError(f"{name} must be an array (or a list), got {type(value).__name__}.")
+            raise TypeError(f"{name} must be an array (or a list), got {describe(value)}.")
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} must be a rectangular array (rows of one length), got {describe(value)}."
+            ) from None
+        if array.ndim == 0:
+            raise TypeError(f"{name} must be an array (or a list), got {describe(value)}.")
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
     if np.ndim(y) != 1:
@@ -407,8 +415,15 @@ def _split_count(name: str, size, n_samples: int, n_classes: int) -> int:
     A fraction is taken exactly, as the decimal it stands for: 0.07 of 100 samples is 7
     (``ceil(0.07 * 100)`` in floats is 8), and so is ``np.float32(0.07)``.
     """
-    if isinstance(size, bool) or not isinstance(size, numbers.Real) or not math.isfinite(size) or size <= 0:
-        raise ValueError(f"{name} must be a fraction between 0 and 1 or a positive int, got {size!r}.")
+    if (
+        isinstance(size, (bool, np.bool_))
+        or not isinstance(size, numbers.Real)
+        or size <= 0
+        or not (isinstance(size, numbers.Integral) or math.isfinite(size))
+    ):
+        raise ValueError(
+            f"{name} must be a fraction between 0 and 1 or a positive int, got {describe(size)}."
+        )
     if isinstance(size, numbers.Integral):
         count = int(size)
     elif size >= 1:

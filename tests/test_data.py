@@ -398,3 +398,18 @@ def test_conversion_script_reproduces_the_bundled_file():
 def test_shapes_too_many_for_memory_name_what_the_learner_typed():
     with pytest.raises(ValueError, match=r"n_train=1,000,000,000,000 and n_test=500 ask for"):
         load_dataset("shapes", n_train=10**12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"x": np.array(2.0)}, "x"),
+        ({"y": np.array(1)}, "y"),
+        ({"x": [[1, 2], [3]] * 5}, "x"),
+        ({"val_size": 10**400}, "val_size"),
+    ],
+)
+def test_split_arguments_of_the_wrong_form_are_named(kwargs, argument):
+    arguments = {"x": np.zeros((10, 2)), "y": np.arange(10) % 2} | kwargs
+    with pytest.raises((ValueError, TypeError), match=argument):
+        train_val_split(**arguments)
