@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from course_utils._validation import check_int, describe
+from course_utils._validation import check_int, check_numbers
 
 __all__ = ["DEFAULT_SIZE", "PREFIX", "inference_keys", "training_set_metrics"]
 
@@ -61,12 +61,14 @@ def inference_keys(history) -> dict[str, str]:
     >>> inference_keys({"loss": [1.0], "train_loss": [0.8], "train_auc": [0.9]})
     {'loss': 'train_loss'}
     """
-    values = getattr(history, "history", history)
-    if not isinstance(values, Mapping):
+    from course_utils.history import history_dict
+
+    if not isinstance(getattr(history, "history", history), Mapping):
         raise TypeError(
             "history must be the History returned by model.fit(...) or a dict of per-epoch lists, "
-            f"got {describe(history)}."
+            f"got {type(history).__name__}."
         )
+    values = history_dict(history)
     return {
         str(key)[len(PREFIX) :]: str(key)
         for key in values
@@ -127,25 +129,19 @@ def training_set_metrics(x, y, *, size: int | None = DEFAULT_SIZE, batch_size: i
 
 
 def _arrays(x, y):
+    """``x`` and ``y`` as arrays of numbers with one entry per image each (NumPy's own dtypes kept)."""
     import numpy as np
 
-    arrays = []
     for name, value in (("x", x), ("y", y)):
         if isinstance(value, (str, bytes, Mapping)) or value is None:
-            raise TypeError(f"{name} must be an array of training {_what(name)}, got {describe(value)}.")
-        array = np.asarray(value)
-        if array.ndim == 0 or len(array) == 0:
-            raise ValueError(
-                f"{name} must hold at least one of the training {_what(name)}, got {describe(value)}."
+            raise TypeError(
+                f"{name} must be an array of the training {_what(name)}, got {type(value).__name__}."
             )
-        if array.dtype.kind not in "iufb":
-            raise TypeError(f"{name} must hold numbers, got an array of {array.dtype}.")
-        arrays.append(array)
-    if len(arrays[0]) != len(arrays[1]):
-        raise ValueError(
-            f"x and y must hold the same number of images, got {len(arrays[0])} and {len(arrays[1])}."
-        )
-    return arrays
+        check_numbers(name, value, allow_bool=name == "y", unit="image" if name == "x" else "label")
+    images, labels = np.asarray(x), np.asarray(y)
+    if len(images) != len(labels):
+        raise ValueError(f"x and y must hold the same number of images, got {len(images)} and {len(labels)}.")
+    return images, labels
 
 
 def _what(name: str) -> str:

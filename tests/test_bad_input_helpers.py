@@ -183,6 +183,11 @@ VALID_CALLS = {
         comparisons=1,
         confidence=0.95,
     ),
+    # lesson 09's task: a digit on a cluttered 100x100 canvas
+    "course_utils.cluttered_digits.make_cluttered_digits": lambda: dict(
+        n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0
+    ),
+    "course_utils.cluttered_digits.source_digits": lambda: dict(split="test", digits=(4, 9)),
     # a folder of images, and the training-set metrics in inference mode
     "course_utils.image_folder.scan_folder": lambda: dict(path=_image_folder()),
     "course_utils.inference_metrics.inference_keys": lambda: dict(

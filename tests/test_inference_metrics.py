@@ -22,6 +22,8 @@ def test_inference_keys_pairs_each_recorded_figure_with_its_keras_name():
     assert inference_keys({"loss": [1.0], "train_auc": [0.9]}) == {}
     with pytest.raises(TypeError, match="history"):
         inference_keys([1.0, 2.0])
+    with pytest.raises(ValueError, match="single number"):
+        inference_keys({"loss": 2.0, "train_loss": 1.0})
 
 
 @pytest.mark.parametrize(
@@ -30,8 +32,10 @@ def test_inference_keys_pairs_each_recorded_figure_with_its_keras_name():
         ({"x": None, "y": [1, 2]}, TypeError, "x must be an array"),
         ({"x": "images", "y": [1, 2]}, TypeError, "x must be an array"),
         ({"x": np.zeros((3, 2)), "y": np.zeros(4)}, ValueError, "same number"),
-        ({"x": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "at least one"),
-        ({"x": np.array([["a"]]), "y": [1]}, TypeError, "numbers"),
+        ({"x": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "at least 1 image"),
+        ({"x": np.array([["a"]]), "y": [1]}, ValueError, "real numbers"),
+        ({"x": [[1.0, 2.0], [3.0]], "y": [1, 2]}, ValueError, "x must be"),
+        ({"x": np.zeros((2, 2)), "y": [1, None]}, ValueError, "y"),
         ({"x": np.zeros((3, 2)), "y": np.zeros(3), "size": 0}, ValueError, "size"),
         ({"x": np.zeros((3, 2)), "y": np.zeros(3), "size": 2.0}, ValueError, "size"),
         ({"x": np.zeros((3, 2)), "y": np.zeros(3), "batch_size": -1}, ValueError, "batch_size"),

@@ -382,64 +382,6 @@ def test_load_results_refuses_other_names():
         tuning.load_results("runs")
 
 
-# --- ./course benchmark (the training itself is what the command measures; not rerun here) --
-
-
-def test_benchmark_summary_uses_the_median_run():
-    from course_utils.tooling import benchmark
-
-    runs = [
-        {"test_accuracy": 0.985, "fit_seconds": 20.0},
-        {"test_accuracy": 0.979, "fit_seconds": 21.0},
-        {"test_accuracy": 0.978, "fit_seconds": 19.0},
-    ]
-    summary = benchmark.summarize(runs)
-    assert summary["median_test_accuracy"] == 0.979 and not summary["target_met"]
-    assert (summary["min_test_accuracy"], summary["max_test_accuracy"]) == (0.978, 0.985)
-    slow = [{"test_accuracy": 0.99, "fit_seconds": s} for s in (29.0, 31.0, 32.0)]
-    assert not benchmark.summarize(slow)["target_met"]
-    assert benchmark.summarize(slow[:1])["target_met"]
-
-
-def test_benchmark_page_shows_every_run_the_recipe_and_the_machine():
-    from course_utils.tooling import benchmark
-
-    runs = [
-        {
-            "seed": s,
-            "epochs": 20,
-            "test_accuracy": a,
-            "val_accuracy": 0.98,
-            "fit_seconds": t,
-            "fit_cpu_seconds": 2 * t,
-            "others_cpu_seconds": 0.0,
-            "load_average_before": 0.5,
-        }
-        for s, a, t in ((0, 0.981, 21.5), (1, 0.983, 22.0))
-    ]
-    document = {
-        "command": "./course benchmark --runs 2",
-        "date": "2030-01-01",
-        "machine": {"cpu": "a CPU", "cpus": 2},
-        "recipe": dict(tuning.RECIPE),
-        "runs": runs,
-        **benchmark.summarize(runs),
-    }
-    page = benchmark.markdown(document)
-    assert "`./course benchmark --runs 2`" in page and "**Target met**" in page
-    assert "98.10%" in page and "98.30%" in page and "21.5" in page
-    assert all(f"`{key}`" in page for key in tuning.RECIPE)
-    assert "- cpu: a CPU" in page
-
-
-def test_benchmark_refuses_bad_arguments(capsys):
-    from course_utils.tooling import benchmark
-
-    with pytest.raises(SystemExit):
-        benchmark.main(["--runs", "0"])
-    assert "--runs must be from 1 to 20" in capsys.readouterr().err
-
-
 @pytest.mark.filterwarnings("ignore:.*(currentThread|getName).*:DeprecationWarning")
 def test_hyperband_schedule_for_three_epochs(keras, tmp_path):
     """make_tuner's docstring: with max_epochs=3 Hyperband runs 6 trials (its oracle, driven without training)."""
@@ -458,15 +400,3 @@ def test_hyperband_schedule_for_three_epochs(keras, tmp_path):
         oracle.end_trial(trial)
     # three trials of 1 epoch, the best of them goes on to epoch 3, then two fresh trials of 3 epochs
     assert epochs == [(0, 1), (0, 1), (0, 1), (1, 3), (0, 3), (0, 3)]
-
-
-def test_machine_busy_seconds_counts_this_process():
-    from course_utils.tooling import benchmark
-
-    before = benchmark.machine_busy_seconds()
-    if before is None:
-        pytest.skip("no /proc/stat on this system")
-    started = time.process_time()
-    while time.process_time() - started < 0.3:
-        pass
-    assert benchmark.machine_busy_seconds() - before >= 0.25
