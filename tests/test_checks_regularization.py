@@ -423,3 +423,30 @@ def test_the_advice_for_a_small_gain_is_read_from_the_runs_model(keras):
     cnn = run(keras.layers.RandomTranslation(0.1, 0.1), keras.layers.Conv2D(8, 3))
     assert "already has augmentation and convolutions" in cnn and "no augmentation" not in cnn
     assert "augmentation" in c08.check_cure(values).message  # a dict carries no model: the general advice
+
+
+def _cure_history(rise_at_end):
+    """A run on 150 digits validated on 800 images, its validation loss levelled or climbing back at the end."""
+    epochs = 20
+    val_loss = [0.9 - 0.6 * (1 - 0.8**t) for t in range(epochs)]
+    if rise_at_end:
+        val_loss[-5:] = [val_loss[-6] * (1 + 0.08 * k) for k in range(1, 6)]
+    return {
+        "loss": [1.5 * 0.8**t + 0.05 for t in range(epochs)],
+        "val_loss": val_loss,
+        "accuracy": [min(147, 60 + 6 * t) / 150 for t in range(epochs)],
+        "val_accuracy": [min(735, 500 + 15 * t) / 800 for t in range(epochs)],
+        "train_loss": [1.4 * 0.75**t + 0.01 for t in range(epochs)],
+        "train_accuracy": [min(149, 70 + 6 * t) / 150 for t in range(epochs)],
+    }
+
+
+def test_a_cure_on_150_images_may_keep_its_gap_but_not_a_climbing_validation_loss():
+    """On 150 digits a model always does far better on its training images: that gap is named, not refused."""
+    levelled = c08.check_cure(_cure_history(rise_at_end=False))
+    assert levelled.status == "correct", levelled.message
+    assert (
+        "no longer climbs back" in levelled.message and "Only more images close that gap" in levelled.message
+    )
+    climbing = c08.check_cure(_cure_history(rise_at_end=True))
+    assert climbing.status == "wrong" and "climbs back" in climbing.message

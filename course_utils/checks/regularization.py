@@ -15,6 +15,7 @@ Unfinished: replace the `...` in l2 with your answer, then run the cell again.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
 
@@ -49,6 +50,7 @@ __all__ = [
     "BN",
     "CURE_GAIN",
     "CURE_IMAGES",
+    "CURE_RISE",
     "DROPOUT_RATE",
     "DROPOUT_VALUE",
     "NOTES_LAMBDA",
@@ -523,6 +525,9 @@ def _noise(accuracy: float) -> float:
 
 
 CURE_GAIN = round(_noise(_reference_best()), 3)
+#: A cured run's validation loss must end less than this far above its lowest level: lesson 07's
+#: overfitting line (``diagnose``'s ``overfit_rise``).
+CURE_RISE = inspect.signature(diagnose).parameters["overfit_rise"].default
 """The gain in best validation accuracy a cure must show: more than the noise of the difference."""
 
 
@@ -580,8 +585,10 @@ def check_cure(history) -> Feedback:
     ``CURE_IMAGES`` training digits (its training accuracies are shares of that many digits) and
     validated on the lesson's 800 validation images. Right when the best validation accuracy
     beats the overfitting run's by more than ``CURE_GAIN`` (the 95% noise of a difference of two
-    accuracies on 800 images), and :func:`course_utils.diagnosis.diagnose` no longer reads
-    overfitting, instability or a run cut short. A run that diverged is called diverged.
+    accuracies on 800 images), and :func:`course_utils.diagnosis.diagnose` reads neither
+    instability nor a run cut short, and the validation loss no longer climbs back (a rise under
+    ``CURE_RISE``). On 150 images a model still does far better on its training images than on new
+    ones: that gap is accepted, and named. A run that diverged is called diverged.
 
     Examples
     --------
@@ -606,9 +613,10 @@ def check_cure(history) -> Feedback:
         )
     old = _reference_best()
     result = diagnose(values)
-    if result.verdict in ("overfitting", "unstable", "not converged"):
+    climbs = result.figures["rise"] is not None and result.figures["rise"] >= CURE_RISE
+    if result.verdict in ("unstable", "not converged") or (result.verdict == "overfitting" and climbs):
         what = {
-            "overfitting": "the new run still overfits",
+            "overfitting": "the new run still overfits: its validation loss climbs back",
             "unstable": "the new run is unstable: lower the learning rate",
             "not converged": "the new run stopped while both curves were still falling: train for more epochs",
         }[result.verdict]
@@ -627,6 +635,11 @@ def check_cure(history) -> Feedback:
             f"{_remedies_advice(history)}",
         )
     note = _underfitting_note(history) if result.verdict == "underfitting" else ""
+    if result.verdict == "overfitting":  # far apart, but the validation loss no longer climbs back
+        note = (
+            f" Its validation loss no longer climbs back; what remains is the gap of 150 images: "
+            f"{result.reasons[1][0].lower()}{result.reasons[1][1:]} Only more images close that gap."
+        )
     return Feedback(
         "correct",
         f"the best validation accuracy is {new:.3f} against {old:.3f} before, a gain of {new - old:+.3f} "

