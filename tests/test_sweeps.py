@@ -9,6 +9,7 @@ import pytest
 
 from course_utils.diagnosis import load_histories
 from course_utils.tooling import sweeps
+from course_utils.tooling.run_store import run_key
 
 
 @pytest.fixture(scope="module")
@@ -18,34 +19,48 @@ def stored():
 
 def test_the_file_holds_every_run_with_the_settings_the_code_gives(stored):
     assert stored["made_by"]["command"] == "./course sweeps"
-    assert list(stored["runs"]) == list(sweeps.GROUPS)
+    assert list(stored["runs"]) == sweeps.keys()
     for group, runs in sweeps.GROUPS.items():
-        assert [r["name"] for r in stored["runs"][group]] == [run.name for run in runs], group
-        for run, saved in zip(runs, stored["runs"][group]):
+        for run in runs:
+            saved = stored["runs"][run_key(group, run.name, run.seed)]
+            assert (saved["group"], saved["name"], saved["seed"]) == (group, run.name, run.seed)
             assert saved["settings"] == run.settings(), run.name
 
 
 def test_each_stored_run_is_consistent(stored):
-    for group in stored["runs"].values():
-        for run in group:
-            h = run["history"]
-            assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(h)
-            assert len(h["loss"]) <= run["settings"]["epochs"]
-            cm = np.array(run["confusion"])
-            assert cm.shape == (10, 10) and cm.sum() == 800 == len(run["val_correct"])
-            # the confusion matrix and the per-image record agree on the accuracy
-            assert np.trace(cm) == run["val_correct"].count("1")
-            assert run["val_accuracy"] == pytest.approx(np.trace(cm) / 800, abs=1e-6)
+    for key, run in stored["runs"].items():
+        h = run["history"]
+        assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(h), key
+        assert len(h["loss"]) <= run["settings"]["epochs"], key
+        cm = np.array(run["confusion"])
+        assert cm.shape == (10, 10) and cm.sum() == 800 == len(run["val_correct"]), key
+        # the confusion matrix and the per-image record agree on the accuracy
+        assert np.trace(cm) == run["val_correct"].count("1"), key
+        assert run["val_accuracy"] == pytest.approx(np.trace(cm) / 800, abs=1e-6), key
+        assert 0 < run["cpu_seconds"] and 0 < run["seconds"], key
+
+
+def test_load_groups_the_seeds_of_each_run(stored):
+    grouped = sweeps.load()["groups"]
+    assert list(grouped) == list(sweeps.GROUPS)
+    for group, runs in sweeps.GROUPS.items():
+        for run in runs:
+            assert run.seed in [saved["seed"] for saved in grouped[group][run.name]], run.name
 
 
 def test_models_have_the_stored_parameter_counts(stored, keras):
+    seen = set()
     for group, runs in sweeps.GROUPS.items():
-        for run, saved in zip(runs, stored["runs"][group]):
+        for run in runs:
+            if (group, run.name) in seen:  # the seeds of one run share its model
+                continue
+            seen.add((group, run.name))
+            saved = stored["runs"][run_key(group, run.name, run.seed)]
             assert sweeps.build_model(run).count_params() == saved["params"], run.name
-    keras.backend.clear_session()
+            keras.backend.clear_session()
 
 
-def test_a_short_run_trains_and_reports_what_the_file_stores(keras):
+def test_a_short_run_trains_and_reports_what_the_file_stores(keras, stored):
     import course_utils
 
     course_utils.setup(keras=True, verbose=False)
@@ -54,7 +69,8 @@ def test_a_short_run_trains_and_reports_what_the_file_stores(keras):
         sweeps.GROUPS["labels"][0], n_train=128, epochs=1, schedule="cosine", patience=1
     )
     result = sweeps.train(run, ((x, y), (x_val, y_val)))
-    assert set(result) == {"history", "params", "seconds", "val_accuracy", "confusion", "val_correct"}
+    some_stored = next(iter(stored["runs"].values()))
+    assert set(result) == set(some_stored) - {"group", "name", "seed", "description", "settings"}
     assert len(result["history"]["loss"]) == 1 and len(result["val_correct"]) == len(y_val)
 
 
