@@ -40,6 +40,7 @@ __all__ = [
     "SPLITS",
     "make_cluttered_digits",
     "source_digits",
+    "write_image_folder",
 ]
 
 DIGITS = (4, 9)
@@ -97,6 +98,7 @@ def make_cluttered_digits(
     clutter: int = 8,
     clutter_size: int = 8,
     seed: int = 0,
+    unique: bool = False,
 ):
     """Compose ``n`` canvases: one digit of ``digits`` at a random place, among clutter patches.
 
@@ -122,6 +124,10 @@ def make_cluttered_digits(
     clutter_size : int, default=8
         Side of a patch, from 1 to 28.
     seed : int, default=0
+    unique : bool, default=False
+        True: no source digit is placed on two canvases (at most as many canvases per class as the
+        split has digits of it), so that canvases split later into training and validation share
+        no handwriting. False: digits are drawn with replacement (lesson 09's task).
 
     Returns
     -------
@@ -145,10 +151,20 @@ def make_cluttered_digits(
     clutter = check_int("clutter", clutter, minimum=0, maximum=100)
     clutter_size = check_int("clutter_size", clutter_size, minimum=1, maximum=DIGIT_SIZE)
     seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    if not isinstance(unique, bool):
+        raise TypeError(f"unique must be True or False, got {describe(unique)}.")
     images, labels, clutter_pool = source_digits(split, digits)
     rng = np.random.default_rng([seed, zlib.crc32(split.encode()), *digits])
     wanted = rng.permutation(np.arange(n) % 2)
     by_class = [np.flatnonzero(labels == label) for label in (0, 1)]
+    if unique:
+        fewest = min(len(found) for found in by_class)
+        if (n + 1) // 2 > fewest:
+            raise ValueError(
+                f"n must be at most {2 * fewest} with unique=True: the {split!r} split has {fewest} digits of a "
+                f"class, got {n}."
+            )
+        drawn = [iter(rng.permutation(found)) for found in by_class]
     canvases = np.zeros((n, image_size, image_size), dtype=np.uint8)
     room = image_size - DIGIT_SIZE
     for i, label in enumerate(wanted):
@@ -160,7 +176,7 @@ def make_cluttered_digits(
             row, col = rng.integers(0, image_size - clutter_size + 1, size=2)
             window = canvas[row : row + clutter_size, col : col + clutter_size]
             np.maximum(window, patch, out=window)
-        digit = images[rng.choice(by_class[label])]
+        digit = images[next(drawn[label]) if unique else rng.choice(by_class[label])]
         row, col = rng.integers(0, room + 1, size=2)
         window = canvas[row : row + DIGIT_SIZE, col : col + DIGIT_SIZE]
         np.maximum(window, digit, out=window)
@@ -182,3 +198,77 @@ def _check_digits(digits) -> tuple[int, int]:
     if first == second:
         raise wrong
     return first, second
+
+
+def write_image_folder(folder, counts, split: str = "train", *, colour: bool = True, clutter: int = 8,
+                       image_size: int = 100, seed: int = 0):  # fmt: skip
+    """Write canvases as PNG files, one subfolder per class: a folder of images as a learner has one.
+
+    ``folder/four/*.png`` and ``folder/nine/*.png``, the layout that
+    ``keras.utils.image_dataset_from_directory`` reads. Lesson 10 trains on such a folder. No
+    source digit is on two images (``unique=True``), so that any split of the folder shares no
+    handwriting: at most as many images per class as the split has digits of it (320 in 'train').
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Where to write; it must not exist yet, or be empty.
+    counts : dict
+        Images per class name of :data:`CLASS_NAMES`, e.g. ``{"four": 300, "nine": 100}``: unequal
+        counts make unbalanced classes.
+    split : {'train', 'validation', 'test'}
+        Which source digits compose the canvases: write a test folder from ``'test'``.
+    colour : bool, default=True
+        True: each canvas in a colour of its own (RGB files, the ink tinted); False: grey files.
+    clutter, image_size, seed
+        As for :func:`make_cluttered_digits`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = write_image_folder(Path(tmp.name) / "my_images", {"four": 3, "nine": 1}, image_size=40)
+    >>> sorted(str(p.relative_to(folder)) for p in folder.rglob("*.png"))
+    ['four/0000.png', 'four/0001.png', 'four/0002.png', 'nine/0000.png']
+    >>> tmp.cleanup()
+    """
+    from pathlib import Path
+
+    from PIL import Image
+
+    folder = Path(folder)
+    if not isinstance(counts, dict) or set(counts) - set(CLASS_NAMES) or not counts:
+        raise ValueError(
+            f"counts must be a dict of images per class among {CLASS_NAMES}, got {describe(counts)}."
+        )
+    wanted = {
+        name: check_int(f"counts[{name!r}]", n, minimum=1, maximum=MAX_IMAGES) for name, n in counts.items()
+    }
+    if not isinstance(colour, bool):
+        raise TypeError(f"colour must be True or False, got {describe(colour)}.")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ValueError(f"folder must not exist yet or be empty, got {str(folder)!r}, which holds files.")
+    per_class = max(wanted.values())
+    x, y = make_cluttered_digits(
+        2 * per_class, split, image_size=image_size, clutter=clutter, seed=seed, unique=True
+    )
+    rng = np.random.default_rng([seed, 17])
+    for label, name in enumerate(CLASS_NAMES):
+        if name not in wanted:
+            continue
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for number, index in enumerate(np.flatnonzero(y == label)[: wanted[name]]):
+            grey = x[index, :, :, 0]
+            if colour:
+                ink = rng.uniform(0.35, 1.0, size=3)
+                pixels = np.round(grey[..., None] * ink).astype(np.uint8)
+            else:
+                pixels = grey
+            Image.fromarray(pixels).save(folder / name / f"{number:04d}.png")
+    return folder

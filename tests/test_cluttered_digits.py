@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 import pytest
@@ -78,3 +79,64 @@ def test_other_digits_and_sizes():
 def test_bad_arguments_are_refused_by_name(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
         make_cluttered_digits(**arguments)
+
+
+def test_write_image_folder_writes_a_folder_keras_and_scan_folder_read(tmp_path):
+    from PIL import Image
+
+    from course_utils.cluttered_digits import write_image_folder
+    from course_utils.image_folder import scan_folder
+
+    folder = write_image_folder(tmp_path / "my_images", {"four": 6, "nine": 2}, image_size=40, seed=3)
+    report = scan_folder(folder)
+    assert report.counts == {"four": 6, "nine": 2} and report.imbalance == 3.0
+    assert report.color_mode == "rgb" and report.input_shape == (40, 40, 3)
+    with Image.open(folder / "four" / "0000.png") as image:
+        assert image.mode == "RGB"
+    grey = write_image_folder(tmp_path / "grey", {"four": 2, "nine": 2}, colour=False, image_size=40)
+    assert scan_folder(grey).color_mode == "grayscale"
+    # the same arguments write the same files
+    again = write_image_folder(tmp_path / "again", {"four": 6, "nine": 2}, image_size=40, seed=3)
+    assert (again / "nine" / "0001.png").read_bytes() == (folder / "nine" / "0001.png").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "counts, kwargs, error, words",
+    [
+        ({"cat": 3}, {}, ValueError, "counts"),
+        ([3, 1], {}, ValueError, "counts"),
+        ({"four": 0}, {}, ValueError, "counts['four']"),
+        ({"four": 2}, {"colour": "yes"}, TypeError, "colour"),
+    ],
+)
+def test_write_image_folder_refuses_bad_arguments(tmp_path, counts, kwargs, error, words):
+    from course_utils.cluttered_digits import write_image_folder
+
+    with pytest.raises(error, match=re.escape(words)):
+        write_image_folder(tmp_path / "x", counts, **kwargs)
+    assert not (tmp_path / "x").exists()
+
+
+def test_write_image_folder_does_not_write_into_a_folder_that_holds_files(tmp_path):
+    from course_utils.cluttered_digits import write_image_folder
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds files"):
+        write_image_folder(tmp_path / "mine", {"four": 1})
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["keep.txt"]
+
+
+def test_unique_canvases_never_reuse_a_source_digit_and_the_default_is_unchanged():
+    images, labels, _ = source_digits("test")
+    x, y = make_cluttered_digits(200, "test", clutter=0, image_size=28, unique=True, seed=2)
+    placed = {hashlib.sha256(image.tobytes()).hexdigest() for image in x[..., 0]}
+    assert len(placed) == 200  # every source digit of the split, once
+    assert placed == {hashlib.sha256(image.tobytes()).hexdigest() for image in images}
+    a, _ = make_cluttered_digits(10, seed=4)
+    b, _ = make_cluttered_digits(10, seed=4, unique=False)
+    assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match="at most 200 with unique=True"):
+        make_cluttered_digits(201, "test", unique=True)
+    with pytest.raises(TypeError, match="unique"):
+        make_cluttered_digits(2, unique="yes")
