@@ -4,6 +4,8 @@ The TensorFlow environment variables are set here, once, before any test module 
 import Keras; tests that need Keras take the session-wide ``keras`` fixture.
 Hypothesis runs derandomized and without its example database, so two runs of the
 suite in a row test the same cases and give the same result.
+The one-CPU runs of the training notebooks start in the background once the tests are
+collected (``background_runs.py``, a plain module: no test module is imported here).
 """
 
 import os
@@ -12,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import background_runs
 import matplotlib
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,24 +40,17 @@ def keras():
     return keras
 
 
-ONE_CPU_TEST = "test_training_notebook_passes_with_another_thread_count"
-
-
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
     """Start the selected one-CPU runs of the training notebooks in the background, now."""
     paths = [
-        item.callspec.params["path"] for item in items if getattr(item, "originalname", "") == ONE_CPU_TEST
+        item.callspec.params["path"]
+        for item in items
+        if getattr(item, "originalname", "") == background_runs.ONE_CPU_TEST
     ]
     if paths and not config.option.collectonly:
-        import test_training_outputs
-
-        test_training_outputs.start_in_background(paths)
+        background_runs.start(paths)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    import sys
-
-    module = sys.modules.get("test_training_outputs")
-    if module is not None:
-        module.stop_background()
+    background_runs.stop()

@@ -6,26 +6,22 @@
 - "Another machine" inside the suite: every notebook that trains passes nbval with another
   thread count (one CPU when the machine has more, else two threads), as a learner's laptop,
   Binder or a CI machine of another CPU kind would run it. Those runs start in the background
-  as soon as the tests are collected (``conftest.py``), one notebook at a time on one CPU, while
-  the rest of the suite (mostly single-threaded) uses the other; each test waits for its result.
+  as soon as the tests are collected (``conftest.py``, with ``background_runs.py``), one notebook
+  at a time on one CPU, while the rest of the suite (mostly single-threaded) uses the other; each
+  test waits for its result.
 - A real regression in a training cell still fails.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 import re
-import signal
-import subprocess
-import sys
 
 import nbformat
 import pytest
+from background_runs import run_pytest, started
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from course_utils import cpu_count
 from course_utils.tooling.nbval_tolerance import TAG, Tolerance, compare_text, parse_tolerance
 from course_utils.tooling.notebooks import ROOT, read, write
 
@@ -153,87 +149,6 @@ def test_training_notebooks_are_found():
 # ---------------------------------------------------------------- nbval with the extension
 
 
-_BACKGROUND = {"executor": None, "futures": {}, "processes": set()}
-
-
-def start_in_background(paths) -> None:
-    """Start the one-CPU runs of these training notebooks now, one after the other.
-
-    ``conftest.py`` calls this once the tests are collected, so that the one-CPU runs overlap
-    with the rest of the suite; :func:`stop_background` ends them when the session ends.
-    """
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="one-cpu")
-    _BACKGROUND["executor"] = executor
-    for path in paths:
-        _BACKGROUND["futures"][path] = executor.submit(_pytest, [path], one_cpu=True, background=True)
-
-
-def stop_background() -> None:
-    """Cancel the one-CPU runs not started yet and stop the running one (an interrupted session)."""
-    executor = _BACKGROUND["executor"]
-    if executor is None:
-        return
-    for future in _BACKGROUND["futures"].values():
-        future.cancel()
-    for process in list(_BACKGROUND["processes"]):
-        _kill(process)
-    executor.shutdown(wait=True)
-
-
-def _kill(process) -> None:
-    """Stop a run and every process it started (the notebook's kernel)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _pytest(args, *, one_cpu=False, env_extra=None, timeout=900, background=False):
-    """Run the course's pytest configuration in a fresh process (from the root: nbval reads
-    ``tests/sanitize.cfg`` relative to it); ``one_cpu`` gives it another thread count.
-    A ``background`` run pins itself to the last CPU (the session's own work tends to
-    start on the first) and can be stopped by :func:`stop_background`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS")}
-    env.update(env_extra or {})
-    preexec = None
-    if one_cpu:
-        if cpu_count() > 1 and hasattr(os, "sched_setaffinity"):
-            chosen = (max if background else min)(os.sched_getaffinity(0))
-            preexec = lambda: os.sched_setaffinity(0, {chosen})
-        else:  # a one-CPU machine: another thread count still changes the order of the sums
-            env["TF_NUM_INTRAOP_THREADS"] = "2"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-c",
-        str(ROOT / "pyproject.toml"),
-        "--rootdir",
-        str(ROOT),
-        "-q",
-    ]
-    process = subprocess.Popen(
-        command + [str(a) for a in args],
-        cwd=ROOT,
-        env=env,
-        preexec_fn=preexec,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group: stopping it stops its kernels too
-    )
-    _BACKGROUND["processes"].add(process)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        stdout, stderr = process.communicate()
-        stdout += f"\n(stopped after {timeout} s)"
-    finally:
-        _BACKGROUND["processes"].discard(process)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-
-
 def _tiny_notebook(path, tagged: bool):
     header = f"# {TAG}: abs=0.01; the value comes from the environment in this test\n" if tagged else ""
     nb = nbformat.v4.new_notebook()
@@ -253,28 +168,35 @@ def _tiny_notebook(path, tagged: bool):
     "tagged, loss, passes",
     [(True, "0.505", True), (True, "0.52", False), (False, "0.505", False), (False, "0.5", True)],
 )
+@pytest.mark.slow
 def test_nbval_compares_tagged_cells_within_the_tolerance(tmp_path, tagged, loss, passes):
     path = _tiny_notebook(tmp_path / "tiny.ipynb", tagged)
-    result = _pytest([path], env_extra={"LOSS": loss}, timeout=120)
+    result = run_pytest([path], env_extra={"LOSS": loss}, timeout=120)
     assert (result.returncode == 0) is passes, result.stdout[-3000:]
     if tagged and not passes:
         assert "differs from the saved 0.500" in result.stdout and "allowed: 0.01" in result.stdout
 
 
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_training_notebook_passes_with_another_thread_count(path):
-    started = _BACKGROUND["futures"].get(path)
-    result = started.result() if started is not None else _pytest([path], one_cpu=True)
+    running = started(path)
+    result = running.result() if running is not None else run_pytest([path], one_cpu=True)
     assert result.returncode == 0, result.stdout[-6000:]
 
 
 @pytest.mark.parametrize("path", TRAINING_EXERCISES, ids=lambda p: f"exercises/{getattr(p, 'name', '')}")
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_training_exercise_runs_with_another_thread_count(path):
     test = f"tests/test_exercises.py::test_unfinished_exercise_notebook_runs_all_and_every_checker_says_unfinished[{path.name}]"
-    result = _pytest([test], one_cpu=True)
+    result = run_pytest([test], one_cpu=True)
     assert result.returncode == 0, result.stdout[-6000:]
 
 
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_a_real_regression_in_a_training_cell_still_fails(tmp_path):
     """Lesson 05 with a smaller learning rate, its saved outputs unchanged: nbval must fail."""
     lesson = ROOT / "notebooks" / "05_training_a_cnn.ipynb"
@@ -284,7 +206,7 @@ def test_a_real_regression_in_a_training_cell_still_fails(tmp_path):
     changed[0].source = changed[0].source.replace("learning_rate=0.003", "learning_rate=0.001")
     broken = tmp_path / lesson.name
     write(nb, broken)
-    result = _pytest([broken], one_cpu=True)
+    result = run_pytest([broken], one_cpu=True)
     assert result.returncode != 0
     failed = re.findall(r"FAILED \S*::Cell (\d+)", result.stdout)
     assert failed, result.stdout[-3000:]
