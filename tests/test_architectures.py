@@ -73,6 +73,7 @@ def vgg16_base(keras):
     )
 
 
+@pytest.mark.slow
 def test_vgg16_matches_keras_applications_with_its_dense_head(keras):
     """The whole model, dense head included: 138 million parameters, about 1.3 GB while Keras builds it."""
     model = keras.applications.VGG16(weights=None)

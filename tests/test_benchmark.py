@@ -63,6 +63,7 @@ def test_the_page_shows_every_run_the_ratio_the_seconds_and_the_machine():
     assert "- cpu: a CPU" in page
 
 
+@pytest.mark.slow
 def test_the_reference_workload_trains_lesson_05s_cnn(keras, monkeypatch):
     import numpy as np
 

@@ -127,6 +127,7 @@ def _binder_python() -> str:
     return found.stdout.strip() if found.returncode == 0 else sys.executable
 
 
+@pytest.mark.slow
 def test_post_build_installs_the_course_whatever_setuptools_the_environment_has(tmp_path):
     # A fresh Python 3.11 environment, as on Binder: its setuptools (65.5 from ensurepip) is older than
     # the 77 that pyproject.toml's license expression needs.

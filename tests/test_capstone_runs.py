@@ -175,6 +175,7 @@ def test_names_are_unique_and_epochs_follow_the_data_size():
             assert run.epochs == C.EPOCHS[run.n_train]
 
 
+@pytest.mark.slow
 def test_a_run_trains_the_same_twice(keras):
     rng = np.random.default_rng(0)
 

@@ -255,6 +255,7 @@ def test_the_valid_design_keeps_every_rule_and_the_budget_plan_does_not():
     assert "receptive_field" in plan.broken  # the exercise asks for more than the budget rule finds
 
 
+@pytest.mark.slow
 def test_a_valid_design_is_right_and_trained_briefly(keras):
     feedback = check.check_design_task(valid_design())
     assert_feedback(feedback, "correct", "params", "receptive field", "validation images")

@@ -45,6 +45,7 @@ def port_with(**changes):
     return namespace["port"]
 
 
+@pytest.mark.slow
 def test_a_correct_port_passes_and_trains():
     feedback = check_keras3_port(port_with())
     assert feedback.status == "correct", feedback.message

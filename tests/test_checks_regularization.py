@@ -379,6 +379,7 @@ def test_a_diverged_run_is_called_diverged_never_noise(changes, words):
     assert "noise" not in feedback.message
 
 
+@pytest.mark.slow
 def test_the_rules_are_read_from_a_real_keras_run(keras):
     """Keras reports an epoch's accuracy as right images over images seen, in float32: the checker's
     reading of how many digits a run trained and validated on holds on real fits."""

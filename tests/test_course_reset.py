@@ -54,6 +54,7 @@ def write_an_answer(path: Path, answer: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_reset_writes_the_fresh_exercise_and_keeps_every_version_of_the_learner(course):
     exercise = course / "exercises" / NAME
     first = write_an_answer(exercise, "41")
@@ -75,6 +76,7 @@ def test_reset_writes_the_fresh_exercise_and_keeps_every_version_of_the_learner(
     assert exercise.read_text(encoding="utf-8") == fresh_text()
 
 
+@pytest.mark.slow
 def test_reset_of_an_untouched_or_missing_exercise_keeps_no_backup(course):
     assert "held no work of yours" in reset(course, "03_pooling").stdout
     (course / "exercises" / "01_convolution_arithmetic.ipynb").unlink()

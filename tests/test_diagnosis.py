@@ -452,6 +452,7 @@ def test_the_held_out_file_holds_every_held_out_run_and_says_how_it_was_made():
     assert {run.label for run in HELDOUT} == set(VERDICTS)
 
 
+@pytest.mark.slow
 def test_a_real_keras_history_object_is_read(keras):
     """A live fit, far too high a learning rate: the History object itself is diagnosed."""
     from course_utils.data import make_shapes

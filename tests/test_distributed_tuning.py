@@ -26,6 +26,7 @@ def _temporary_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("course-tune-distributed-*")}
 
 
+@pytest.mark.slow
 def test_a_chief_and_two_workers_share_the_search(tmp_path):
     before = _temporary_folders()
     output = tmp_path / "distributed.json"
@@ -116,6 +117,7 @@ def test_wait_all_times_out(tmp_path):
     assert not dt.alive(processes[0].pid)
 
 
+@pytest.mark.slow
 def test_a_timeout_stops_the_real_search_and_leaves_nothing():
     before = _temporary_folders()
     with pytest.raises(TimeoutError, match="still running after 2 s"):

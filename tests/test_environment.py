@@ -100,6 +100,7 @@ def test_setup_quiets_tensorflow_caps_threads_and_prints_one_line():
     assert run.stderr == ""
 
 
+@pytest.mark.slow
 def test_setup_with_keras_is_silent_on_stderr_and_seeds_keras():
     code = (
         "import course_utils; course_utils.setup(seed=5, keras=True);"
@@ -119,6 +120,7 @@ def test_setup_takes_the_thread_count_from_the_environment_and_says_so():
     assert _run_without_tf_settings(code).stdout.split()[-3:] == ["threads", "3", "3"]
 
 
+@pytest.mark.slow
 def test_setup_with_keras_turns_on_op_determinism_unless_told_not_to():
     code = (
         "import course_utils; course_utils.setup(keras=True, verbose=False);"

@@ -129,6 +129,8 @@ def _feedback_titles(nb) -> list[str]:
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.name)
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_unfinished_exercise_notebook_runs_all_and_every_checker_says_unfinished(path: Path):
     nb = read(path)
     make_client(nb, path).execute()  # raises CellExecutionError if any cell raises

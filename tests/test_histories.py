@@ -76,6 +76,7 @@ def test_loading_a_missing_or_foreign_file_says_what_to_do(tmp_path):
         H.load_histories(tmp_path / "other.json")
 
 
+@pytest.mark.slow
 def test_a_run_trains_the_same_twice(keras):
     run = H.Run("tiny", n_train=64, n_val=32, width=4, epochs=2, batch_size=32, seed=3)
     import course_utils
@@ -87,6 +88,7 @@ def test_a_run_trains_the_same_twice(keras):
     assert set(first) == {"loss", "val_loss", "accuracy", "val_accuracy", "train_loss", "train_accuracy"}
 
 
+@pytest.mark.slow
 def test_the_training_figures_as_the_model_predicts_do_not_change_the_run(keras):
     """The callback draws no random numbers: the run with it is the run without it."""
     import course_utils

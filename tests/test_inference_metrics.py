@@ -55,6 +55,7 @@ def test_the_subset_is_fixed_by_the_seed_and_all_images_when_fewer():
     assert len(training_set_metrics(x, y, size=None).images) == 5000
 
 
+@pytest.mark.slow
 def test_the_callback_records_what_evaluate_gives_and_dropout_reads_lower_in_keras(keras):
     import course_utils
 

@@ -83,6 +83,7 @@ def test_the_command_prints_the_report_then_the_plan(capsys, digits):
     )
 
 
+@pytest.mark.slow
 def test_the_course_verb_reads_paths_from_where_it_is_run(digits):
     result = subprocess.run(
         [str(ROOT / "course"), "plan", digits.name], cwd=digits.parent, capture_output=True, text=True
@@ -342,6 +343,7 @@ def test_many_classes_get_integer_labels_and_per_class_scores(capsys, tmp_path):
     assert "scores[0].argmax()" in code
 
 
+@pytest.mark.slow
 def test_the_starter_notebook_runs_top_to_bottom(capsys, digits_copy):
     """The slowest test here (about 15 s): a fresh kernel imports TensorFlow and trains 3 epochs.
 

@@ -48,6 +48,7 @@ def test_load_groups_the_seeds_of_each_run(stored):
             assert run.seed in [saved["seed"] for saved in grouped[group][run.name]], run.name
 
 
+@pytest.mark.slow
 def test_models_have_the_stored_parameter_counts(stored, keras):
     seen = set()
     for group, runs in sweeps.GROUPS.items():
@@ -60,6 +61,7 @@ def test_models_have_the_stored_parameter_counts(stored, keras):
             keras.backend.clear_session()
 
 
+@pytest.mark.slow
 def test_a_short_run_trains_and_reports_what_the_file_stores(keras, stored):
     import course_utils
 

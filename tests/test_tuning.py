@@ -175,6 +175,7 @@ def test_the_three_tuners_share_objective_seed_and_folder(keras, tmp_path):
 # --- the search on a budget ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_search_runs_the_trials_and_writes_only_under_the_folder(keras, tmp_path, monkeypatch):
     work = tmp_path / "work"
     folder = tmp_path / "tuner files"
@@ -200,6 +201,7 @@ def test_search_runs_the_trials_and_writes_only_under_the_folder(keras, tmp_path
     assert repr(result) == text, "Jupyter's text/plain shows the table too"
 
 
+@pytest.mark.slow
 def test_the_budget_stops_starting_trials(keras, tmp_path, monkeypatch):
     """A fake clock: every trial takes 10 s. With 25 s, a third trial would end at 30 s: it never starts."""
     tuner = tuning.make_tuner("random", tmp_path, max_trials=10, seed=2)
@@ -219,6 +221,7 @@ def test_the_budget_stops_starting_trials(keras, tmp_path, monkeypatch):
     assert tuner.oracle.max_trials == 10
 
 
+@pytest.mark.slow
 def test_a_tiny_budget_still_runs_one_trial(keras, tmp_path):
     tuner = tuning.make_tuner("bayesian", tmp_path, max_trials=5, seed=3)
     started = time.perf_counter()
@@ -227,6 +230,7 @@ def test_a_tiny_budget_still_runs_one_trial(keras, tmp_path):
     assert result.seconds <= time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_hyperband_epochs_are_capped_and_counted(keras, tmp_path, recwarn):
     tuner = tuning.make_tuner("hyperband", tmp_path, max_trials=4, max_epochs=3, seed=0)
     with pytest.raises(
@@ -241,6 +245,7 @@ def test_hyperband_epochs_are_capped_and_counted(keras, tmp_path, recwarn):
     assert not [w for w in recwarn if "Skipping variable loading" in str(w.message)]
 
 
+@pytest.mark.slow
 def test_search_hides_the_libraries_harmless_warnings(keras, tmp_path, monkeypatch, recwarn):
     """In a notebook they would show as stderr output, with a file path: BayesianOptimization's Gaussian
     process (scikit-learn) warns when a length scale reaches its bound; Keras warns when Hyperband goes
@@ -275,6 +280,7 @@ def test_search_hides_the_libraries_harmless_warnings(keras, tmp_path, monkeypat
     assert [str(w.message) for w in recwarn][-1] == "a warning of the learner's own code still shows"
 
 
+@pytest.mark.slow
 def test_the_same_search_gives_the_same_trials(keras, tmp_path):
     runs = []
     for name in ("first", "second"):
@@ -286,6 +292,7 @@ def test_the_same_search_gives_the_same_trials(keras, tmp_path):
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 def test_a_second_search_reports_only_its_own_trials(keras, tmp_path):
     tuner = tuning.make_tuner("random", tmp_path, max_trials=1, seed=6)
     one = tuning.search(tuner, X[:16], Y[:16], (X_VAL, Y_VAL), epochs=1, batch_size=16)
@@ -346,6 +353,7 @@ def test_recipe_model_augments_only_while_training(keras):
     assert model.output_shape == (None, 10)
 
 
+@pytest.mark.slow
 def test_train_recipe_on_a_few_images(keras):
     run = tuning.train_recipe(X[:32], Y[:32], (X_VAL, Y_VAL), epochs=2, seed=1)
     assert run.epochs == 2 and run.seed == 1 and run.fit_seconds > 0 and run.fit_cpu_seconds > 0
