@@ -55,24 +55,39 @@ LARGEST_INT = 10**18
 
 
 def describe(value, limit: int = 60) -> str:
-    """Return a short ``repr`` of ``value`` for an error message (arrays by shape).
+    """A short description of a value for a message, as a learner would have typed it: never raises.
+
+    The one description of a value in every message of the course, the helpers' errors and the
+    checkers' feedback alike. NumPy scalars read as plain numbers (``11``, not ``np.int64(11)``;
+    a float32 as it prints, ``0.247``, not as the float64 it widens to), arrays of more than 6
+    values by their shape, integers of 40 digits or more by their number of digits, and anything
+    longer than ``limit`` characters is cut with ``...``.
 
     Examples
     --------
-    >>> describe(3)
-    '3'
-    >>> describe(np.zeros((2, 3)))
-    'an array of shape (2, 3)'
+    >>> describe(3), describe(np.int64(11)), describe(np.float32(0.247))
+    ('3', '11', '0.247')
+    >>> describe(np.zeros((3, 3))), describe(np.array([3, 3]))
+    ('an array of shape (3, 3)', 'array([3, 3])')
     >>> describe("x" * 100)[-3:]
     '...'
     >>> describe(10**400)
-    'an integer of about 400 digits'
+    'an integer with 401 digits'
     """
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return f"an array of shape {value.shape}"
-    if isinstance(value, int) and abs(value) > 10**limit:
-        return f"an integer of about {round(abs(value).bit_length() * math.log10(2))} digits"
-    text = repr(value)
+    try:
+        if isinstance(value, np.ndarray) and value.size > 6:
+            return f"an array of shape {value.shape}"
+        if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+            return str(value)  # float32 as it prints (0.247), not as the float64 it widens to
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            value = value.item()
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+            if value.bit_length() >= 10_000:  # str() of a number this long is slow, or refused
+                return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+            return f"an integer with {len(str(abs(value)))} digits"
+        text = repr(value)
+    except Exception:  # an object whose repr fails is still described
+        return f"an object of type {type(value).__name__}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

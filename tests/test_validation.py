@@ -9,7 +9,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from course_utils._validation import check_labels, check_numbers, exact_fraction
+from course_utils._validation import (
+    check_int,
+    check_labels,
+    check_numbers,
+    describe,
+    exact_fraction,
+)
 
 
 @pytest.mark.parametrize(
@@ -129,3 +135,46 @@ def test_check_numbers_reads_what_an_array_like_object_holds():
     with pytest.raises(ValueError, match="x must hold real numbers, got None among them"):
         check_numbers("x", _ArrayLike([1.0, None]))
     assert check_numbers("x", _ArrayLike([1.0, 2])).tolist() == [1.0, 2.0]
+
+
+# ---------------------------------------------------------------- describe: one description of a value
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (np.int64(11), "11"),
+        (np.int32(-3), "-3"),
+        (np.float64(0.25), "0.25"),
+        (np.float32(0.247), "0.247"),
+        (np.bool_(True), "True"),
+        (3, "3"),
+        ("a", "'a'"),
+        (np.array([3, 3]), "array([3, 3])"),
+        (np.zeros((3, 3)), "an array of shape (3, 3)"),
+        (10**40, "an integer with 41 digits"),
+        (10**400, "an integer with 401 digits"),
+    ],
+    ids=repr,
+)
+def test_describe_shows_a_value_as_a_learner_typed_it(value, text):
+    assert describe(value) == text
+
+
+def test_describe_never_raises_and_stays_short():
+    class Unprintable:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    assert describe(Unprintable()) == "an object of type Unprintable"
+    assert describe("x" * 500).endswith("...") and len(describe("x" * 500)) == 60
+    assert describe(2**40_000).startswith("an integer of about 12042 digits")
+
+
+def test_helpers_and_checkers_share_one_describe():
+    from course_utils import checks
+    from course_utils.checks import framework
+
+    assert framework.describe is describe and checks.describe is describe
+    with pytest.raises(ValueError, match=r"got 11\.$"):  # not np.int64(11)
+        check_int("strides", np.int64(11), maximum=4)

@@ -45,6 +45,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from course_utils._validation import describe
+
 __all__ = [
     "IMPORT_TIME_LIMIT",
     "STATUSES",
@@ -104,7 +106,6 @@ _COLOURS = {
     "unfinished": "#0550ae",
     "invalid": "#8250df",
 }
-_SHORT = 60  # characters of a value shown in a message before it is shortened
 
 
 @dataclass(frozen=True)
@@ -180,40 +181,6 @@ def unfinished(name: str) -> Feedback:
         "unfinished",
         f"replace the `...` in {name} with your answer, then run the cell again.",
     )
-
-
-# ---------------------------------------------------------------------------
-# Describing values (never raises, never prints a 5,000-digit number)
-# ---------------------------------------------------------------------------
-def describe(value, limit: int = _SHORT) -> str:
-    """A short description of a value for a message: never raises.
-
-    Arrays with more than 6 values are described by their shape, NumPy scalars
-    read as plain numbers, and huge integers by their number of digits.
-
-    Examples
-    --------
-    >>> describe(np.int64(11)), describe(np.zeros((3, 3)))
-    ('11', 'an array of shape (3, 3)')
-    >>> describe(10**400)
-    'an integer with 401 digits'
-    """
-    try:
-        if isinstance(value, np.ndarray) and value.size > 6:
-            return f"an array of shape {value.shape}"
-        if isinstance(value, np.floating) and value.dtype.itemsize < 8:
-            return str(value)  # float32 as it prints (0.247), not as the float64 it widens to
-        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-            value = value.item()
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
-            digits = len(str(abs(value))) if value.bit_length() < 10_000 else None
-            if digits is None:
-                return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-            return f"an integer with {digits} digits"
-        text = repr(value)
-    except Exception:  # an object whose repr fails is still described
-        return f"an object of type {type(value).__name__}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _type_name(value) -> str:
