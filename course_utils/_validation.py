@@ -36,6 +36,7 @@ import numpy as np
 
 __all__ = [
     "LARGEST_INT",
+    "MAX_EPOCHS",
     "check_bool",
     "check_int",
     "check_labels",
@@ -44,6 +45,7 @@ __all__ = [
     "check_padding",
     "check_pair",
     "check_real",
+    "check_series",
     "describe",
     "exact_fraction",
     "is_real_number",
@@ -466,6 +468,51 @@ def check_numbers(
     if result.size < min_size:
         raise ValueError(f"{name} must hold at least {min_size} {unit or 'number'}(s), got {result.size}.")
     return result
+
+
+MAX_EPOCHS = 100_000
+"""The longest per-epoch series any helper reads (a run of 100,000 epochs): :func:`check_series`."""
+
+
+def check_series(name: str, values, *, min_size: int = 1) -> np.ndarray:
+    """Return ``values`` as a 1-D float64 array of one number per epoch: the one reader of a history's series.
+
+    A list, a tuple or an array of real numbers, read by :func:`check_numbers` (never a bare
+    number: ``2.0`` is not a one-epoch history; no None, text or True/False among them). NaN and
+    infinity are kept: a diverged epoch is part of a run, and the helper that reads the series
+    says what it makes of them. A column ``(n, 1)`` or a row ``(1, n)`` (what ``[:, None]`` or a
+    one-column table gives) holds one number per epoch and is read as ``n`` epochs, as
+    :func:`check_labels` reads a column of labels; an array with two axes longer than 1, such as
+    ``(2, 3)``, is refused. At most :data:`MAX_EPOCHS` epochs.
+
+    Parameters
+    ----------
+    name : str
+        The argument name, used in the error message.
+    values : object
+        The value to check.
+    min_size : int, default=1
+        The fewest epochs it must hold.
+
+    Examples
+    --------
+    >>> check_series("val_loss", [0.5, float("nan")]).tolist()
+    [0.5, nan]
+    >>> check_series("val_loss", np.array([[0.5], [0.4]])).tolist()
+    [0.5, 0.4]
+    >>> check_series("val_loss", np.zeros((2, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: val_loss must hold one number per epoch, got an array of shape (2, 3).
+    """
+    array = check_numbers(name, values, min_size=min_size, allow_nan=True, allow_inf=True, unit="epoch")
+    if array.size != max(array.shape):
+        raise ValueError(f"{name} must hold one number per epoch, got an array of shape {array.shape}.")
+    if array.size > MAX_EPOCHS:
+        raise ValueError(
+            f"{name} holds {array.size:,} epochs, more than the {MAX_EPOCHS:,} a history may hold."
+        )
+    return array.reshape(-1)
 
 
 SCORE_HINT = (

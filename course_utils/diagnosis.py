@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils._validation import check_int, check_real, describe
+from course_utils._validation import check_int, check_real, check_series, describe
 
 __all__ = [
     "HISTORIES_FILE",
@@ -90,33 +90,6 @@ the first epoch's: a loss near zero (0.002 -> 0.003) has no room for a meaningfu
 # ---------------------------------------------------------------------------
 # The measures, one function each
 # ---------------------------------------------------------------------------
-def _series(name: str, values, minimum: int = 1, unit: str = "epoch") -> np.ndarray:
-    """A 1-D float array of at least ``minimum`` numbers, one per ``unit`` (NaN and infinity allowed)."""
-    wrong = ValueError(f"{name} must be a sequence of numbers, one per {unit}, got {describe(values)}.")
-    if isinstance(values, (str, bytes, Mapping)) or values is None:
-        raise wrong
-    try:
-        raw = np.asarray(values)
-        if raw.dtype.kind not in "iuf" and not (
-            raw.dtype.kind == "O" and all(_is_real(v) for v in raw.ravel().tolist())
-        ):
-            raise wrong  # text, True/False, complex numbers, None, ragged lists
-        array = raw.astype(float)
-    except (TypeError, ValueError, OverflowError):
-        raise wrong from None
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one number per {unit} (1-D), got an array of shape {array.shape}.")
-    if len(array) < minimum:
-        raise ValueError(f"{name} must hold at least {minimum} {unit}s, got {len(array)}.")
-    return array
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
 def _window(window, epochs: int) -> int:
     """The window actually used: at most half the run, so that the run has a past to compare with."""
     window = check_int("window", window, minimum=1)
@@ -190,7 +163,7 @@ def rise_above_minimum(val_losses, window: int = 3) -> float:
     >>> round(rise_above_minimum([0.69, 0.2, 0.01, 0.002, 0.002, 0.002, 0.003]), 4)
     0.0145
     """
-    values = _series("val_losses", val_losses, minimum=1)
+    values = check_series("val_losses", val_losses)
     if not np.isfinite(values).all():
         raise ValueError(
             "val_losses must be finite numbers: a NaN or infinite loss means training is unstable."
@@ -231,7 +204,7 @@ def recent_fall(values, window: int = 3) -> tuple[float, float]:
     >>> round(slope, 3), round(pace, 2)
     (0.016, 0.13)
     """
-    series = _series("values", values, minimum=2)
+    series = check_series("values", values, min_size=2)
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers: a NaN or infinite loss means training is unstable.")
     n = len(series)
@@ -290,7 +263,7 @@ def valley_fit(values) -> np.ndarray:
     >>> valley_fit([3.0, 1.0, 2.0, 1.0, 4.0]).tolist()
     [3.0, 1.0, 1.5, 1.5, 4.0]
     """
-    series = _series("values", values, minimum=1)
+    series = check_series("values", values)
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers to fit a curve through them.")
     left, _ = _decreasing_fit_errors(series)
@@ -314,7 +287,7 @@ def _jump_sizes(values) -> np.ndarray:
     has one neighbour). The scale is the curve's range,
     or :data:`WIGGLE_FLOOR` times its median when the curve is almost flat.
     """
-    series = _series("values", values, minimum=1)
+    series = check_series("values", values)
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers to measure their jumps.")
     if len(series) < 3:
@@ -584,13 +557,7 @@ def check_history(history) -> dict[str, list[float]]:
             "history must be the History returned by model.fit(...) or a dict of per-epoch lists "
             f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
         )
-    for key, series in values.items():
-        # NumPy would read [1.0, True, 0.4] as [1.0, 1.0, 0.4]: a True among numbers is refused here
-        if isinstance(series, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in series):
-            raise ValueError(
-                f"history[{key!r}] must hold numbers, one per epoch, got True or False among them."
-            )
-    values = history_dict(values)
+    values = history_dict(values)  # refuses True/False among the numbers, which NumPy would read as 1 and 0
     if "loss" not in values:
         raise ValueError(f"history has no 'loss': it holds {sorted(values)}.")
     if "val_loss" not in values:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from course_utils._validation import check_int, check_numbers, check_option, check_real, describe
+from course_utils._validation import MAX_EPOCHS, check_int, check_option, check_real, check_series, describe
 
 __all__ = [
     "MAX_EPOCHS",
@@ -35,23 +35,8 @@ __all__ = [
     "monitor_mode",
 ]
 
-MAX_EPOCHS = 100_000
-"""The longest per-epoch series the helpers read (a run of 100,000 epochs)."""
 MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "specificity", "sensitivity")
 """Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
-
-
-def _as_series(name: str, values) -> list[float]:
-    """One float per epoch, from a sequence (never a bare number); NaN and infinity are kept (a
-    diverged epoch), anything that is not a number is refused."""
-    array = check_numbers(name, values, min_size=0, allow_nan=True, allow_inf=True, unit="epoch")
-    if array.ndim > 1 and array.size != max(array.shape):
-        raise ValueError(f"{name} must hold one number per epoch, got an array of shape {array.shape}.")
-    if array.size > MAX_EPOCHS:
-        raise ValueError(
-            f"{name} holds {array.size:,} epochs, more than the {MAX_EPOCHS:,} a history may hold."
-        )
-    return array.ravel().tolist()
 
 
 def history_dict(history) -> dict[str, list[float]]:
@@ -81,7 +66,10 @@ def history_dict(history) -> dict[str, list[float]]:
             "history must be the History returned by model.fit(...) or a non-empty dict "
             f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
         )
-    result = {str(key): _as_series(f"history[{key!r}]", value) for key, value in values.items()}
+    result = {
+        str(key): check_series(f"history[{key!r}]", value, min_size=0).tolist()
+        for key, value in values.items()
+    }
     lengths = {len(value) for value in result.values()}
     if len(lengths) != 1 or 0 in lengths:
         raise ValueError(
@@ -194,9 +182,7 @@ def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: fl
     >>> early_stopping_epoch([0.5, 0.4, 0.45, 0.41, 0.42, 0.3], patience=3)
     5
     """
-    series = _as_series("values", values)
-    if not series:
-        raise ValueError("values must hold at least one epoch.")
+    series = check_series("values", values).tolist()
     patience = check_int("patience", patience, minimum=0)
     mode = check_option("mode", mode, ("min", "max"))
     min_delta = abs(check_real("min_delta", min_delta))

@@ -35,6 +35,7 @@ from course_utils.diagnosis import (
     valley_fit,
     wiggle,
 )
+from course_utils.history import best_epoch, early_stopping_epoch, history_dict
 from course_utils.tooling.histories import HELDOUT, HELDOUT_FILE, LESSON_SETS
 
 # ---------------------------------------------------------------- the measures
@@ -476,3 +477,33 @@ def test_every_combination_of_figures_is_reported_or_none():
         figures = diagnose(run["history"]).figures
         assert set(figures) == set(FIGURES)
         assert all(value is None or math.isfinite(value) for value in figures.values())
+
+
+# ---------------------------------------------------------------- one reader of a per-epoch series
+_SERIES = [0.9, 0.6, 0.45, 0.4, 0.38, 0.37]
+#: Every helper of history.py and diagnosis.py that reads a per-epoch series, as a call on one series.
+_SERIES_READERS = {
+    "history_dict": lambda s: history_dict({"val_loss": s})["val_loss"],
+    "best_epoch": lambda s: best_epoch({"val_loss": s}),
+    "early_stopping_epoch": lambda s: early_stopping_epoch(s, patience=1),
+    "rise_above_minimum": rise_above_minimum,
+    "recent_fall": recent_fall,
+    "valley_fit": lambda s: valley_fit(s).tolist(),
+    "wiggle": wiggle,
+    "jumps": jumps,
+    "diagnose": lambda s: diagnose({"loss": s, "val_loss": s}).verdict,
+}
+
+
+@pytest.mark.parametrize("reader", list(_SERIES_READERS))
+@pytest.mark.parametrize("shape", [(6, 1), (1, 6)])
+def test_history_and_the_diagnoser_read_a_column_of_epochs_alike(reader, shape):
+    """A column (or a row) of per-epoch values is that many epochs, for every reader of a series."""
+    read = _SERIES_READERS[reader]
+    assert read(np.array(_SERIES).reshape(shape)) == read(_SERIES)
+
+
+@pytest.mark.parametrize("reader", list(_SERIES_READERS))
+def test_history_and_the_diagnoser_refuse_a_table_of_values_alike(reader):
+    with pytest.raises(ValueError, match=r"must hold one number per epoch, got an array of shape \(2, 3\)"):
+        _SERIES_READERS[reader](np.zeros((2, 3)))

@@ -13,6 +13,7 @@ from course_utils._validation import (
     check_int,
     check_labels,
     check_numbers,
+    check_series,
     describe,
     exact_fraction,
 )
@@ -178,3 +179,35 @@ def test_helpers_and_checkers_share_one_describe():
     assert framework.describe is describe and checks.describe is describe
     with pytest.raises(ValueError, match=r"got 11\.$"):  # not np.int64(11)
         check_int("strides", np.int64(11), maximum=4)
+
+
+# ---------------------------------------------------------------- check_series: one reader of a per-epoch series
+
+
+@pytest.mark.parametrize("shape", [(4,), (4, 1), (1, 4), (4, 1, 1)])
+def test_a_series_with_one_axis_of_epochs_is_read_as_that_many_epochs(shape):
+    values = np.array([0.9, 0.5, 0.4, 0.35]).reshape(shape)
+    assert check_series("val_loss", values).tolist() == [0.9, 0.5, 0.4, 0.35]
+
+
+@pytest.mark.parametrize(
+    "values, fragment",
+    [
+        (np.zeros((2, 3)), "one number per epoch, got an array of shape (2, 3)"),
+        (2.0, "got the single number 2.0"),
+        ([0.5, None], "None among them"),
+        ([0.5, True], "True/False among them"),
+        ("0.5 0.4", "got '0.5 0.4'"),
+        ([], "at least 1 epoch"),
+        (np.ones(10**5 + 1), "holds 100,001 epochs"),
+    ],
+    ids=repr,
+)
+def test_a_series_that_is_not_one_number_per_epoch_is_refused_by_name(values, fragment):
+    with pytest.raises(ValueError, match=rf"^val_loss .*{re.escape(fragment)}"):
+        check_series("val_loss", values)
+
+
+def test_a_series_keeps_nan_and_infinity():
+    assert np.isnan(check_series("loss", [1.0, math.nan])[1])
+    assert np.isinf(check_series("loss", [1.0, math.inf])[1])
