@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from course_utils.checks import framework
+from course_utils.checks import framework, runs
 from course_utils.checks import regularization as c08
 from course_utils.diagnosis import diagnose
 from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
@@ -401,11 +401,11 @@ def test_the_rules_are_read_from_a_real_keras_run(keras):
 
     small = (x_train[: c08.CURE_IMAGES], y_train[: c08.CURE_IMAGES])
     right = fit(*small, (x_val, y_val))
-    assert c08.run_rule_problem(right, right.history, train_images=c08.CURE_IMAGES) is None
+    assert runs.run_rule_problem(right, right.history, train_images=c08.CURE_IMAGES) is None
     more = fit(x_train[:600], y_train[:600], (x_val, y_val))
-    assert "150 digits" in c08.run_rule_problem(more, more.history, train_images=c08.CURE_IMAGES)
+    assert "150 digits" in runs.run_rule_problem(more, more.history, train_images=c08.CURE_IMAGES)
     own = fit(*small, small)
-    assert "validation images" in c08.run_rule_problem(own, own.history, train_images=c08.CURE_IMAGES)
+    assert "validation images" in runs.run_rule_problem(own, own.history, train_images=c08.CURE_IMAGES)
 
 
 def test_the_advice_for_a_small_gain_is_read_from_the_runs_model(keras):

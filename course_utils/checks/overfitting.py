@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 
 from course_utils.checks.framework import (
     Z_95,
@@ -31,8 +30,23 @@ from course_utils.checks.framework import (
     is_placeholder,
     unfinished,
 )
-from course_utils.diagnosis import MIN_EPOCHS, VERDICTS, check_history, diagnose, load_histories, relative_gap
+from course_utils.checks.runs import (
+    CLASSES,
+    CURE_GAIN,
+    VALIDATION_IMAGES,
+    cure_description,
+    cure_reference,
+    diverged,
+    layer_names,
+    lesson_runs,
+    read_cure,
+    read_run,
+    reference_best,
+    run_rule_problem,
+)
+from course_utils.diagnosis import VERDICTS, check_history, diagnose, relative_gap
 from course_utils.history import best_epoch
+from course_utils.metrics import accuracy_interval
 
 __all__ = [
     "CLASSES",
@@ -71,8 +85,9 @@ EXERCISE_HISTORY = {
 #: Exercise 4: a validation accuracy measured on this many images.
 ERROR_BAR_ACCURACY = 0.92
 ERROR_BAR_IMAGES = 250
-#: Exercise 6: the cured run's best validation accuracy must beat the overfitting run's by this much.
-CURE_GAIN = 0.02
+# Exercise 6: the cured run's best validation accuracy must beat the overfitting run's by CURE_GAIN,
+# shared with lesson 08's cure (course_utils.checks.runs): the noise of a difference of two accuracies
+# on the validation images.
 
 
 # ---------------------------------------------------------------------------
@@ -285,7 +300,7 @@ def check_gap_at_last(answer) -> Feedback:
 # Exercise 4
 # ---------------------------------------------------------------------------
 def _half_width(accuracy: float, images: int, z: float = Z_95) -> float:
-    return z * math.sqrt(accuracy * (1 - accuracy) / images)
+    return z * accuracy_interval(accuracy, images).standard_error
 
 
 @checker
@@ -335,11 +350,6 @@ def check_error_bar(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 # Exercise 5: the clinic
 # ---------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _stored():
-    return load_histories()["runs"]
-
-
 def clinic() -> dict:
     """The clinic's runs: ``{name: history}``, in order (read from the lesson's stored histories).
 
@@ -348,7 +358,7 @@ def clinic() -> dict:
     >>> sorted(clinic())[:3]
     ['A', 'B', 'C']
     """
-    return {run["name"]: run["history"] for run in _stored()["clinic"]}
+    return {run["name"]: run["history"] for run in lesson_runs()["clinic"]}
 
 
 #: What each verdict means, in the lesson's words (a definition, never a claim about one run).
@@ -534,142 +544,8 @@ def check_clinic_labels(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 # Exercise 6: cure the overfitting run
 # ---------------------------------------------------------------------------
-def cure_reference() -> dict:
-    """The overfitting run that exercise 6 cures: its stored history (the lesson's less-data run).
-
-    Examples
-    --------
-    >>> diagnose(cure_reference()).verdict
-    'overfitting'
-    """
-    return dict(_stored()["exercise"][0]["history"])
-
-
-def cure_description() -> str:
-    """How the run to cure was made, as stored with it.
-
-    Examples
-    --------
-    >>> "150 digits" in cure_description()
-    True
-    """
-    return _stored()["exercise"][0]["description"]
-
-
-def read_run(history, name: str = "history"):
-    """A learner's training run, read for a checker: ``(values, best val_accuracy)``, or the
-    :class:`Feedback` to give when it is unfinished or cannot be read.
-
-    Examples
-    --------
-    >>> read_run(...).status
-    'unfinished'
-    >>> values, best = read_run(cure_reference())
-    >>> best == max(cure_reference()["val_accuracy"])
-    True
-    """
-    if is_placeholder(history):
-        return unfinished(name)
-    try:
-        values = check_history(history)
-    except (TypeError, ValueError) as error:
-        return Feedback("invalid", f"{name} should be what model.fit(...) returned: {error}")
-    if len(values["loss"]) < MIN_EPOCHS:
-        return Feedback(
-            "invalid",
-            f"{name} has {len(values['loss'])} epochs; train for at least {MIN_EPOCHS} so its curves can be read.",
-        )
-    accuracy = values.get("val_accuracy")
-    if not accuracy or not all(isinstance(v, float) and math.isfinite(v) for v in accuracy):
-        return Feedback(
-            "invalid",
-            f"{name} has no usable 'val_accuracy': compile with metrics=['accuracy'] and fit with validation_data.",
-        )
-    return values, max(accuracy)
-
-
-#: Images of the lesson's validation split (a fifth of the bundled 4,000 digits): both cures
-#: (lessons 07 and 08) are validated on them, so a validation accuracy is a share of this many images.
-VALIDATION_IMAGES = 800
-#: Classes of the digits: a model that guesses scores about 1 / CLASSES.
-CLASSES = 10
 #: The layers of the lesson's MLP (``train_run``), whatever its settings.
 MLP_LAYERS = ("Flatten", "Dense", "Dropout")
-
-
-def _not_a_share(series, images: int):
-    """The first ``(epoch, value)`` of an accuracy curve that is no share of ``images`` images, or None.
-
-    Keras's accuracy over an epoch is a count of right images divided by the images seen,
-    stored as float32: ``value * images`` is then a whole number, to float32's precision.
-    """
-    for epoch, value in enumerate(series, start=1):
-        if isinstance(value, float) and math.isfinite(value):
-            count = value * images
-            if abs(count - round(count)) > 5e-4 * max(1.0, images / 1000):
-                return epoch, value
-    return None
-
-
-def run_rule_problem(history, values, *, train_images: int | None = None, model_rule=None) -> str | None:
-    """What a cure's run breaks of its exercise's rules, read from the run itself, or None.
-
-    The validation accuracies must be shares of the :data:`VALIDATION_IMAGES` validation images
-    (not of training images or a ``validation_split``); with ``train_images``, the training
-    accuracies must be shares of that many digits; ``model_rule(model)`` judges the model a
-    Keras ``History`` carries (``history.model``), when it carries one.
-
-    Examples
-    --------
-    >>> run_rule_problem(None, {"val_accuracy": [0.5, 0.625]}) is None
-    True
-    >>> print(run_rule_problem(None, {"val_accuracy": [1 / 3, 0.5]}))  # doctest: +ELLIPSIS
-    its validation accuracies are not shares of the 800 validation images (epoch 1: 0.3333 x 800 = 266.67 images)...
-    """
-    off = _not_a_share(values.get("val_accuracy", []), VALIDATION_IMAGES)
-    if off:
-        epoch, value = off
-        return (
-            f"its validation accuracies are not shares of the {VALIDATION_IMAGES} validation images (epoch "
-            f"{epoch}: {value:.4f} x {VALIDATION_IMAGES} = {value * VALIDATION_IMAGES:.2f} images): validate on "
-            "the lesson's validation images, validation_data=(x_val, y_val), not on training images or a "
-            "validation_split."
-        )
-    if train_images is not None:
-        accuracy = values.get("accuracy")
-        if not accuracy:
-            return (
-                "it has no training 'accuracy': compile with metrics=['accuracy'], so that the run shows "
-                f"that it trained on {train_images} digits."
-            )
-        off = _not_a_share(accuracy, train_images)
-        if off:
-            epoch, value = off
-            return (
-                f"its training accuracies are not shares of {train_images} digits (epoch {epoch}: {value:.4f} x "
-                f"{train_images} = {value * train_images:.2f} digits): the exercise keeps the first "
-                f"{train_images} training digits, x_train[:{train_images}], and no others."
-            )
-    model = getattr(history, "model", None)
-    if model_rule is not None and layer_names(model) is not None:
-        return model_rule(model)
-    return None
-
-
-def layer_names(model) -> list[str] | None:
-    """The class names of a Keras model's layers (its InputLayer left out), or None when the object
-    carries no readable list of layers (a History without a model, or something else).
-
-    Examples
-    --------
-    >>> layer_names(None) is None
-    True
-    """
-    try:
-        layers = list(model.layers)
-    except Exception:  # no model, or an object whose layers cannot be listed
-        return None
-    return [type(layer).__name__ for layer in layers if type(layer).__name__ != "InputLayer"]
 
 
 def _mlp_rule(model) -> str | None:
@@ -680,32 +556,6 @@ def _mlp_rule(model) -> str | None:
         return (
             f"its model has {', '.join(others)} layers: this exercise changes only the settings of the lesson's "
             "MLP (Flatten, Dense, Dropout, Dense) through train_run; lesson 08 cures it with other models."
-        )
-    return None
-
-
-def diverged(values) -> str | None:
-    """Why a run diverged, with its numbers: a NaN or infinite loss, or a best validation accuracy
-    no better than guessing one of :data:`CLASSES` classes (within the noise of the validation images).
-
-    Examples
-    --------
-    >>> print(diverged({"loss": [2.3, float("nan")], "val_loss": [2.3, 2.3], "val_accuracy": [0.1, 0.1]}))
-    the training loss is NaN or infinite from epoch 2: the run diverged.
-    """
-    for key in ("loss", "val_loss"):
-        bad = [epoch for epoch, value in enumerate(values.get(key, []), start=1) if not math.isfinite(value)]
-        if bad:
-            which = "training" if key == "loss" else "validation"
-            return f"the {which} loss is NaN or infinite from epoch {bad[0]}: the run diverged."
-    accuracy = [v for v in values.get("val_accuracy", []) if math.isfinite(v)]
-    chance = 1 / CLASSES
-    noise = Z_95 * math.sqrt(chance * (1 - chance) / VALIDATION_IMAGES)
-    if accuracy and max(accuracy) <= chance + noise:
-        return (
-            f"the best validation accuracy is {max(accuracy):.3f}, no better than guessing one of {CLASSES} "
-            f"classes ({chance:.3f} ± {noise:.3f} on {VALIDATION_IMAGES} images): the run diverged, or never "
-            "learned."
         )
     return None
 
@@ -727,20 +577,14 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    read = read_run(history)
+    read = read_cure(
+        history,
+        model_rule=_mlp_rule,
+        diverged_advice="A learning rate too high is the usual cause: keep train_run's default, or lower it.",
+    )
     if isinstance(read, Feedback):
         return read
-    values, new_best = read
-    problem = run_rule_problem(history, values, model_rule=_mlp_rule)
-    if problem:
-        return Feedback("wrong", f"this run breaks the exercise's rules: {problem}")
-    broke = diverged(values)
-    if broke:
-        return Feedback(
-            "wrong",
-            f"{broke} A learning rate too high is the usual cause: keep train_run's default, or lower it.",
-        )
-    result = diagnose(values)
+    _, new_best, result = read
     if result.verdict != "good fit":
         what = {
             "overfitting": "the new run still overfits",
@@ -751,12 +595,12 @@ def check_cure(history) -> Feedback:
             "default, or lower it)",
         }[result.verdict]
         return Feedback("wrong", f"{what}. {result.reasons[0]}")
-    old_best = max(cure_reference()["val_accuracy"])
+    old_best = reference_best()
     if new_best < old_best + CURE_GAIN:
         return Feedback(
             "wrong",
             f"the curves look healthy, but the best validation accuracy is {new_best:.3f}, not "
-            f"{CURE_GAIN:.2f} above the overfitting run's {old_best:.3f}: the cure should also generalize better. "
+            f"{CURE_GAIN:.3f} above the overfitting run's {old_best:.3f}: the cure should also generalize better. "
             "More training images help most.",
         )
     return Feedback(

@@ -23,7 +23,6 @@ import numpy as np
 
 from course_utils.checks import framework
 from course_utils.checks.framework import (
-    Z_95,
     Feedback,
     check_number,
     checker,
@@ -33,13 +32,13 @@ from course_utils.checks.framework import (
     str_of,
     unfinished,
 )
-from course_utils.checks.overfitting import (
+from course_utils.checks.runs import (
+    CURE_GAIN,
     VALIDATION_IMAGES,
     cure_reference,
-    diverged,
     layer_names,
-    read_run,
-    run_rule_problem,
+    read_cure,
+    reference_best,
 )
 from course_utils.checks.training import check_compile
 from course_utils.diagnosis import diagnose
@@ -515,20 +514,9 @@ def _model_problem(model, keras) -> str | None:
 _TRAINING_ONLY_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout")
 
 
-def _reference_best() -> float:
-    return max(cure_reference()["val_accuracy"])
-
-
-def _noise(accuracy: float) -> float:
-    """The 95% half width of the difference between two accuracies on the validation images."""
-    return Z_95 * math.sqrt(2 * accuracy * (1 - accuracy) / VALIDATION_IMAGES)
-
-
-CURE_GAIN = round(_noise(_reference_best()), 3)
 #: A cured run's validation loss must end less than this far above its lowest level: lesson 07's
 #: overfitting line (``diagnose``'s ``overfit_rise``).
 CURE_RISE = inspect.signature(diagnose).parameters["overfit_rise"].default
-"""The gain in best validation accuracy a cure must show: more than the noise of the difference."""
 
 
 def _training_only(model) -> list[str]:
@@ -597,22 +585,16 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    read = read_run(history)
+    read = read_cure(
+        history,
+        train_images=CURE_IMAGES,
+        diverged_advice="A learning rate too high is the usual cause: lower it 3 to 10 times, and check that the "
+        "images are scaled to [0, 1] and the loss fits the labels.",
+    )
     if isinstance(read, Feedback):
         return read
-    values, new = read
-    problem = run_rule_problem(history, values, train_images=CURE_IMAGES)
-    if problem:
-        return Feedback("wrong", f"this run breaks the exercise's rules: {problem}")
-    broke = diverged(values)
-    if broke:
-        return Feedback(
-            "wrong",
-            f"{broke} A learning rate too high is the usual cause: lower it 3 to 10 times, and check that the "
-            "images are scaled to [0, 1] and the loss fits the labels.",
-        )
-    old = _reference_best()
-    result = diagnose(values)
+    _, new, result = read
+    old = reference_best()
     climbs = result.figures["rise"] is not None and result.figures["rise"] >= CURE_RISE
     if result.verdict in ("unstable", "not converged") or (result.verdict == "overfitting" and climbs):
         what = {
