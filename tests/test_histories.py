@@ -119,3 +119,20 @@ def test_shapes_runs_train_on_the_shapes_task(keras):
     assert x_train.dtype.name == "float32" and 0 <= x_train.min() and x_train.max() <= 1
     model = H.build_model(run, x_train.shape[1:], classes)
     assert model.output_shape == (None, 2)
+
+
+def test_the_file_records_how_it_was_made_as_every_stored_run_command_does(tmp_path, monkeypatch):
+    """./course histories writes its made_by record with run_store.made_by, as sweeps and capstone do:
+    the same keys (CPU time included), the same machine() (CPUs and threads)."""
+    import course_utils
+    from course_utils.tooling import run_store
+
+    monkeypatch.setattr(course_utils, "setup", lambda **options: None)
+    monkeypatch.setattr(run_store, "machine", lambda: {"cpu": "a CPU", "cpus": 2, "threads": 2})
+    monkeypatch.setattr(H, "train", lambda run: {"loss": [1.0], "val_loss": [1.0]})
+    document = H.make("heldout", tmp_path / "runs.json")
+    made_by = document["made_by"]
+    assert list(made_by) == list(run_store.made_by("./course histories", "m", 1.0, 1.0))
+    assert made_by["machine"] == {"cpu": "a CPU", "cpus": 2, "threads": 2}
+    assert made_by["command"] == "./course histories --set heldout" and made_by["cpu_seconds"] >= 0
+    assert json.loads((tmp_path / "runs.json").read_text())["made_by"] == made_by

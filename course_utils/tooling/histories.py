@@ -31,15 +31,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 from course_utils.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
-from course_utils.tooling.run_store import machine, stored_history
+from course_utils.tooling.run_store import made_by, stored_history
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_FILE = HISTORIES_FILE
@@ -368,7 +366,7 @@ def make(set_name: str = "lesson", path: Path | None = None) -> dict:
     import course_utils
 
     course_utils.setup(keras=True, verbose=False)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     groups = {}
     for group, runs in SETS[set_name].items():
         groups[group] = []
@@ -387,14 +385,12 @@ def make(set_name: str = "lesson", path: Path | None = None) -> dict:
             print(f"  {group}: {run.name} ({time.perf_counter() - run_started:.1f} s)", flush=True)
     command = "./course histories" + ("" if set_name == "lesson" else f" --set {set_name}")
     document = {
-        "made_by": {
-            "command": command,
-            "module": "course_utils/tooling/histories.py",
-            "date": datetime.date.today().isoformat(),
-            "seconds": round(time.perf_counter() - started, 1),
-            "machine": machine(),
-            "determinism": os.environ.get("COURSE_OP_DETERMINISM", "1") != "0",
-        },
+        "made_by": made_by(
+            command,
+            "course_utils/tooling/histories.py",
+            time.perf_counter() - started,
+            time.process_time() - cpu_started,
+        ),
         "runs": groups,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
