@@ -62,6 +62,15 @@ DETERMINISM_TABLE = DOCS / "determinism_cost.md"
 DETERMINISM_DEFAULT = ROOT / "notebooks" / "05_training_a_cnn.ipynb"
 
 
+def _last_run() -> str:
+    """When and where a table was written: the date, the CPUs, Python and the processor."""
+    cpus = cpu_count()
+    return (
+        f"Last run: {datetime.date.today().isoformat()}, {cpus} CPU{'s' if cpus > 1 else ''}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+
+
 def determinism_cost(paths: list[Path], repeats: int = 3, table: Path = DETERMINISM_TABLE) -> str:
     """Time ``paths`` with op determinism on and off (alternating runs) and write the medians."""
     lines = [
@@ -71,8 +80,7 @@ def determinism_cost(paths: list[Path], repeats: int = 3, table: Path = DETERMIN
         "machine prints the same digits. Written by `./course timings --determinism-cost`: each notebook",
         f"runs {repeats} times with it on and {repeats} times with it off (`COURSE_OP_DETERMINISM=0`),",
         "alternating, in fresh kernels; the table gives the median wall times.",
-        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
-        f"Python {platform.python_version()}, {platform.machine()}, load average {os.getloadavg()[0]:.1f} "
+        f"{_last_run()}, load average {os.getloadavg()[0]:.1f} "
         "at the start (other work on the machine adds noise to both columns alike).",
         "",
         "| notebook | determinism on (s) | off (s) | cost (s) | cost (%) |",
@@ -119,8 +127,7 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
         "",
         "Written by `./course timings`: each notebook runs top to bottom in a fresh kernel.",
         f"Budget: at most {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB (kernel peak RSS) per notebook.",
-        f"Last run: {datetime.date.today().isoformat()}, {cpu_count()} CPU{'s' if cpu_count() > 1 else ''}, "
-        f"Python {platform.python_version()}, {platform.machine()}.",
+        f"{_last_run()}.",
         "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
         "What TensorFlow's op determinism (turned on by `setup(keras=True)`) costs: "
         "[determinism_cost.md](determinism_cost.md).",
