@@ -87,3 +87,31 @@ def test_machine_busy_seconds_counts_this_process():
     while time.process_time() - started < 0.3:
         pass
     assert benchmark.machine_busy_seconds() - before >= 0.25
+
+
+def test_a_runs_record_stores_its_accuracies_as_every_stored_run_command_does():
+    """Accuracies go through run_store.stored (6 significant digits), as in runs_08.json and capstone_09.json."""
+    import types
+
+    import numpy as np
+
+    from course_utils.tooling.run_store import stored
+
+    run = types.SimpleNamespace(
+        epochs=20, history={"val_accuracy": [0.5, 0.9812345678]}, fit_seconds=21.04, fit_cpu_seconds=40.26
+    )
+    record = benchmark.run_record(1, run, np.float32(0.982), (10.0, 20.0), 0.5, 0.0)
+    assert record["test_accuracy"] == stored(np.float32(0.982)) == 0.982
+    assert record["val_accuracy"] == stored(0.9812345678) == 0.981235
+    assert (
+        record["fit_seconds"],
+        record["reference_cpu_seconds"],
+        record["ratio"],
+        record["wall_ratio"],
+    ) == (
+        21.0,
+        20.0,
+        2.01,
+        2.1,
+    )
+    assert set(record) == set(_run(1, 0.98, 21.0, 10.0)) | {"reference_cpu_seconds", "wall_ratio"}

@@ -44,7 +44,7 @@ import sys
 import time
 from pathlib import Path
 
-from course_utils.tooling.run_store import machine
+from course_utils.tooling.run_store import machine, stored
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_FILE = ROOT / "course_utils" / "data_files" / "benchmark_08.json"
@@ -115,6 +115,28 @@ def reference_seconds(x, y, seed: int = 0) -> tuple[float, float]:
     return seconds, cpu_seconds
 
 
+def run_record(seed: int, run, test_accuracy, reference: tuple[float, float], load_before, others) -> dict:
+    """One seed's stored result: the recipe's ``run`` (``tuning.train_recipe``), its test accuracy, and
+    the reference's ``(wall seconds, CPU seconds)`` timed just before it. Accuracies are stored as every
+    stored-run command stores a measured value (:func:`~course_utils.tooling.run_store.stored`); times
+    to a tenth of a second, ratios to two decimals."""
+    seconds, cpu_seconds = reference
+    return {
+        "seed": seed,
+        "epochs": run.epochs,
+        "test_accuracy": stored(test_accuracy),
+        "val_accuracy": stored(run.history["val_accuracy"][-1]),
+        "fit_seconds": round(run.fit_seconds, 1),
+        "fit_cpu_seconds": round(run.fit_cpu_seconds, 1),
+        "reference_seconds": round(seconds, 1),
+        "reference_cpu_seconds": round(cpu_seconds, 1),
+        "ratio": round(run.fit_cpu_seconds / cpu_seconds, 2),
+        "wall_ratio": round(run.fit_seconds / seconds, 2),
+        "load_average_before": load_before,
+        "others_cpu_seconds": others,
+    }
+
+
 def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
     """Train the recipe ``runs`` times (seeds 0 to runs - 1), each after the reference; evaluate each once."""
     import course_utils
@@ -136,22 +158,7 @@ def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
         if busy_before is not None and busy_after is not None:
             others = round(max(0.0, (busy_after - busy_before) - (own_after - own_before)), 1)
         test_accuracy = run.accuracy(x_test, y_test)
-        results.append(
-            {
-                "seed": seed,
-                "epochs": run.epochs,
-                "test_accuracy": round(float(test_accuracy), 4),
-                "val_accuracy": round(run.history["val_accuracy"][-1], 4),
-                "fit_seconds": round(run.fit_seconds, 1),
-                "fit_cpu_seconds": round(run.fit_cpu_seconds, 1),
-                "reference_seconds": round(reference, 1),
-                "reference_cpu_seconds": round(reference_cpu, 1),
-                "ratio": round(run.fit_cpu_seconds / reference_cpu, 2),
-                "wall_ratio": round(run.fit_seconds / reference, 2),
-                "load_average_before": load_before,
-                "others_cpu_seconds": others,
-            }
-        )
+        results.append(run_record(seed, run, test_accuracy, (reference, reference_cpu), load_before, others))
         print(
             f"  seed {seed}: test accuracy {test_accuracy:.4f}, model.fit {run.fit_cpu_seconds / reference_cpu:.2f} x "
             f"the reference in CPU time ({run.fit_seconds:.1f} s against {reference:.1f} s of wall time); other "
