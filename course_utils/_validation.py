@@ -488,9 +488,9 @@ def check_series(name: str, values, *, min_size: int = 1) -> np.ndarray:
     Parameters
     ----------
     name : str
-        The argument name, used in the error message.
+        What the messages call the series, such as ``"history['val_loss']"``.
     values : object
-        The value to check.
+        The per-epoch values, such as ``history.history['val_loss']``.
     min_size : int, default=1
         The fewest epochs it must hold.
 
