@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -242,7 +243,12 @@ def write_image_folder(folder, counts, split: str = "train", *, colour: bool = T
 
     from PIL import Image
 
-    folder = Path(folder)
+    if isinstance(folder, bytes) or not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a folder's path (a str or a pathlib.Path), got {describe(folder)}.")
+    text = os.fspath(folder)
+    if not isinstance(text, str) or not text or "\0" in text:
+        raise ValueError(f"folder must name a folder, got {describe(folder)}.")
+    folder = Path(text)
     if not isinstance(counts, dict) or set(counts) - set(CLASS_NAMES) or not counts:
         raise ValueError(
             f"counts must be a dict of images per class among {CLASS_NAMES}, got {describe(counts)}."
@@ -252,17 +258,25 @@ def write_image_folder(folder, counts, split: str = "train", *, colour: bool = T
     }
     if not isinstance(colour, bool):
         raise TypeError(f"colour must be True or False, got {describe(colour)}.")
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ValueError(f"folder must not exist yet or be empty, got {str(folder)!r}, which holds files.")
+    try:
+        holds_files = folder.exists() and (not folder.is_dir() or any(folder.iterdir()))
+    except OSError as error:
+        raise ValueError(f"folder {text!r} cannot be read: {error.strerror or error}.") from None
+    if holds_files:
+        raise ValueError(f"folder must not exist yet or be empty, got {text!r}, which holds files.")
     per_class = max(wanted.values())
     x, y = make_cluttered_digits(
         2 * per_class, split, image_size=image_size, clutter=clutter, seed=seed, unique=True
     )
     rng = np.random.default_rng([seed, 17])
+    try:
+        for name in wanted:
+            (folder / name).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"folder {text!r} cannot be written: {error.strerror or error}.") from None
     for label, name in enumerate(CLASS_NAMES):
         if name not in wanted:
             continue
-        (folder / name).mkdir(parents=True, exist_ok=True)
         for number, index in enumerate(np.flatnonzero(y == label)[: wanted[name]]):
             grey = x[index, :, :, 0]
             if colour:

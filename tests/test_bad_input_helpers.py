@@ -30,8 +30,10 @@ import pkgutil
 import re
 import resource
 import signal
+import tempfile
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -185,7 +187,16 @@ VALID_CALLS = {
     ),
     # lesson 09's task: a digit on a cluttered 100x100 canvas
     "course_utils.cluttered_digits.make_cluttered_digits": lambda: dict(
-        n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0
+        n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0, unique=True
+    ),
+    "course_utils.cluttered_digits.write_image_folder": lambda: dict(
+        folder=Path(tempfile.mkdtemp()) / "my_images",  # a new folder each call: it must not hold files
+        counts={"four": 2, "nine": 1},
+        split="test",
+        colour=True,
+        clutter=1,
+        image_size=40,
+        seed=0,
     ),
     "course_utils.cluttered_digits.source_digits": lambda: dict(split="test", digits=(4, 9)),
     # a folder of images, and the training-set metrics in inference mode
@@ -920,6 +931,7 @@ ARGUMENT_KINDS = {
     "path": "path",
     "directory": "path",
     "zero_division": "zero or one",
+    "folder": "path",
 }
 """Kinds read from an argument's name, wherever it appears."""
 
