@@ -387,7 +387,7 @@ def make(
     workers: int = 2, trials: int = 6, epochs: int = 2, output=None, command=None, timeout: float = TIMEOUT
 ) -> dict:
     """Run the distributed search and write its report (without the process ids) to ``output``."""
-    from course_utils.tooling.benchmark import machine
+    from course_utils.tooling.run_store import machine
 
     result = run_distributed(workers, trials, epochs, timeout)
     document = {
