@@ -112,9 +112,21 @@ def test_image_size_and_max_params_reach_the_plan(capsys, digits):
     assert "plan_cnn((40, 32, 1), 2, max_params=20,000) proposes:\n" + str(expected) in out
 
 
+def test_object_size_reaches_the_plan_and_the_notebook(capsys, digits_copy):
+    out_file = digits_copy.parent / "first.ipynb"
+    status, out, _ = _run(capsys, digits_copy, "--object-size", 12, "--notebook", out_file)
+    assert status == 0
+    expected = plan_cnn((28, 28, 1), 2, object_size=12)
+    assert expected.receptive_field != plan_cnn((28, 28, 1), 2).receptive_field  # the option changes the plan
+    assert "plan_cnn((28, 28, 1), 2, object_size=12) proposes:\n" + str(expected) in out
+    assert "OBJECT_SIZE = 12 " in out_file.read_text()
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
+        (["--object-size", 0], "object_size must be"),
+        (["--object-size", 500], "object_size must fit"),
         (["--image-size", 0, 28], "--image-size must be"),
         (["--image-size", 1, 1], "input_shape"),
         (["--max-params", 10], "max_params=10 is too small"),
@@ -286,7 +298,8 @@ def test_the_notebook_does_what_the_issue_asks(capsys, digits, tmp_path):
         "image_size=IMAGE_SIZE,",
         "color_mode=COLOR_MODE,",
         "batch_size=BATCH_SIZE,",
-        "plan_cnn((*IMAGE_SIZE, CHANNELS), len(class_names), max_params=MAX_PARAMS)",
+        "plan_cnn((*IMAGE_SIZE, CHANNELS), len(class_names), max_params=MAX_PARAMS, object_size=OBJECT_SIZE)",
+        "OBJECT_SIZE = None ",
         "layers.Rescaling(1 / 255)",
         "report.class_weight if report.imbalanced else None",
         'EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True)',

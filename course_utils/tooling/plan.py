@@ -5,13 +5,16 @@
     ./course plan my_images                           # the folder's report, then the planned CNN
     ./course plan my_images --notebook first.ipynb    # ... and a starter notebook that trains it
     ./course plan my_images --image-size 64 64 --max-params 100000
+    ./course plan my_images --object-size 30          # the objects that tell the classes apart: 30 px
 
 ``DIR`` holds one subfolder per class, as ``keras.utils.image_dataset_from_directory`` reads
 it (``DIR/<class_name>/*.png``). The command prints what
 :func:`course_utils.image_folder.scan_folder` finds there (images per class, sizes, channels,
 imbalance, skipped files), then the CNN that :func:`course_utils.planner.plan_cnn` proposes for
 the folder's images (``--image-size``, else the most common size; channels from the files;
-one class per subfolder) with the reason of each choice.
+one class per subfolder) with the reason of each choice. ``--object-size`` gives the size in px
+(after resizing) of what tells the classes apart: without it the planner assumes it may fill the
+image, and adds convolutions until a cell sees all of it.
 
 ``--notebook OUT.ipynb`` also writes a starter notebook for the folder that runs top to bottom:
 load with ``image_dataset_from_directory`` (80% training, 20% validation), the plan with
@@ -106,6 +109,7 @@ COLOR_MODE = $color_mode  # $channels per image, whatever each file holds
 CHANNELS = COLOR_MODES[COLOR_MODE]
 LABEL_MODE = $label_mode  # $label_why
 MAX_PARAMS = $max_params  # a parameter budget for the planner, or None
+OBJECT_SIZE = $object_size  # px of what tells the classes apart, or None: it may fill the image
 EPOCHS = $epochs  # the most epochs (3 at least, for the diagnosis); early stopping usually ends sooner
 PATIENCE = $patience  # epochs without a better validation loss before it stops
 BATCH_SIZE = $batch_size
@@ -148,7 +152,7 @@ print(f"largest / smallest class: {report.imbalance:.2f}; class_weight = {class_
 
 _PLAN = """from course_utils.planner import plan_cnn
 
-plan = plan_cnn((*IMAGE_SIZE, CHANNELS), len(class_names), max_params=MAX_PARAMS)
+plan = plan_cnn((*IMAGE_SIZE, CHANNELS), len(class_names), max_params=MAX_PARAMS, object_size=OBJECT_SIZE)
 plan"""
 
 _MODEL = Template(
@@ -270,7 +274,7 @@ else:
     print(f"No test folder at {TEST_DIR} yet: make one, with the same class folders, for the end.")"""
 
 
-def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs=EPOCHS):
+def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs=EPOCHS, object_size=None):
     """The starter notebook for a folder, as an ``nbformat`` notebook (not written).
 
     Parameters
@@ -286,6 +290,8 @@ def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs
         ``(height, width)`` to resize to; None: the report's most common size.
     max_params : int or None
         The planner's budget, written into the notebook.
+    object_size : int or None
+        The objects' size in px for the planner, written into the notebook.
     epochs : int
         The most epochs to train.
     """
@@ -305,6 +311,7 @@ def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs
         label_mode=python_literal(report.label_mode),
         label_why=label_why,
         max_params=repr(max_params),
+        object_size=repr(object_size),
         epochs=epochs,
         patience=PATIENCE,
         batch_size=BATCH_SIZE,
@@ -418,15 +425,22 @@ def _parser() -> argparse.ArgumentParser:
         help="resize the images to H x W px (default: the folder's most common size)",
     )
     parser.add_argument("--max-params", type=int, metavar="N", help="a parameter budget for the planner")
+    parser.add_argument(
+        "--object-size",
+        type=int,
+        metavar="PX",
+        help="the size in px of what tells the classes apart (default: it may fill the image)",
+    )
     return parser
 
 
-def _plan_call(input_shape, num_classes, max_params) -> str:
+def _plan_call(input_shape, num_classes, max_params, object_size=None) -> str:
     budget = "" if max_params is None else f", max_params={max_params:,}"
-    return f"course_utils.planner.plan_cnn({input_shape}, {num_classes}{budget})".replace(",)", ")")
+    size = "" if object_size is None else f", object_size={object_size}"
+    return f"course_utils.planner.plan_cnn({input_shape}, {num_classes}{budget}{size})".replace(",)", ")")
 
 
-def run(folder, notebook=None, force=False, image_size=None, max_params=None, stdout=None) -> Path | None:
+def run(folder, notebook=None, force=False, image_size=None, max_params=None, stdout=None, object_size=None):
     """Print the folder's report and plan; write the notebook when asked.
 
     Everything is checked, and the notebook written, before anything is printed, so that output
@@ -443,12 +457,12 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
         lines.append(f"--image-size: every image is resized to {image_size[0]}x{image_size[1]} instead.")
     input_shape = (*(image_size or report.image_size), report.input_shape[2])
     try:
-        plan = plan_cnn(input_shape, len(report.classes), max_params=max_params)
+        plan = plan_cnn(input_shape, len(report.classes), max_params=max_params, object_size=object_size)
     except ValueError:
         print("\n".join(lines), file=stdout)
         raise
     lines += [
-        f"\nThe CNN that {_plan_call(input_shape, len(report.classes), max_params)} proposes:",
+        f"\nThe CNN that {_plan_call(input_shape, len(report.classes), max_params, object_size)} proposes:",
         str(plan),
     ]
     if out is None:
@@ -466,7 +480,9 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
             f"{str(folder)!r} ({names}): move {'it' if len(failures) == 1 else 'them'} out of the folder, then "
             "run this again."
         )
-    notebook_node = starter_notebook(report, plan, out, image_size=image_size, max_params=max_params)
+    notebook_node = starter_notebook(
+        report, plan, out, image_size=image_size, max_params=max_params, object_size=object_size
+    )
     nbformat.validate(notebook_node)
     try:
         write_whole(out, nbformat.writes(notebook_node) + "\n", force)
@@ -479,7 +495,14 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
 def main(argv=None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        run(arguments.folder, arguments.notebook, arguments.force, arguments.image_size, arguments.max_params)
+        run(
+            arguments.folder,
+            arguments.notebook,
+            arguments.force,
+            arguments.image_size,
+            arguments.max_params,
+            object_size=arguments.object_size,
+        )
     except (PlanError, ValueError, TypeError) as error:
         sys.stdout.flush()
         print(f"{COMMAND}: {error}", file=sys.stderr)
