@@ -158,6 +158,18 @@ def _searched_tuner():
     return _TUNING_FOLDERS["tuner"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_temporary_folder():
+    """Helpers that write (write_image_folder) get relative paths as values: keep them out of the checkout."""
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            yield
+        finally:
+            os.chdir(here)
+
+
 def _image_folder():
     """A folder of two classes of two small images each, made once for the session."""
     if "image folder" not in _TUNING_FOLDERS:
