@@ -292,6 +292,28 @@ def check_real(
     return number
 
 
+def check_folder_path(name: str, value) -> str:
+    """``value`` as the text of a folder's path: a ``str`` or an ``os.PathLike``, not empty, no NUL.
+
+    Examples
+    --------
+    >>> check_folder_path("folder", "my_images")
+    'my_images'
+    >>> check_folder_path("folder", 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: folder must be a folder's path (a str or a pathlib.Path), got 3.
+    """
+    import os
+
+    if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a folder's path (a str or a pathlib.Path), got {describe(value)}.")
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text or "\0" in text:
+        raise ValueError(f"{name} must name a folder, got {describe(value)}.")
+    return text
+
+
 def check_option(name: str, value, options):
     """Return ``value`` after checking it is one of ``options`` (strings compare exactly).
 

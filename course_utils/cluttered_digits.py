@@ -27,12 +27,11 @@ True
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import numpy as np
 
-from course_utils._validation import check_int, check_option, describe
+from course_utils._validation import check_folder_path, check_int, check_option, describe
 
 __all__ = [
     "CLASS_NAMES",
@@ -243,11 +242,7 @@ def write_image_folder(folder, counts, split: str = "train", *, colour: bool = T
 
     from PIL import Image
 
-    if isinstance(folder, bytes) or not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a folder's path (a str or a pathlib.Path), got {describe(folder)}.")
-    text = os.fspath(folder)
-    if not isinstance(text, str) or not text or "\0" in text:
-        raise ValueError(f"folder must name a folder, got {describe(folder)}.")
+    text = check_folder_path("folder", folder)
     folder = Path(text)
     if not isinstance(counts, dict) or set(counts) - set(CLASS_NAMES) or not counts:
         raise ValueError(

@@ -62,7 +62,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils._validation import describe
+from course_utils._validation import check_folder_path
 from course_utils.formatting import render_table
 
 __all__ = [
@@ -480,11 +480,7 @@ def _read_image(file: Path):
 
 
 def _check_path(path) -> tuple[str, Path]:
-    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder's path (a str or a pathlib.Path), got {describe(path)}.")
-    text = os.fspath(path)
-    if not isinstance(text, str) or not text or "\0" in text:
-        raise ValueError(f"path must name a folder, got {describe(path)}.")
+    text = check_folder_path("path", path)
     folder = Path(text)
     where = f" (looked for {os.path.abspath(text)})" if not folder.is_absolute() else ""
     try:
