@@ -41,7 +41,8 @@ from course_utils.checks.framework import (
 )
 from course_utils.data import DATA_DIR, make_shapes
 from course_utils.layer_specs import layer_states
-from course_utils.metrics import accuracy_difference_interval, accuracy_interval
+from course_utils.comparisons import seeds_difference_interval
+from course_utils.metrics import accuracy_interval
 from course_utils.params import dense_params
 from course_utils.planner import judge_design, plan_cnn
 
@@ -66,8 +67,10 @@ __all__ = [
     "check_runs_differ",
     "check_stack_receptive_field",
     "reference_poolings_for",
+    "compared_difference",
+    "correct_answers",
     "stored_results",
-    "stored_run",
+    "stored_runs",
 ]
 
 RESULTS_FILE = DATA_DIR / "capstone_09.json"
@@ -82,8 +85,8 @@ STACK_STAGES, STACK_CONVS_PER_STAGE = 4, 2
 #: Exercise 3: the planner's default plan for square grey images of this side, with a
 #: Flatten + Dense(HEAD_UNITS) head instead of global average pooling.
 HEAD_IMAGE_SIZE, HEAD_UNITS = 160, 64
-#: Exercise 4: two stored runs, as (group, run name), tested on the same images.
-COMPARED_RUNS = (("pooling", "no pooling"), ("pooling", "max pooling"))
+#: Exercise 4: two stored designs, as (group, name), each from three seeds on the same validation canvases.
+COMPARED_RUNS = (("residual", "plain"), ("residual", "residual"))
 #: Exercise 5: the new input, the number of classes, the budget and the objects' size in px.
 DESIGN_INPUT = (48, 48, 1)
 DESIGN_CLASSES = 2
@@ -108,23 +111,28 @@ def stored_results() -> dict:
     return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
 
 
-def stored_run(group: str, name: str) -> dict:
-    """One stored run, by its group and name.
+def stored_runs(group: str, name: str) -> list[dict]:
+    """The stored runs of one design, one per seed, by its group and name.
 
     Examples
     --------
-    >>> stored_run("depth", "4 stages")["settings"]["stages"]
-    4
+    >>> [run["seed"] for run in stored_runs("depth", "4 stages")]
+    [0, 1, 2]
     """
-    for run in stored_results()["groups"][group]["runs"]:
-        if run["name"] == name:
-            return run
-    raise ValueError(f"no stored run {name!r} in group {group!r}: run ./course capstone --only {group}.")
+    runs = [run for run in stored_results()["runs"].values() if (run["group"], run["name"]) == (group, name)]
+    if not runs:
+        raise ValueError(f"no stored runs {name!r} in group {group!r}: run ./course capstone --only {group}.")
+    return sorted(runs, key=lambda run: run["seed"])
 
 
-def _correct(run) -> np.ndarray:
-    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run["test_correct"]), dtype=np.uint8))
-    return bits[: run["test_images"]].astype(bool)
+def correct_answers(run, part: str = "validation") -> np.ndarray:
+    """Which canvases of ``part`` a stored run got right (stored 8 to a byte, as hex)."""
+    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run[part]["correct"]), dtype=np.uint8))
+    return bits[: run[part]["images"]].astype(bool)
+
+
+def _accuracies(runs) -> np.ndarray:
+    return np.array([run["validation"]["accuracy"] for run in runs])
 
 
 # ---------------------------------------------------------------------------
@@ -350,24 +358,24 @@ def check_head_params(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 def _compared():
     (group_a, name_a), (group_b, name_b) = COMPARED_RUNS
-    return stored_run(group_a, name_a), stored_run(group_b, name_b)
+    return stored_runs(group_a, name_a), stored_runs(group_b, name_b)
 
 
 @checker
 def check_half_width(answer) -> Feedback:
-    """Exercise 4: the half-width of the 95% interval of the first compared run's test accuracy.
+    """Exercise 4: the half-width of the 95% interval of the first design's validation accuracy, seed 0.
 
     ``z * sqrt(p (1 - p) / n)`` with z as :func:`~course_utils.checks.framework.check_z_number`
     accepts it in every lesson: 1.96 (or its full precision); z = 2 is refused with its reason.
 
     Examples
     --------
-    >>> run, _ = _compared()
-    >>> check_half_width(1.96 * math.sqrt(run["test_accuracy"] * (1 - run["test_accuracy"]) / run["test_images"])).status
+    >>> run = _compared()[0][0]["validation"]
+    >>> check_half_width(1.96 * math.sqrt(run["accuracy"] * (1 - run["accuracy"]) / run["images"])).status
     'correct'
     """
-    run, _ = _compared()
-    p, n = run["test_accuracy"], run["test_images"]
+    run = _compared()[0][0]["validation"]
+    p, n = run["accuracy"], run["images"]
     se = accuracy_interval(p, n).standard_error
     return check_z_number(
         answer,
@@ -375,7 +383,7 @@ def check_half_width(answer) -> Feedback:
         name="half-width",
         misconceptions=lambda z: [
             (se, "That is one standard error; a 95% interval reaches 1.96 of them."),
-            (z * math.sqrt(p * (1 - p)), "You left out the number of test images: divide p(1 - p) by n."),
+            (z * math.sqrt(p * (1 - p)), "You left out the number of validation canvases: divide p(1 - p) by n."),
             (z * p * (1 - p) / n, "You forgot the square root."),
             (100 * z * se, "Give it as a fraction, not in percent."),
         ],
@@ -384,31 +392,46 @@ def check_half_width(answer) -> Feedback:
     )
 
 
+def compared_difference():
+    """The lesson's comparison of the two designs of exercise 4: ``(interval, spreads, differ)``.
+
+    The paired interval over the seeds (:func:`course_utils.comparisons.seeds_difference_interval`)
+    of the second design's accuracy minus the first's, on the same validation canvases; they differ
+    when it leaves out 0 and the difference is larger than either design's seed spread.
+    """
+    first, second = _compared()
+    interval = seeds_difference_interval(
+        [correct_answers(run) for run in first], [correct_answers(run) for run in second]
+    )
+    spreads = (float(_accuracies(first).std(ddof=1)), float(_accuracies(second).std(ddof=1)))
+    differ = not interval.contains(0) and abs(interval.estimate) > max(spreads)
+    return interval, spreads, differ
+
+
 @checker
 def check_runs_differ(answer) -> Feedback:
-    """Exercise 4: do the two compared runs differ on the test images? ``'yes'`` or ``'no'``.
+    """Exercise 4: do the two compared designs differ on the validation canvases? ``'yes'`` or ``'no'``.
 
-    Decided by :func:`course_utils.metrics.accuracy_difference_interval` on the images each got
-    right: they differ when the 95% interval of the difference leaves out 0.
+    Decided as the lesson decides (:func:`compared_difference`): the paired interval over the seeds
+    leaves out 0, and the difference is larger than the seed spread of either design.
 
     Examples
     --------
     >>> check_runs_differ("maybe").status
     'wrong'
     """
-    a, b = _compared()
-    difference = accuracy_difference_interval(_correct(a), _correct(b))
-    differ = not difference.contains(0)
+    interval, spreads, differ = compared_difference()
     expected, other = ("yes", "no") if differ else ("no", "yes")
-    gap = b["test_accuracy"] - a["test_accuracy"]
     why = (
-        f"The difference {gap:+.3f} has the 95% interval {difference.low:+.3f} to {difference.high:+.3f}"
-        f" on the {difference.n:,} test images both runs answered"
+        f"Over the seeds, the difference is {interval.estimate:+.3f} with the 95% interval {interval.low:+.3f} to "
+        f"{interval.high:+.3f} on the same {interval.n:,} validation canvases, and the seed spreads are "
+        f"{spreads[0]:.3f} and {spreads[1]:.3f}"
     )
     messages = {
-        "yes": f"{why}: it holds 0, so these test images cannot tell the two runs apart. Two accuracies "
-        "that are different numbers are not yet different models.",
-        "no": f"{why}: it leaves out 0, so the difference is larger than the noise of this test set.",
+        "yes": f"{why}: the gap is inside the noise, so these runs cannot tell the two designs apart. Two "
+        "accuracies that are different numbers are not yet different designs.",
+        "no": f"{why}: the interval leaves out 0 and the gap is larger than the seed spreads, so the difference "
+        "is larger than the noise.",
     }
     return check_choice(
         answer,
@@ -416,7 +439,8 @@ def check_runs_differ(answer) -> Feedback:
         ["yes", "no"],
         name="do they differ",
         misconceptions={other: messages[other]},
-        hint="Compare the difference with its interval: accuracy_difference_interval(correct_a, correct_b).",
+        hint="Compare the difference with its interval over the seeds, seeds_difference_interval(...), and "
+        "with the seed spread of each design.",
         explanation=f"{why}.",
     )
 
