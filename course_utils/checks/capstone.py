@@ -40,8 +40,8 @@ from course_utils.checks.framework import (
     unfinished,
 )
 from course_utils.data import DATA_DIR, make_shapes
+from course_utils.design_evidence import compare_designs
 from course_utils.layer_specs import layer_states
-from course_utils.comparisons import seeds_difference_interval
 from course_utils.metrics import accuracy_interval
 from course_utils.params import dense_params
 from course_utils.planner import judge_design, plan_cnn
@@ -68,7 +68,7 @@ __all__ = [
     "check_stack_receptive_field",
     "reference_poolings_for",
     "compared_difference",
-    "correct_answers",
+    "little_data_evidence",
     "stored_results",
     "stored_runs",
 ]
@@ -98,8 +98,17 @@ DESIGN_TRAINING = {"n_train": 600, "n_val": 400, "epochs": 8, "learning_rate": 3
 DESIGN_TIME_LIMIT = 30.0
 #: Exercise 5: multiply-adds per image above which the design is not trained here (too slow).
 DESIGN_MAX_MACS = 50_000_000
-#: Exercise 6: the changes the learner chooses from, for 100 labelled images.
-RECIPE_OPTIONS = ("more stages", "flatten head", "pretrained trunk", "larger kernels")
+#: Exercise 6: the changes the learner chooses from when labelled canvases are few, and the stored
+#: comparison that measured each: (group, reference design, changed design, comparisons in its table).
+RECIPE_EVIDENCE = {
+    "more stages": ("depth", "4 stages", "5 stages", 3),
+    "flatten head": ("head", "GAP, 250 canvases", "Flatten + Dense, 250 canvases", 1),
+    "pretrained trunk": ("transfer", "scratch", "same digits", 3),
+    "larger kernels": ("kernels", "3x3 stack", "7x7", 2),
+}
+RECIPE_OPTIONS = tuple(RECIPE_EVIDENCE)
+#: Exercise 6: the lesson's own design trained from scratch on as few canvases, as (group, name).
+LITTLE_DATA_REFERENCE = ("data", "250 canvases")
 
 
 # ---------------------------------------------------------------------------
@@ -125,14 +134,15 @@ def stored_runs(group: str, name: str) -> list[dict]:
     return sorted(runs, key=lambda run: run["seed"])
 
 
-def correct_answers(run, part: str = "validation") -> np.ndarray:
-    """Which canvases of ``part`` a stored run got right (stored 8 to a byte, as hex)."""
-    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run[part]["correct"]), dtype=np.uint8))
-    return bits[: run[part]["images"]].astype(bool)
+def _patience() -> int:
+    return stored_results()["setup"]["training"]["patience"]
 
 
-def _accuracies(runs) -> np.ndarray:
-    return np.array([run["validation"]["accuracy"] for run in runs])
+def _compare(group: str, reference: str, name: str, comparisons: int = 1):
+    """Two stored designs compared as the lesson compares them (:func:`~course_utils.design_evidence.compare_designs`)."""
+    return compare_designs(
+        stored_runs(group, reference), stored_runs(group, name), patience=_patience(), comparisons=comparisons
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -383,7 +393,10 @@ def check_half_width(answer) -> Feedback:
         name="half-width",
         misconceptions=lambda z: [
             (se, "That is one standard error; a 95% interval reaches 1.96 of them."),
-            (z * math.sqrt(p * (1 - p)), "You left out the number of validation canvases: divide p(1 - p) by n."),
+            (
+                z * math.sqrt(p * (1 - p)),
+                "You left out the number of validation canvases: divide p(1 - p) by n.",
+            ),
             (z * p * (1 - p) / n, "You forgot the square root."),
             (100 * z * se, "Give it as a fraction, not in percent."),
         ],
@@ -397,15 +410,12 @@ def compared_difference():
 
     The paired interval over the seeds (:func:`course_utils.comparisons.seeds_difference_interval`)
     of the second design's accuracy minus the first's, on the same validation canvases; they differ
-    when it leaves out 0 and the difference is larger than either design's seed spread.
+    when it leaves out 0 and the difference is larger than either design's seed spread (both
+    designs' runs had finished: :func:`~course_utils.design_evidence.compare_designs` says "yes" or "no").
     """
-    first, second = _compared()
-    interval = seeds_difference_interval(
-        [correct_answers(run) for run in first], [correct_answers(run) for run in second]
-    )
-    spreads = (float(_accuracies(first).std(ddof=1)), float(_accuracies(second).std(ddof=1)))
-    differ = not interval.contains(0) and abs(interval.estimate) > max(spreads)
-    return interval, spreads, differ
+    (group, first), (_, second) = COMPARED_RUNS
+    comparison = _compare(group, first, second)
+    return comparison.interval, comparison.spreads, comparison.verdict == "yes"
 
 
 @checker
@@ -558,76 +568,93 @@ def check_design_task(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 # Exercise 6: the recipe when data is small
 # ---------------------------------------------------------------------------
-def _accuracy(group, name) -> float:
-    return stored_run(group, name)["test_accuracy"]
+def little_data_evidence() -> dict:
+    """For each option of exercise 6, the stored comparison that measured it and how many canvases it trained on.
 
-
-def _versus(group: str, first: str, second: str, labels: tuple[str, str]) -> tuple[str, int]:
-    """Two stored runs compared on the test images both answered, as the lesson compares them.
-
-    Returns the comparison in words (their accuracies, and whether the 95% interval of the
-    difference holds 0) and its sign: +1 when the second run is better beyond the noise, -1
-    when it is worse, 0 when these test images cannot tell them apart.
+    Returns
+    -------
+    dict
+        ``{option: (DesignComparison, training canvases)}``, each comparison made as the lesson
+        makes it (validation canvases, seeds, the table's number of comparisons).
     """
-    a, b = stored_run(group, first), stored_run(group, second)
-    difference = accuracy_difference_interval(_correct(a), _correct(b))
-    scores = f"{labels[0]} scored {a['test_accuracy']:.3f} and {labels[1]} {b['test_accuracy']:.3f}"
-    if difference.contains(0):
-        return f"{scores}, a difference these {difference.n:,} test images cannot tell from 0", 0
-    sign = 1 if difference.estimate > 0 else -1
+    found = {}
+    for option, (group, reference, name, comparisons) in RECIPE_EVIDENCE.items():
+        n_train = stored_runs(group, name)[0]["settings"]["n_train"]
+        found[option] = (_compare(group, reference, name, comparisons), n_train)
+    return found
+
+
+def _supported(evidence) -> list[str]:
+    """The options with a settled gain measured where canvases are fewest."""
+    fewest = min(n_train for _, n_train in evidence.values())
+    return [
+        option
+        for option, (comparison, n_train) in evidence.items()
+        if n_train == fewest and comparison.verdict == "yes" and comparison.interval.estimate > 0
+    ]
+
+
+VERDICT_WORDS = {"yes": "a real difference", "no": "no difference beyond the noise", "unsettled": "unsettled"}
+
+
+def _said(comparison, n_train: int) -> str:
+    interval = comparison.interval
     return (
-        f"{scores}: {'higher' if sign > 0 else 'lower'}, beyond the noise of {difference.n:,} test images",
-        sign,
+        f"{interval.estimate:+.3f} ± {interval.half_width:.3f} on the validation canvases, trained on {n_train:,} "
+        f"canvases: {VERDICT_WORDS[comparison.verdict]}"
     )
 
 
 @checker
 def check_recipe_for_little_data(answer) -> Feedback:
-    """Exercise 6: with 100 labelled images, which change does the stored evidence support first?
+    """Exercise 6: with few labelled canvases, which change does the stored evidence support first?
 
-    Each wrong option is answered with the stored runs that speak against it, each pair of runs
-    compared as the lesson does (the 95% interval of the difference on the same test images), so
-    that no message cites two accuracies the test images cannot tell apart as a difference.
+    The expected option is the one whose stored comparison shows a settled gain
+    (:func:`~course_utils.design_evidence.compare_designs` says "yes" and the change is ahead)
+    among those measured where training canvases were fewest; each other option is answered with
+    its own comparison, in the lesson's words.
 
     Examples
     --------
     >>> check_recipe_for_little_data("pretrained trunk").status
     'correct'
     """
-    scratch = _accuracy("transfer", "scratch, 100 images")
-    frozen = _accuracy("transfer", "shapes, frozen, 100 images")
-    stack, seven = stored_run("kernels", "3x3 stack"), stored_run("kernels", "7x7")
-    more_weights = seven["facts"]["params"] / stack["facts"]["params"] - 1
-    four, five = stored_run("data", "4 stages, 200 images"), stored_run("data", "5 stages, 200 images")
-    deeper = [
-        _versus("data", "4 stages, 200 images", "5 stages, 200 images", ("4 stages", "5 stages")),
-        _versus("small", "4 stages", "5 stages", ("4 stages", "5 stages")),
-    ]
-    gains = "no" if all(sign <= 0 for _, sign in deeper) else "not always a"
-    head, head_sign = _versus(
-        "head",
-        "GAP, 200 images",
-        "Flatten + Dense, 200 images",
-        ("global average pooling", "Flatten + Dense"),
-    )
-    kernels, kernel_sign = _versus("kernels", "3x3 stack", "7x7", ("the 3x3 stack", "7x7"))
+    evidence = little_data_evidence()
+    supported = _supported(evidence)
+    fewest = min(n_train for _, n_train in evidence.values())
+    reasons = {
+        "more stages": "A fifth stage multiplies the weights by four; its gain was measured with more canvases "
+        "than you have",
+        "flatten head": "A Flatten + Dense head adds the most weights of all, tied to positions",
+        "pretrained trunk": "A trunk pretrained on a close source brings features that few canvases cannot learn",
+        "larger kernels": "At the same receptive field, larger kernels cost more weights",
+    }
+    said = {option: f"{reasons[option]}: {_said(*evidence[option])}." for option in RECIPE_OPTIONS}
+    expected = supported[0] if supported else None
+    if expected is None:  # the stored runs support none: every option is answered with its evidence
+        return Feedback(
+            "wrong" if answer in RECIPE_OPTIONS else "invalid",
+            f"The stored runs settle no gain with {fewest:,} canvases. " + " ".join(said.values()),
+        )
     return check_choice(
         answer,
-        "pretrained trunk",
+        expected,
         list(RECIPE_OPTIONS),
         name="first change",
-        misconceptions={
-            "more stages": f"A stage adds weights that few images must pin down ({four['facts']['params']:,} to "
-            f"{five['facts']['params']:,} parameters from 4 to 5 stages), and a 5th stage showed {gains} gain: "
-            f"on 200 shapes, {deeper[0][0]}; on small shapes, {deeper[1][0]}. With 100 images, from scratch "
-            f"scored {scratch:.3f} and a frozen trunk pretrained on a related task {frozen:.3f}.",
-            "flatten head": f"A Flatten + Dense head adds the most weights of all ({'and' if head_sign < 0 else 'yet'} "
-            f"on 200 images, {head}).",
-            "larger kernels": f"At the same receptive field, larger kernels cost more weights ({more_weights:.0%} "
-            f"more for 7x7 than for a stack of 3x3), {'though' if kernel_sign > 0 else 'and'} {kernels}.",
-        },
-        hint="Look at the transfer experiments: what did 100 images reach from scratch, and with a trunk "
-        "pretrained where images are plentiful?",
-        explanation=f"From scratch 100 images reached {scratch:.3f}; a frozen trunk pretrained on a related "
-        f"task reached {frozen:.3f}, training only its head.",
+        misconceptions={option: said[option] for option in RECIPE_OPTIONS if option != expected},
+        hint="Look at the experiments made with the fewest canvases (section 5 and the head at 250 canvases): which "
+        "change gained, beyond its noise, over a design whose runs had finished?",
+        explanation=f"{said[expected]} {_against_the_lessons_design(expected)}.",
+    )
+
+
+def _against_the_lessons_design(option: str) -> str:
+    """The supported change against the lesson's own design from scratch on as few canvases."""
+    group, _, name, _ = RECIPE_EVIDENCE[option]
+    own = stored_runs(*LITTLE_DATA_REFERENCE)
+    comparison = compare_designs(own, stored_runs(group, name), patience=_patience())
+    return (
+        f"Against the lesson's own design trained from scratch on {own[0]['settings']['n_train']:,} canvases, it is "
+        f"{comparison.interval.estimate:+.3f} ± {comparison.interval.half_width:.3f} "
+        f"({VERDICT_WORDS[comparison.verdict]}): a good design from scratch is the other first step"
     )

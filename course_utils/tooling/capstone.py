@@ -59,6 +59,7 @@ import time
 from pathlib import Path
 
 from course_utils.data import DATA_DIR
+from course_utils.design_evidence import pack_correct
 from course_utils.tooling.run_store import RunStore, machine, run_key, stored, stored_history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -491,19 +492,6 @@ def task_data():
         x, y = make_cluttered_digits(n, split, **TASK, seed=0)
         splits.append((x.astype(np.float32) / np.float32(255), y))
     return tuple(splits)
-
-
-def pack_correct(correct) -> str:
-    """Per-image right/wrong answers as a hex string (8 images a byte), for the stored file.
-
-    Examples
-    --------
-    >>> pack_correct([True, False, True, True, False])
-    'b0'
-    """
-    import numpy as np
-
-    return np.packbits(np.asarray(correct, dtype=bool)).tobytes().hex()
 
 
 def _callbacks(x, y, seed: int):
