@@ -607,7 +607,7 @@ def _said(comparison, n_train: int) -> str:
 
 @checker
 def check_recipe_for_little_data(answer) -> Feedback:
-    """Exercise 6: with few labelled canvases, which change does the stored evidence support first?
+    """Exercise 6: which change shows a settled gain, measured with the fewest canvases, over the same design without it?
 
     The expected option is the one whose stored comparison shows a settled gain
     (:func:`~course_utils.design_evidence.compare_designs` says "yes" and the change is ahead)
@@ -626,7 +626,8 @@ def check_recipe_for_little_data(answer) -> Feedback:
         "more stages": "A fifth stage multiplies the weights by four; its gain was measured with more canvases "
         "than you have",
         "flatten head": "A Flatten + Dense head adds the most weights of all, tied to positions",
-        "pretrained trunk": "A trunk pretrained on a close source brings features that few canvases cannot learn",
+        "pretrained trunk": "The best case, a trunk pretrained on the same digits without clutter, fine-tuned, "
+        "against the same trunk from scratch",
         "larger kernels": "At the same receptive field, larger kernels cost more weights",
     }
     said = {option: f"{reasons[option]}: {_said(*evidence[option])}." for option in RECIPE_OPTIONS}
