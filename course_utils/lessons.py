@@ -52,7 +52,9 @@ LESSONS = (
     Lesson("08", "regularization_and_tuning", "Regularization and tuning",
            "dropout, L2, augmentation, batch norm, early stopping, learning rate, batch size; Keras Tuner"),
     Lesson("09", "capstone_designing_a_cnn", "Capstone: designing a CNN",
-           "answer the 100x100, two-class question with a plan, a budget and experiments"),
+           "answer the 100x100, two-class question with a plan, experiments from several seeds, and one test"),
+    Lesson("10", "your_own_images", "Your own images",
+           "train on a folder of your own images: load, plan, weigh unbalanced classes, diagnose, test once, save, predict"),
 )  # fmt: skip
 
 

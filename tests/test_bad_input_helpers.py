@@ -21,6 +21,7 @@ arguments are added to ``VALID_CALLS`` (see CONTRIBUTING, "Rules for helper code
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import inspect
 import math
@@ -64,6 +65,7 @@ EXCLUDED = {
 """Modules (and packages) left out, with the reason."""
 
 RESULT_TYPES = {
+    "course_utils.design_evidence.DesignComparison",
     "course_utils.arithmetic.LayerState",
     "course_utils.arithmetic.StackRow",
     "course_utils.kernel_learning.KernelFit",
@@ -186,6 +188,13 @@ def _image_folder():
     return _TUNING_FOLDERS["image folder"]
 
 
+def _stored_design(group, name):
+    """The stored runs of one of lesson 09's designs (a fresh copy: a call may not change the next)."""
+    from course_utils.checks.capstone import stored_runs
+
+    return copy.deepcopy(stored_runs(group, name))
+
+
 # One valid call of every public helper: {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
     # comparisons of setups over seeds (lesson 08)
@@ -197,6 +206,24 @@ VALID_CALLS = {
         comparisons=1,
         confidence=0.95,
     ),
+    # lesson 09's rule for reading designs from several seeds
+    "course_utils.design_evidence.accuracies": lambda: dict(runs=_stored_design("residual", "plain")),
+    "course_utils.design_evidence.compare_designs": lambda: dict(
+        reference=_stored_design("residual", "plain"),
+        runs=_stored_design("residual", "residual"),
+        patience=6,
+        comparisons=1,
+    ),
+    "course_utils.design_evidence.never_started": lambda: dict(run=_stored_design("residual", "plain")[0]),
+    "course_utils.design_evidence.pack_correct": lambda: dict(correct=[True, False, True]),
+    "course_utils.design_evidence.right_answers": lambda: dict(
+        run=_stored_design("residual", "plain")[0], part="validation"
+    ),
+    "course_utils.design_evidence.seed_spread": lambda: dict(runs=_stored_design("residual", "plain")),
+    "course_utils.design_evidence.unfinished": lambda: dict(
+        runs=_stored_design("residual", "plain"), patience=6
+    ),
+    "course_utils.design_evidence.verdict_letters": lambda: dict(runs=_stored_design("residual", "plain")),
     # lesson 09's task: a digit on a cluttered 100x100 canvas
     "course_utils.cluttered_digits.make_cluttered_digits": lambda: dict(
         n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0, unique=True

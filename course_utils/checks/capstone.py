@@ -40,8 +40,9 @@ from course_utils.checks.framework import (
     unfinished,
 )
 from course_utils.data import DATA_DIR, make_shapes
+from course_utils.design_evidence import compare_designs
 from course_utils.layer_specs import layer_states
-from course_utils.metrics import accuracy_difference_interval, accuracy_interval
+from course_utils.metrics import accuracy_interval
 from course_utils.params import dense_params
 from course_utils.planner import judge_design, plan_cnn
 
@@ -66,8 +67,10 @@ __all__ = [
     "check_runs_differ",
     "check_stack_receptive_field",
     "reference_poolings_for",
+    "compared_difference",
+    "little_data_evidence",
     "stored_results",
-    "stored_run",
+    "stored_runs",
 ]
 
 RESULTS_FILE = DATA_DIR / "capstone_09.json"
@@ -82,8 +85,8 @@ STACK_STAGES, STACK_CONVS_PER_STAGE = 4, 2
 #: Exercise 3: the planner's default plan for square grey images of this side, with a
 #: Flatten + Dense(HEAD_UNITS) head instead of global average pooling.
 HEAD_IMAGE_SIZE, HEAD_UNITS = 160, 64
-#: Exercise 4: two stored runs, as (group, run name), tested on the same images.
-COMPARED_RUNS = (("pooling", "no pooling"), ("pooling", "max pooling"))
+#: Exercise 4: two stored designs, as (group, name), each from three seeds on the same validation canvases.
+COMPARED_RUNS = (("residual", "plain"), ("residual", "residual"))
 #: Exercise 5: the new input, the number of classes, the budget and the objects' size in px.
 DESIGN_INPUT = (48, 48, 1)
 DESIGN_CLASSES = 2
@@ -95,8 +98,17 @@ DESIGN_TRAINING = {"n_train": 600, "n_val": 400, "epochs": 8, "learning_rate": 3
 DESIGN_TIME_LIMIT = 30.0
 #: Exercise 5: multiply-adds per image above which the design is not trained here (too slow).
 DESIGN_MAX_MACS = 50_000_000
-#: Exercise 6: the changes the learner chooses from, for 100 labelled images.
-RECIPE_OPTIONS = ("more stages", "flatten head", "pretrained trunk", "larger kernels")
+#: Exercise 6: the changes the learner chooses from when labelled canvases are few, and the stored
+#: comparison that measured each: (group, reference design, changed design, comparisons in its table).
+RECIPE_EVIDENCE = {
+    "more stages": ("depth", "4 stages", "5 stages", 3),
+    "flatten head": ("head", "GAP, 250 canvases", "Flatten + Dense, 250 canvases", 1),
+    "pretrained trunk": ("transfer", "scratch", "same digits", 3),
+    "larger kernels": ("kernels", "3x3 stack", "7x7", 2),
+}
+RECIPE_OPTIONS = tuple(RECIPE_EVIDENCE)
+#: Exercise 6: the lesson's own design trained from scratch on as few canvases, as (group, name).
+LITTLE_DATA_REFERENCE = ("data", "250 canvases")
 
 
 # ---------------------------------------------------------------------------
@@ -108,23 +120,29 @@ def stored_results() -> dict:
     return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
 
 
-def stored_run(group: str, name: str) -> dict:
-    """One stored run, by its group and name.
+def stored_runs(group: str, name: str) -> list[dict]:
+    """The stored runs of one design, one per seed, by its group and name.
 
     Examples
     --------
-    >>> stored_run("depth", "4 stages")["settings"]["stages"]
-    4
+    >>> [run["seed"] for run in stored_runs("depth", "4 stages")]
+    [0, 1, 2]
     """
-    for run in stored_results()["groups"][group]["runs"]:
-        if run["name"] == name:
-            return run
-    raise ValueError(f"no stored run {name!r} in group {group!r}: run ./course capstone --only {group}.")
+    runs = [run for run in stored_results()["runs"].values() if (run["group"], run["name"]) == (group, name)]
+    if not runs:
+        raise ValueError(f"no stored runs {name!r} in group {group!r}: run ./course capstone --only {group}.")
+    return sorted(runs, key=lambda run: run["seed"])
 
 
-def _correct(run) -> np.ndarray:
-    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run["test_correct"]), dtype=np.uint8))
-    return bits[: run["test_images"]].astype(bool)
+def _patience() -> int:
+    return stored_results()["setup"]["training"]["patience"]
+
+
+def _compare(group: str, reference: str, name: str, comparisons: int = 1):
+    """Two stored designs compared as the lesson compares them (:func:`~course_utils.design_evidence.compare_designs`)."""
+    return compare_designs(
+        stored_runs(group, reference), stored_runs(group, name), patience=_patience(), comparisons=comparisons
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -350,24 +368,24 @@ def check_head_params(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 def _compared():
     (group_a, name_a), (group_b, name_b) = COMPARED_RUNS
-    return stored_run(group_a, name_a), stored_run(group_b, name_b)
+    return stored_runs(group_a, name_a), stored_runs(group_b, name_b)
 
 
 @checker
 def check_half_width(answer) -> Feedback:
-    """Exercise 4: the half-width of the 95% interval of the first compared run's test accuracy.
+    """Exercise 4: the half-width of the 95% interval of the first design's validation accuracy, seed 0.
 
     ``z * sqrt(p (1 - p) / n)`` with z as :func:`~course_utils.checks.framework.check_z_number`
     accepts it in every lesson: 1.96 (or its full precision); z = 2 is refused with its reason.
 
     Examples
     --------
-    >>> run, _ = _compared()
-    >>> check_half_width(1.96 * math.sqrt(run["test_accuracy"] * (1 - run["test_accuracy"]) / run["test_images"])).status
+    >>> run = _compared()[0][0]["validation"]
+    >>> check_half_width(1.96 * math.sqrt(run["accuracy"] * (1 - run["accuracy"]) / run["images"])).status
     'correct'
     """
-    run, _ = _compared()
-    p, n = run["test_accuracy"], run["test_images"]
+    run = _compared()[0][0]["validation"]
+    p, n = run["accuracy"], run["images"]
     se = accuracy_interval(p, n).standard_error
     return check_z_number(
         answer,
@@ -375,7 +393,10 @@ def check_half_width(answer) -> Feedback:
         name="half-width",
         misconceptions=lambda z: [
             (se, "That is one standard error; a 95% interval reaches 1.96 of them."),
-            (z * math.sqrt(p * (1 - p)), "You left out the number of test images: divide p(1 - p) by n."),
+            (
+                z * math.sqrt(p * (1 - p)),
+                "You left out the number of validation canvases: divide p(1 - p) by n.",
+            ),
             (z * p * (1 - p) / n, "You forgot the square root."),
             (100 * z * se, "Give it as a fraction, not in percent."),
         ],
@@ -384,31 +405,43 @@ def check_half_width(answer) -> Feedback:
     )
 
 
+def compared_difference():
+    """The lesson's comparison of the two designs of exercise 4: ``(interval, spreads, differ)``.
+
+    The paired interval over the seeds (:func:`course_utils.comparisons.seeds_difference_interval`)
+    of the second design's accuracy minus the first's, on the same validation canvases; they differ
+    when it leaves out 0 and the difference is larger than either design's seed spread (both
+    designs' runs had finished: :func:`~course_utils.design_evidence.compare_designs` says "yes" or "no").
+    """
+    (group, first), (_, second) = COMPARED_RUNS
+    comparison = _compare(group, first, second)
+    return comparison.interval, comparison.spreads, comparison.verdict == "yes"
+
+
 @checker
 def check_runs_differ(answer) -> Feedback:
-    """Exercise 4: do the two compared runs differ on the test images? ``'yes'`` or ``'no'``.
+    """Exercise 4: do the two compared designs differ on the validation canvases? ``'yes'`` or ``'no'``.
 
-    Decided by :func:`course_utils.metrics.accuracy_difference_interval` on the images each got
-    right: they differ when the 95% interval of the difference leaves out 0.
+    Decided as the lesson decides (:func:`compared_difference`): the paired interval over the seeds
+    leaves out 0, and the difference is larger than the seed spread of either design.
 
     Examples
     --------
     >>> check_runs_differ("maybe").status
     'wrong'
     """
-    a, b = _compared()
-    difference = accuracy_difference_interval(_correct(a), _correct(b))
-    differ = not difference.contains(0)
+    interval, spreads, differ = compared_difference()
     expected, other = ("yes", "no") if differ else ("no", "yes")
-    gap = b["test_accuracy"] - a["test_accuracy"]
     why = (
-        f"The difference {gap:+.3f} has the 95% interval {difference.low:+.3f} to {difference.high:+.3f}"
-        f" on the {difference.n:,} test images both runs answered"
+        f"Over the seeds, the difference is {interval.estimate:+.3f} with the 95% interval {interval.low:+.3f} to "
+        f"{interval.high:+.3f} on the same {interval.n:,} validation canvases, and the seed spreads are "
+        f"{spreads[0]:.3f} and {spreads[1]:.3f}"
     )
     messages = {
-        "yes": f"{why}: it holds 0, so these test images cannot tell the two runs apart. Two accuracies "
-        "that are different numbers are not yet different models.",
-        "no": f"{why}: it leaves out 0, so the difference is larger than the noise of this test set.",
+        "yes": f"{why}: the gap is inside the noise, so these runs cannot tell the two designs apart. Two "
+        "accuracies that are different numbers are not yet different designs.",
+        "no": f"{why}: the interval leaves out 0 and the gap is larger than the seed spreads, so the difference "
+        "is larger than the noise.",
     }
     return check_choice(
         answer,
@@ -416,7 +449,8 @@ def check_runs_differ(answer) -> Feedback:
         ["yes", "no"],
         name="do they differ",
         misconceptions={other: messages[other]},
-        hint="Compare the difference with its interval: accuracy_difference_interval(correct_a, correct_b).",
+        hint="Compare the difference with its interval over the seeds, seeds_difference_interval(...), and "
+        "with the seed spread of each design.",
         explanation=f"{why}.",
     )
 
@@ -534,76 +568,94 @@ def check_design_task(answer) -> Feedback:
 # ---------------------------------------------------------------------------
 # Exercise 6: the recipe when data is small
 # ---------------------------------------------------------------------------
-def _accuracy(group, name) -> float:
-    return stored_run(group, name)["test_accuracy"]
+def little_data_evidence() -> dict:
+    """For each option of exercise 6, the stored comparison that measured it and how many canvases it trained on.
 
-
-def _versus(group: str, first: str, second: str, labels: tuple[str, str]) -> tuple[str, int]:
-    """Two stored runs compared on the test images both answered, as the lesson compares them.
-
-    Returns the comparison in words (their accuracies, and whether the 95% interval of the
-    difference holds 0) and its sign: +1 when the second run is better beyond the noise, -1
-    when it is worse, 0 when these test images cannot tell them apart.
+    Returns
+    -------
+    dict
+        ``{option: (DesignComparison, training canvases)}``, each comparison made as the lesson
+        makes it (validation canvases, seeds, the table's number of comparisons).
     """
-    a, b = stored_run(group, first), stored_run(group, second)
-    difference = accuracy_difference_interval(_correct(a), _correct(b))
-    scores = f"{labels[0]} scored {a['test_accuracy']:.3f} and {labels[1]} {b['test_accuracy']:.3f}"
-    if difference.contains(0):
-        return f"{scores}, a difference these {difference.n:,} test images cannot tell from 0", 0
-    sign = 1 if difference.estimate > 0 else -1
+    found = {}
+    for option, (group, reference, name, comparisons) in RECIPE_EVIDENCE.items():
+        n_train = stored_runs(group, name)[0]["settings"]["n_train"]
+        found[option] = (_compare(group, reference, name, comparisons), n_train)
+    return found
+
+
+def _supported(evidence) -> list[str]:
+    """The options with a settled gain measured where canvases are fewest."""
+    fewest = min(n_train for _, n_train in evidence.values())
+    return [
+        option
+        for option, (comparison, n_train) in evidence.items()
+        if n_train == fewest and comparison.verdict == "yes" and comparison.interval.estimate > 0
+    ]
+
+
+VERDICT_WORDS = {"yes": "a real difference", "no": "no difference beyond the noise", "unsettled": "unsettled"}
+
+
+def _said(comparison, n_train: int) -> str:
+    interval = comparison.interval
     return (
-        f"{scores}: {'higher' if sign > 0 else 'lower'}, beyond the noise of {difference.n:,} test images",
-        sign,
+        f"{interval.estimate:+.3f} ± {interval.half_width:.3f} on the validation canvases, trained on {n_train:,} "
+        f"canvases: {VERDICT_WORDS[comparison.verdict]}"
     )
 
 
 @checker
 def check_recipe_for_little_data(answer) -> Feedback:
-    """Exercise 6: with 100 labelled images, which change does the stored evidence support first?
+    """Exercise 6: which change shows a settled gain, measured with the fewest canvases, over the same design without it?
 
-    Each wrong option is answered with the stored runs that speak against it, each pair of runs
-    compared as the lesson does (the 95% interval of the difference on the same test images), so
-    that no message cites two accuracies the test images cannot tell apart as a difference.
+    The expected option is the one whose stored comparison shows a settled gain
+    (:func:`~course_utils.design_evidence.compare_designs` says "yes" and the change is ahead)
+    among those measured where training canvases were fewest; each other option is answered with
+    its own comparison, in the lesson's words.
 
     Examples
     --------
     >>> check_recipe_for_little_data("pretrained trunk").status
     'correct'
     """
-    scratch = _accuracy("transfer", "scratch, 100 images")
-    frozen = _accuracy("transfer", "shapes, frozen, 100 images")
-    stack, seven = stored_run("kernels", "3x3 stack"), stored_run("kernels", "7x7")
-    more_weights = seven["facts"]["params"] / stack["facts"]["params"] - 1
-    four, five = stored_run("data", "4 stages, 200 images"), stored_run("data", "5 stages, 200 images")
-    deeper = [
-        _versus("data", "4 stages, 200 images", "5 stages, 200 images", ("4 stages", "5 stages")),
-        _versus("small", "4 stages", "5 stages", ("4 stages", "5 stages")),
-    ]
-    gains = "no" if all(sign <= 0 for _, sign in deeper) else "not always a"
-    head, head_sign = _versus(
-        "head",
-        "GAP, 200 images",
-        "Flatten + Dense, 200 images",
-        ("global average pooling", "Flatten + Dense"),
-    )
-    kernels, kernel_sign = _versus("kernels", "3x3 stack", "7x7", ("the 3x3 stack", "7x7"))
+    evidence = little_data_evidence()
+    supported = _supported(evidence)
+    fewest = min(n_train for _, n_train in evidence.values())
+    reasons = {
+        "more stages": "A fifth stage multiplies the weights by four; its gain was measured with more canvases "
+        "than you have",
+        "flatten head": "A Flatten + Dense head adds the most weights of all, tied to positions",
+        "pretrained trunk": "The best case, a trunk pretrained on the same digits without clutter, fine-tuned, "
+        "against the same trunk from scratch",
+        "larger kernels": "At the same receptive field, larger kernels cost more weights",
+    }
+    said = {option: f"{reasons[option]}: {_said(*evidence[option])}." for option in RECIPE_OPTIONS}
+    expected = supported[0] if supported else None
+    if expected is None:  # the stored runs support none: every option is answered with its evidence
+        return Feedback(
+            "wrong" if answer in RECIPE_OPTIONS else "invalid",
+            f"The stored runs settle no gain with {fewest:,} canvases. " + " ".join(said.values()),
+        )
     return check_choice(
         answer,
-        "pretrained trunk",
+        expected,
         list(RECIPE_OPTIONS),
         name="first change",
-        misconceptions={
-            "more stages": f"A stage adds weights that few images must pin down ({four['facts']['params']:,} to "
-            f"{five['facts']['params']:,} parameters from 4 to 5 stages), and a 5th stage showed {gains} gain: "
-            f"on 200 shapes, {deeper[0][0]}; on small shapes, {deeper[1][0]}. With 100 images, from scratch "
-            f"scored {scratch:.3f} and a frozen trunk pretrained on a related task {frozen:.3f}.",
-            "flatten head": f"A Flatten + Dense head adds the most weights of all ({'and' if head_sign < 0 else 'yet'} "
-            f"on 200 images, {head}).",
-            "larger kernels": f"At the same receptive field, larger kernels cost more weights ({more_weights:.0%} "
-            f"more for 7x7 than for a stack of 3x3), {'though' if kernel_sign > 0 else 'and'} {kernels}.",
-        },
-        hint="Look at the transfer experiments: what did 100 images reach from scratch, and with a trunk "
-        "pretrained where images are plentiful?",
-        explanation=f"From scratch 100 images reached {scratch:.3f}; a frozen trunk pretrained on a related "
-        f"task reached {frozen:.3f}, training only its head.",
+        misconceptions={option: said[option] for option in RECIPE_OPTIONS if option != expected},
+        hint="Look at the experiments made with the fewest canvases (section 5 and the head at 250 canvases): which "
+        "change gained, beyond its noise, over a design whose runs had finished?",
+        explanation=f"{said[expected]} {_against_the_lessons_design(expected)}.",
+    )
+
+
+def _against_the_lessons_design(option: str) -> str:
+    """The supported change against the lesson's own design from scratch on as few canvases."""
+    group, _, name, _ = RECIPE_EVIDENCE[option]
+    own = stored_runs(*LITTLE_DATA_REFERENCE)
+    comparison = compare_designs(own, stored_runs(group, name), patience=_patience())
+    return (
+        f"Against the lesson's own design trained from scratch on {own[0]['settings']['n_train']:,} canvases, it is "
+        f"{comparison.interval.estimate:+.3f} ± {comparison.interval.half_width:.3f} "
+        f"({VERDICT_WORDS[comparison.verdict]}): a good design from scratch is the other first step"
     )
