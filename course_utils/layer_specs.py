@@ -15,8 +15,8 @@ Examples
 ...          {"type": "Dense", "units": 10}]
 >>> table = layer_table((28, 28, 1), specs)
 >>> [(r.type, r.output_shape, r.params) for r in table.rows[1:]]
-[('Conv2D', '(None, 28, 28, 32)', 320), ('MaxPooling2D', '(None, 14, 14, 32)', 0), \
-('Flatten', '(None, 6272)', 0), ('Dense', '(None, 10)', 62730)]
+[('Conv2D', (None, 28, 28, 32), 320), ('MaxPooling2D', (None, 14, 14, 32), 0), \
+('Flatten', (None, 6272), 0), ('Dense', (None, 10), 62730)]
 >>> table.total_params
 63050
 """
@@ -330,7 +330,7 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
         LayerRow(
             "input",
             "InputLayer",
-            str((None, *shape)),
+            (None, *shape),
             0,
             0,
             0,
@@ -343,7 +343,7 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
             LayerRow(
                 f"#{index}",
                 full["type"],
-                str((None, *state.shape)),
+                (None, *state.shape),
                 trainable,
                 non_trainable,
                 macs,

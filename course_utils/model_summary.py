@@ -9,6 +9,8 @@ the totals always equal ``model.count_params()``.
 
 Keras is imported only inside :func:`summarize`; importing this module is instant.
 The table is drawn by :func:`course_utils.formatting.render_table`, as the model builder's is.
+Shapes are tuples in the rows, as Keras gives them (``(None, 28, 28, 8)``), and become text
+only in the drawn table.
 """
 
 from __future__ import annotations
@@ -24,20 +26,24 @@ from course_utils.formatting import WHOLE_INPUT, format_count, format_receptive_
 __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_count"]
 
 _MERGE_TYPES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
+SEVERAL_OUTPUTS = "multiple"
+"""What the table shows as the output shape of a layer with several outputs (``output_shape`` None)."""
 
 
 @dataclass(frozen=True)
 class LayerRow:
     """One layer of a :class:`ModelSummary`.
 
-    ``macs`` is ``None`` when the layer type is not supported (its parameters are
-    still exact, from Keras). ``receptive_field`` is ``'h x w'``, ``'whole input'``, or
+    ``output_shape`` is a tuple with the batch axis first, as Keras writes shapes
+    (``(None, 28, 28, 8)``), or None for a layer with several outputs (the table shows
+    ``'multiple'``). ``macs`` is ``None`` when the layer type is not supported (its parameters
+    are still exact, from Keras). ``receptive_field`` is ``'h x w'``, ``'whole input'``, or
     ``'-'`` when it is not defined (e.g. after branches with different strides).
     """
 
     name: str
     type: str
-    output_shape: str
+    output_shape: tuple | None
     trainable: int
     non_trainable: int
     macs: int | None
@@ -108,7 +114,7 @@ class ModelSummary:
         rows = [
             [
                 f"{r.name} ({r.type})",
-                r.output_shape,
+                _shape_text(r.output_shape),
                 format_count(r.trainable),
                 format_count(r.non_trainable),
                 format_count(r.macs),
@@ -138,6 +144,11 @@ class ModelSummary:
 
     def _repr_html_(self):
         return self._table(as_html=True)
+
+
+def _shape_text(shape) -> str:
+    """A row's output shape as the table writes it: ``'(None, 28, 28, 8)'``, or ``'multiple'``."""
+    return SEVERAL_OUTPUTS if shape is None else str(shape)
 
 
 def _weights_size(weights):
@@ -230,8 +241,9 @@ def summarize(model, batch_size=32):
     Returns
     -------
     ModelSummary
-        Rows for every layer (input layers included) and totals. The parameter totals
-        equal ``model.count_params()`` and Keras's trainable / non-trainable split.
+        Rows for every layer (input layers included) and totals. Each row's output shape
+        is a tuple, as Keras gives it. The parameter totals equal ``model.count_params()``
+        and Keras's trainable / non-trainable split.
         MACs are the multiply-adds with weights for one example (bias additions not
         counted); ``BatchNormalization`` counts one per value (at inference it folds into
         a scale and a shift), layers without weights count 0, and ``'?'`` marks a layer
@@ -253,8 +265,8 @@ def summarize(model, batch_size=32):
     >>> s = summarize(model, batch_size=1)
     >>> s.total_params == model.count_params()
     True
-    >>> [(r.name, r.macs, r.receptive_field) for r in s.rows[1:]]
-    [('conv', 48672, '3x3'), ('flat', 0, '3x3'), ('out', 54080, 'whole input')]
+    >>> [(r.name, r.output_shape, r.macs, r.receptive_field) for r in s.rows[1:]]
+    [('conv', (None, 26, 26, 8), 48672, '3x3'), ('flat', (None, 5408), 0, '3x3'), ('out', (None, 10), 54080, 'whole input')]
     """
     batch_size = check_int("batch_size", batch_size)
     if not getattr(model, "built", False) or not getattr(model, "inputs", None):
@@ -312,12 +324,11 @@ def summarize(model, batch_size=32):
             except (ValueError, TypeError, AttributeError, IndexError):
                 state = None
         states[id(layer)] = state
-        shape_text = str(out_shape) if out_shape is not None else "multiple"
         rows.append(
             LayerRow(
                 layer.name,
                 kind,
-                shape_text,
+                out_shape,
                 trainable,
                 non_trainable,
                 macs,

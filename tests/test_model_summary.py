@@ -1,5 +1,7 @@
 """Tests for course_utils.model_summary.summarize against Keras itself."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -153,7 +155,7 @@ def test_one_row_per_layer_with_keras_output_shapes():
     assert [r.name for r in s.rows[1:]] == [layer.name for layer in model.layers]
     assert s.rows[0].type == "InputLayer"
     for row, layer in zip(s.rows[1:], model.layers, strict=True):
-        assert row.output_shape == str(tuple(layer.output.shape))
+        assert row.output_shape == tuple(layer.output.shape)
         assert row.params == layer.count_params()
 
 
@@ -329,3 +331,80 @@ def test_render_table_has_a_limit():
     with pytest.raises(ValueError, match="rows holds 1,000,000 rows"):
         render_table(["a", "b"], [["1", "2"]] * 10**6)
     assert render_table(["a"], [["1"]] * MAX_TABLE_ROWS).count("\n") == MAX_TABLE_ROWS + 1
+
+
+# --- shapes are tuples; text only in the drawn table ----------------------------------------------
+
+COURSE_UTILS = Path(__file__).resolve().parents[1] / "course_utils"
+
+
+def _course_sources():
+    return sorted(COURSE_UTILS.rglob("*.py"))
+
+
+def _tables():
+    from course_utils import architectures as arch
+    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+
+    return {
+        "summarize": summarize(mnist_cnn()),
+        "layer_table": layer_table(MNIST_INPUT, MNIST_CNN),
+        "block_table": arch.block_table((8, 8, 16), **arch.bottleneck_block(4, strides=2, projection=True)),
+        "resnet_table": arch.resnet_table(stages=((8, 1, 2),), input_shape=(32, 32, 3)),
+    }
+
+
+def test_output_shapes_are_tuples_as_keras_writes_them():
+    for source, table in _tables().items():
+        for row in table.rows:
+            shape = row.output_shape
+            assert isinstance(shape, tuple), (source, row)
+            assert shape[0] is None and all(type(n) is int for n in shape[1:]), (source, row)
+            assert str(shape) in str(table) and str(shape) in table._repr_html_()
+    model = mnist_cnn()
+    assert [row.output_shape for row in summarize(model).rows[1:]] == [
+        tuple(x.output.shape) for x in model.layers
+    ]
+
+
+def test_the_table_writes_each_shape_as_before():
+    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+
+    lines = str(layer_table(MNIST_INPUT, MNIST_CNN)).splitlines()
+    assert lines[3] == (
+        "input (InputLayer)  (None, 28, 28, 1)           0              0          0     98.0 KiB              1x1"
+    )
+    assert lines[4] == (
+        "#1 (Conv2D)         (None, 28, 28, 32)        320              0    225,792      3.1 MiB              3x3"
+    )
+    assert lines[8] == (
+        "#5 (Flatten)        (None, 3136)                0              0          0    392.0 KiB            10x10"
+    )
+
+
+class Split(L.Layer):
+    """A layer with two outputs: the first channel and the others."""
+
+    def call(self, x):
+        return [x[..., :1], x[..., 1:]]
+
+    def compute_output_shape(self, shape):
+        return [(*shape[:-1], 1), (*shape[:-1], shape[-1] - 1)]
+
+
+def two_outputs():
+    inputs = keras.Input(shape=(4, 4, 3))
+    first, others = Split(name="split")(inputs)
+    return keras.Model(inputs, L.Add()([L.Conv2D(2, 1)(first), L.Conv2D(2, 1)(others)]))
+
+
+def test_a_layer_with_several_outputs_has_no_one_shape():
+    summary = summarize(two_outputs())
+    split = next(row for row in summary.rows if row.name == "split")
+    assert split.output_shape is None and split.activation_bytes is None and split.macs is None
+    assert "split (Split)" in str(summary) and "multiple" in str(summary).splitlines()[4]
+
+
+def test_no_shape_is_read_back_from_text():
+    """Shapes travel as tuples: nothing in the package parses a shape (or any value) back from its text."""
+    assert [path.name for path in _course_sources() if "literal_eval" in path.read_text()] == []

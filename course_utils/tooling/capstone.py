@@ -40,7 +40,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import datetime
 import hashlib
@@ -374,7 +373,7 @@ def facts(model) -> dict:
         "trainable_params": int(sum(math.prod(w.shape) for w in model.trainable_weights)),
         "head_params": sum(row.params for row in rows[first_head:]),
         "macs": summary.total_macs,
-        "final_map": [int(size) for size in ast.literal_eval(last.output_shape)[1:]],
+        "final_map": list(last.output_shape[1:]),
         "receptive_field": [int(size) for size in last.receptive_field.split("x")],
     }
 
