@@ -17,7 +17,7 @@ import course_utils
 
 MAX_POSITIONAL = 6
 """The most positional parameters (or arguments) a function (or call) of these modules has."""
-MODULES = ("planner", "params", "arithmetic", "diagnosis")
+MODULES = ("planner", "params", "layer_specs", "arithmetic", "diagnosis")
 
 
 def _long_rows(source: str) -> list[str]:
