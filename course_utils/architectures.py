@@ -32,8 +32,6 @@ Examples
 
 from __future__ import annotations
 
-from ast import literal_eval
-
 from course_utils._validation import check_bool, check_int, check_option, describe
 from course_utils.formatting import UNKNOWN
 from course_utils.layer_specs import MAX_LAYERS, layer_table, to_keras
@@ -172,7 +170,7 @@ def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head
     >>> [spec["type"] for spec in specs]  # doctest: +NORMALIZE_WHITESPACE
     ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']
     >>> layer_table((32, 32, 3), specs).rows[6].output_shape  # after Flatten: 8 x 8 x 16 values
-    '(None, 1024)'
+    (None, 1024)
     >>> vgg_layers(head="average")
     Traceback (most recent call last):
     ...
@@ -340,7 +338,7 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
     --------
     >>> table = block_table((8, 8, 16), [{"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same"}])
     >>> [(row.name, row.output_shape, row.params) for row in table.rows]  # doctest: +NORMALIZE_WHITESPACE
-    [('input', '(None, 8, 8, 16)', 0), ('main #1', '(None, 8, 8, 16)', 2320), ('add', '(None, 8, 8, 16)', 0)]
+    [('input', (None, 8, 8, 16), 0), ('main #1', (None, 8, 8, 16), 2320), ('add', (None, 8, 8, 16), 0)]
     """
     main = _path("main", main)
     shortcut = _path("shortcut", shortcut)
@@ -357,8 +355,8 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
             tables[path] = layer_table(input_shape, layers, batch_size=batch_size)
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
-    main_out = literal_eval(tables["main"].rows[-1].output_shape)
-    short_out = literal_eval(tables["shortcut"].rows[-1].output_shape)
+    main_out = tables["main"].rows[-1].output_shape
+    short_out = tables["shortcut"].rows[-1].output_shape
     if main_out != short_out:
         advice = ""
         if len(main_out) == 4 and len(short_out) == 4 and not shortcut:
@@ -390,9 +388,7 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
             )
             for row in tables[path].rows[1:]
         ]
-    rows.append(
-        LayerRow("add", "Add", str(main_out), 0, 0, 0, activation_bytes(main_out[1:], batch_size), widest)
-    )
+    rows.append(LayerRow("add", "Add", main_out, 0, 0, 0, activation_bytes(main_out[1:], batch_size), widest))
     return ModelSummary(name, tuple(rows), batch_size)
 
 
@@ -435,7 +431,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
     --------
     >>> table = resnet_table()
     >>> f"{table.total_params:,}", table.rows[-1].output_shape
-    ('25,636,712', '(None, 1000)')
+    ('25,636,712', (None, 1000))
     >>> resnet_table(stages=((8, 1, 2),), input_shape=(32, 32, 3)).total_params
     46520
     """
@@ -460,7 +456,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
         raise ValueError(f"name must be a string, got {describe(name)}.")
     stem = layer_table(input_shape, RESNET50_STEM, batch_size=batch_size)
     rows = [stem.rows[0], *(_renamed(row, "stem ") for row in stem.rows[1:])]
-    shape = literal_eval(stem.rows[-1].output_shape)[1:]
+    shape = stem.rows[-1].output_shape[1:]
     for number, (filters, blocks, strides) in enumerate(checked, start=2):
         for block_number in range(1, blocks + 1):
             first = block_number == 1
@@ -472,7 +468,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
                     f"stages[{number - 2}] = {(filters, blocks, strides)}, block {block_number}: {error}"
                 ) from None
             rows += [_renamed(row, f"conv{number}_block{block_number} ") for row in table.rows[1:]]
-            shape = literal_eval(table.rows[-1].output_shape)[1:]
+            shape = table.rows[-1].output_shape[1:]
     head = layer_table(shape, RESNET50_HEAD, batch_size=batch_size)
     rows += [_renamed(row, "head ") for row in head.rows[1:]]
     return ModelSummary(name, tuple(rows), batch_size)

@@ -397,11 +397,13 @@ def _per_axis(name: str, value, rank: int) -> tuple[int, ...]:
     return (check_int(name, value),) * rank
 
 
-def _window_step(lengths, receptive_field, jump, sizes, strides, dilations, padding, pool):
+def _window_step(lengths, receptive_field=None, jump=None, *, sizes, strides, dilations, padding, pool):
     """One sliding-window layer along every spatial axis: new lengths, receptive fields and jumps.
 
     The one place where a convolution or a pooling layer changes a length (None: unknown), a
-    receptive field and a jump; every shape and trace in the package goes through it.
+    receptive field and a jump; every shape and trace in the package goes through it. The layer
+    is given per axis (``sizes``, ``strides``, ``dilations``), with its ``padding`` and whether it
+    is a pooling (``pool``); ``receptive_field`` and ``jump`` are None where they are not traced.
     """
     new_lengths = []
     for axis, length in enumerate(lengths):
@@ -442,12 +444,10 @@ def conv2d_output_shape(
     size = check_pair("input_shape", input_shape)
     lengths, _, _ = _window_step(
         size,
-        None,
-        None,
-        check_pair("kernel_size", kernel_size),
-        check_pair("strides", strides),
-        check_pair("dilation_rate", dilation_rate),
-        check_padding(padding),
+        sizes=check_pair("kernel_size", kernel_size),
+        strides=check_pair("strides", strides),
+        dilations=check_pair("dilation_rate", dilation_rate),
+        padding=check_padding(padding),
         pool=False,
     )
     return lengths
@@ -469,12 +469,10 @@ def pool2d_output_shape(input_shape, pool_size, strides=None, padding="valid") -
     pool = check_pair("pool_size", pool_size)
     lengths, _, _ = _window_step(
         size,
-        None,
-        None,
-        pool,
-        pool if strides is None else check_pair("strides", strides),
-        (1, 1),
-        check_padding(padding, allow_int=False),
+        sizes=pool,
+        strides=pool if strides is None else check_pair("strides", strides),
+        dilations=(1, 1),
+        padding=check_padding(padding, allow_int=False),
         pool=True,
     )
     return lengths
@@ -837,7 +835,14 @@ def _step(kind, layer, state) -> LayerState:
             )
         padding = check_padding(layer.get("padding", "valid"), allow_int=not pool)
         lengths, receptive_field, jump = _window_step(
-            shape[:-1], state.receptive_field, state.jump, sizes, strides, dilations, padding, pool
+            shape[:-1],
+            state.receptive_field,
+            state.jump,
+            sizes=sizes,
+            strides=strides,
+            dilations=dilations,
+            padding=padding,
+            pool=pool,
         )
         channels = shape[-1]
         if kind == "DepthwiseConv2D":

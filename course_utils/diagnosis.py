@@ -216,36 +216,55 @@ def recent_fall(values, window: int = 3) -> tuple[float, float]:
     return slope, pace
 
 
-def _decreasing_fit_errors(values: np.ndarray) -> tuple[np.ndarray, list]:
+@dataclass(frozen=True)
+class _Block:
+    """Consecutive values that the non-increasing fit replaces by their mean."""
+
+    total: float
+    count: int
+    squares: float  # the sum of their squares
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count
+
+    @property
+    def error(self) -> float:
+        """The squared error of the values against their mean."""
+        return max(0.0, self.squares - self.total * self.total / self.count)
+
+    def merged(self, other: _Block) -> _Block:
+        return _Block(
+            total=self.total + other.total,
+            count=self.count + other.count,
+            squares=self.squares + other.squares,
+        )
+
+
+def _decreasing_fit_errors(values: np.ndarray) -> tuple[np.ndarray, list[_Block]]:
     """Squared error of the best non-increasing fit of each prefix, and the blocks of the whole fit.
 
     Pool-adjacent-violators: a value above the block before it is merged into it, as the
     mean of the two, until the means fall from left to right.
     """
-    blocks: list[list[float]] = []  # [sum, count, sum of squares]
+    blocks: list[_Block] = []
     errors = np.empty(len(values))
     total = 0.0
     for i, value in enumerate(values):
-        blocks.append([value, 1, value * value])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+        blocks.append(_Block(total=value, count=1, squares=value * value))
+        while len(blocks) > 1 and blocks[-2].mean < blocks[-1].mean:
             last = blocks.pop()
             previous = blocks.pop()
-            total -= _block_error(previous) + _block_error(last)
-            merged = [previous[0] + last[0], previous[1] + last[1], previous[2] + last[2]]
-            blocks.append(merged)
-            total += _block_error(merged)
+            total -= previous.error + last.error
+            blocks.append(previous.merged(last))
+            total += blocks[-1].error
         errors[i] = total
     return errors, blocks
 
 
-def _block_error(block) -> float:
-    total, count, squares = block
-    return max(0.0, squares - total * total / count)
-
-
 def _decreasing_fit(values: np.ndarray) -> np.ndarray:
     _, blocks = _decreasing_fit_errors(values)
-    return np.concatenate([np.full(count, total / count) for total, count, _ in blocks])
+    return np.concatenate([np.full(block.count, block.mean) for block in blocks])
 
 
 def valley_fit(values) -> np.ndarray:
@@ -584,29 +603,31 @@ def _rebound(values: np.ndarray, window: int) -> float:
     return (end - float(values[best])) / scale if scale > 0 else 0.0
 
 
-def _training_figures(values: dict, pair) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """The training loss and accuracy to compare with validation: as the model predicts when recorded."""
+def _training_figures(values: dict, metric: str | None) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """The training loss and accuracy (``metric``, None: none) to compare with validation: as the
+    model predicts when recorded."""
     from course_utils.inference_metrics import inference_keys
 
     recorded = inference_keys(values)
     loss = np.asarray(values[recorded.get("loss", "loss")], dtype=float)
     accuracy = None
-    if pair is not None:
-        accuracy = np.asarray(values[recorded.get(pair[0], pair[0])], dtype=float)
-    inference = "loss" in recorded and (pair is None or pair[0] in recorded)
+    if metric is not None:
+        accuracy = np.asarray(values[recorded.get(metric, metric)], dtype=float)
+    inference = "loss" in recorded and (metric is None or metric in recorded)
     if not inference or not (np.isfinite(loss).all() and (accuracy is None or np.isfinite(accuracy).all())):
         # without both (or with a diverged record), Keras's own training figures
         loss = np.asarray(values["loss"], dtype=float)
-        accuracy = None if pair is None else np.asarray(values[pair[0]], dtype=float)
+        accuracy = None if metric is None else np.asarray(values[metric], dtype=float)
         inference = False
     return loss, accuracy, inference
 
 
-def _measure(values: dict, pair, window: int, jump: float) -> dict:
-    """Every figure of :data:`FIGURES` for a run whose losses are finite."""
+def _measure(values: dict, metric: str | None, val_metric: str | None, window: int, jump: float) -> dict:
+    """Every figure of :data:`FIGURES` for a run whose losses are finite; ``metric`` and ``val_metric``
+    name its accuracy pair (:func:`error_pair`), None when it has none."""
     train = np.asarray(values["loss"], dtype=float)
     val = np.asarray(values["val_loss"], dtype=float)
-    seen_loss, seen_accuracy, inference = _training_figures(values, pair)
+    seen_loss, seen_accuracy, inference = _training_figures(values, metric)
     best = int(np.argmin(val))
     figures = dict.fromkeys(FIGURES)
     figures["inference"] = inference
@@ -621,8 +642,8 @@ def _measure(values: dict, pair, window: int, jump: float) -> dict:
     figures["train_wiggle"], figures["val_wiggle"] = wiggle(train), wiggle(val)
     figures["jumps"] = jumps(train, jump) + jumps(val, jump)
     figures["train_rebound"] = _rebound(train, window)
-    if pair is not None:
-        val_accuracy = np.asarray(values[pair[1]], dtype=float)
+    if val_metric is not None:
+        val_accuracy = np.asarray(values[val_metric], dtype=float)
         if np.isfinite(seen_accuracy).all() and np.isfinite(val_accuracy).all():
             figures["train_error"] = 1 - float(seen_accuracy[-1])
             figures["val_error"] = 1 - float(val_accuracy[-1])
@@ -774,15 +795,31 @@ def diagnose(
         )
     train = np.asarray(values["loss"], dtype=float)
     val = np.asarray(values["val_loss"], dtype=float)
-    pair = error_pair(values)
+    metric, val_metric = error_pair(values) or (None, None)
     finite = np.isfinite(val)
     best = int(np.argmin(np.where(finite, val, np.inf))) + 1 if finite.any() else None
 
     blown = _blown_up(train, val, limits)
     if blown:
-        return Diagnosis("unstable", best, n, tuple(blown), ADVICE["unstable"], dict.fromkeys(FIGURES))
-    figures = _measure(values, pair, window, limits["unstable_wiggle"])
-    facts = _Facts(train, val, best, n, _window(window, n), pair, figures, limits)
+        return Diagnosis(
+            verdict="unstable",
+            best_epoch=best,
+            epochs=n,
+            reasons=tuple(blown),
+            advice=ADVICE["unstable"],
+            figures=dict.fromkeys(FIGURES),
+        )
+    figures = _measure(values, metric, val_metric, window=window, jump=limits["unstable_wiggle"])
+    facts = _Facts(
+        train=train,
+        val=val,
+        best=best,
+        n=n,
+        w=_window(window, n),
+        metric=metric,
+        figures=figures,
+        limits=limits,
+    )
     for verdict, rule in (
         ("unstable", facts.unstable),
         ("overfitting", facts.rising),
@@ -795,7 +832,15 @@ def diagnose(
         if reasons:
             also = {other: why for other, why in facts.other_readings().items() if other != verdict}
             advice = (*ADVICE[verdict], *facts.extra_advice(verdict))
-            return Diagnosis(verdict, best, n, tuple(reasons), advice, figures, also)
+            return Diagnosis(
+                verdict=verdict,
+                best_epoch=best,
+                epochs=n,
+                reasons=tuple(reasons),
+                advice=advice,
+                figures=figures,
+                also=also,
+            )
     raise AssertionError("good_fit always gives reasons")  # pragma: no cover
 
 
@@ -833,7 +878,7 @@ class _Facts:
     best: int
     n: int
     w: int
-    pair: tuple[str, str] | None
+    metric: str | None  # the training accuracy of its pair (error_pair), None when it has none
     figures: dict
     limits: dict
 
@@ -869,7 +914,7 @@ class _Facts:
         if self.figures["train_error"] is None:
             return None
         return (
-            f"At the last epoch the error (1 - {self.pair[0]}) is {_percent(self.figures['train_error'])} on "
+            f"At the last epoch the error (1 - {self.metric}) is {_percent(self.figures['train_error'])} on "
             f"{self.training_images()} and {_percent(self.figures['val_error'])} on the validation images."
         )
 

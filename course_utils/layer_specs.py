@@ -15,8 +15,8 @@ Examples
 ...          {"type": "Dense", "units": 10}]
 >>> table = layer_table((28, 28, 1), specs)
 >>> [(r.type, r.output_shape, r.params) for r in table.rows[1:]]
-[('Conv2D', '(None, 28, 28, 32)', 320), ('MaxPooling2D', '(None, 14, 14, 32)', 0), \
-('Flatten', '(None, 6272)', 0), ('Dense', '(None, 10)', 62730)]
+[('Conv2D', (None, 28, 28, 32), 320), ('MaxPooling2D', (None, 14, 14, 32), 0), \
+('Flatten', (None, 6272), 0), ('Dense', (None, 10), 62730)]
 >>> table.total_params
 63050
 """
@@ -328,27 +328,27 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     shape, steps = _steps(input_shape, layers)
     rows = [
         LayerRow(
-            "input",
-            "InputLayer",
-            str((None, *shape)),
-            0,
-            0,
-            0,
-            _params.activation_bytes(shape, batch_size),
-            format_receptive_field(input_state(shape).receptive_field),
+            name="input",
+            type="InputLayer",
+            output_shape=(None, *shape),
+            trainable=0,
+            non_trainable=0,
+            macs=0,
+            activation_bytes=_params.activation_bytes(shape, batch_size),
+            receptive_field=format_receptive_field(input_state(shape).receptive_field),
         )
     ]
     for index, (full, state, trainable, non_trainable, macs) in enumerate(steps, start=1):
         rows.append(
             LayerRow(
-                f"#{index}",
-                full["type"],
-                str((None, *state.shape)),
-                trainable,
-                non_trainable,
-                macs,
-                _params.activation_bytes(state.shape, batch_size),
-                format_receptive_field(state.receptive_field),
+                name=f"#{index}",
+                type=full["type"],
+                output_shape=(None, *state.shape),
+                trainable=trainable,
+                non_trainable=non_trainable,
+                macs=macs,
+                activation_bytes=_params.activation_bytes(state.shape, batch_size),
+                receptive_field=format_receptive_field(state.receptive_field),
             )
         )
     return ModelSummary(name, tuple(rows), batch_size)

@@ -9,35 +9,42 @@ the totals always equal ``model.count_params()``.
 
 Keras is imported only inside :func:`summarize`; importing this module is instant.
 The table is drawn by :func:`course_utils.formatting.render_table`, as the model builder's is.
+Shapes are tuples in the rows, as Keras gives them (``(None, 28, 28, 8)``), and become text
+only in the drawn table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 from course_utils import params as _params
 from course_utils._validation import check_int
-from course_utils.arithmetic import STEPPED_LAYERS, LayerState, input_state, step_layer
+from course_utils.arithmetic import KERAS_ARGUMENTS, STEPPED_LAYERS, LayerState, input_state, step_layer
 from course_utils.formatting import WHOLE_INPUT, format_count, format_receptive_field, render_table
 
 __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_count"]
 
 _MERGE_TYPES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
+SEVERAL_OUTPUTS = "multiple"
+"""What the table shows as the output shape of a layer with several outputs (``output_shape`` None)."""
 
 
 @dataclass(frozen=True)
 class LayerRow:
     """One layer of a :class:`ModelSummary`.
 
-    ``macs`` is ``None`` when the layer type is not supported (its parameters are
-    still exact, from Keras). ``receptive_field`` is ``'h x w'``, ``'whole input'``, or
+    ``output_shape`` is a tuple with the batch axis first, as Keras writes shapes
+    (``(None, 28, 28, 8)``), or None for a layer with several outputs (the table shows
+    ``'multiple'``). ``macs`` is ``None`` when the layer type is not supported (its parameters
+    are still exact, from Keras). ``receptive_field`` is ``'h x w'``, ``'whole input'``, or
     ``'-'`` when it is not defined (e.g. after branches with different strides).
     """
 
     name: str
     type: str
-    output_shape: str
+    output_shape: tuple | None
     trainable: int
     non_trainable: int
     macs: int | None
@@ -108,7 +115,7 @@ class ModelSummary:
         rows = [
             [
                 f"{r.name} ({r.type})",
-                r.output_shape,
+                _shape_text(r.output_shape),
                 format_count(r.trainable),
                 format_count(r.non_trainable),
                 format_count(r.macs),
@@ -140,29 +147,92 @@ class ModelSummary:
         return self._table(as_html=True)
 
 
+def _shape_text(shape) -> str:
+    """A row's output shape as the table writes it: ``'(None, 28, 28, 8)'``, or ``'multiple'``."""
+    return SEVERAL_OUTPUTS if shape is None else str(shape)
+
+
 def _weights_size(weights):
     return sum(int(prod(w.shape)) for w in weights)
 
 
-def _shape_tuple(tensor):
-    return tuple(tensor.shape)
+class _Call(NamedTuple):
+    """One call of a layer in a model's graph: shapes with the batch axis, and the layers that made its inputs."""
+
+    input_shapes: tuple
+    output_shapes: tuple
+    parents: tuple
 
 
-def _inputs_of(layer):
-    try:
-        inputs = layer.input
-    except (AttributeError, ValueError):
-        return None
-    return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+def _keras_graph(model):
+    """The layers that make ``model.inputs``, and every call of a layer in ``model``'s own graph.
+
+    Returns ``(input_layers, calls)``: the input layers in the order of ``model.inputs``, and
+    ``{id(layer): [_Call, ...]}`` with each layer's calls in this graph, oldest first (a shared
+    layer has more than one).
+
+    Keras 3 has no public API for the calls that make a model's graph, so this is the one place
+    where the course reads private Keras attributes. ``layer.input`` and ``layer.output`` give a
+    layer's first call ever, which can belong to another graph: ``Sequential.add`` builds the model
+    again and calls every layer again, and a layer can be called by two models. ``Sequential.layers``
+    leaves out the model's ``InputLayer``. So this walks back from ``model.outputs`` as Keras itself
+    maps a graph (``keras.src.ops.function.map_graph``; ``model.summary()`` reads the same
+    attributes): a tensor's ``_keras_history`` names the layer and the call (node) that made it, and
+    ``layer._inbound_nodes[node_index]`` holds that call's tensors. The walk stops at the model's
+    inputs. ``tests/test_model_summary.py`` checks it on each supported Keras release.
+    """
+    inputs = {id(tensor) for tensor in model.inputs}
+    input_layers = []
+    for tensor in model.inputs:
+        if all(layer is not tensor._keras_history.operation for layer in input_layers):
+            input_layers.append(tensor._keras_history.operation)
+    nodes = {}  # (id(layer), node_index): the call's node
+    pending = [*model.inputs, *model.outputs]
+    while pending:
+        tensor = pending.pop()
+        layer, node_index, _ = tensor._keras_history
+        if (id(layer), node_index) not in nodes:
+            nodes[id(layer), node_index] = layer._inbound_nodes[node_index]
+            if id(tensor) not in inputs:
+                pending.extend(nodes[id(layer), node_index].input_tensors)
+    calls = {}
+    for layer_id, node_index in sorted(nodes, key=lambda key: key[1]):
+        node = nodes[layer_id, node_index]
+        calls.setdefault(layer_id, []).append(
+            _Call(
+                tuple(tuple(t.shape) for t in node.input_tensors),
+                tuple(tuple(t.shape) for t in node.output_tensors),
+                tuple(t._keras_history.operation for t in node.input_tensors),
+            )
+        )
+    return input_layers, calls
+
+
+def _only(shapes):
+    """The shape of a call's only tensor, or None when it has several (or none)."""
+    return shapes[0] if len(shapes) == 1 else None
 
 
 def _spec(layer, kind):
-    """The layer as a spec (Keras class name and config), as step_layer and layer_macs read it."""
-    try:
-        config = layer.get_config()
-    except (NotImplementedError, AttributeError, TypeError):
-        config = {}
-    return {**config, "type": kind}
+    """The layer as a spec (Keras class name and config), as step_layer and layer_macs read it.
+
+    Only the Keras classes that the formulas know (``KERAS_ARGUMENTS``) have their arguments read;
+    for any other layer the type is enough (``layer_macs`` knows no formula for it).
+    """
+    return {**layer.get_config(), "type": kind} if kind in KERAS_ARGUMENTS else {"type": kind}
+
+
+def _keras_type(layer):
+    """The layer's class name when it is that Keras layer class (or a subclass of it), else None.
+
+    A layer of the learner's own, even one named like a Keras layer (``class Dense(keras.layers.Layer)``),
+    is not counted with the formulas of the Keras layer.
+    """
+    import keras
+
+    kind = type(layer).__name__
+    keras_class = getattr(keras.layers, kind, None)
+    return kind if isinstance(keras_class, type) and isinstance(layer, keras_class) else None
 
 
 def _macs(layer, kind, in_shape, out_shape):
@@ -204,18 +274,6 @@ def _state_after(layer, kind, parents, in_shape):
     return step_layer(_spec(layer, kind), unknown)
 
 
-def _ordered_layers(model):
-    layers = list(model.layers)
-    if not any(type(layer).__name__ == "InputLayer" for layer in layers):
-        inputs = []
-        for tensor in model.inputs:
-            op = tensor._keras_history.operation
-            if op not in inputs:
-                inputs.append(op)
-        layers = inputs + layers
-    return layers
-
-
 def summarize(model, batch_size=32):
     """Summarize a built Keras model, one row per layer.
 
@@ -230,13 +288,15 @@ def summarize(model, batch_size=32):
     Returns
     -------
     ModelSummary
-        Rows for every layer (input layers included) and totals. The parameter totals
-        equal ``model.count_params()`` and Keras's trainable / non-trainable split.
+        Rows for every layer (input layers included) and totals. Each row's output shape
+        is a tuple, as Keras gives it. The parameter totals equal ``model.count_params()``
+        and Keras's trainable / non-trainable split.
         MACs are the multiply-adds with weights for one example (bias additions not
         counted); ``BatchNormalization`` counts one per value (at inference it folds into
         a scale and a shift), layers without weights count 0, and ``'?'`` marks a layer
-        type whose MACs are not known (its parameter counts are still exact).
-        The receptive field is ``'-'`` where it is not defined.
+        whose MACs are not known: a type without a formula (a recurrent layer, a layer of
+        one's own) or a layer called more than once in the model (its parameter counts are
+        still exact). The receptive field is ``'-'`` where it is not defined.
 
     Raises
     ------
@@ -253,8 +313,8 @@ def summarize(model, batch_size=32):
     >>> s = summarize(model, batch_size=1)
     >>> s.total_params == model.count_params()
     True
-    >>> [(r.name, r.macs, r.receptive_field) for r in s.rows[1:]]
-    [('conv', 48672, '3x3'), ('flat', 0, '3x3'), ('out', 54080, 'whole input')]
+    >>> [(r.name, r.output_shape, r.macs, r.receptive_field) for r in s.rows[1:]]
+    [('conv', (None, 26, 26, 8), 48672, '3x3'), ('flat', (None, 5408), 0, '3x3'), ('out', (None, 10), 54080, 'whole input')]
     """
     batch_size = check_int("batch_size", batch_size)
     if not getattr(model, "built", False) or not getattr(model, "inputs", None):
@@ -262,62 +322,51 @@ def summarize(model, batch_size=32):
             "model must be a Sequential or functional Keras model whose inputs are known: "
             f"start it with keras.Input(shape=...); got a {type(model).__name__} without them."
         )
-    layers = _ordered_layers(model)
+    import keras
+
+    input_layers, calls = _keras_graph(model)
+    listed = {id(layer) for layer in model.layers}
+    layers = [layer for layer in input_layers if id(layer) not in listed] + list(model.layers)
     states = {}
     rows = []
     for layer in layers:
         kind = type(layer).__name__
-        inputs = _inputs_of(layer) if kind != "InputLayer" else []
-        shared = len(getattr(layer, "_inbound_nodes", [])) > 1
-        try:
-            output = layer.output
-            out_shape = None if isinstance(output, (list, tuple)) else _shape_tuple(output)
-        except (AttributeError, ValueError):
-            out_shape = None
-        in_shape = None
-        if inputs and len(inputs) == 1:
-            in_shape = _shape_tuple(inputs[0])
+        known = _keras_type(layer)
+        shared = len(calls[id(layer)]) > 1
+        first = calls[id(layer)][0]
+        in_shape, out_shape = _only(first.input_shapes), _only(first.output_shapes)
         # parameters: straight from Keras, so totals equal count_params()
         trainable = _weights_size(layer.trainable_weights)
         non_trainable = _weights_size(layer.non_trainable_weights)
         # compute
         if shared:
-            macs = None
-        elif hasattr(layer, "layers") and hasattr(layer, "inputs"):
+            macs = None  # called more than once: one row cannot hold a count per call
+        elif isinstance(layer, keras.Model) and getattr(layer, "inputs", None):
             # a nested model (e.g. a frozen base for transfer learning): add its layers up
-            try:
-                inner = summarize(layer, batch_size)
-                macs = inner.total_macs if inner.macs_complete else None
-            except (ValueError, TypeError, AttributeError):
-                macs = None
+            inner = summarize(layer, batch_size)
+            macs = inner.total_macs if inner.macs_complete else None
+        elif known is None:
+            macs = None  # a layer type without a formula (LSTM, a layer of one's own)
         else:
-            try:
-                macs = _macs(layer, kind, in_shape, out_shape)
-            except (ValueError, TypeError, AttributeError):
-                macs = None
+            macs = _macs(layer, known, in_shape, out_shape)
         # memory of the output for a batch
         act = None
         if out_shape is not None and all(d is not None for d in out_shape[1:]):
             act = _params.activation_bytes(out_shape[1:], batch_size) if len(out_shape) > 1 else None
         # receptive field, following the graph
-        if kind == "InputLayer":
+        if known == "InputLayer":
             # images only: (batch, height, width, channels)
             state = input_state((None, None, None)) if out_shape is not None and len(out_shape) == 4 else None
-        elif shared or inputs is None:
+        elif shared or known is None:
             state = None
         else:
-            parents = [states.get(id(t._keras_history.operation)) for t in inputs]
-            try:
-                state = _state_after(layer, kind, parents, in_shape)
-            except (ValueError, TypeError, AttributeError, IndexError):
-                state = None
+            state = _state_after(layer, known, [states.get(id(parent)) for parent in first.parents], in_shape)
         states[id(layer)] = state
-        shape_text = str(out_shape) if out_shape is not None else "multiple"
         rows.append(
             LayerRow(
                 layer.name,
                 kind,
-                shape_text,
+                out_shape,
                 trainable,
                 non_trainable,
                 macs,

@@ -461,21 +461,25 @@ def _weights(kind, layer, shape):
         kernel, filters = _required(layer, "kernel_size"), _required(layer, "filters")
         if kind == "Conv1D":  # a (kernel_size x 1) window
             kernel = (check_int("kernel_size", kernel[0] if isinstance(kernel, (tuple, list)) else kernel), 1)
-        return (conv2d_params(kernel, channels // groups, filters, use_bias), 0)
+        return (conv2d_params(kernel, channels // groups, filters, use_bias=use_bias), 0)
     if kind == "DepthwiseConv2D":
         multiplier = layer.get("depth_multiplier", 1)
-        return (depthwise_conv2d_params(_required(layer, "kernel_size"), channels, multiplier, use_bias), 0)
+        kernel = _required(layer, "kernel_size")
+        return (depthwise_conv2d_params(kernel, channels, depth_multiplier=multiplier, use_bias=use_bias), 0)
     if kind == "SeparableConv2D":
         multiplier = layer.get("depth_multiplier", 1)
         kernel, filters = _required(layer, "kernel_size"), _required(layer, "filters")
-        return (separable_conv2d_params(kernel, channels, filters, multiplier, use_bias), 0)
+        count = separable_conv2d_params(
+            kernel, channels, filters, depth_multiplier=multiplier, use_bias=use_bias
+        )
+        return (count, 0)
     if kind == "Dense":
         if layer.get("quantization_config") is not None:
             raise ValueError(
                 f"quantization_config={describe(layer['quantization_config'])}: a quantized Dense layer stores "
                 "other weights, which the course does not count; leave it None."
             )
-        total = dense_params(channels, _required(layer, "units"), use_bias)
+        total = dense_params(channels, _required(layer, "units"), use_bias=use_bias)
         rank = layer.get("lora_rank")
         rank = 0 if rank is None else check_int("lora_rank", rank, minimum=0)
         if not rank:
@@ -486,7 +490,7 @@ def _weights(kind, layer, shape):
     # BatchNormalization: 4 values per channel of its axis; renorm keeps 3 more statistics
     channels = shape[normalized_axis(layer, len(shape))]
     trainable, non_trainable = batch_norm_params(
-        channels, layer.get("center", True), layer.get("scale", True)
+        channels, center=layer.get("center", True), scale=layer.get("scale", True)
     )
     if check_bool("renorm", layer.get("renorm", False)):
         non_trainable += 3 * channels
@@ -580,7 +584,10 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
         )
     if kind == "DepthwiseConv2D" and len(outputs) == 3:
         return depthwise_conv2d_macs(
-            outputs[:2], _required(layer, "kernel_size"), inputs[-1], layer.get("depth_multiplier", 1)
+            outputs[:2],
+            _required(layer, "kernel_size"),
+            inputs[-1],
+            depth_multiplier=layer.get("depth_multiplier", 1),
         )
     if kind == "SeparableConv2D" and len(outputs) == 3:
         return separable_conv2d_macs(
@@ -588,7 +595,7 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
             _required(layer, "kernel_size"),
             inputs[-1],
             _required(layer, "filters"),
-            layer.get("depth_multiplier", 1),
+            depth_multiplier=layer.get("depth_multiplier", 1),
         )
     if kind == "Conv2DTranspose" and len(inputs) == 3:
         return conv2d_transpose_macs(

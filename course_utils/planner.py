@@ -45,7 +45,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from course_utils import params as _params
 from course_utils._validation import check_int, check_option, check_pair, check_real, describe
@@ -105,7 +105,22 @@ BUDGET_RULE = (
     "What is left is narrowed as little as the budget requires, by the same two steps."
 )
 """How :func:`plan_cnn` fits ``max_params``, in the words its reasons use."""
-_BINARY = {"sigmoid": (1, "binary_crossentropy"), "softmax": (2, "sparse_categorical_crossentropy")}
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Rule 6: the output layer (``units`` and ``activation``) and the loss it is trained with."""
+
+    units: int
+    activation: str
+    loss: str
+
+
+_BINARY = {
+    "sigmoid": _Output(units=1, activation="sigmoid", loss="binary_crossentropy"),
+    "softmax": _Output(units=2, activation="softmax", loss="sparse_categorical_crossentropy"),
+}
+"""The two outputs a 2-class plan may have, by ``binary_output``."""
 _LOSS_NAMES = {
     "binary_crossentropy": "binary cross-entropy",
     "sparse_categorical_crossentropy": "sparse categorical cross-entropy",
@@ -199,18 +214,17 @@ def _field_problem(receptive_field, objects) -> str | None:
     )
 
 
-def _output_choice(num_classes, binary_output) -> tuple[int, str, str]:
-    """Rule 6: ``(units, activation, loss)`` of the output layer."""
+def _output_choice(num_classes, binary_output) -> _Output:
+    """Rule 6: the output layer and its loss."""
     if num_classes == 2:
-        units, loss = _BINARY[binary_output]
-        return units, binary_output, loss
-    return num_classes, "softmax", "sparse_categorical_crossentropy"
+        return _BINARY[binary_output]
+    return _Output(units=num_classes, activation="softmax", loss="sparse_categorical_crossentropy")
 
 
 def _output_problem(last, num_classes) -> tuple[str | None, str | None]:
     """Rule 6 on a design: ``(problem, loss)``; the loss is None when the output is wrong."""
     if num_classes == 2:
-        allowed = {(units, activation): loss for activation, (units, loss) in _BINARY.items()}
+        allowed = {(output.units, output.activation): output.loss for output in _BINARY.values()}
         wanted = "1 unit with activation='sigmoid' or 2 units with activation='softmax'"
     else:
         allowed = {(num_classes, "softmax"): "sparse_categorical_crossentropy"}
@@ -396,7 +410,7 @@ def judge_design(input_shape, num_classes, layers, max_params=None, target_map=(
 
 @dataclass(frozen=True)
 class _Rules:
-    """The checked keyword arguments of one :func:`plan_cnn` call."""
+    """The checked arguments of one :func:`plan_cnn` call: the input, the rules and the budget."""
 
     shape: tuple
     num_classes: int
@@ -404,9 +418,13 @@ class _Rules:
     activation: str | None
     filters_growth: int
     max_filters: int
+    min_filters: int
+    target_map: tuple
+    object_size: tuple
     head: str
     dropout: float
-    output: tuple  # (units, activation, loss)
+    output: _Output
+    max_params: int | None
 
 
 @dataclass(frozen=True)
@@ -419,6 +437,23 @@ class _Shape:
     extra_convs: int
     filters: int
     dense_units: int
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A shape the budget tried at the narrowest widths, and its parameters (infinity: too many to hold)."""
+
+    shape: _Shape
+    params: int | float
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """What :data:`BUDGET_RULE` made of the full plan: the shape that fits ``max_params``, and the
+    candidates tried on the way, in the order the rule removes layers (none when the full plan fits)."""
+
+    shape: _Shape
+    tried: tuple = ()
 
 
 def _widths(rules, shape):
@@ -457,8 +492,7 @@ def _head(rules, shape):
         layers.append({"type": "Dense", "units": shape.dense_units, "activation": rules.activation})
     if rules.dropout:
         layers.append({"type": "Dropout", "rate": rules.dropout})
-    units, activation, _ = rules.output
-    layers.append({"type": "Dense", "units": units, "activation": activation})
+    layers.append({"type": "Dense", "units": rules.output.units, "activation": rules.output.activation})
     return layers
 
 
@@ -481,7 +515,7 @@ def _count_text(count) -> str:
 
 def _fields_only(shape):
     """The same layers at 1 filter and no hidden Dense layer: the receptive fields, without their weights."""
-    return _Shape(shape.poolings, shape.convs_per_stage, shape.extra_convs, 1, 0)
+    return replace(shape, filters=1, dense_units=0)
 
 
 def _poolings(shape, target) -> list:
@@ -505,17 +539,19 @@ def _poolings(shape, target) -> list:
     return sizes
 
 
-def _extra_convs(rules, poolings, convs_per_stage, objects) -> int:
+def _extra_convs(rules, poolings, convs_per_stage) -> int:
     """Rule 4: how many convolutions after the last pooling make the receptive field cover the objects."""
-    probe = _Shape(poolings, convs_per_stage, 0, 1, 0)
+    probe = _Shape(
+        poolings=poolings, convs_per_stage=convs_per_stage, extra_convs=0, filters=1, dense_units=0
+    )
     state = layer_states(rules.shape, _body(rules, probe))[-1]
     for added in range(MAX_RECEPTIVE_FIELD_CONVS + 1):
-        if all(seen >= size for seen, size in zip(state.receptive_field, objects, strict=True)):
+        if all(seen >= size for seen, size in zip(state.receptive_field, rules.object_size, strict=True)):
             return added
         if added < MAX_RECEPTIVE_FIELD_CONVS:
             state = step_layer(_conv(rules, 1), state)
     raise ValueError(
-        f"object_size {_px(objects)} needs more than {MAX_RECEPTIVE_FIELD_CONVS} convolutions after the "
+        f"object_size {_px(rules.object_size)} needs more than {MAX_RECEPTIVE_FIELD_CONVS} convolutions after the "
         f"last pooling: with these rules a cell of the final map sees at most {_px(state.receptive_field)}. "
         f"Give object_size at most that, a larger kernel_size, more convs_per_stage or a smaller target_map."
     )
@@ -532,25 +568,32 @@ def _largest(low, high, fits) -> int:
     return low
 
 
-def _fit(rules, full, min_filters, max_params):
-    """Apply BUDGET_RULE: the shape that fits ``max_params``, and the shapes tried at the narrowest widths."""
-    narrow = {
-        "filters": min(full.filters, min_filters),
-        "dense_units": min(full.dense_units, min_filters),
-    }
-    # (poolings, convs_per_stage, extra_convs), in the order BUDGET_RULE removes layers
-    cuts = [(full.poolings, full.convs_per_stage, extra) for extra in range(full.extra_convs, -1, -1)]
-    cuts += [(full.poolings, convs, 0) for convs in range(full.convs_per_stage - 1, 0, -1)]
-    cuts += [(poolings, 1, 0) for poolings in range(full.poolings - 1, 0, -1)]
+def _fit(rules, full) -> _Fit:
+    """Apply BUDGET_RULE: the shape that fits ``rules.max_params``, and the candidates tried at the
+    narrowest widths."""
+    min_filters, max_params = rules.min_filters, rules.max_params
+    if max_params is None:
+        return _Fit(shape=full)
+    narrow = replace(
+        full, filters=min(full.filters, min_filters), dense_units=min(full.dense_units, min_filters)
+    )
+    # in the order BUDGET_RULE removes layers: receptive-field convolutions, convolutions per stage, stages
+    cuts = [replace(narrow, extra_convs=extra) for extra in range(full.extra_convs, -1, -1)]
+    cuts += [
+        replace(narrow, convs_per_stage=convs, extra_convs=0)
+        for convs in range(full.convs_per_stage - 1, 0, -1)
+    ]
+    cuts += [
+        replace(narrow, poolings=poolings, convs_per_stage=1, extra_convs=0)
+        for poolings in range(full.poolings - 1, 0, -1)
+    ]
     tried = []
-    for cut in cuts:
-        shape = _Shape(*cut, **narrow)
-        count = _count(rules, shape)
-        tried.append((shape, count))
-        if count <= max_params:
+    for shape in cuts:
+        tried.append(_Candidate(shape=shape, params=_count(rules, shape)))
+        if tried[-1].params <= max_params:
             break
     else:
-        smallest = min(count for _, count in tried)
+        smallest = min(candidate.params for candidate in tried)
         if smallest == math.inf:
             raise ValueError(
                 f"min_filters={min_filters} makes even the smallest plan these rules allow hold more than "
@@ -563,7 +606,7 @@ def _fit(rules, full, min_filters, max_params):
         )
 
     def fits(**changes):
-        return _count(rules, _Shape(**{**vars(shape), **changes})) <= max_params
+        return _count(rules, replace(shape, **changes)) <= max_params
 
     if fits(filters=full.filters, dense_units=full.dense_units):
         filters, dense = full.filters, full.dense_units
@@ -573,7 +616,7 @@ def _fit(rules, full, min_filters, max_params):
     else:
         filters = shape.filters
         dense = _largest(shape.dense_units, full.dense_units, lambda u: fits(dense_units=u))
-    return _Shape(shape.poolings, shape.convs_per_stage, shape.extra_convs, filters, dense), tried
+    return _Fit(shape=replace(shape, filters=filters, dense_units=dense), tried=tuple(tried))
 
 
 @dataclass(frozen=True)
@@ -781,20 +824,29 @@ def plan_cnn(
     dropout = check_real("dropout", dropout, 0, 1, max_inclusive=False)
     binary_output = check_option("binary_output", binary_output, tuple(_BINARY))
     rules = _Rules(
-        shape,
-        num_classes,
-        kernel,
-        activation,
-        filters_growth,
-        max_filters,
-        head,
-        dropout,
-        _output_choice(num_classes, binary_output),
+        shape=shape,
+        num_classes=num_classes,
+        kernel_size=kernel,
+        activation=activation,
+        filters_growth=filters_growth,
+        max_filters=max_filters,
+        min_filters=min_filters,
+        target_map=target,
+        object_size=objects,
+        head=head,
+        dropout=dropout,
+        output=_output_choice(num_classes, binary_output),
+        max_params=max_params,
     )
 
     poolings = len(sizes) - 1
-    extra = _extra_convs(rules, poolings, convs_per_stage, objects)
-    full = _Shape(poolings, convs_per_stage, extra, min(filters, max_filters), dense_units)
+    full = _Shape(
+        poolings=poolings,
+        convs_per_stage=convs_per_stage,
+        extra_convs=_extra_convs(rules, poolings, convs_per_stage),
+        filters=min(filters, max_filters),
+        dense_units=dense_units,
+    )
     if max_params is None and _count(rules, full) == math.inf:
         raise ValueError(
             f"filters={filters} (growing {filters_growth}x per stage up to max_filters={max_filters}, "
@@ -802,26 +854,24 @@ def plan_cnn(
             f"than {MAX_PARAMS:,} params (8 GiB of float32), more than a laptop can hold: ask for fewer "
             "filters, or give a max_params budget."
         )
-    plan_shape, tried = full, []
-    if max_params is not None:
-        plan_shape, tried = _fit(rules, full, min_filters, max_params)
-    layers = _layers(rules, plan_shape)
-    report = judge_design(shape, num_classes, layers, max_params, target, objects)
-    reasons = _reasons(
-        rules, full, plan_shape, sizes, target, objects, report, max_params, tried, min_filters
+    fit = _fit(rules, full)
+    layers = _layers(rules, fit.shape)
+    report = judge_design(
+        shape, num_classes, layers, max_params=max_params, target_map=target, object_size=objects
     )
+    decisions = _Decisions(rules=rules, sizes=sizes, full=full, fit=fit, report=report)
     return CNNPlan(
         input_shape=shape,
         num_classes=num_classes,
         max_params=max_params,
         layers=layers,
         table=layer_table(shape, layers, name="planned_cnn"),
-        reasons=reasons,
-        loss=rules.output[2],
-        output_activation=rules.output[1],
+        reasons=_reasons(decisions),
+        loss=rules.output.loss,
+        output_activation=rules.output.activation,
         final_map=report.final_map,
         receptive_field=report.receptive_field,
-        filters=tuple(_widths(rules, plan_shape)),
+        filters=tuple(decisions.widths),
         broken=report.broken,
     )
 
@@ -829,13 +879,46 @@ def plan_cnn(
 # -- the reasons -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Decisions:
+    """What one :func:`plan_cnn` call decided, for its reasons to explain."""
+
+    rules: _Rules
+    sizes: list  # rule 3: the map sizes the poolings go through, input first
+    full: _Shape  # the plan before the budget
+    fit: _Fit  # what the budget made of it
+    report: DesignReport  # the planned layers, judged by the rules
+
+    @property
+    def shape(self) -> _Shape:
+        """The planned shape (the full one when it is within the budget)."""
+        return self.fit.shape
+
+    @property
+    def widths(self) -> list:
+        return _widths(self.rules, self.shape)
+
+    @property
+    def kernel(self) -> str:
+        return f"{self.rules.kernel_size[0]}x{self.rules.kernel_size[1]}"
+
+    @property
+    def features(self) -> int:
+        """What the output layer reads: the hidden Dense layer's units, or what the head gives."""
+        final_map, channels = self.report.final_map, self.widths[-1]
+        return self.shape.dense_units or (
+            channels if self.rules.head == "gap" else final_map[0] * final_map[1] * channels
+        )
+
+
 def _plural(count, word):
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _pooling_reason(shape, full, sizes, target):
+def _pooling_reason(decisions):
     """Rule 3, with the sizes the map goes through."""
-    low, high = target
+    shape, full, sizes = decisions.shape, decisions.full, decisions.sizes
+    low, high = decisions.rules.target_map
     used = sizes[: shape.poolings + 1]
     path = " -> ".join(_px(size).removesuffix(" px") for size in used)
     text = f"{_plural(shape.poolings, 'pooling')} ({POOL_SIZE}x{POOL_SIZE} max): {path} px"
@@ -853,11 +936,12 @@ def _pooling_reason(shape, full, sizes, target):
     return f"{text}: the longer side stays over target_map's {high} px because {why}."
 
 
-def _stage_reason(rules, shape, widths, kernel):
+def _stage_reason(decisions):
     """Rules 1 and 2: what a stage is, and the filters of each."""
+    rules, shape, widths = decisions.rules, decisions.shape, decisions.widths
     capped = any(width == rules.max_filters for width in widths[1:])
     return (
-        f"Each stage: {_plural(shape.convs_per_stage, kernel + ' convolution')} (padding '{PADDING}', "
+        f"Each stage: {_plural(shape.convs_per_stage, decisions.kernel + ' convolution')} (padding '{PADDING}', "
         f"activation '{rules.activation}'), then a {POOL_SIZE}x{POOL_SIZE} max pooling; filters {widths[0]}, "
         f"growing {rules.filters_growth}x per stage"
         + (f" (at most max_filters={rules.max_filters})" if capped else "")
@@ -865,8 +949,10 @@ def _stage_reason(rules, shape, widths, kernel):
     )
 
 
-def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
+def _field_reason(decisions):
     """Rule 4: the receptive field, and the convolutions added (or removed by the budget) for it."""
+    rules, shape, full = decisions.rules, decisions.shape, decisions.full
+    objects, seen = rules.object_size, decisions.report.receptive_field
     states = layer_states(rules.shape, _body(rules, _fields_only(shape)))
     after_pooling = states[len(states) - 1 - shape.extra_convs].receptive_field
     text = f"Receptive field {_px(after_pooling)} after the last pooling"
@@ -875,8 +961,9 @@ def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
     text += f", less than the {_px(objects)} objects"
     if shape.extra_convs:
         text += (
-            f": {shape.extra_convs} more {kernel} convolution{'s' if shape.extra_convs != 1 else ''} at {_px(final_map)} "
-            f"({widths[-1]} filters) make{'s' if shape.extra_convs == 1 else ''} it {_px(seen)}"
+            f": {shape.extra_convs} more {decisions.kernel} convolution{'s' if shape.extra_convs != 1 else ''} "
+            f"at {_px(decisions.report.final_map)} ({decisions.widths[-1]} filters) "
+            f"make{'s' if shape.extra_convs == 1 else ''} it {_px(seen)}"
         )
     if any(field < size for field, size in zip(seen, objects, strict=True)):
         covered = layer_states(rules.shape, _body(rules, _fields_only(full)))[-1].receptive_field
@@ -884,8 +971,10 @@ def _field_reason(rules, shape, full, objects, final_map, widths, kernel, seen):
     return text + "."
 
 
-def _head_reason(rules, shape, full, final_map, channels):
+def _head_reason(decisions):
     """Rule 5: global average pooling or flatten, with what each costs here."""
+    rules, shape, full = decisions.rules, decisions.shape, decisions.full
+    final_map, channels = decisions.report.final_map, decisions.widths[-1]
     flat = final_map[0] * final_map[1] * channels
     units = shape.dense_units or DEFAULT_DENSE_UNITS
     if rules.head == "gap":
@@ -908,33 +997,37 @@ def _head_reason(rules, shape, full, final_map, channels):
     return text + "."
 
 
-def _output_reason(rules, features):
+def _output_reason(decisions):
     """Rule 6: the output layer and its loss, with the other choice for 2 classes."""
-    units, activation, loss = rules.output
+    rules, features = decisions.rules, decisions.features
+    output = rules.output
     if rules.num_classes > 2:
         return (
-            f"{rules.num_classes:,} classes: {units:,} softmax units with {_LOSS_NAMES[loss]} (integer "
-            f"labels 0 to {rules.num_classes - 1:,}; {_params.dense_params(features, units):,} params)."
+            f"{rules.num_classes:,} classes: {output.units:,} softmax units with {_LOSS_NAMES[output.loss]} (integer "
+            f"labels 0 to {rules.num_classes - 1:,}; {_params.dense_params(features, output.units):,} params)."
         )
-    other = "softmax" if activation == "sigmoid" else "sigmoid"
-    other_units, other_loss = _BINARY[other]
+    other = _BINARY["softmax" if output.activation == "sigmoid" else "sigmoid"]
     return (
-        f"2 classes: {_plural(units, activation + ' unit')} with {_LOSS_NAMES[loss]} "
-        f"({_params.dense_params(features, units):,} params); binary_output='{other}' gives "
-        f"{_plural(other_units, other + ' unit')} with {_LOSS_NAMES[other_loss]} "
-        f"({_params.dense_params(features, other_units):,} params) and the same probabilities."
+        f"2 classes: {_plural(output.units, output.activation + ' unit')} with {_LOSS_NAMES[output.loss]} "
+        f"({_params.dense_params(features, output.units):,} params); binary_output='{other.activation}' gives "
+        f"{_plural(other.units, other.activation + ' unit')} with {_LOSS_NAMES[other.loss]} "
+        f"({_params.dense_params(features, other.units):,} params) and the same probabilities."
     )
 
 
-def _budget_reason(rules, full, shape, tried, min_filters, max_params, total):
+def _budget_reason(decisions):
     """Rule 7: how the plan meets max_params (BUDGET_RULE), with the counts on the way."""
+    rules, full, shape, tried = decisions.rules, decisions.full, decisions.shape, decisions.fit.tried
+    max_params, total = rules.max_params, decisions.report.total_params
     if shape == full:
         return (
             f"Budget: {total:,} params, within max_params={max_params:,} ({max_params - total:,} to spare)."
         )
     clauses = [f"the full plan has {_count_text(_count(rules, full))} params"]
     if len(tried) > 1:
-        clauses.append(f"narrowed to min_filters={min_filters} it still has {_count_text(tried[0][1])}")
+        clauses.append(
+            f"narrowed to min_filters={rules.min_filters} it still has {_count_text(tried[0].params)}"
+        )
         removed = []
         if shape.extra_convs < full.extra_convs:
             removed.append(
@@ -946,7 +1039,7 @@ def _budget_reason(rules, full, shape, tried, min_filters, max_params, total):
             )
         if shape.poolings < full.poolings:
             removed.append(_plural(full.poolings - shape.poolings, "stage"))
-        clauses.append(f"so it loses {' and '.join(removed)} ({tried[-1][1]:,} params at min_filters)")
+        clauses.append(f"so it loses {' and '.join(removed)} ({tried[-1].params:,} params at min_filters)")
     narrowed = []
     if shape.filters != full.filters:
         narrowed.append(f"filters {shape.filters} instead of {full.filters}")
@@ -957,25 +1050,20 @@ def _budget_reason(rules, full, shape, tried, min_filters, max_params, total):
     return f"Budget max_params={max_params:,} (BUDGET_RULE): " + "; ".join(clauses) + f": {total:,} params."
 
 
-def _reasons(rules, full, shape, sizes, target, objects, report, max_params, tried, min_filters):
-    kernel = f"{rules.kernel_size[0]}x{rules.kernel_size[1]}"
-    widths = _widths(rules, shape)
-    final_map = report.final_map
-    channels = widths[-1]
-    features = shape.dense_units or (
-        channels if rules.head == "gap" else final_map[0] * final_map[1] * channels
-    )
+def _reasons(decisions):
+    """One sentence per rule, in the order of the module's docstring, with the figure behind it."""
+    rules, report = decisions.rules, decisions.report
     total = report.total_params
     reasons = [
-        _pooling_reason(shape, full, sizes, target),
-        _stage_reason(rules, shape, widths, kernel),
-        _field_reason(rules, shape, full, objects, final_map, widths, kernel, report.receptive_field),
-        _head_reason(rules, shape, full, final_map, channels),
+        _pooling_reason(decisions),
+        _stage_reason(decisions),
+        _field_reason(decisions),
+        _head_reason(decisions),
         f"Dropout {rules.dropout:g} before the output layer." if rules.dropout else "No dropout (dropout=0).",
-        _output_reason(rules, features),
+        _output_reason(decisions),
         f"Total: {total:,} params ({format_bytes(_params.weights_bytes(total))} as float32), "
         f"{format_count(report.total_macs)} multiply-adds per image.",
     ]
-    if max_params is not None:
-        reasons.append(_budget_reason(rules, full, shape, tried, min_filters, max_params, total))
+    if rules.max_params is not None:
+        reasons.append(_budget_reason(decisions))
     return reasons

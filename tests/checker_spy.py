@@ -1,4 +1,9 @@
-"""What an exercise checker passes to the checker framework, caught by a spy (for the tests)."""
+"""What an exercise checker passes to the checker framework, caught by a spy (for the tests).
+
+The tests read a checker's misconceptions, hint and options from it. Its expected value is only
+ever compared with the answer worked out independently in ``exercise_answers.py``: a value taken
+from the checker itself could never show that the checker expects a wrong one.
+"""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def _rows(table):
 
 def _keras_rows(model, types=("Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense")):
     return [
-        (type(layer).__name__, str(tuple(layer.output.shape)), layer.count_params())
+        (type(layer).__name__, tuple(layer.output.shape), layer.count_params())
         for layer in model.layers
         if type(layer).__name__ in types
     ]
@@ -58,7 +58,7 @@ def test_lenet5_matches_a_keras_lenet5_written_by_hand(keras):
 def test_lenet5_c5_is_a_dense_layer_in_disguise():
     rows = layer_table(arch.LENET5_INPUT, arch.LENET5).rows
     c5 = rows[5]
-    assert c5.output_shape == "(None, 1, 1, 120)"
+    assert c5.output_shape == (None, 1, 1, 120)
     assert c5.params == P.dense_params(5 * 5 * 16, 120)
 
 
@@ -169,11 +169,11 @@ def test_bottleneck_block_matches_keras_applications_resnet50(
     rows = {row.name: row for row in table.rows}
     ours_main = [(r.type, r.output_shape, r.params) for r in table.rows if r.name.startswith("main")]
     ours_short = [(r.type, r.output_shape, r.params) for r in table.rows if r.name.startswith("shortcut")]
-    assert ours_main == [(type(x).__name__, str(tuple(x.output.shape)), x.count_params()) for x in main]
-    assert ours_short == [(type(x).__name__, str(tuple(x.output.shape)), x.count_params()) for x in shortcut]
+    assert ours_main == [(type(x).__name__, tuple(x.output.shape), x.count_params()) for x in main]
+    assert ours_short == [(type(x).__name__, tuple(x.output.shape), x.count_params()) for x in shortcut]
     assert table.total_params == sum(layer.count_params() for layer in layers)
     add = next(layer for layer in layers if type(layer).__name__ == "Add")
-    assert rows["add"].output_shape == str(tuple(add.output.shape))
+    assert rows["add"].output_shape == tuple(add.output.shape)
 
 
 def test_block_to_keras_agrees_with_the_table(keras):

@@ -7,8 +7,9 @@ value: wrong types, wrong shapes, NaN, infinity, huge and negative numbers, empt
 NumPy scalars, strings, None and bools, and the classes a wider test found taken silently
 (bare numbers where a sequence is meant, None, NaN, fractions and True/False among values or
 labels, strings mixed with numbers, object arrays, histories of bare numbers, sizes beyond a
-laptop). Each call must raise a ``ValueError`` / ``TypeError`` whose message names the
-replaced argument, spending at most ``REFUSAL_LIMIT`` seconds of CPU first; it may return
+laptop), and its own valid value made complex (``complex_forms``: the same numbers and shape, which
+NumPy would cast to real numbers with a mere warning). Each call must raise a ``ValueError`` /
+``TypeError`` whose message names the replaced argument, spending at most ``REFUSAL_LIMIT`` seconds of CPU first; it may return
 normally only when the argument really takes that value: each argument has a kind (``KINDS``),
 read from its valid value, its name (``ARGUMENT_KINDS``) or the helper (``KIND_OVERRIDES``), and a
 value outside its kind that comes back without an error is a silent wrong answer. Every call
@@ -796,6 +797,74 @@ where a sequence is meant (a history of one epoch), None, NaN, fractions, True/F
 mixed with numbers among values or labels, object arrays, histories of bare numbers, and sizes
 beyond what a laptop holds."""
 
+
+def _complexified(value, imaginary: float, first_only: bool = False):
+    """``value`` with its real numbers made complex (``x + imaginary*1j``), keeping its shape and
+    container, or None when it holds no real number. ``first_only``: only the first number changes.
+
+    A complex number with no imaginary part is still not a real number: NumPy would drop the
+    imaginary part of any complex number with a mere warning, so every numeric argument must refuse
+    complex numbers by their type, whatever their value and wherever they hide.
+    """
+    changed = False
+
+    def convert(item):
+        nonlocal changed
+        if first_only and changed:
+            return item
+        if isinstance(item, np.ndarray):
+            if item.dtype.kind not in "iuf" or item.size == 0:
+                return item
+            changed = True
+            if first_only:
+                result = item.astype(complex)
+                result.flat[0] += imaginary * 1j
+                return result
+            return item.astype(complex) + imaginary * 1j
+        if isinstance(item, (list, tuple)):
+            items = [convert(v) for v in item]
+            return type(item)(items)
+        if isinstance(item, dict):
+            return {key: convert(v) for key, v in item.items()}
+        if isinstance(item, numbers.Real) and not isinstance(item, (bool, np.bool_)):
+            changed = True
+            return complex(float(item), imaginary)
+        return item
+
+    result = convert(value)
+    return result if changed else None
+
+
+def complex_forms(valid) -> list:
+    """Bad values made from an argument's valid value: the same numbers, of the same shape, as complex
+    numbers (with and without an imaginary part; all of them, or only the first among real ones; as a
+    Python complex and as NumPy's complex128)."""
+    forms = [
+        _complexified(valid, imaginary, first_only)
+        for imaginary in (0.0, 1.0)
+        for first_only in (False, True)
+    ]
+    for form in list(forms):
+        if isinstance(form, (list, tuple)):  # the same numbers as a complex array, which NumPy casts silently
+            with contextlib.suppress(ValueError, TypeError):
+                array = np.asarray(form)
+                if array.dtype.kind == "c":
+                    forms.append(array)
+    if _is_real(valid):
+        forms.append(np.complex128(valid))
+    unique = []
+    for form in forms:
+        if form is not None and not any(_same(form, seen) for seen in unique):
+            unique.append(form)
+    return unique
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return type(a) is type(b) and a.shape == b.shape and np.array_equal(a, b)
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
 SCALAR_HISTORIES = st.fixed_dictionaries(
     {"loss": st.floats(0, 5), "val_loss": st.one_of(st.floats(0, 5), st.lists(st.floats(0, 5), max_size=3))}
 )
@@ -803,6 +872,7 @@ generated = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40),
     st.integers(min_value=10**9, max_value=10**15),
     st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(max_magnitude=10**6),
     st.text(max_size=6),
     st.lists(st.one_of(st.integers(-3, 300), st.floats(-2, 300), st.none()), max_size=5).map(
         lambda v: v if len(v) % 2 else tuple(v)
@@ -924,7 +994,8 @@ KINDS = {
         _numbers(v) or _is_real(v) or (isinstance(v, np.ndarray) and _numbers(v.reshape(-1)))
     ),
     "flags": lambda v: (
-        _is_sequence(v) and all(isinstance(x, (bool, np.bool_)) or x in (0, 1) for x in _leaves(v))
+        _is_sequence(v)
+        and all(isinstance(x, (bool, np.bool_)) or _is_real(x) and x in (0, 1) for x in _leaves(v))
     ),
     "labels": _labels,
     "names": lambda v: _is_sequence(v) and all(isinstance(x, str) for x in _leaves(v)),
@@ -1121,8 +1192,8 @@ def _problem(qualified, argument, value) -> str | None:
     """Call the helper with ``argument`` replaced by ``value``; describe what went wrong, if anything.
 
     An argument checker such as ``check_labels(name, values)`` names its caller's argument:
-    its message must hold the ``name`` it was given. A layer spec (a dict) may be named by
-    the key or the layer type the message is about.
+    its message must hold the ``name`` it was given. A layer spec (a dict, alone or in a list of
+    specs) may be named by the key or the layer type the message is about.
     """
     kwargs = VALID_CALLS[qualified]()
     checker = _parameters(qualified)[:1] == ["name"]
@@ -1143,8 +1214,10 @@ def _problem(qualified, argument, value) -> str | None:
             )
     except (ValueError, TypeError) as error:
         names = {str(named)}
-        if isinstance(value, dict):
-            names |= {str(key) for key in value} | {str(value.get("type"))}
+        specs = [value] if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else []
+        for spec in specs:
+            if isinstance(spec, dict):
+                names |= {str(key) for key in spec} | {str(spec.get("type"))}
         if not any(re.search(rf"\b{re.escape(name)}\b", str(error)) for name in names):
             return f"{call} raised {type(error).__name__} without naming {named!r}: {error}"
         if time.process_time() - start > REFUSAL_LIMIT:
@@ -1181,20 +1254,24 @@ def test_catalogue_of_bad_values(qualified, request):
     if qualified in NEEDS_KERAS:
         request.getfixturevalue("keras")
     problems = [
-        _problem(qualified, argument, value) for argument in _parameters(qualified) for value in BAD_VALUES
+        _problem(qualified, argument, value)
+        for argument in _parameters(qualified)
+        for value in BAD_VALUES + complex_forms(VALID_CALLS[qualified]()[argument])
     ]
     problems = [p for p in problems if p]
     assert not problems, f"{len(problems)} bad calls:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("qualified", TESTED)
+TAKING_ARGUMENTS = [name for name in TESTED if _parameters(name)]
+"""The helpers that take an argument, and so can be given a bad one (``course_map`` takes none)."""
+
+
+@pytest.mark.parametrize("qualified", TAKING_ARGUMENTS)
 @settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_bad_values(qualified, request, data):
     if qualified in NEEDS_KERAS:
         request.getfixturevalue("keras")
-    argument = data.draw(st.sampled_from(_parameters(qualified)) if _parameters(qualified) else st.none())
-    if argument is None:
-        return
+    argument = data.draw(st.sampled_from(_parameters(qualified)))
     problem = _problem(qualified, argument, data.draw(generated))
     assert problem is None, problem

@@ -2,13 +2,15 @@
 
 Three layers of tests:
 
-1. every value checker accepts its right answer in every form Python treats as the same
-   (int or whole float, NumPy scalars, Fraction, tuple, list or array);
+1. every checker expects the right answer worked out in ``tests/exercise_answers.py``, independently
+   of the checker (by hand, with the formula written out, with SciPy, scikit-learn or Keras), and
+   accepts it in every form Python treats as the same (int or whole float, NumPy scalars,
+   Fraction, tuple, list or array); a function written there passes each function exercise;
 2. every misconception a checker knows is fed back to it, and the checker names that
-   misconception (and only the mistakes that give the same answer);
+   misconception (and only the mistakes that give the same answer); a wrong answer that no
+   misconception explains gets the hint;
 3. a table of answers that learners really give, each with the status and the words the
-   message must (and must not) contain. Every expected and wrong value is computed with the
-   course's pure helpers, never typed in.
+   message must (and must not) contain, and designs judged against facts worked out here.
 
 No message of a wrong answer ends on a bare "is not right.": it names a mistake or gives a hint.
 """
@@ -24,20 +26,39 @@ import nbformat
 import numpy as np
 import pytest
 from checker_spy import framework_call
+from exercise_answers import (
+    ANSWERS,
+    REFERENCES,
+    Z_ANSWERS,
+    Z_EXACT,
+    clinic_readings,
+    keras_stack,
+    paired_interval,
+    receptive_field,
+    stack_length,
+    stack_lengths,
+    stored_correct,
+    stored_run,
+)
 
 import course_utils.checks
 from course_utils import arithmetic as A
 from course_utils import metrics as M
 from course_utils import params as P
 from course_utils import reference_ops as ops
+from course_utils.checks import capstone as c09
 from course_utils.checks import convolution_arithmetic as c01
 from course_utils.checks import framework
 from course_utils.checks import metrics as c06
+from course_utils.checks import overfitting as c07
 from course_utils.checks import padding_and_stride as c02
 from course_utils.checks import parameter_counting as c04
 from course_utils.checks import pooling as c03
+from course_utils.checks import regularization as c08
 from course_utils.checks import training as c05
 from course_utils.checks.framework import Feedback
+from course_utils.diagnosis import VERDICTS
+from course_utils.layer_specs import to_keras
 from course_utils.tooling.notebooks import ROOT
 
 LESSON_MODULES = [
@@ -75,20 +96,74 @@ def assert_feedback(feedback, status, *fragments, absent=()):
 
 
 # ---------------------------------------------------------------------------
-# What each checker passes to the framework, caught by a spy
+# The right answers, worked out in the tests, and what each checker expects
 # ---------------------------------------------------------------------------
-def _spied(kind):
-    rows = []
-    for checker in VALUE_CHECKERS:
-        name, args, kwargs = framework_call(checker)
-        if name == kind:  # checkers with their own logic (check_checkpoint_name) are in the table
-            rows.append((checker, args, kwargs))
-    return rows
+SPIED = {checker: framework_call(checker) for checker in VALUE_CHECKERS}
+"""What each value checker passes to the framework, caught by a spy: ``(function name, args, kwargs)``.
+Only its misconceptions, hint and options are read from it; every right answer comes from
+``tests/exercise_answers.py``, and ``test_each_checker_expects_the_answer_worked_out_here`` holds the
+checker's own expected value to it."""
 
 
-NUMBER_ROWS = _spied("check_number")
-ARRAY_ROWS = _spied("check_array")
-CHOICE_ROWS = _spied("check_choice")
+def _kind(answer) -> str:
+    if isinstance(answer, str):
+        return "check_choice"
+    return "check_array" if isinstance(answer, (tuple, np.ndarray)) else "check_number"
+
+
+def _rows(kind):
+    return [
+        (checker, answer, SPIED[checker][2]) for checker, answer in ANSWERS.items() if _kind(answer) == kind
+    ]
+
+
+NUMBER_ROWS = _rows("check_number")
+ARRAY_ROWS = _rows("check_array")
+CHOICE_ROWS = _rows("check_choice")
+
+
+def _close(a, b) -> bool:
+    """The same number: exactly for counts and fractions, to the last few bits for floats."""
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+    return Fraction(a) == Fraction(b)
+
+
+def test_every_value_exercise_has_an_answer_worked_out_in_the_tests():
+    built_on_the_framework = {
+        checker
+        for checker, (name, _, _) in SPIED.items()
+        if name in ("check_number", "check_array", "check_choice")
+    }
+    assert built_on_the_framework == set(ANSWERS), (
+        "work out each new exercise's answer in exercise_answers.py"
+    )
+    others = set(VALUE_CHECKERS) - set(ANSWERS)  # designs and checkers with their own logic
+    assert others == set(UNKNOWN_WRONG), "give each of them an unknown wrong answer in UNKNOWN_WRONG"
+
+
+@pytest.mark.parametrize("checker", list(ANSWERS), ids=lambda c: c.__name__)
+def test_each_checker_expects_the_answer_worked_out_here(checker):
+    answer = ANSWERS[checker]
+    name, args, kwargs = SPIED[checker]
+    assert name == _kind(answer)
+    expected = args[1]
+    if isinstance(answer, str):
+        assert expected == answer
+    elif isinstance(answer, (tuple, np.ndarray)):
+        expected, answer = np.asarray(expected), np.asarray(answer)
+        assert expected.shape == answer.shape
+        if answer.dtype.kind in "iu":
+            assert np.array_equal(expected, answer), (expected, answer)
+        else:
+            assert np.allclose(expected, answer, rtol=1e-9, atol=1e-12), (expected, answer)
+    else:
+        if isinstance(answer, int):  # a count: the checker compares it exactly
+            assert isinstance(expected, int) and not isinstance(expected, bool), expected
+        assert _close(expected, answer), (expected, answer)
+    if checker in Z_ANSWERS:  # the full-precision z is right too
+        rights = [args[1], *kwargs.get("also_right", ())]
+        assert any(_close(right, Z_ANSWERS[checker](Z_EXACT)) for right in rights)
 
 
 def _number_forms(value):
@@ -103,16 +178,17 @@ def _number_forms(value):
     return forms
 
 
-@pytest.mark.parametrize("checker, args, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_number_answers_pass_in_every_form(checker, args, kwargs):
-    expected = args[1]
-    for form in _number_forms(expected):
-        assert_feedback(checker(form), "correct")
+@pytest.mark.parametrize("checker, expected, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_number_answers_pass_in_every_form(checker, expected, kwargs):
+    rights = [expected] + ([Z_ANSWERS[checker](Z_EXACT)] if checker in Z_ANSWERS else [])
+    for right in rights:
+        for form in _number_forms(right):
+            assert_feedback(checker(form), "correct")
 
 
-@pytest.mark.parametrize("checker, args, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_array_answers_pass_in_every_form(checker, args, kwargs):
-    expected = np.asarray(args[1])
+@pytest.mark.parametrize("checker, expected, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_array_answers_pass_in_every_form(checker, expected, kwargs):
+    expected = np.asarray(expected)
     forms = [expected, expected.tolist(), expected.astype(float), expected.astype(np.float32)]
     if expected.ndim == 1:
         forms += [tuple(expected.tolist()), tuple(np.int64(v) for v in expected.tolist())]
@@ -120,61 +196,59 @@ def test_array_answers_pass_in_every_form(checker, args, kwargs):
         assert_feedback(checker(form), "correct")
 
 
-@pytest.mark.parametrize("checker, args, kwargs", CHOICE_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_choice_answers_pass_whatever_the_case_and_spaces(checker, args, kwargs):
-    expected = args[1]
+def _options(checker):
+    _, args, kwargs = SPIED[checker]
+    return list(args[2] if len(args) > 2 else kwargs["options"])
+
+
+@pytest.mark.parametrize("checker, expected, kwargs", CHOICE_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_choice_answers_pass_whatever_the_case_and_spaces(checker, expected, kwargs):
+    assert expected in _options(checker)
     for form in (expected, expected.upper(), f"  {expected.lower()} "):
         assert_feedback(checker(form), "correct")
 
 
-def _messages_for(value, pairs, same):
-    return [message for wrong, message in pairs if same(wrong, value)]
-
-
-@pytest.mark.parametrize("checker, args, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_number_misconception_is_named(checker, args, kwargs):
-    expected = args[1]
+@pytest.mark.parametrize("checker, expected, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_number_misconception_is_named(checker, expected, kwargs):
     pairs = framework._pairs(kwargs.get("misconceptions"))
     assert pairs, f"{checker.__name__} names no misconception"
     assert kwargs.get("hint"), f"{checker.__name__} has no hint for other wrong answers"
 
-    def same(a, b):
-        return Fraction(a) == Fraction(b)
-
     shown = 0
     for wrong, message in pairs:
-        if same(wrong, expected):
+        if _close(wrong, expected):
             continue  # for these exercise numbers the mistake gives the right answer
         shown += 1
         feedback = checker(wrong if not isinstance(wrong, Fraction) else float(wrong))
         assert_feedback(feedback, "wrong", message)
-        others = [m for w, m in pairs if m != message and not same(w, wrong) and m not in message]
+        others = [m for w, m in pairs if m != message and not _close(w, wrong) and m not in message]
         for other in others:  # never a mistake that does not give this answer
             assert other not in feedback.message
     assert shown, f"none of {checker.__name__}'s misconceptions is reachable"
 
 
-@pytest.mark.parametrize("checker, args, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_array_misconception_is_named(checker, args, kwargs):
-    expected = np.asarray(args[1])
+@pytest.mark.parametrize("checker, expected, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_array_misconception_is_named(checker, expected, kwargs):
+    expected = np.asarray(expected)
     pairs = framework._pairs(kwargs.get("misconceptions"))
     assert pairs and kwargs.get("hint")
+    shown = 0
     for wrong, message in pairs:
         wrong = np.asarray(wrong)
         if wrong.shape == expected.shape and np.allclose(wrong, expected):
             continue
+        shown += 1
         assert_feedback(checker(wrong), "wrong", message)
         assert_feedback(checker(wrong.tolist()), "wrong", message)
+    assert shown, f"none of {checker.__name__}'s misconceptions is reachable"
 
 
-@pytest.mark.parametrize("checker, args, kwargs", CHOICE_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_wrong_option_is_explained(checker, args, kwargs):
-    expected = args[1]
-    options = args[2] if len(args) > 2 else kwargs["options"]
+@pytest.mark.parametrize("checker, expected, kwargs", CHOICE_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_wrong_option_is_explained(checker, expected, kwargs):
     explained = kwargs.get("misconceptions") or {}
-    for option in options:
-        if option.lower() == expected.lower():
-            continue
+    wrong_options = [option for option in _options(checker) if option.lower() != expected.lower()]
+    assert wrong_options, f"{checker.__name__} offers no wrong option"
+    for option in wrong_options:
         assert option in explained, f"{checker.__name__}: option {option!r} has no misconception"
         assert_feedback(checker(option), "wrong", explained[option])
 
@@ -188,20 +262,39 @@ CHECK_FUNCTION_CHECKERS = [
 
 def test_most_function_checkers_use_the_framework():
     assert len(CHECK_FUNCTION_CHECKERS) >= 6
+    assert set(CHECK_FUNCTION_CHECKERS) == set(REFERENCES), (
+        "write each new exercise's function in exercise_answers.py"
+    )
+
+
+@pytest.mark.parametrize("checker", CHECK_FUNCTION_CHECKERS, ids=lambda c: c.__name__)
+def test_a_function_written_in_the_tests_is_right(checker):
+    """The function written in exercise_answers.py passes, and gives what the checker's own reference
+    gives on every case the checker tries."""
+    _, args, kwargs = framework_call(checker, lambda *a, **k: 0)
+    reference, cases = args[1], list(args[2])
+    assert cases
+    for case in cases:
+        got, want = REFERENCES[checker](*case), reference(*case)
+        assert np.allclose(
+            np.asarray(got, dtype=float), np.asarray(want, dtype=float), rtol=1e-9, atol=1e-9
+        ), (
+            case,
+            got,
+            want,
+        )
+    assert_feedback(checker(REFERENCES[checker]), "correct")
 
 
 @pytest.mark.parametrize("checker", CHECK_FUNCTION_CHECKERS, ids=lambda c: c.__name__)
 def test_every_function_misconception_is_named(checker):
     _, args, kwargs = framework_call(checker, lambda *a, **k: 0)
-    reference, cases = args[1], list(args[2])
-    assert_feedback(checker(reference), "correct")
     pairs = kwargs.get("misconceptions") or []
     assert pairs and kwargs.get("hint")
     for wrong_function, message in pairs:
         assert_feedback(checker(wrong_function), "wrong", message)
     # a wrong function that matches no misconception gets the first failing case and the hint
     assert_feedback(checker(lambda *a, **k: "junk"), "wrong", "returned", kwargs["hint"])
-    assert cases
 
 
 # ---------------------------------------------------------------------------
@@ -212,18 +305,18 @@ def _tolerance(a: Fraction, b: Fraction, rel_tol, abs_tol) -> Fraction:
     return max(Fraction(rel_tol) * max(abs(a), abs(b)), Fraction(abs_tol))
 
 
-@pytest.mark.parametrize("checker, args, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_number_tolerance_is_narrower_than_each_named_mistake(checker, args, kwargs):
+@pytest.mark.parametrize("checker, expected, kwargs", NUMBER_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_number_tolerance_is_narrower_than_each_named_mistake(checker, expected, kwargs):
     """No answer is within the tolerance of both the right value and a named mistake (the tolerance
     balls around them do not even touch): epsilon on the std must not pass for epsilon on the variance."""
-    rights = [Fraction(right) for right in (args[1], *kwargs.get("also_right", ()))]
+    rights = [Fraction(right) for right in (expected, *kwargs.get("also_right", ()))]
     rel_tol, abs_tol = kwargs.get("rel_tol", 1e-6), kwargs.get("abs_tol", 1e-12)
     for wrong, message in framework._pairs(kwargs.get("misconceptions")):
         wrong = Fraction(wrong)
         if wrong in rights:
             continue  # a mistake that gives the right value here is never shown
         for right in rights:
-            if isinstance(args[1], int):
+            if isinstance(expected, int):
                 assert wrong != right  # counts compare exactly
                 continue
             distance = abs(wrong - right)
@@ -233,9 +326,9 @@ def test_every_number_tolerance_is_narrower_than_each_named_mistake(checker, arg
             )
 
 
-@pytest.mark.parametrize("checker, args, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_array_tolerance_is_narrower_than_each_named_mistake(checker, args, kwargs):
-    expected = np.asarray(args[1])
+@pytest.mark.parametrize("checker, expected, kwargs", ARRAY_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_array_tolerance_is_narrower_than_each_named_mistake(checker, expected, kwargs):
+    expected = np.asarray(expected)
     atol, rtol = kwargs.get("atol", 1e-6), kwargs.get("rtol", 1e-6)
     for wrong, message in framework._pairs(kwargs.get("misconceptions")):
         wrong = np.asarray(wrong, dtype=float)
@@ -256,20 +349,6 @@ def test_every_function_tolerance_is_narrower_than_each_named_mistake(checker):
         assert any(
             not framework._outputs_match(got, want, 2 * atol, 2 * rtol) for got, want in zip(outputs, wants)
         ), f"{checker.__name__}: {message[:60]}... matches the reference within twice the tolerance"
-
-
-@pytest.mark.parametrize("checker", VALUE_CHECKERS, ids=lambda c: c.__name__)
-def test_an_unknown_wrong_answer_gets_a_hint(checker):
-    name, args, kwargs = framework_call(checker)
-    if name in ("check_choice", "check_design", None):  # options are explained; the rest is in the table
-        return
-    if name == "check_number":
-        wrong = Fraction(args[1]) * 7 + 13  # far from the answer and from every mistake
-        feedback = checker(int(wrong) if wrong.denominator == 1 else float(wrong))
-    else:
-        expected = np.asarray(args[1])
-        feedback = checker(expected + 1000)
-    assert_feedback(feedback, "wrong", kwargs["hint"])
 
 
 # ---------------------------------------------------------------------------
@@ -408,12 +487,12 @@ def test_every_mistake_of_the_numeric_exercises_gives_its_own_answer():
         "check_pooling_stages",  # rounding up and counting the sizes: always one stage apart
         "check_best_epoch",  # the training loss is lowest at the last epoch, as it usually is
     }
-    for checker, args, kwargs in NUMBER_ROWS:
+    for checker, expected, kwargs in NUMBER_ROWS:
         if checker.__name__ in allowed_together:
             continue
         messages = {}
         for wrong, message in framework._pairs(kwargs["misconceptions"]):
-            if Fraction(wrong) != Fraction(args[1]):
+            if not _close(wrong, expected):
                 messages.setdefault(Fraction(wrong), set()).add(message)
         shared = {v: m for v, m in messages.items() if len(m) > 1}
         assert not shared, f"{checker.__name__}: {shared}"
@@ -672,9 +751,9 @@ def spec(kind, **arguments):
 
 
 def stack_facts(layers):
-    """Final size and receptive field of a stack, traced with the lesson's helper."""
-    final = A.trace_stack(c02.DESIGN["input_length"], layers)[-1]
-    return final.output_length, final.receptive_field
+    """Final size and receptive field of a stack, worked out in exercise_answers.py."""
+    size = stack_length(c02.DESIGN["input_length"], layers)
+    return size, receptive_field((layer["kernel_size"], layer.get("strides", 1)) for layer in layers)
 
 
 def meets_stack_design(layers):
@@ -710,7 +789,8 @@ def test_the_stack_design_checker_judges_any_design(layers):
 
 
 def pooled_sizes(layers):
-    return [row.output_length for row in A.trace_stack(c03.POOLING_DESIGN["input_length"], layers)]
+    """The input size, then the size after each layer, worked out in exercise_answers.py."""
+    return [c03.POOLING_DESIGN["input_length"], *stack_lengths(c03.POOLING_DESIGN["input_length"], layers)]
 
 
 POOLING_DESIGNS = [
@@ -784,20 +864,16 @@ BUDGET_DESIGNS = [
 
 
 def budget_facts(layers):
-    """Total parameters and the view of the last feature map, from Keras-free layer tables."""
-    table = c04.layer_table(c04.DESIGN["input_shape"], layers)
-    maps = [row for row in table.rows if row.output_shape.count(",") == 3]  # (None, h, w, c)
-    field = int(maps[-1].receptive_field.split("x")[0])
-    return table.total_params, field, table.rows[-1].output_shape
+    """Total parameters, the view of the last feature map and the output shape per image, worked out
+    in exercise_answers.py (and checked against Keras below)."""
+    return keras_stack(c04.DESIGN["input_shape"], layers)
 
 
 @pytest.mark.parametrize("layers", BUDGET_DESIGNS)
 def test_the_budget_design_checker_judges_any_design(layers):
     d = c04.DESIGN
     total, field, output = budget_facts(layers)
-    right = (
-        total <= d["max_params"] and field >= d["min_receptive_field"] and output == f"(None, {d['classes']})"
-    )
+    right = total <= d["max_params"] and field >= d["min_receptive_field"] and output == (d["classes"],)
     feedback = c04.check_design_budget(layers)
     assert_feedback(feedback, "correct" if right else "wrong", absent=["input input", "whole input"])
     if total > d["max_params"]:
@@ -811,10 +887,11 @@ def test_the_budget_design_checker_judges_any_design(layers):
 def test_the_budget_design_agrees_with_keras(keras):
     from course_utils.widgets.model_builder import to_keras
 
-    for layers in BUDGET_DESIGNS[:3]:
+    for layers in BUDGET_DESIGNS:
         model = to_keras(c04.DESIGN["input_shape"], layers)
-        assert model.count_params() == budget_facts(layers)[0]
-        assert model.output_shape == (None, c04.DESIGN["classes"])
+        total, _, output = budget_facts(layers)
+        assert model.count_params() == total
+        assert model.output_shape == (None, *output)
 
 
 def test_the_design_tables_hold_right_and_wrong_designs():
@@ -873,3 +950,227 @@ CASES = CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + DESIGN
 )
 def test_feedback_table(checker, answer, status, fragments, absent):
     assert_feedback(checker(answer), status, *fragments, absent=absent)
+
+
+# ---------------------------------------------------------------------------
+# Lesson 07's clinic: the verdicts two readers gave the runs, without the diagnoser
+# ---------------------------------------------------------------------------
+CLINIC = clinic_readings()
+SECOND_READINGS_REFUSED = {("C", "not converged"), ("I", "not converged"), ("K", "not converged")}
+"""Readings one of the two readers gave that the clinic's checker refuses (the diagnoser offers no
+such second reading): the validation loss is still falling at the last epoch of these runs."""
+
+
+def test_the_clinic_accepts_the_verdicts_both_readers_give():
+    labels = {run: sorted(both)[0] for run, (both, _) in CLINIC.items()}
+    assert_feedback(c07.check_clinic_labels(labels), "correct")
+
+
+@pytest.mark.parametrize("run", sorted(CLINIC))
+def test_the_clinic_refuses_every_verdict_no_reader_gives(run):
+    right = {name: sorted(both)[0] for name, (both, _) in CLINIC.items()}
+    for verdict in sorted(set(VERDICTS) - CLINIC[run][1]):
+        assert_feedback(
+            c07.check_clinic_labels({**right, run: verdict}), "wrong", f"{run}: you said {verdict}"
+        )
+
+
+@pytest.mark.parametrize(
+    "run, verdict",
+    [
+        pytest.param(
+            run,
+            verdict,
+            marks=pytest.mark.xfail(
+                (run, verdict) in SECOND_READINGS_REFUSED,
+                reason="a reader's reading the checker refuses: see SECOND_READINGS_REFUSED",
+                strict=True,
+            ),
+        )
+        for run, (both, either) in sorted(CLINIC.items())
+        for verdict in sorted(either - both)
+    ],
+)
+def test_the_clinic_accepts_a_verdict_one_reader_gives(run, verdict):
+    right = {name: sorted(both)[0] for name, (both, _) in CLINIC.items()}
+    assert_feedback(c07.check_clinic_labels({**right, run: verdict}), "correct")
+
+
+# ---------------------------------------------------------------------------
+# Lesson 09: the recipe the stored runs support, from their images
+# ---------------------------------------------------------------------------
+def _gain(group, base, changed):
+    """How much ``changed`` scores above ``base`` on the same test images, and the interval's half-width."""
+    return paired_interval(
+        stored_correct(stored_run(group, base)), stored_correct(stored_run(group, changed))
+    )
+
+
+def test_exercise_answers_hold_on_the_stored_runs():
+    """With 100 images, a pretrained trunk is the change the stored runs support: its gain over training
+    from scratch is larger than its interval, and larger than any other change gained."""
+    trunk, half_width = _gain("transfer", "scratch, 100 images", "shapes, frozen, 100 images")
+    assert trunk > half_width
+    for group, base, changed in (
+        ("data", "4 stages, 200 images", "5 stages, 200 images"),
+        ("small", "4 stages", "5 stages"),
+        ("head", "GAP, 200 images", "Flatten + Dense, 200 images"),
+        ("kernels", "3x3 stack", "7x7"),
+    ):
+        assert _gain(group, base, changed)[0] < trunk, (group, changed)
+
+
+# ---------------------------------------------------------------------------
+# A wrong answer that no misconception explains is told what to do
+# ---------------------------------------------------------------------------
+UNKNOWN_WRONG = {
+    c02.check_design_stack: ([conv(7)] * 7, ["use at most 6", "at most 5", "larger than 14"]),
+    c03.check_pooling_design: ([pool(5), pool(5)], ["pool_size=5", "100 -> 20 -> 4"]),
+    c04.check_design_budget: (
+        [spec("Conv2D", filters=8, kernel_size=3), spec("Flatten"), spec("Dense", units=10)],
+        ["it needs 2", "more than 60,000", "fewer than 30x30"],
+    ),
+    c09.check_design_task: (
+        [spec("Conv2D", filters=64, kernel_size=3), spec("Flatten"), spec("Dense", units=10)],
+        ["(budget)", "(final_map)", "(receptive_field)", "(output)"],
+    ),
+    c05.check_checkpoint_name: ("weights.txt", ["ends in .weights.h5"]),
+    c08.check_augmentations: (
+        {augmentation: not changes for augmentation, changes in c08.AUGMENTATIONS.items()},
+        [f"{len(c08.AUGMENTATIONS)} of {len(c08.AUGMENTATIONS)} answers are not right", *c08.AUGMENTATIONS],
+    ),
+    c07.check_clinic_labels: (
+        {run: sorted(set(VERDICTS) - either)[0] for run, (_, either) in CLINIC.items()},
+        [f"0 of {len(CLINIC)} runs are right", *(f"{run}: you said" for run in CLINIC)],
+    ),
+}
+"""For each value checker that is not built on check_number, check_array or check_choice (designs
+and checkers with their own logic): a wrong answer, and what its message must say."""
+
+
+def _unknown_wrong(checker):
+    """A wrong answer far from the right one and from every named mistake, and what its message must say."""
+    if checker in UNKNOWN_WRONG:
+        return UNKNOWN_WRONG[checker]
+    answer, hint = ANSWERS[checker], SPIED[checker][2].get("hint")
+    if isinstance(answer, str):  # every option is explained: a string that is no option is told the options
+        return "none of these", ["not one of the options", *(repr(option) for option in _options(checker))]
+    if isinstance(answer, (tuple, np.ndarray)):
+        return np.asarray(answer) + 1000, [hint]
+    wrong = Fraction(answer) * 7 + 13  # far from the answer and from every mistake
+    return int(wrong) if wrong.denominator == 1 else float(wrong), [hint]
+
+
+@pytest.mark.parametrize("checker", VALUE_CHECKERS, ids=lambda c: c.__name__)
+def test_an_unknown_wrong_answer_gets_a_hint(checker):
+    answer, fragments = _unknown_wrong(checker)
+    assert all(fragments), f"{checker.__name__} has no hint"
+    assert_feedback(checker(answer), "wrong", *fragments)
+
+
+# ---------------------------------------------------------------------------
+# The answers worked out by hand, again with Keras
+# ---------------------------------------------------------------------------
+def _keras_stack(keras, input_shape, layers):
+    return keras.Sequential([keras.Input(input_shape), *layers])
+
+
+def test_exercise_keras_agrees(keras):
+    """The counts, shapes and formulas of tests/exercise_answers.py are what Keras builds and computes."""
+    L = keras.layers
+    layer = c01.LAYER
+    conv = _keras_stack(keras, layer["input_shape"], [L.Conv2D(layer["filters"], layer["kernel_size"])])
+    assert conv.output_shape[1:] == ANSWERS[c01.check_output_shape]
+    assert tuple(conv.layers[0].kernel.shape) == ANSWERS[c01.check_kernel_shape]
+
+    one = c04.CONV_LAYER
+    model = _keras_stack(
+        keras, one["input_shape"], [L.Conv2D(one["filters"], one["kernel_size"], padding="same")]
+    )
+    assert model.count_params() == ANSWERS[c04.check_conv_params]
+    model = _keras_stack(
+        keras, c04.DENSE_LAYER["input_shape"], [L.Flatten(), L.Dense(c04.DENSE_LAYER["units"])]
+    )
+    assert model.count_params() == ANSWERS[c04.check_dense_params]
+    cnn = to_keras(c04.EXERCISE_INPUT, list(c04.EXERCISE_CNN))
+    assert cnn.count_params() == ANSWERS[c04.check_model_total]
+    for keras_layer in cnn.layers:
+        keras_layer.trainable = not isinstance(keras_layer, L.Conv2D)
+    assert sum(math.prod(w.shape) for w in cnn.trainable_weights) == ANSWERS[c04.check_frozen_trainable]
+    norm = _keras_stack(keras, c04.BATCH_NORM_INPUT, [L.BatchNormalization()])
+    assert sum(math.prod(w.shape) for w in norm.trainable_weights) == ANSWERS[c04.check_batch_norm_trainable]
+    assert norm.count_params() == ANSWERS[c04.check_batch_norm_total]
+    head = _keras_stack(
+        keras, c04.HEAD["input_shape"], [L.GlobalAveragePooling2D(), L.Dense(c04.HEAD["units"])]
+    )
+    assert head.count_params() == ANSWERS[c04.check_gap_head_params]
+    s = c04.SEPARABLE_LAYER
+    separable = _keras_stack(
+        keras,
+        (8, 8, s["in_channels"]),
+        [L.SeparableConv2D(s["filters"], s["kernel_size"], use_bias=s["use_bias"])],
+    )
+    assert separable.count_params() == ANSWERS[c04.check_separable_params]
+    a = c04.ACTIVATION_LAYER
+    first = _keras_stack(
+        keras, a["input_shape"], [L.Conv2D(a["filters"], a["kernel_size"], padding=a["padding"])]
+    )
+    assert a["batch_size"] * math.prod(first.output_shape[1:]) * 4 == ANSWERS[c04.check_activation_memory]
+    vgg = to_keras(
+        c04.VGG_INPUT,
+        [
+            *(
+                spec
+                for filters, convs in c04.VGG_BLOCKS
+                for spec in [{"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same"}]
+                * convs
+                + [{"type": "MaxPooling2D", "pool_size": 2}]
+            ),
+            {"type": "Flatten"},
+            *({"type": "Dense", "units": units} for units in (*c04.VGG_DENSE_UNITS, c04.VGG_CLASSES)),
+        ],
+    )
+    dense = sum(layer.count_params() for layer in vgg.layers if isinstance(layer, L.Dense))
+    assert Fraction(dense, vgg.count_params()) == ANSWERS[c04.check_vgg_dense_share]
+    inputs = keras.Input(c04.RESIDUAL_INPUT)
+    main = inputs
+    for spec_ in c04.RESIDUAL_BLOCK["main"]:
+        main = to_keras(tuple(main.shape[1:]), [spec_]).layers[0](main)
+    shortcut = inputs
+    for spec_ in c04.RESIDUAL_BLOCK["shortcut"]:
+        shortcut = to_keras(tuple(shortcut.shape[1:]), [spec_]).layers[0](shortcut)
+    block = keras.Model(inputs, L.Add()([main, shortcut]))
+    assert block.count_params() == ANSWERS[c04.check_residual_block_params]
+
+    logits = np.array([c05.CROSS_ENTROPY_LOGITS], dtype="float32")
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+        np.array([c05.CROSS_ENTROPY_LABEL]), logits
+    )
+    assert float(loss) == pytest.approx(ANSWERS[c05.check_cross_entropy], rel=1e-5)
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=c05.EXERCISE_PATIENCE)
+    stopper.set_model(head)
+    head.stop_training = False  # what fit sets before the first epoch
+    stopper.on_train_begin()
+    stopped = None
+    for epoch, value in enumerate(c05.EXERCISE_HISTORY["val_loss"]):
+        stopper.on_epoch_end(epoch, {"val_loss": value})
+        if head.stop_training:
+            stopped = epoch + 1  # Keras counts epochs from 0
+            break
+    assert stopped == ANSWERS[c05.check_early_stopping_epoch]
+
+    weights = np.array([[1.0, -2.0], [0.5, 3.0]], dtype="float32")
+    penalty = keras.regularizers.L2(ANSWERS[c08.check_keras_l2])(weights)
+    notes = c08.NOTES_LAMBDA / (2 * c08.NOTES_M) * float(np.sum(weights**2))
+    assert float(penalty) == pytest.approx(notes, rel=1e-6)
+    dropped = keras.layers.Dropout(c08.DROPOUT_RATE, seed=1)(
+        np.full((1, 1000), c08.DROPOUT_VALUE), training=True
+    )
+    kept = np.unique(np.asarray(dropped)[np.asarray(dropped) != 0])
+    assert kept == pytest.approx([ANSWERS[c08.check_dropout_value]], rel=1e-6)
+    bn = c08.BN
+    layer = keras.layers.BatchNormalization(epsilon=bn["epsilon"])
+    layer.build((None, 1))
+    layer.set_weights([np.array([bn[key]]) for key in ("gamma", "beta", "moving_mean", "moving_variance")])
+    out = float(np.asarray(layer(np.array([[bn["x"]]], dtype="float32"), training=False))[0, 0])
+    assert out == pytest.approx(ANSWERS[c08.check_batch_norm_inference], rel=c08.BN_REL_TOL)

@@ -166,7 +166,7 @@ def test_to_keras_checks_the_specs_and_names_the_layer(keras):
 def test_mnist_cnn_is_the_lesson_model():
     table = layer_table(MNIST_INPUT, MNIST_CNN)
     assert table.total_params == 220_234
-    assert [r.output_shape for r in table.rows[-3:]] == ["(None, 3136)", "(None, 64)", "(None, 10)"]
+    assert [r.output_shape for r in table.rows[-3:]] == [(None, 3136), (None, 64), (None, 10)]
 
 
 def test_the_widget_module_re_exports_the_same_functions():
@@ -213,7 +213,7 @@ def test_layer_states_are_the_tables_shapes_and_fields(size, channels, body, tai
     states = layer_states((size, size, channels), specs)
     assert len(states) == len(table.rows) == len(specs) + 1
     for state, row in zip(states, table.rows, strict=True):
-        assert str((None, *state.shape)) == row.output_shape
+        assert (None, *state.shape) == row.output_shape
         assert format_receptive_field(state.receptive_field) == row.receptive_field
 
 

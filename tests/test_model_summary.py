@@ -1,5 +1,8 @@
 """Tests for course_utils.model_summary.summarize against Keras itself."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -153,7 +156,7 @@ def test_one_row_per_layer_with_keras_output_shapes():
     assert [r.name for r in s.rows[1:]] == [layer.name for layer in model.layers]
     assert s.rows[0].type == "InputLayer"
     for row, layer in zip(s.rows[1:], model.layers, strict=True):
-        assert row.output_shape == str(tuple(layer.output.shape))
+        assert row.output_shape == tuple(layer.output.shape)
         assert row.params == layer.count_params()
 
 
@@ -329,3 +332,360 @@ def test_render_table_has_a_limit():
     with pytest.raises(ValueError, match="rows holds 1,000,000 rows"):
         render_table(["a", "b"], [["1", "2"]] * 10**6)
     assert render_table(["a"], [["1"]] * MAX_TABLE_ROWS).count("\n") == MAX_TABLE_ROWS + 1
+
+
+# --- shapes are tuples; text only in the drawn table ----------------------------------------------
+
+COURSE_UTILS = Path(__file__).resolve().parents[1] / "course_utils"
+
+
+def _course_sources():
+    return sorted(COURSE_UTILS.rglob("*.py"))
+
+
+def _tables():
+    from course_utils import architectures as arch
+    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+
+    return {
+        "summarize": summarize(mnist_cnn()),
+        "layer_table": layer_table(MNIST_INPUT, MNIST_CNN),
+        "block_table": arch.block_table((8, 8, 16), **arch.bottleneck_block(4, strides=2, projection=True)),
+        "resnet_table": arch.resnet_table(stages=((8, 1, 2),), input_shape=(32, 32, 3)),
+    }
+
+
+def test_output_shapes_are_tuples_as_keras_writes_them():
+    for source, table in _tables().items():
+        for row in table.rows:
+            shape = row.output_shape
+            assert isinstance(shape, tuple), (source, row)
+            assert shape[0] is None and all(type(n) is int for n in shape[1:]), (source, row)
+            assert str(shape) in str(table) and str(shape) in table._repr_html_()
+    model = mnist_cnn()
+    assert [row.output_shape for row in summarize(model).rows[1:]] == [
+        tuple(x.output.shape) for x in model.layers
+    ]
+
+
+def test_the_table_writes_each_shape_as_before():
+    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+
+    lines = str(layer_table(MNIST_INPUT, MNIST_CNN)).splitlines()
+    assert lines[3] == (
+        "input (InputLayer)  (None, 28, 28, 1)           0              0          0     98.0 KiB              1x1"
+    )
+    assert lines[4] == (
+        "#1 (Conv2D)         (None, 28, 28, 32)        320              0    225,792      3.1 MiB              3x3"
+    )
+    assert lines[8] == (
+        "#5 (Flatten)        (None, 3136)                0              0          0    392.0 KiB            10x10"
+    )
+
+
+class Split(L.Layer):
+    """A layer with two outputs: the first channel and the others."""
+
+    def call(self, x):
+        return [x[..., :1], x[..., 1:]]
+
+    def compute_output_shape(self, shape):
+        return [(*shape[:-1], 1), (*shape[:-1], shape[-1] - 1)]
+
+
+def two_outputs():
+    inputs = keras.Input(shape=(4, 4, 3))
+    first, others = Split(name="split")(inputs)
+    return keras.Model(inputs, L.Add()([L.Conv2D(2, 1)(first), L.Conv2D(2, 1)(others)]))
+
+
+def test_a_layer_with_several_outputs_has_no_one_shape():
+    summary = summarize(two_outputs())
+    split = next(row for row in summary.rows if row.name == "split")
+    assert split.output_shape is None and split.activation_bytes is None and split.macs is None
+    assert "split (Split)" in str(summary) and "multiple" in str(summary).splitlines()[4]
+
+
+def test_no_shape_is_read_back_from_text():
+    """Shapes travel as tuples: nothing in the package parses a shape (or any value) back from its text."""
+    assert [path.name for path in _course_sources() if "literal_eval" in path.read_text()] == []
+
+
+# --- Keras's graph: one function reads private attributes; nothing is swallowed ----------------------
+
+
+def _defined_names(tree):
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def _private_reads(tree):
+    """``x._name`` and ``getattr(x, "_name")`` on anything but self and cls (dunders left out)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            owner, name = node.value, node.attr
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "hasattr"}
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            owner, name = node.args[0], node.args[1].value
+        else:
+            continue
+        if (
+            name.startswith("_")
+            and not name.startswith("__")
+            and not (isinstance(owner, ast.Name) and owner.id in {"self", "cls"})
+        ):
+            yield node.lineno, name
+
+
+def test_private_keras_attributes_are_read_in_one_function():
+    trees = {path: ast.parse(path.read_text()) for path in _course_sources()}
+    ours = set().union(*(_defined_names(tree) for tree in trees.values()))
+    reads = [
+        (path.relative_to(COURSE_UTILS).as_posix(), line, name)
+        for path, tree in trees.items()
+        for line, name in _private_reads(tree)
+        if name not in ours
+    ]
+    tree = trees[COURSE_UTILS / "model_summary.py"]
+    graph = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_keras_graph"
+    )
+    outside = [
+        read
+        for read in reads
+        if read[0] != "model_summary.py" or not graph.lineno <= read[1] <= graph.end_lineno
+    ]
+    assert outside == []
+    assert {name for _, _, name in reads} == {"_keras_history", "_inbound_nodes"}
+
+
+def test_summarize_swallows_no_exception():
+    """A column that summarize cannot fill is None by a rule (named in the tests below), never by a caught error."""
+    tree = ast.parse((COURSE_UTILS / "model_summary.py").read_text())
+    assert [node.lineno for node in ast.walk(tree) if isinstance(node, ast.ExceptHandler)] == []
+
+
+def _calls_of(model, layer):
+    from course_utils.model_summary import _keras_graph
+
+    return _keras_graph(model)[1][id(layer)]
+
+
+def test_keras_graph_reads_a_sequential_on_this_keras_release():
+    """The one function that reads private Keras attributes, checked on the installed (pinned) Keras release."""
+    from course_utils.model_summary import _keras_graph
+
+    model = keras.Sequential([keras.Input(shape=(6, 6, 1)), L.Conv2D(2, 3), L.Flatten()])
+    (input_layer,), calls = _keras_graph(model)
+    assert type(input_layer).__name__ == "InputLayer" and input_layer not in model.layers
+    assert calls[id(input_layer)] == [((), ((None, 6, 6, 1),), ())]
+    conv, flat = model.layers
+    assert calls[id(conv)] == [(((None, 6, 6, 1),), ((None, 4, 4, 2),), (input_layer,))]
+    assert calls[id(flat)] == [(((None, 4, 4, 2),), ((None, 32),), (conv,))]
+    assert set(calls) == {id(input_layer), id(conv), id(flat)}
+
+
+def test_keras_graph_reads_the_calls_of_this_model_only():
+    """Layers called outside the model (another graph) are read with this model's calls only."""
+    model = keras.Sequential()  # each add builds the model again: its first layer is called three times
+    model.add(keras.Input(shape=(6, 6, 1)))
+    for layer in (L.Conv2D(2, 3), L.Flatten(), L.Dense(2)):
+        model.add(layer)
+    conv = model.layers[0]
+    assert len(conv._inbound_nodes) == 3  # what Keras keeps: every call ever (3 on this Keras release)
+    assert len(_calls_of(model, conv)) == 1
+
+    reused = L.Dense(3, name="reused")
+    a, b = keras.Input(shape=(4,)), keras.Input(shape=(5,))
+    first, second = keras.Model(a, reused(a)), keras.Model(b, L.Dense(1)(reused(L.Dense(4)(b))))
+    assert len(_calls_of(first, reused)) == len(_calls_of(second, reused)) == 1
+    assert _calls_of(second, reused)[0].input_shapes == ((None, 4),)
+
+
+def test_keras_graph_reads_shared_layers_nested_models_and_inputs_in_order():
+    from course_utils.model_summary import _keras_graph
+
+    shared = L.Dense(5, name="shared")
+    a, b = keras.Input(shape=(6,), name="a"), keras.Input(shape=(6,), name="b")
+    inner = keras.Sequential([keras.Input(shape=(10,)), L.Dense(2)], name="inner")
+    joined = L.Concatenate(name="joined")([shared(a), shared(b)])
+    model = keras.Model([b, a], inner(joined))
+    input_layers, calls = _keras_graph(model)
+    assert [layer.name for layer in input_layers] == ["b", "a"]
+    assert [call.parents for call in calls[id(shared)]] == [(model.get_layer("a"),), (model.get_layer("b"),)]
+    assert calls[id(inner)] == [(((None, 10),), ((None, 2),), (model.get_layer("joined"),))]
+
+
+# --- each case where a column is left unknown, named ----------------------------------------------
+
+
+def test_a_sequential_built_with_add_has_every_column():
+    """Keras calls each layer again at each add: the layers are not shared, and nothing is unknown."""
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(8, 8, 1)))
+    model.add(L.Conv2D(2, 3, name="conv"))
+    model.add(L.Flatten(name="flat"))
+    model.add(L.Dense(2, name="out"))
+    rows = {row.name: row for row in summarize(model).rows}
+    assert [(rows[n].macs, rows[n].receptive_field) for n in ("conv", "flat", "out")] == [
+        (6 * 6 * 2 * 9, "3x3"),
+        (0, "3x3"),
+        (72 * 2, "whole input"),
+    ]
+
+
+def test_a_layer_used_by_two_models_is_counted_in_each():
+    conv = L.Conv2D(2, 3, name="conv")
+    x, y = keras.Input(shape=(8, 8, 1)), keras.Input(shape=(8, 8, 1))
+    first, second = keras.Model(x, conv(x)), keras.Model(y, L.Flatten()(conv(y)))
+    for model in (first, second):
+        row = next(row for row in summarize(model).rows if row.name == "conv")
+        assert (row.macs, row.receptive_field) == (6 * 6 * 2 * 9, "3x3")
+
+
+class Scale(L.Layer):
+    """A layer of one's own whose argument Keras cannot record: its get_config raises NotImplementedError."""
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+
+class Dense(L.Layer):
+    """A learner's own Dense, named as Keras's, with an argument Keras's Dense does not take."""
+
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.scale = units, scale
+
+    def build(self, shape):
+        self.kernel = self.add_weight(shape=(shape[-1], self.units))
+
+    def call(self, x):
+        return self.scale * keras.ops.matmul(x, self.kernel)
+
+
+class Doubler(keras.Model):
+    """A subclassed model: its inputs are not known, so its layers are not added up."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = L.Dense(2)
+
+    def call(self, x):
+        return 2 * self.dense(x)
+
+
+def _row(model, name):
+    return next(row for row in summarize(model).rows if row.name == name)
+
+
+def _scaled():
+    inputs = keras.Input(shape=(4, 4, 1))
+    with pytest.raises(NotImplementedError):
+        Scale(np.float32([2.0])).get_config()
+    return keras.Model(inputs, L.Conv2D(1, 1)(Scale(np.float32([2.0]), name="scale")(inputs)))
+
+
+def _own_dense():
+    inputs = keras.Input(shape=(6,))
+    return keras.Model(inputs, Dense(3, scale=2.0, name="own")(inputs))
+
+
+def _subclassed_inside():
+    inputs = keras.Input(shape=(4,))
+    return keras.Model(inputs, Doubler(name="doubler")(inputs))
+
+
+def _lstm():
+    inputs = keras.Input(shape=(7, 3))
+    return keras.Model(inputs, L.LSTM(4, name="lstm")(inputs))
+
+
+UNKNOWN_CASES = {
+    "a layer type without a formula (LSTM)": (_lstm, "lstm", 4 * (3 * 4 + 4 * 4 + 4)),
+    "a layer of one's own whose get_config raises": (_scaled, "scale", 0),
+    "a layer of one's own named as a Keras layer": (_own_dense, "own", 6 * 3),
+    "a subclassed model inside a model": (_subclassed_inside, "doubler", 4 * 2 + 2),
+    "a layer called twice in the model": (shared_and_unknown, "shared", 6 * 5 + 5),
+}
+
+
+@pytest.mark.parametrize("case", UNKNOWN_CASES)
+def test_macs_and_receptive_field_unknown_only_where_named(case):
+    build, name, params = UNKNOWN_CASES[case]
+    model = build()
+    row = _row(model, name)
+    assert (row.macs, row.receptive_field, row.params) == (None, "-", params)
+    assert summarize(model).total_params == model.count_params()
+
+
+def test_branches_and_shared_layers_keep_their_columns():
+    """Every column of functional models with branches, merges, shared and nested layers, as before."""
+    expected = {
+        branchy: [
+            ("InputLayer", (None, 16, 16, 3), 0, 0, 0, 98304, "1x1"),
+            ("Conv2D", (None, 16, 16, 4), 112, 0, 27648, 131072, "3x3"),
+            ("Conv2D", (None, 16, 16, 4), 304, 0, 76800, 131072, "5x5"),
+            ("Add", (None, 16, 16, 4), 0, 0, 0, 131072, "5x5"),
+            ("BatchNormalization", (None, 16, 16, 4), 8, 8, 1024, 131072, "5x5"),
+            ("MaxPooling2D", (None, 8, 8, 4), 0, 0, 0, 32768, "6x6"),
+            ("Conv2D", (None, 8, 8, 4), 20, 0, 1024, 32768, "5x5"),
+            ("Concatenate", (None, 8, 8, 8), 0, 0, 0, 65536, "6x6"),
+            ("GlobalAveragePooling2D", (None, 8), 0, 0, 0, 1024, "whole input"),
+            ("Dense", (None, 2), 18, 0, 16, 256, "whole input"),
+        ],
+        shared_and_unknown: [
+            ("InputLayer", (None, 6), 0, 0, 0, 768, "-"),
+            ("InputLayer", (None, 6), 0, 0, 0, 768, "-"),
+            ("Dense", (None, 5), 35, 0, None, 640, "-"),
+            ("InputLayer", (None, 7, 3), 0, 0, 0, 2688, "-"),
+            ("Concatenate", (None, 10), 0, 0, 0, 1280, "-"),
+            ("LSTM", (None, 4), 128, 0, None, 512, "-"),
+            ("Concatenate", (None, 14), 0, 0, 0, 1792, "-"),
+            ("Dense", (None, 1), 15, 0, 14, 128, "-"),
+        ],
+        nested_frozen_base: [
+            ("InputLayer", (None, 10, 10, 1), 0, 0, 0, 12800, "1x1"),
+            ("Sequential", (None, 8, 8, 4), 0, 56, 2560, 32768, "-"),
+            ("Flatten", (None, 256), 0, 0, 0, 32768, "-"),
+            ("Dense", (None, 3), 771, 0, 768, 384, "-"),
+        ],
+        two_outputs: [
+            ("InputLayer", (None, 4, 4, 3), 0, 0, 0, 6144, "1x1"),
+            ("Split", None, 0, 0, None, None, "-"),
+            ("Conv2D", (None, 4, 4, 2), 4, 0, 32, 4096, "-"),
+            ("Conv2D", (None, 4, 4, 2), 6, 0, 64, 4096, "-"),
+            ("Add", (None, 4, 4, 2), 0, 0, 0, 4096, "-"),
+        ],
+    }
+    for build, rows in expected.items():
+        got = [
+            (
+                r.type,
+                r.output_shape,
+                r.trainable,
+                r.non_trainable,
+                r.macs,
+                r.activation_bytes,
+                r.receptive_field,
+            )
+            for r in summarize(build()).rows
+        ]
+        assert got == rows, build.__name__

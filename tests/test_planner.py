@@ -240,7 +240,8 @@ def test_the_budget_narrows_filters_as_little_as_it_must(image, share):
     budget = max(1, int(full.total_params * share))
     try:
         plan = plan_cnn(image, 2, budget)
-    except ValueError:
+    except ValueError as error:  # below the smallest plan: the error says which budget works
+        assert _smallest_budget(error) > budget
         return
     convs = [layer for layer in plan.layers if layer["type"] == "Conv2D"]
     first = plan.filters[0]

@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-from ast import literal_eval
 from fractions import Fraction
 
 from course_utils import params as p
@@ -245,7 +244,7 @@ def check_model_total(answer) -> Feedback:
     table = _table()
     expected = table.total_params
     rows = table.rows[1:]
-    shapes = [literal_eval(row.output_shape) for row in rows]
+    shapes = [row.output_shape for row in rows]
     weights = sum(row.params for row in rows) - sum(
         spec.get("filters", spec.get("units", 0)) for spec in EXERCISE_CNN
     )
@@ -713,7 +712,7 @@ def _evaluate_model(specs) -> dict:
     rows = table.rows[1:]
     # the last feature map: the last output that still has height and width (Dropout or
     # BatchNormalization after it keep it; Flatten or global pooling end it)
-    maps = [row for row in table.rows if len(literal_eval(row.output_shape)) == 4]
+    maps = [row for row in table.rows if len(row.output_shape) == 4]
     last_map = maps[-1]
     biggest = max(rows, key=lambda row: row.params) if rows else table.rows[0]
     index = rows.index(biggest) if rows else -1
@@ -721,7 +720,7 @@ def _evaluate_model(specs) -> dict:
     last_dense = next((spec for spec in reversed(specs) if spec.get("type") == "Dense"), None)
     return {
         "total": table.total_params,
-        "output": literal_eval(table.rows[-1].output_shape),
+        "output": table.rows[-1].output_shape,
         "last_type": rows[-1].type if rows else None,
         "last_units": last_dense.get("units") if last_dense else None,
         "receptive_field": _receptive_field_size(last_map.receptive_field) or 1,
@@ -962,7 +961,7 @@ def check_residual_block_params(answer) -> Feedback:
             "moving mean, moving variance).",
         ),
         (
-            expected + literal_eval(table.rows[-1].output_shape)[-1],
+            expected + table.rows[-1].output_shape[-1],
             "You gave the Add a parameter per channel. Adding two tensors has nothing to learn: 0 parameters.",
         ),
     ]

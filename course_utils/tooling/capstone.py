@@ -457,7 +457,7 @@ def facts(model) -> dict:
     rows = list(summary.rows)
     heads = [i for i, row in enumerate(rows) if row.type in _HEAD_TYPES]
     last = rows[heads[0] - 1] if heads else rows[-1]
-    shape = last.output_shape if isinstance(last.output_shape, tuple) else _shape(last.output_shape)
+    shape = last.output_shape
     field = last.receptive_field
     return {
         "params": int(model.count_params()),
@@ -467,12 +467,6 @@ def facts(model) -> dict:
         "final_map": [int(size) for size in shape[1:]],
         "receptive_field": [int(size) for size in field.split("x")] if field and "x" in field else None,
     }
-
-
-def _shape(text: str) -> tuple:
-    import ast
-
-    return tuple(ast.literal_eval(text))
 
 
 # ---------------------------------------------------------------------------
