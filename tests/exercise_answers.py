@@ -187,15 +187,17 @@ def planner_poolings(side, low=4, high=8):
     return count
 
 
-def stored_correct(run):
-    """The stored run's right (True) and wrong answers, image by image."""
-    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run["test_correct"]), dtype=np.uint8))
-    return bits[: run["test_images"]].astype(bool)
+def stored_correct(run, part="validation"):
+    """The stored run's right (True) and wrong answers on ``part``'s canvases, canvas by canvas."""
+    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run[part]["correct"]), dtype=np.uint8))
+    return bits[: run[part]["images"]].astype(bool)
 
 
 def stored_run(group, name):
+    """One stored design's runs, one per seed, read from the results file itself."""
     results = json.loads(c09.RESULTS_FILE.read_text(encoding="utf-8"))
-    return next(run for run in results["groups"][group]["runs"] if run["name"] == name)
+    runs = [run for run in results["runs"].values() if (run["group"], run["name"]) == (group, name)]
+    return sorted(runs, key=lambda run: run["seed"])
 
 
 def paired_interval(right_a, right_b, z=Z_TYPED):
@@ -206,10 +208,17 @@ def paired_interval(right_a, right_b, z=Z_TYPED):
     return (c - b) / n, z * math.sqrt(b + c - (b - c) ** 2 / n) / n
 
 
-def differ(right_a, right_b):
-    """'yes' when the 95% interval of the difference leaves out 0."""
-    difference, half_width = paired_interval(right_a, right_b)
-    return "yes" if abs(difference) > half_width else "no"
+def differ(runs_a, runs_b):
+    """'yes' when the paired interval over the seeds leaves out 0 and the gap exceeds both seed spreads.
+
+    Per canvas, the share of B's seeds right minus the share of A's; the interval is that mean's
+    95% interval over the canvases."""
+    d = np.mean([stored_correct(r) for r in runs_b], axis=0) - np.mean(
+        [stored_correct(r) for r in runs_a], axis=0
+    )
+    half_width = Z_TYPED * d.std() / math.sqrt(d.size)
+    spread = max(np.std([r["validation"]["accuracy"] for r in runs], ddof=1) for runs in (runs_a, runs_b))
+    return "yes" if abs(d.mean()) > half_width and abs(d.mean()) > spread else "no"
 
 
 # --- lesson 01 ----------------------------------------------------------------------------------
@@ -333,13 +342,13 @@ _HEAD_POOLINGS = planner_poolings(c09.HEAD_IMAGE_SIZE)
 _HEAD_SIDE = c09.HEAD_IMAGE_SIZE // 2**_HEAD_POOLINGS
 _HEAD_FILTERS = min(16 * 2 ** (_HEAD_POOLINGS - 1), 256)
 (_GROUP_A, _NAME_A), (_GROUP_B, _NAME_B) = c09.COMPARED_RUNS
-_RIGHT_A = stored_correct(stored_run(_GROUP_A, _NAME_A))
-_RIGHT_B = stored_correct(stored_run(_GROUP_B, _NAME_B))
+_RUNS_A, _RUNS_B = stored_run(_GROUP_A, _NAME_A), stored_run(_GROUP_B, _NAME_B)
 
 
 def _stored_half_width(z):
-    p = float(np.mean(_RIGHT_A))  # the first run's accuracy, from its images
-    return z * math.sqrt(p * (1 - p) / _RIGHT_A.size)
+    right = stored_correct(_RUNS_A[0])  # the first design's first seed, from its canvases
+    p = float(np.mean(right))
+    return z * math.sqrt(p * (1 - p) / right.size)
 
 
 ANSWERS = {
@@ -441,7 +450,7 @@ ANSWERS = {
     ),
     c09.check_head_params: dense_params(_HEAD_SIDE * _HEAD_SIDE * _HEAD_FILTERS, c09.HEAD_UNITS),
     c09.check_half_width: _stored_half_width(Z_TYPED),
-    c09.check_runs_differ: differ(_RIGHT_A, _RIGHT_B),
+    c09.check_runs_differ: differ(_RUNS_A, _RUNS_B),
     # with 100 images a trunk pretrained where images are plentiful beats every change to a network
     # trained from scratch (test_exercise_answers_hold_on_the_stored_runs checks the evidence)
     c09.check_recipe_for_little_data: "pretrained trunk",
