@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import check_int, check_option, describe
+from course_utils._validation import check_bool, check_int, check_option, check_real, check_series, describe
 from course_utils.comparisons import seeds_difference_interval
 from course_utils.metrics import ConfidenceInterval
 
@@ -99,40 +99,88 @@ class DesignComparison:
     verdict: str
 
 
-def _record(name: str, run, part: str = "validation") -> Mapping:
-    """A stored run, checked for what the rule reads; a learner-grade error otherwise."""
+def _record(name: str, run, part: str = "validation") -> dict:
+    """A stored run, its ``part`` scores checked and made plain Python numbers; a learner-grade error otherwise."""
     if not isinstance(run, Mapping):
         raise TypeError(
             f"{name} should be a stored run (a dict such as capstone_09.json holds); got {describe(run)}."
         )
+    _real_throughout(name, run)
     scores = run.get(part)
     if not isinstance(scores, Mapping) or not {"accuracy", "images", "correct"} <= set(scores):
         raise ValueError(
             f"{name} should have a {part!r} entry with 'accuracy', 'images' and 'correct'; got {describe(scores)}."
         )
-    return run
+    checked = {
+        "accuracy": check_real(f"{name}[{part!r}]['accuracy']", scores["accuracy"], 0, 1),
+        "images": check_int(f"{name}[{part!r}]['images']", scores["images"], minimum=1),
+        "correct": scores["correct"],
+    }
+    return {**run, part: checked}
+
+
+def _real_throughout(name: str, value) -> None:
+    """Refuse a stored run holding a complex number anywhere: the file stores real numbers only."""
+    if isinstance(value, (complex, np.complexfloating)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+    ):
+        raise TypeError(f"{name} should hold real numbers; got {describe(value)}.")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _real_throughout(f"{name}[{key!r}]", item)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _real_throughout(f"{name}[{i}]", item)
 
 
 TRAINING_KEYS = ("epochs", "best_epoch", "reached_cap", "history")
 
 
-def _trained(name: str, run) -> Mapping:
-    """A stored run with what :func:`unfinished` reads: its epochs, best epoch, cap and history."""
-    missing = [key for key in TRAINING_KEYS if key not in _record(name, run)]
+def _trained(name: str, run) -> dict:
+    """A stored run with what :func:`unfinished` reads, checked: its epochs, best epoch, cap and history."""
+    run = _record(name, run)
+    missing = [key for key in TRAINING_KEYS if key not in run]
     if missing:
         raise ValueError(
             f"{name} should have {', '.join(map(repr, TRAINING_KEYS))}; it lacks {', '.join(map(repr, missing))}."
         )
-    history = run["history"]
-    if not isinstance(history, Mapping) or not history.get("train_accuracy"):
+    epochs = check_int(f"{name}['epochs']", run["epochs"], minimum=1)
+    best = check_int(f"{name}['best_epoch']", run["best_epoch"], minimum=1, maximum=epochs)
+    capped = check_bool(f"{name}['reached_cap']", run["reached_cap"])
+    return {
+        **run,
+        "epochs": epochs,
+        "best_epoch": best,
+        "reached_cap": capped,
+        "history": _history(name, run),
+    }
+
+
+def _history(name: str, run) -> dict:
+    """The run's history with its training accuracy checked (one real number per epoch)."""
+    history = run.get("history")
+    if not isinstance(history, Mapping) or "train_accuracy" not in history:
         raise ValueError(
             f"{name}['history'] should hold 'train_accuracy', one per epoch; got {describe(history)}."
         )
-    return run
+    return {
+        **history,
+        "train_accuracy": check_series(f"{name}['history']['train_accuracy']", history["train_accuracy"]),
+    }
+
+
+def _verdict(name: str, run) -> str:
+    """Lesson 07's verdict on a run's history, its letter; a history diagnose refuses is named as the run's."""
+    from course_utils.diagnosis import diagnose
+
+    try:
+        return VERDICT_LETTERS[diagnose(_history(name, run)).verdict]
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name}['history'] cannot be diagnosed: {error}") from None
 
 
 def _runs(name: str, runs) -> list:
-    """A design's runs: a non-empty list of stored runs (one per seed)."""
+    """A design's runs: a non-empty list of stored runs (one per seed), each checked."""
     if isinstance(runs, Mapping) or not isinstance(runs, Sequence) or isinstance(runs, (str, bytes)):
         raise TypeError(f"{name} should be a list of stored runs, one per seed; got {describe(runs)}.")
     if not runs:
@@ -202,9 +250,7 @@ def seed_spread(runs) -> float:
 
 def verdict_letters(runs) -> str:
     """Lesson 07's verdict on each run, one letter each (:data:`VERDICT_LETTERS`), e.g. ``'GGO'``."""
-    from course_utils.diagnosis import diagnose
-
-    return "".join(VERDICT_LETTERS[diagnose(run["history"]).verdict] for run in _runs("runs", runs))
+    return "".join(_verdict(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs)))
 
 
 def never_started(run) -> bool:
@@ -217,12 +263,7 @@ def never_started(run) -> bool:
     True
     """
     run = _record("run", run)
-    history = run.get("history")
-    if not isinstance(history, Mapping) or not history.get("train_accuracy"):
-        raise ValueError(
-            f"run['history'] should hold 'train_accuracy', one per epoch; got {describe(history)}."
-        )
-    accuracy, trained = run["validation"]["accuracy"], max(history["train_accuracy"])
+    accuracy, trained = run["validation"]["accuracy"], float(_history("run", run)["train_accuracy"].max())
     return bool(accuracy < CHANCE_VALIDATION and trained < CHANCE_TRAINING)
 
 
@@ -243,7 +284,7 @@ def unfinished(runs, *, patience: int) -> int:
     """
     runs = [_trained(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs))]
     patience = check_int("patience", patience, minimum=1)
-    letters = verdict_letters(runs)
+    letters = [_verdict(f"runs[{i}]", run) for i, run in enumerate(runs)]
     return sum(
         _still_improving(run, patience) or letter == "N" or never_started(run)
         for run, letter in zip(runs, letters)
@@ -268,7 +309,8 @@ def compare_designs(reference, runs, *, patience: int, comparisons: int = 1) -> 
     -------
     DesignComparison
     """
-    reference, runs = _runs("reference", reference), _runs("runs", runs)
+    reference = [_trained(f"reference[{i}]", run) for i, run in enumerate(_runs("reference", reference))]
+    runs = [_trained(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs))]
     patience = check_int("patience", patience, minimum=1)
     interval = seeds_difference_interval(
         [right_answers(run) for run in reference],
