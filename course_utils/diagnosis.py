@@ -73,6 +73,8 @@ __all__ = [
 ]
 
 VERDICTS = ("good fit", "overfitting", "underfitting", "not converged", "unstable")
+CEILING_ERROR = 0.01
+"""A validation error at or below this is at the ceiling: a loss still falling there has little left to give."""
 """What :func:`diagnose` can conclude, one verdict per run."""
 MIN_EPOCHS = 3
 """The fewest epochs a diagnosis needs: with two, every curve is a straight line."""
@@ -696,7 +698,10 @@ def diagnose(
     those measured as the model predicts (``train_loss``, ``train_accuracy``, recorded by
     :func:`course_utils.inference_metrics.training_set_metrics`) when the history holds them,
     else Keras's ``loss`` and ``accuracy``. The result's ``also`` names other readings the
-    curves support, when a run sits near a rule's line or shows two things at once.
+    curves support, when a run sits near a rule's line or shows two things at once; among them
+    **not converged** when both losses still fall at the end at half the ``falling_pace`` or more,
+    or when the validation loss is lowest at the last epoch, fell by twice ``falling_slope`` or
+    more in it and the validation error is above ``CEILING_ERROR`` (more epochs may still help).
 
     Parameters
     ----------
@@ -1100,11 +1105,12 @@ class _Facts:
         if (
             self.falling_at_all("train")
             and self.falling_at_all("val")
-            and min(f["train_pace"], f["val_pace"]) >= slow
+            and (min(f["train_pace"], f["val_pace"]) >= slow or self.still_improving_at_the_end())
         ):
+            where = " and the validation loss is lowest at the last epoch" if self.best == self.n else ""
             others["not converged"] = (
                 f"both losses still fall at the end ({_percent(f['train_slope'])} and {_percent(f['val_slope'])} "
-                f"per epoch, at {f['train_pace']:.2f} and {f['val_pace']:.2f} of their average pace): more "
+                f"per epoch, at {f['train_pace']:.2f} and {f['val_pace']:.2f} of their average pace){where}: more "
                 "epochs may still help."
             )
         if f["jumps"] == 1 and rise is not None and rise >= 3 * limits["overfit_rise"] and self.late_jump():
@@ -1114,6 +1120,16 @@ class _Facts:
                 "curve alone cannot tell."
             )
         return others
+
+    def still_improving_at_the_end(self) -> bool:
+        """The validation loss is lowest at the last epoch, fell by twice ``falling_slope`` or more in that
+        epoch, and the validation error (when measured) is not yet at the ceiling: more epochs may help."""
+        if self.best != self.n or self.n < 2:
+            return False
+        last_fall = 1 - self.val[-1] / self.val[-2] if self.val[-2] > 0 else 0.0
+        errors = self.figures.get("val_error")
+        at_ceiling = errors is not None and errors <= CEILING_ERROR
+        return bool(last_fall >= 2 * self.limits["falling_slope"] and not at_ceiling)
 
     def late_jump(self) -> bool:
         """Whether a jump lies in the second half of the run."""

@@ -955,9 +955,6 @@ def test_feedback_table(checker, answer, status, fragments, absent):
 # Lesson 07's clinic: the verdicts two readers gave the runs, without the diagnoser
 # ---------------------------------------------------------------------------
 CLINIC = clinic_readings()
-SECOND_READINGS_REFUSED = {("C", "not converged"), ("I", "not converged"), ("K", "not converged")}
-"""Readings one of the two readers gave that the clinic's checker refuses (the diagnoser offers no
-such second reading): the validation loss is still falling at the last epoch of these runs."""
 
 
 def test_the_clinic_accepts_the_verdicts_both_readers_give():
@@ -976,19 +973,7 @@ def test_the_clinic_refuses_every_verdict_no_reader_gives(run):
 
 @pytest.mark.parametrize(
     "run, verdict",
-    [
-        pytest.param(
-            run,
-            verdict,
-            marks=pytest.mark.xfail(
-                (run, verdict) in SECOND_READINGS_REFUSED,
-                reason="a reader's reading the checker refuses: see SECOND_READINGS_REFUSED",
-                strict=True,
-            ),
-        )
-        for run, (both, either) in sorted(CLINIC.items())
-        for verdict in sorted(either - both)
-    ],
+    [(run, verdict) for run, (both, either) in sorted(CLINIC.items()) for verdict in sorted(either - both)],
 )
 def test_the_clinic_accepts_a_verdict_one_reader_gives(run, verdict):
     right = {name: sorted(both)[0] for name, (both, _) in CLINIC.items()}

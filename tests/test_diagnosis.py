@@ -507,3 +507,22 @@ def test_history_and_the_diagnoser_read_a_column_of_epochs_alike(reader, shape):
 def test_history_and_the_diagnoser_refuse_a_table_of_values_alike(reader):
     with pytest.raises(ValueError, match=r"must hold one number per epoch, got an array of shape \(2, 3\)"):
         _SERIES_READERS[reader](np.zeros((2, 3)))
+
+
+def _still_improving_run(val_accuracy=0.95, last_step=None):
+    """A good fit whose losses fall slowly at the end, the validation loss lowest at the last epoch."""
+    t = np.arange(1, 16)
+    train = list(0.10 + 1.2 * np.exp(-t / 1.5) + 0.004 * (15 - t))
+    val = list(0.14 + 1.2 * np.exp(-t / 1.5) + 0.004 * (15 - t))
+    if last_step is not None:
+        val[-1] = val[-2] * (1 - last_step)
+    return {"loss": train, "val_loss": val, "accuracy": [0.97] * 15, "val_accuracy": [val_accuracy] * 15}
+
+
+def test_a_run_still_improving_at_its_last_epoch_may_also_read_as_not_converged():
+    """A careful reader says 'more epochs may help' when the validation loss is lowest at the last
+    epoch and still fell by 1% or more in it, below the ceiling; not at 100% nor once it has levelled off."""
+    still = diagnose(_still_improving_run())
+    assert still.verdict == "good fit" and "lowest at the last epoch" in still.also["not converged"]
+    assert "not converged" not in diagnose(_still_improving_run(val_accuracy=1.0)).also
+    assert "not converged" not in diagnose(_still_improving_run(last_step=0.002)).also
