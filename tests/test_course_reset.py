@@ -6,6 +6,7 @@ runs these tests), so the real exercises/ never changes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -24,8 +25,16 @@ NAME = "03_pooling.ipynb"
 @pytest.fixture
 def course(tmp_path):
     """A folder with the course command, pyproject.toml, solutions/ and exercises/."""
-    if not (Path(sys.prefix) / ".course-installed").exists():
+    stamp = Path(sys.prefix) / ".course-installed"
+    if not stamp.exists():
         pytest.skip("needs the environment that ./course makes (run ./course test)")
+    if (
+        stamp.read_text(encoding="utf-8").strip()
+        != hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    ):
+        # ./course in the copy would reinstall this environment from the copy (COURSE_VENV is this one),
+        # leaving every later kernel without course_utils once the copy is deleted
+        pytest.skip("this environment was made from another pyproject.toml: run ./course test to refresh it")
     for name in ("course", "pyproject.toml"):
         shutil.copy2(ROOT / name, tmp_path / name)
     for folder in ("solutions", "exercises"):
