@@ -9,7 +9,9 @@ Both lessons end with the same task, seen twice: cure lesson 07's overfitting ru
   computed with :func:`course_utils.metrics.accuracy_interval` and the course's z);
 - how a run is read (:func:`read_run`), which exercise rules it breaks (:func:`run_rule_problem`),
   and when it diverged (:func:`diverged`);
-- the first steps every cure's checker takes, in order (:func:`read_cure`).
+- the first steps every cure's checker takes, in order (:func:`read_cure`), and the checker's
+  template for a cure (:func:`check_cure_run`: those steps, then the lesson's requirements on a
+  :class:`CureRun`).
 
 Each lesson's ``check_cure`` keeps its own rules and messages; neither lesson's checkers import
 the other's. No checker here imports TensorFlow.
@@ -25,10 +27,11 @@ Unfinished: replace the `...` in history with your answer, then run the cell aga
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
-from course_utils.checks.framework import Z_95, Feedback, is_placeholder, unfinished
+from course_utils.checks.framework import Z_95, Feedback, check_answer, is_placeholder, unfinished
 from course_utils.diagnosis import MIN_EPOCHS, Diagnosis, check_history, diagnose, load_histories
 from course_utils.metrics import accuracy_interval
 
@@ -36,6 +39,8 @@ __all__ = [
     "CLASSES",
     "CURE_GAIN",
     "VALIDATION_IMAGES",
+    "CureRun",
+    "check_cure_run",
     "cure_description",
     "cure_reference",
     "difference_noise",
@@ -286,3 +291,36 @@ def read_cure(
     if broke:
         return Feedback("wrong", f"{broke} {diverged_advice}")
     return values, best, diagnose(values)
+
+
+@dataclass(frozen=True)
+class CureRun:
+    """A cure's run as its requirements read it: the run given, its best validation accuracy
+    (``new``), the run to cure's (``old``, :func:`reference_best`) and the diagnosis."""
+
+    history: object
+    new: float
+    old: float
+    result: Diagnosis
+
+
+def check_cure_run(history, *, requirements: Sequence[tuple], summary: Callable, **read_options) -> Feedback:
+    """The template of a cure's checker: :func:`read_cure` (with ``read_options``), then the
+    lesson's ``requirements`` on a :class:`CureRun`, the first unmet one explained, as
+    :func:`~course_utils.checks.framework.check_answer` does; ``summary(run)`` for a cure.
+
+    Examples
+    --------
+    >>> needs = [(lambda run: run.new > run.old, lambda run: f"{run.new:.3f} is no gain.")]
+    >>> check_cure_run(cure_reference(), requirements=needs, summary=str, diverged_advice="")
+    Not yet: 0.784 is no gain.
+    """
+
+    def read(run):
+        read = read_cure(run, **read_options)
+        if isinstance(read, Feedback):
+            return read
+        _, new, result = read
+        return CureRun(run, new, reference_best(), result)
+
+    return check_answer(history, name="history", evaluate=read, requirements=requirements, summary=summary)
