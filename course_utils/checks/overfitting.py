@@ -34,8 +34,8 @@ from course_utils.checks.runs import (
     CLASSES,
     CURE_GAIN,
     VALIDATION_IMAGES,
-    check_cure_run,
     cure_description,
+    cure_feedback,
     cure_reference,
     diverged,
     layer_names,
@@ -608,7 +608,7 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    return check_cure_run(
+    return cure_feedback(
         history,
         model_rule=_mlp_rule,
         diverged_advice="A learning rate too high is the usual cause: keep train_run's default, or lower it.",

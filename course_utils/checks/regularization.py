@@ -37,7 +37,7 @@ from course_utils.checks.models import compile_feedback
 from course_utils.checks.runs import (
     CURE_GAIN,
     VALIDATION_IMAGES,
-    check_cure_run,
+    cure_feedback,
     cure_reference,
     layer_names,
 )
@@ -631,7 +631,7 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    return check_cure_run(
+    return cure_feedback(
         history,
         train_images=CURE_IMAGES,
         diverged_advice="A learning rate too high is the usual cause: lower it 3 to 10 times, and check that the "

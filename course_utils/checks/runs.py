@@ -10,7 +10,7 @@ Both lessons end with the same task, seen twice: cure lesson 07's overfitting ru
 - how a run is read (:func:`read_run`), which exercise rules it breaks (:func:`run_rule_problem`),
   and when it diverged (:func:`diverged`);
 - the first steps every cure's checker takes, in order (:func:`read_cure`), and the checker's
-  template for a cure (:func:`check_cure_run`: those steps, then the lesson's requirements on a
+  template for a cure (:func:`cure_feedback`: those steps, then the lesson's requirements on a
   :class:`CureRun`).
 
 Each lesson's ``check_cure`` keeps its own rules and messages; neither lesson's checkers import
@@ -40,8 +40,8 @@ __all__ = [
     "CURE_GAIN",
     "VALIDATION_IMAGES",
     "CureRun",
-    "check_cure_run",
     "cure_description",
+    "cure_feedback",
     "cure_reference",
     "difference_noise",
     "diverged",
@@ -304,7 +304,7 @@ class CureRun:
     result: Diagnosis
 
 
-def check_cure_run(history, *, requirements: Sequence[tuple], summary: Callable, **read_options) -> Feedback:
+def cure_feedback(history, *, requirements: Sequence[tuple], summary: Callable, **read_options) -> Feedback:
     """The template of a cure's checker: :func:`read_cure` (with ``read_options``), then the
     lesson's ``requirements`` on a :class:`CureRun`, the first unmet one explained, as
     :func:`~course_utils.checks.framework.check_answer` does; ``summary(run)`` for a cure.
@@ -312,7 +312,7 @@ def check_cure_run(history, *, requirements: Sequence[tuple], summary: Callable,
     Examples
     --------
     >>> needs = [(lambda run: run.new > run.old, lambda run: f"{run.new:.3f} is no gain.")]
-    >>> check_cure_run(cure_reference(), requirements=needs, summary=str, diverged_advice="")
+    >>> cure_feedback(cure_reference(), requirements=needs, summary=str, diverged_advice="")
     Not yet: 0.784 is no gain.
     """
 

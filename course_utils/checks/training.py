@@ -579,6 +579,9 @@ def check_keras3_port(port_to_keras3) -> Feedback:
     >>> check_keras3_port(lambda labels, folder: None).status
     'invalid'
     """
+    # Built by hand, not on check_answer: the learner's code runs in two timed stages (the port, then
+    # one epoch of training) inside a folder that must outlive both, and each stage's error or timeout
+    # has its own feedback; only the inspection between them is a list of requirements (the loop below).
     name = "port_to_keras3"
     limit = framework.TIME_LIMIT  # read at call time: tests shorten it
     if is_placeholder(port_to_keras3):
@@ -825,6 +828,8 @@ def check_softmax(function) -> Feedback:
     )
     if not ordinary.correct:
         return ordinary
+    # Two check_function runs, ordinary then large logits: the second's wrong answer is explained from
+    # what the learner's function returns, so its feedback (and the combined correct one) is built here.
     large = check_function(
         function, reference_softmax, _large_logit_cases(), name=name, atol=1e-6, rtol=1e-5, hint=""
     )
