@@ -180,7 +180,6 @@ SHARED_CHECKERS = {
     "course_utils.checks",
     "course_utils.checks.framework",
     "course_utils.checks.runs",
-    "course_utils.checks.models",
 }
 LESSON_CHECKERS = [
     module for module in MODULES if layer(module) == "checkers" and module not in SHARED_CHECKERS

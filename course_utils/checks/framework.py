@@ -11,9 +11,11 @@ misconception, or a hint when no known mistake explains it.
 The lesson modules (``course_utils.checks.padding_and_stride`` and so on) hold
 one function per exercise, decorated with :func:`checker`. Each computes the
 right answer, and the wrong answers that each misconception produces, with the
-same pure helpers the lesson teaches, then calls one of the four functions here:
+same pure helpers the lesson teaches, then calls one of the functions here:
 :func:`check_number`, :func:`check_array`, :func:`check_function` and
-:func:`check_choice`.
+:func:`check_choice` for an answer compared with one right value, and
+:func:`check_answer`, the template of every answer judged by requirements (a model, a
+run, data; :func:`check_design` for a design), for the rest.
 
 Examples
 --------

@@ -33,10 +33,10 @@ from course_utils.checks.framework import (
     str_of,
     unfinished,
 )
-from course_utils.checks.models import compile_feedback
 from course_utils.checks.runs import (
     CURE_GAIN,
     VALIDATION_IMAGES,
+    compile_feedback,
     cure_feedback,
     cure_reference,
     layer_names,
@@ -358,7 +358,7 @@ def check_build_model(build_model) -> Feedback:
     Right when ``build_model(hp)`` returns, at both ends of its search space, a Keras model for
     28x28x1 digits whose 10 outputs are softmax probabilities, compiled as the exercise says
     (Adam, ``sparse_categorical_crossentropy`` for the integer labels, ``metrics=['accuracy']``:
-    :func:`course_utils.checks.models.compile_feedback` judges it, as it judges lesson 05's models); that declares at least two
+    :func:`course_utils.checks.runs.compile_feedback` judges it, as it judges lesson 05's models); that declares at least two
     hyperparameters, one of them the learning rate on a log scale; and whose optimizer really
     uses that learning rate in every build.
 

@@ -35,7 +35,7 @@ from course_utils.checks.framework import (
     is_placeholder,
     unfinished,
 )
-from course_utils.checks.models import (
+from course_utils.checks.runs import (
     ACCURACY_METRICS,
     ONE_HOT_LOSSES,
     ONE_HOT_METRICS,
@@ -182,7 +182,7 @@ def check_compile(model) -> Feedback:
 
     Expected: ``optimizer='adam'`` (or an Adam object), ``loss='sparse_categorical_crossentropy'``
     (the string, the function or the class, with ``from_logits=False`` on a softmax output) and
-    ``metrics=['accuracy']`` passed as a keyword: :func:`course_utils.checks.models.compile_feedback`
+    ``metrics=['accuracy']`` passed as a keyword: :func:`course_utils.checks.runs.compile_feedback`
     judges it, as it judges lesson 08's ``build_model``.
 
     Examples
