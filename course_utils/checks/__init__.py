@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from course_utils.checks.framework import (
     Feedback,
+    check_answer,
     check_array,
     check_choice,
     check_design,
@@ -28,10 +29,12 @@ from course_utils.checks.framework import (
     describe,
     is_placeholder,
     unfinished,
+    wrong_form,
 )
 
 __all__ = [
     "Feedback",
+    "check_answer",
     "check_array",
     "check_choice",
     "check_design",
@@ -42,4 +45,5 @@ __all__ = [
     "describe",
     "is_placeholder",
     "unfinished",
+    "wrong_form",
 ]

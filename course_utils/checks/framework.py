@@ -11,9 +11,11 @@ misconception, or a hint when no known mistake explains it.
 The lesson modules (``course_utils.checks.padding_and_stride`` and so on) hold
 one function per exercise, decorated with :func:`checker`. Each computes the
 right answer, and the wrong answers that each misconception produces, with the
-same pure helpers the lesson teaches, then calls one of the four functions here:
+same pure helpers the lesson teaches, then calls one of the functions here:
 :func:`check_number`, :func:`check_array`, :func:`check_function` and
-:func:`check_choice`.
+:func:`check_choice` for an answer compared with one right value, and
+:func:`check_answer`, the template of every answer judged by requirements (a model, a
+run, data; :func:`check_design` for a design), for the rest.
 
 Examples
 --------
@@ -57,6 +59,7 @@ __all__ = [
     "Z_ROUGH",
     "Z_ROUGH_MESSAGE",
     "Feedback",
+    "check_answer",
     "check_array",
     "check_choice",
     "check_design",
@@ -66,6 +69,8 @@ __all__ = [
     "checker",
     "describe",
     "is_placeholder",
+    "unfinished",
+    "wrong_form",
 ]
 
 #: What a checker can conclude.
@@ -363,10 +368,7 @@ def _not_a_number(answer, name: str) -> Feedback:
             "invalid",
             f"{name} should be a number, but it is {answer!r} of type bool (a yes/no value).",
         )
-    return Feedback(
-        "invalid",
-        f"{name} should be a single number, but it is {describe(answer)} of type {_type_name(answer)}.",
-    )
+    return wrong_form(name, "a single number", answer)
 
 
 def check_number(
@@ -634,10 +636,7 @@ def _array_problem(answer, why: str, name: str, expected_shape) -> Feedback:
         return Feedback("wrong", f"{name} contains integers far too large to be right.")
     if why == "bool":
         return Feedback("invalid", f"{name} should be {wanted}, but it holds True/False values.")
-    return Feedback(
-        "invalid",
-        f"{name} should be {wanted}, but it is {describe(answer)} of type {_type_name(answer)}.",
-    )
+    return wrong_form(name, wanted, answer)
 
 
 def _arrays_equal(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> bool:
@@ -1145,11 +1144,7 @@ def check_function(
     if is_placeholder(function):
         return unfinished(name)
     if not callable(function):
-        return Feedback(
-            "invalid",
-            f"{name} should be a function (defined with def), but it is "
-            f"{describe(function)} of type {_type_name(function)}.",
-        )
+        return wrong_form(name, "a function (defined with def)", function)
     limit = TIME_LIMIT if time_limit is None else time_limit
     deadline = time.monotonic() + limit
     cases = list(cases)
@@ -1260,10 +1255,7 @@ def check_choice(
     if len(options) == 1:
         allowed = repr(options[0])
     if not isinstance(answer, str):
-        return Feedback(
-            "invalid",
-            f"{name} should be a string, {allowed}, but it is {describe(answer)} of type {_type_name(answer)}.",
-        )
+        return wrong_form(name, f"a string, {allowed}", answer)
     normal = answer.strip().lower()
     lookup = {option.lower(): option for option in options}
     if normal not in lookup:
@@ -1280,8 +1272,83 @@ def check_choice(
 
 
 # ---------------------------------------------------------------------------
-# Designs: any answer that meets every requirement is right
+# The template for answers judged by requirements: models, runs, data, designs
 # ---------------------------------------------------------------------------
+def wrong_form(name: str, form: str, answer) -> Feedback:
+    """The feedback for an answer of another form than the one expected, showing what it is.
+
+    Examples
+    --------
+    >>> wrong_form("model", "a Keras model", "model")
+    Check the type: model should be a Keras model, but it is 'model' of type str.
+    """
+    return Feedback(
+        "invalid", f"{name} should be {form}, but it is {describe(answer)} of type {_type_name(answer)}."
+    )
+
+
+def check_answer(
+    answer,
+    *,
+    name: str,
+    summary: Callable | str,
+    requirements: Sequence[tuple] = (),
+    evaluate: Callable | None = None,
+    form: str = "",
+    is_form: Callable | None = None,
+    is_unfinished: Callable = is_placeholder,
+    placeholder: str | None = None,
+    prefix: str = "",
+    every: bool = False,
+) -> Feedback:
+    """Check an answer by its requirements: the template of every model, run, data and design checker.
+
+    The steps, in order:
+
+    1. ``is_unfinished(answer)`` (default :func:`is_placeholder`): ``unfinished``, with
+       ``placeholder`` as the message when given, else :func:`unfinished`'s.
+    2. ``is_form(answer)`` is False: ``invalid``, from :func:`wrong_form` (``name``, ``form`` and the
+       answer as :func:`describe` shows it).
+    3. ``facts = evaluate(answer)`` (default: the answer itself) reads what the requirements need.
+       It returns a :class:`Feedback` instead when the answer cannot be read, which ends the check.
+    4. Each requirement ``(is_met, explain)`` or ``(is_met, explain, status)`` in order:
+       ``is_met(facts) -> bool``; ``explain(facts) -> str`` says what is wrong, with the answer's own
+       facts. The first unmet one ends the check with its status (``'wrong'`` unless given) and
+       ``prefix + explain(facts)``; with ``every=True``, every unmet one is explained, joined by spaces.
+    5. Every requirement met: ``correct``, with ``summary(facts)`` (or ``summary`` itself, a string).
+
+    Examples
+    --------
+    >>> needs = [(lambda n: n > 0, lambda n: f"{n} is not positive.")]
+    >>> check_answer(-2, name="count", form="an int", is_form=lambda a: isinstance(a, int),
+    ...              requirements=needs, summary=lambda n: f"{n} is positive.")
+    Not yet: -2 is not positive.
+    >>> check_answer(3, name="count", requirements=needs, summary=lambda n: f"{n} is positive.")
+    Correct: 3 is positive.
+    >>> check_answer("3", name="count", form="an int", is_form=lambda a: isinstance(a, int), summary="")
+    Check the type: count should be an int, but it is '3' of type str.
+    """
+    if is_unfinished(answer):
+        return Feedback("unfinished", placeholder) if placeholder else unfinished(name)
+    if is_form is not None and not is_form(answer):
+        return wrong_form(name, form, answer)
+    facts = answer if evaluate is None else evaluate(answer)
+    if isinstance(facts, Feedback):
+        return facts
+    problems, status = [], "wrong"
+    for requirement in requirements:
+        is_met, explain = requirement[:2]
+        if not is_met(facts):
+            if not problems:
+                status = requirement[2] if len(requirement) > 2 else "wrong"
+            problems.append(explain(facts))
+            if not every:
+                break
+    if problems:
+        return Feedback(status, prefix + " ".join(problems))
+    return Feedback("correct", summary(facts) if callable(summary) else summary)
+
+
 def check_design(
     answer,
     evaluate: Callable,
@@ -1292,6 +1359,9 @@ def check_design(
     summary: Callable,
 ) -> Feedback:
     """Check a design task, where many answers are right: every requirement must hold.
+
+    :func:`check_answer` with every unmet requirement explained at once, for a design given as a
+    list or tuple (usually of layer dicts).
 
     Parameters
     ----------
@@ -1327,25 +1397,29 @@ def check_design(
     >>> check_design([30], total, needs, name="your list", form="a list of numbers", summary=str)
     Not yet: your list does not meet every requirement: it adds up to 30, more than 10.
     """
-    if is_placeholder(answer):
-        return unfinished(name)
-    if isinstance(answer, (list, tuple)) and any(is_placeholder(item) for item in _flat_items(answer)):
-        return Feedback("unfinished", f"replace every `...` in {name}, then run the cell again.")
-    if not isinstance(answer, (list, tuple)):
-        return Feedback(
-            "invalid", f"{name} should be {form}, but it is {describe(answer)} of type {_type_name(answer)}."
-        )
-    try:
-        facts = evaluate(answer)
-    except (ValueError, TypeError) as error:
-        text = str_of(error)
-        return Feedback(
-            "wrong", f"{name} cannot be built: {text if len(text) <= 300 else text[:297] + '...'}"
-        )
-    problems = [explain(facts) for is_met, explain in requirements if not is_met(facts)]
-    if problems:
-        return Feedback("wrong", f"{name} does not meet every requirement: " + " ".join(problems))
-    return Feedback("correct", f"{name} meets every requirement: {summary(facts)}")
+
+    def built(design):
+        if any(is_placeholder(item) for item in _flat_items(design)):
+            return Feedback("unfinished", f"replace every `...` in {name}, then run the cell again.")
+        try:
+            return evaluate(design)
+        except (ValueError, TypeError) as error:
+            text = str_of(error)
+            return Feedback(
+                "wrong", f"{name} cannot be built: {text if len(text) <= 300 else text[:297] + '...'}"
+            )
+
+    return check_answer(
+        answer,
+        name=name,
+        form=form,
+        is_form=lambda design: isinstance(design, (list, tuple)),
+        evaluate=built,
+        requirements=requirements,
+        every=True,
+        prefix=f"{name} does not meet every requirement: ",
+        summary=lambda facts: f"{name} meets every requirement: {summary(facts)}",
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -22,26 +22,25 @@ from collections.abc import Mapping
 from course_utils.checks.framework import (
     Z_95,
     Feedback,
+    check_answer,
     check_function,
     check_number,
     check_z_number,
     checker,
     describe,
     is_placeholder,
-    unfinished,
 )
 from course_utils.checks.runs import (
     CLASSES,
     CURE_GAIN,
     VALIDATION_IMAGES,
     cure_description,
+    cure_feedback,
     cure_reference,
     diverged,
     layer_names,
     lesson_runs,
-    read_cure,
     read_run,
-    reference_best,
     run_rule_problem,
 )
 from course_utils.diagnosis import VERDICTS, check_history, diagnose, relative_gap
@@ -492,53 +491,85 @@ def check_clinic_labels(answer) -> Feedback:
     Not yet: 10 of 11 runs are right. A: you said good fit, but the curves read as overfitting (...). Here the validation loss is lowest at epoch 10 of 40 (0.484) and ends at 0.792, 63% above it; ...
     """
     name = "labels"
-    if is_placeholder(answer):
-        return unfinished(name)
     runs = clinic()
-    if not isinstance(answer, Mapping):
-        return Feedback(
-            "invalid",
-            f"{name} should be a dict such as {{'A': 'overfitting', 'B': ...}}, one verdict per run, but it is "
-            f"{describe(answer)} of type {type(answer).__name__}.",
-        )
-    if any(is_placeholder(value) for value in answer.values()):
-        return Feedback(
-            "unfinished", f"replace every `...` in {name} with a verdict, then run the cell again."
-        )
-    keys = {str(key).strip().upper() if isinstance(key, str) else key: value for key, value in answer.items()}
-    missing = [run for run in runs if run not in keys]
-    extra = [key for key in keys if key not in runs]
-    if missing or extra:
-        return Feedback(
-            "invalid",
+    options = ", ".join(repr(v) for v in VERDICTS)
+
+    def keys(given) -> dict:
+        return {
+            str(key).strip().upper() if isinstance(key, str) else key: value for key, value in given.items()
+        }
+
+    def not_a_verdict(given) -> list:
+        return [
+            (run, value)
+            for run, value in keys(given).items()
+            if not isinstance(value, str) or value.strip().lower() not in VERDICTS
+        ]
+
+    def missing_or_extra(given) -> str:
+        missing = [run for run in runs if run not in keys(given)]
+        extra = [key for key in keys(given) if key not in runs]
+        return (
             f"{name} should have one verdict for each run {list(runs)}; "
             + (f"missing: {missing}. " if missing else "")
-            + (f"not runs of the clinic: {[describe(k) for k in extra]}." if extra else ""),
+            + (f"not runs of the clinic: {[describe(k) for k in extra]}." if extra else "")
         )
-    options = ", ".join(repr(v) for v in VERDICTS)
-    given = {}
-    for run, value in keys.items():
-        if not isinstance(value, str) or value.strip().lower() not in VERDICTS:
-            return Feedback(
+
+    return check_answer(
+        answer,
+        name=name,
+        form="a dict such as {'A': 'overfitting', 'B': ...}, one verdict per run",
+        is_form=lambda given: isinstance(given, Mapping),
+        requirements=[
+            (
+                lambda given: not any(is_placeholder(value) for value in given.values()),
+                lambda given: f"replace every `...` in {name} with a verdict, then run the cell again.",
+                "unfinished",
+            ),
+            (lambda given: set(keys(given)) == set(runs), missing_or_extra, "invalid"),
+            (
+                lambda given: not not_a_verdict(given),
+                lambda given: (
+                    f"the verdict of run {not_a_verdict(given)[0][0]} is {describe(not_a_verdict(given)[0][1])}; each verdict must be one of {options}."
+                ),
                 "invalid",
-                f"the verdict of run {run} is {describe(value)}; each verdict must be one of {options}.",
-            )
-        given[run] = value.strip().lower()
-    readings = {run: diagnose(history) for run, history in runs.items()}
+            ),
+            (lambda given: not _clinic_notes(runs, given), lambda given: _clinic_notes(runs, given)),
+        ],
+        summary=lambda given: _clinic_summary(runs, given),
+    )
+
+
+def _clinic_readings(runs: dict, answer) -> tuple[dict, dict]:
+    """The learner's verdicts by run (keys and verdicts normalized) and the diagnoser's readings."""
+    given = {
+        (str(key).strip().upper() if isinstance(key, str) else key): value.strip().lower()
+        for key, value in answer.items()
+    }
+    return given, {run: diagnose(history) for run, history in runs.items()}
+
+
+def _clinic_notes(runs: dict, answer) -> str:
+    """How many runs are right and why each wrong label is not accepted; empty when every label is."""
+    given, readings = _clinic_readings(runs, answer)
     wrong = [run for run in runs if given[run] not in readings[run].acceptable]
+    if not wrong:
+        return ""
+    accepted = {run: reading.acceptable for run, reading in readings.items()}
+    notes = [_clinic_note(run, runs[run], given[run], accepted[run]) for run in wrong]
+    return f"{len(runs) - len(wrong)} of {len(runs)} runs are right. " + " ".join(notes)
+
+
+def _clinic_summary(runs: dict, answer) -> str:
+    """Every run labelled as the curves read, with each label that is the curves' second reading."""
+    given, readings = _clinic_readings(runs, answer)
     second = [
         f"{run}: {given[run]} is a reading the curves support too ({readings[run].also[given[run]]}); the "
         f"diagnoser's first reading is {readings[run].verdict}."
         for run in runs
         if given[run] in readings[run].also
     ]
-    if not wrong:
-        return Feedback(
-            "correct", " ".join([f"all {len(runs)} runs are labelled as the curves read.", *second])
-        )
-    accepted = {run: reading.acceptable for run, reading in readings.items()}
-    notes = [_clinic_note(run, runs[run], given[run], accepted[run]) for run in wrong]
-    return Feedback("wrong", f"{len(runs) - len(wrong)} of {len(runs)} runs are right. " + " ".join(notes))
+    return " ".join([f"all {len(runs)} runs are labelled as the curves read.", *second])
 
 
 # ---------------------------------------------------------------------------
@@ -577,33 +608,36 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    read = read_cure(
+    return cure_feedback(
         history,
         model_rule=_mlp_rule,
         diverged_advice="A learning rate too high is the usual cause: keep train_run's default, or lower it.",
+        requirements=[
+            (
+                lambda run: run.result.verdict == "good fit",
+                lambda run: f"{_ILLS[run.result.verdict]}. {run.result.reasons[0]}",
+            ),
+            (
+                lambda run: run.new >= run.old + CURE_GAIN,
+                lambda run: (
+                    f"the curves look healthy, but the best validation accuracy is {run.new:.3f}, not "
+                    f"{CURE_GAIN:.3f} above the overfitting run's {run.old:.3f}: the cure should also generalize "
+                    "better. More training images help most."
+                ),
+            ),
+        ],
+        summary=lambda run: (
+            f"a good fit, with a best validation accuracy of {run.new:.3f} against {run.old:.3f} before."
+        ),
     )
-    if isinstance(read, Feedback):
-        return read
-    _, new_best, result = read
-    if result.verdict != "good fit":
-        what = {
-            "overfitting": "the new run still overfits",
-            "underfitting": "the overfitting is gone, but the model now underfits: it is too small, or "
-            "regularized too hard, to fit even its training images",
-            "not converged": "the new run stopped while both curves were still falling: train for more epochs",
-            "unstable": "the new run is unstable: a learning rate too high is the usual cause (keep train_run's "
-            "default, or lower it)",
-        }[result.verdict]
-        return Feedback("wrong", f"{what}. {result.reasons[0]}")
-    old_best = reference_best()
-    if new_best < old_best + CURE_GAIN:
-        return Feedback(
-            "wrong",
-            f"the curves look healthy, but the best validation accuracy is {new_best:.3f}, not "
-            f"{CURE_GAIN:.3f} above the overfitting run's {old_best:.3f}: the cure should also generalize better. "
-            "More training images help most.",
-        )
-    return Feedback(
-        "correct",
-        f"a good fit, with a best validation accuracy of {new_best:.3f} against {old_best:.3f} before.",
-    )
+
+
+#: What a run that is not yet cured shows, by the diagnoser's verdict.
+_ILLS = {
+    "overfitting": "the new run still overfits",
+    "underfitting": "the overfitting is gone, but the model now underfits: it is too small, or "
+    "regularized too hard, to fit even its training images",
+    "not converged": "the new run stopped while both curves were still falling: train for more epochs",
+    "unstable": "the new run is unstable: a learning rate too high is the usual cause (keep train_run's "
+    "default, or lower it)",
+}

@@ -24,6 +24,7 @@ import numpy as np
 from course_utils.checks import framework
 from course_utils.checks.framework import (
     Feedback,
+    check_answer,
     check_number,
     checker,
     describe,
@@ -35,12 +36,11 @@ from course_utils.checks.framework import (
 from course_utils.checks.runs import (
     CURE_GAIN,
     VALIDATION_IMAGES,
+    compile_feedback,
+    cure_feedback,
     cure_reference,
     layer_names,
-    read_cure,
-    reference_best,
 )
-from course_utils.checks.training import check_compile
 from course_utils.diagnosis import diagnose
 from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
 
@@ -236,43 +236,66 @@ def check_augmentations(answers) -> Feedback:
     'wrong'
     """
     name = "answers"
-    if is_placeholder(answers):
-        return unfinished(name)
-    if not isinstance(answers, Mapping):
-        return Feedback(
-            "invalid",
-            f"{name} should be the dict of the exercise, each augmentation mapped to True or False, "
-            f"but it is {describe(answers)} of type {type(answers).__name__}.",
-        )
-    missing = [key for key in AUGMENTATIONS if key not in answers]
-    extra = [key for key in answers if key not in AUGMENTATIONS]
-    if extra:
-        return Feedback(
-            "invalid",
-            f"{name} has keys the exercise does not ask about: {describe(extra)}. Keep the given keys.",
-        )
-    if missing:
-        return Feedback("invalid", f"{name} is missing {describe(missing)}: keep every key of the exercise.")
-    if any(is_placeholder(answers[key]) for key in AUGMENTATIONS):
-        return Feedback(
-            "unfinished", f"replace every `...` in {name} with True or False, then run the cell again."
-        )
-    not_bool = [key for key in AUGMENTATIONS if type(answers[key]).__name__ not in ("bool", "bool_")]
-    if not_bool:
-        return Feedback(
-            "invalid",
-            f"each answer should be True or False; {describe(not_bool[0])} is {describe(answers[not_bool[0]])}.",
-        )
-    wrong = [key for key in AUGMENTATIONS if bool(answers[key]) != AUGMENTATIONS[key]]
-    if wrong:
-        told = " ".join(
-            f"{key}: {'it can' if AUGMENTATIONS[key] else 'it cannot'}, because {_AUGMENTATION_REASONS[key]}"
-            for key in wrong
-        )
-        return Feedback("wrong", f"{len(wrong)} of {len(AUGMENTATIONS)} answers are not right. {told}")
-    return Feedback(
-        "correct",
-        "every answer is right: an augmentation is safe only when the class of the transformed image is the same.",
+
+    def extra(given) -> list:
+        return [key for key in given if key not in AUGMENTATIONS]
+
+    def missing(given) -> list:
+        return [key for key in AUGMENTATIONS if key not in given]
+
+    def not_bool(given) -> list:
+        return [key for key in AUGMENTATIONS if type(given[key]).__name__ not in ("bool", "bool_")]
+
+    def wrong(given) -> list:
+        return [key for key in AUGMENTATIONS if bool(given[key]) != AUGMENTATIONS[key]]
+
+    return check_answer(
+        answers,
+        name=name,
+        form="the dict of the exercise, each augmentation mapped to True or False",
+        is_form=lambda given: isinstance(given, Mapping),
+        requirements=[
+            (
+                lambda given: not extra(given),
+                lambda given: (
+                    f"{name} has keys the exercise does not ask about: {describe(extra(given))}. "
+                    "Keep the given keys."
+                ),
+                "invalid",
+            ),
+            (
+                lambda given: not missing(given),
+                lambda given: (
+                    f"{name} is missing {describe(missing(given))}: keep every key of the exercise."
+                ),
+                "invalid",
+            ),
+            (
+                lambda given: not any(is_placeholder(given[key]) for key in AUGMENTATIONS),
+                lambda given: f"replace every `...` in {name} with True or False, then run the cell again.",
+                "unfinished",
+            ),
+            (
+                lambda given: not not_bool(given),
+                lambda given: (
+                    f"each answer should be True or False; {describe(not_bool(given)[0])} is "
+                    f"{describe(given[not_bool(given)[0]])}."
+                ),
+                "invalid",
+            ),
+            (
+                lambda given: not wrong(given),
+                lambda given: (
+                    f"{len(wrong(given))} of {len(AUGMENTATIONS)} answers are not right. "
+                    + " ".join(
+                        f"{key}: {'it can' if AUGMENTATIONS[key] else 'it cannot'}, because {_AUGMENTATION_REASONS[key]}"
+                        for key in wrong(given)
+                    )
+                ),
+            ),
+        ],
+        summary="every answer is right: an augmentation is safe only when the class of the transformed "
+        "image is the same.",
     )
 
 
@@ -335,7 +358,7 @@ def check_build_model(build_model) -> Feedback:
     Right when ``build_model(hp)`` returns, at both ends of its search space, a Keras model for
     28x28x1 digits whose 10 outputs are softmax probabilities, compiled as the exercise says
     (Adam, ``sparse_categorical_crossentropy`` for the integer labels, ``metrics=['accuracy']``:
-    :func:`course_utils.checks.training.check_compile` judges it); that declares at least two
+    :func:`course_utils.checks.runs.compile_feedback` judges it, as it judges lesson 05's models); that declares at least two
     hyperparameters, one of them the learning rate on a log scale; and whose optimizer really
     uses that learning rate in every build.
 
@@ -347,14 +370,56 @@ def check_build_model(build_model) -> Feedback:
     'wrong'
     """
     name = "build_model"
-    if is_placeholder(build_model):
-        return unfinished(name)
-    if not callable(build_model):
-        return Feedback(
-            "invalid",
-            f"{name} should be a function of hp, but it is {describe(build_model)} of type "
-            f"{type(build_model).__name__}.",
-        )
+    return check_answer(
+        build_model,
+        name=name,
+        form="a function of hp",
+        is_form=callable,
+        evaluate=lambda function: _builds(function, name),
+        requirements=[
+            (
+                lambda space: bool(space["rates"]),
+                lambda space: (
+                    f"{name} declares {', '.join(space['names'])} but no learning rate: the rate matters "
+                    "most, search it with hp.Float('learning_rate', 1e-4, 1e-2, sampling='log') and pass it to the "
+                    "optimizer."
+                ),
+            ),
+            (lambda space: _unused_rate(space) is None, lambda space: _unused_rate(space)),
+            (
+                lambda space: (
+                    not (space["others"] and len({_signature(built) for built, _ in space["builds"]}) == 1)
+                ),
+                lambda space: (
+                    f"{name} declares {', '.join(space['others'])} but builds the same model at both ends "
+                    "of the search space: pass each hyperparameter to the layer it tunes (filters=filters, units=units, "
+                    "...), or a search over it trains the same model again and again."
+                ),
+            ),
+            (
+                lambda space: _on_a_log_scale(space["rates"][0]),
+                lambda space: (
+                    f"{space['rates'][0].name} is sampled on a linear scale: most trials then land near "
+                    "the top of the range. Learning rates span orders of magnitude: add sampling='log' (or choose from "
+                    "rates such as 1e-4, 1e-3 and 1e-2)."
+                ),
+            ),
+        ],
+        summary=lambda space: (
+            f"{name} builds a compiled model at both ends of its search space over "
+            f"{len(space['names'])} hyperparameters ({', '.join(space['names'])})."
+        ),
+    )
+
+
+def _builds(build_model, name: str) -> dict | Feedback:
+    """The learner's ``build_model`` run at its first point and at both ends of its search space.
+
+    Returns what the requirements read (the hyperparameters' names, the builds with their values,
+    the learning-rate candidates and the other hyperparameters), or the feedback that ends the check.
+    The stages keep their order (the model of the first build, the number of hyperparameters, then
+    the two ends), each run only when the one before it passed, so their feedback is built here.
+    """
     import keras
     import keras_tuner
 
@@ -412,42 +477,23 @@ def check_build_model(build_model) -> Feedback:
         and all(_same_rate(_learning_rate(built), values.get(declared.name)) for built, values in builds)
     ]
     keras.backend.clear_session()
-    if not rates:
-        return Feedback(
-            "wrong",
-            f"{name} declares {', '.join(names)} but no learning rate: the rate matters most, search it with "
-            "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log') and pass it to the optimizer.",
-        )
-    rate = rates[0]
-    for built, values in builds:
+    others = [declared.name for declared in hp.space if rates and declared.name != rates[0].name]
+    return {"name": name, "names": names, "builds": builds, "rates": rates, "others": others}
+
+
+def _unused_rate(space) -> str | None:
+    """Why the declared learning rate is not the optimizer's in some build, or None when it is in every one."""
+    name, rate = space["name"], space["rates"][0]
+    for built, values in space["builds"]:
         used, declared = _learning_rate(built), values.get(rate.name)
         if not _same_rate(used, declared):
-            return Feedback(
-                "wrong",
+            return (
                 f"{name} declares {rate.name} but never uses it: with {rate.name} = {describe(declared)} the "
-                f"optimizer's learning rate is {'unreadable' if used is None else f'{used:.3g}'}. Pass it to the optimizer, "
-                f"keras.optimizers.Adam(learning_rate={rate.name}) (optimizer='adam' keeps Adam's default, 0.001).",
+                f"optimizer's learning rate is {'unreadable' if used is None else f'{used:.3g}'}. Pass it to the "
+                f"optimizer, keras.optimizers.Adam(learning_rate={rate.name}) (optimizer='adam' keeps Adam's "
+                "default, 0.001)."
             )
-    others = [declared.name for declared in hp.space if declared.name != rate.name]
-    if others and len({_signature(built) for built, _ in builds}) == 1:
-        return Feedback(
-            "wrong",
-            f"{name} declares {', '.join(others)} but builds the same model at both ends of the search space: "
-            "pass each hyperparameter to the layer it tunes (filters=filters, units=units, ...), or a search "
-            "over it trains the same model again and again.",
-        )
-    if not _on_a_log_scale(rate):
-        return Feedback(
-            "wrong",
-            f"{rate.name} is sampled on a linear scale: most trials then land near the top of the range. "
-            "Learning rates span orders of magnitude: add sampling='log' (or choose from rates such as "
-            "1e-4, 1e-3 and 1e-2).",
-        )
-    return Feedback(
-        "correct",
-        f"{name} builds a compiled model at both ends of its search space over {len(names)} hyperparameters "
-        f"({', '.join(names)}).",
-    )
+    return None
 
 
 def _unnamed(config):
@@ -499,7 +545,7 @@ def _model_problem(model, keras) -> str | None:
             f"{', '.join(f'{total:.3g}' for total in sums)}, and range from {outputs.min():.3g} to "
             f"{outputs.max():.3g}): end with Dense({_BUILD_CLASSES}, activation='softmax')."
         )
-    compiled = check_compile(model)
+    compiled = compile_feedback(model)
     if not compiled:
         message = compiled.message
         return f"compiles its model another way than the exercise asks: {message[:1].lower()}{message[1:]}"
@@ -585,45 +631,60 @@ def check_cure(history) -> Feedback:
     >>> check_cure({"loss": [1.0, 0.5]}).status
     'invalid'
     """
-    read = read_cure(
+    return cure_feedback(
         history,
         train_images=CURE_IMAGES,
         diverged_advice="A learning rate too high is the usual cause: lower it 3 to 10 times, and check that the "
         "images are scaled to [0, 1] and the loss fits the labels.",
+        requirements=[
+            (
+                lambda run: not _still_ill(run.result),
+                lambda run: f"{_ILLS[run.result.verdict]}. {run.result.reasons[0]}",
+            ),
+            (
+                lambda run: run.new >= run.old,
+                lambda run: (
+                    f"the best validation accuracy is {run.new:.3f}, below the {run.old:.3f} of the run to "
+                    f"cure ({run.new - run.old:+.3f}): the remedies cost more than they gave. {_remedies_advice(run.history)}"
+                ),
+            ),
+            (
+                lambda run: run.new >= run.old + CURE_GAIN,
+                lambda run: (
+                    f"the best validation accuracy is {run.new:.3f} against {run.old:.3f} before: a gain of "
+                    f"{run.new - run.old:+.3f}, within the noise of two accuracies on {VALIDATION_IMAGES} images "
+                    f"(±{CURE_GAIN:.3f}). {_remedies_advice(run.history)}"
+                ),
+            ),
+        ],
+        summary=lambda run: (
+            f"the best validation accuracy is {run.new:.3f} against {run.old:.3f} before, a gain of "
+            f"{run.new - run.old:+.3f} (more than the noise, ±{CURE_GAIN:.3f}); diagnosis: {run.result.verdict}."
+            f"{_cure_note(run)}"
+        ),
     )
-    if isinstance(read, Feedback):
-        return read
-    _, new, result = read
-    old = reference_best()
+
+
+#: What a cured run that is still ill shows, by the diagnoser's verdict.
+_ILLS = {
+    "overfitting": "the new run still overfits: its validation loss climbs back",
+    "unstable": "the new run is unstable: lower the learning rate",
+    "not converged": "the new run stopped while both curves were still falling: train for more epochs",
+}
+
+
+def _still_ill(result) -> bool:
+    """Unstable, cut short, or overfitting with a validation loss that climbs back by CURE_RISE or more."""
     climbs = result.figures["rise"] is not None and result.figures["rise"] >= CURE_RISE
-    if result.verdict in ("unstable", "not converged") or (result.verdict == "overfitting" and climbs):
-        what = {
-            "overfitting": "the new run still overfits: its validation loss climbs back",
-            "unstable": "the new run is unstable: lower the learning rate",
-            "not converged": "the new run stopped while both curves were still falling: train for more epochs",
-        }[result.verdict]
-        return Feedback("wrong", f"{what}. {result.reasons[0]}")
-    if new < old:
-        return Feedback(
-            "wrong",
-            f"the best validation accuracy is {new:.3f}, below the {old:.3f} of the run to cure ({new - old:+.3f}): "
-            f"the remedies cost more than they gave. {_remedies_advice(history)}",
-        )
-    if new < old + CURE_GAIN:
-        return Feedback(
-            "wrong",
-            f"the best validation accuracy is {new:.3f} against {old:.3f} before: a gain of {new - old:+.3f}, "
-            f"within the noise of two accuracies on {VALIDATION_IMAGES} images (±{CURE_GAIN:.3f}). "
-            f"{_remedies_advice(history)}",
-        )
-    note = _underfitting_note(history) if result.verdict == "underfitting" else ""
+    return result.verdict in ("unstable", "not converged") or (result.verdict == "overfitting" and climbs)
+
+
+def _cure_note(run) -> str:
+    """What a cure's diagnosis adds: why it may read as underfitting, or the gap that 150 images leave."""
+    result = run.result
     if result.verdict == "overfitting":  # far apart, but the validation loss no longer climbs back
-        note = (
+        return (
             f" Its validation loss no longer climbs back; what remains is the gap of 150 images: "
             f"{result.reasons[1][0].lower()}{result.reasons[1][1:]} Only more images close that gap."
         )
-    return Feedback(
-        "correct",
-        f"the best validation accuracy is {new:.3f} against {old:.3f} before, a gain of {new - old:+.3f} "
-        f"(more than the noise, ±{CURE_GAIN:.3f}); diagnosis: {result.verdict}.{note}",
-    )
+    return _underfitting_note(run.history) if result.verdict == "underfitting" else ""

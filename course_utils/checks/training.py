@@ -25,6 +25,7 @@ import numpy as np
 from course_utils.checks import framework
 from course_utils.checks.framework import (
     Feedback,
+    check_answer,
     check_choice,
     check_function,
     check_number,
@@ -33,6 +34,14 @@ from course_utils.checks.framework import (
     describe,
     is_placeholder,
     unfinished,
+)
+from course_utils.checks.runs import (
+    ACCURACY_METRICS,
+    ONE_HOT_LOSSES,
+    ONE_HOT_METRICS,
+    compile_feedback,
+    config_entries,
+    config_name,
 )
 from course_utils.history import best_epoch, early_stopping_epoch
 from course_utils.metrics import accuracy_difference_interval, accuracy_interval
@@ -77,11 +86,6 @@ EXERCISE_PATIENCE = 2
 CHECKPOINT_OPTIONS = ["best.hdf5", "best.h5", "best.weights.h5", "best.keras"]
 #: The suffix Keras 3 requires of a ModelCheckpoint file with save_weights_only=True.
 WEIGHTS_SUFFIX = ".weights.h5"
-#: Loss and metric names that fit integer labels with a softmax output.
-SPARSE_LOSSES = ("sparse_categorical_crossentropy", "sparsecategoricalcrossentropy")
-ONE_HOT_LOSSES = ("categorical_crossentropy", "categoricalcrossentropy")
-ACCURACY_METRICS = ("accuracy", "acc", "sparse_categorical_accuracy", "sparsecategoricalaccuracy")
-ONE_HOT_METRICS = ("categorical_accuracy", "categoricalaccuracy")
 #: Exercise 9: the logits of one image over 5 classes, and its true class (not the predicted one).
 CROSS_ENTROPY_LOGITS = (0.5, -1.0, 3.0, 1.5, 2.0)
 CROSS_ENTROPY_LABEL = 4
@@ -172,61 +176,14 @@ def check_prepare_images(function) -> Feedback:
 # ---------------------------------------------------------------------------
 # Exercise 2
 # ---------------------------------------------------------------------------
-def _config_name(entry) -> str | None:
-    """The name of a loss, metric or optimizer in a compile config (a string or a serialized object)."""
-    if isinstance(entry, str):
-        return entry.lower()
-    if isinstance(entry, dict):
-        config = entry.get("config")
-        if isinstance(config, str):  # a function, such as keras.losses.sparse_categorical_crossentropy
-            return config.lower()
-        if entry.get("class_name") not in (None, "function") and isinstance(entry["class_name"], str):
-            return entry["class_name"].lower()
-        if isinstance(config, dict) and isinstance(config.get("name"), str):
-            return config["name"].lower()
-    return None
-
-
-def _flat(entries) -> list:
-    if entries is None:
-        return []
-    if isinstance(entries, dict) and "class_name" not in entries:
-        entries = list(entries.values())
-    if not isinstance(entries, (list, tuple)):
-        entries = [entries]
-    flat = []
-    for entry in entries:
-        flat.extend(
-            _flat(entry) if isinstance(entry, (list, tuple, dict)) and not _is_object(entry) else [entry]
-        )
-    return flat
-
-
-def _is_object(entry) -> bool:
-    return isinstance(entry, dict) and "class_name" in entry
-
-
-def _from_logits(entry) -> bool:
-    config = entry.get("config") if isinstance(entry, dict) else None
-    return isinstance(config, dict) and config.get("from_logits") is True
-
-
-def _last_activation(model) -> str | None:
-    try:
-        config = model.layers[-1].get_config()
-    except Exception:  # a model without layers or with an unusual last layer
-        return None
-    activation = config.get("activation")
-    return activation.lower() if isinstance(activation, str) else None
-
-
 @checker(answer="model")
 def check_compile(model) -> Feedback:
     """Exercise 2: the exercise model compiled with Adam for integer labels, reporting the accuracy.
 
     Expected: ``optimizer='adam'`` (or an Adam object), ``loss='sparse_categorical_crossentropy'``
     (the string, the function or the class, with ``from_logits=False`` on a softmax output) and
-    ``metrics=['accuracy']`` passed as a keyword.
+    ``metrics=['accuracy']`` passed as a keyword: :func:`course_utils.checks.runs.compile_feedback`
+    judges it, as it judges lesson 08's ``build_model``.
 
     Examples
     --------
@@ -235,88 +192,7 @@ def check_compile(model) -> Feedback:
     >>> check_compile("model").status
     'invalid'
     """
-    if model is Ellipsis:
-        return unfinished("model")
-    if model is None:
-        return Feedback(
-            "invalid",
-            "check_compile received None. model.compile(...) changes the model in place and "
-            "returns None: call it on its own line, then run check.check_compile(model).",
-        )
-    if not hasattr(model, "get_compile_config"):
-        return Feedback(
-            "invalid",
-            f"model should be a Keras model, but it is {describe(model)} of type {type(model).__name__}.",
-        )
-    try:
-        config = model.get_compile_config() if getattr(model, "compiled", False) is True else None
-    except Exception as error:  # an object that only looks like a Keras model
-        return Feedback(
-            "invalid",
-            f"model should be a Keras model, but its get_compile_config() raised {type(error).__name__}.",
-        )
-    if not isinstance(config, dict) or not config:
-        return Feedback(
-            "unfinished",
-            "model is not compiled yet: call model.compile(optimizer=..., loss=..., metrics=[...]), "
-            "then run this cell again.",
-        )
-    loss_weights = [_config_name(e) for e in _flat(config.get("loss_weights"))]
-    if any(name and "acc" in name for name in loss_weights):
-        return Feedback(
-            "wrong",
-            "Your list of metrics ended up in loss_weights: compile's third positional argument "
-            "is loss_weights in Keras 3, not metrics. Pass it by name: metrics=['accuracy'].",
-        )
-    optimizer = _config_name(config.get("optimizer"))
-    if optimizer != "adam":
-        return Feedback(
-            "wrong",
-            f"The optimizer is {optimizer!r}, but the exercise asks for Adam: optimizer='adam' "
-            "(or keras.optimizers.Adam()).",
-        )
-    loss_entry = config.get("loss")
-    loss = _config_name(loss_entry)
-    if loss in ONE_HOT_LOSSES:
-        return Feedback(
-            "wrong",
-            "categorical_crossentropy expects one-hot labels such as [0, 0, 1, 0, ...], but the "
-            "labels here are integers 0-9. Use sparse_categorical_crossentropy.",
-        )
-    if loss not in SPARSE_LOSSES:
-        return Feedback(
-            "wrong",
-            f"The loss is {loss!r}. For 10 classes with integer labels, use sparse_categorical_crossentropy.",
-        )
-    if _from_logits(loss_entry) and _last_activation(model) == "softmax":
-        return Feedback(
-            "wrong",
-            "from_logits=True tells the loss that the outputs are raw scores, but the last layer "
-            "already applies a softmax: the loss would apply a second one. Keep from_logits=False "
-            "(the default) with a softmax output.",
-        )
-    metrics = [_config_name(e) for e in _flat(config.get("metrics"))]
-    if not metrics:
-        return Feedback(
-            "wrong",
-            "The model is compiled without metrics, so fit and evaluate will report only the "
-            "loss. Add metrics=['accuracy'].",
-        )
-    if any(name in ONE_HOT_METRICS for name in metrics):
-        return Feedback(
-            "wrong",
-            "categorical_accuracy compares the prediction with a one-hot label, but the labels "
-            "here are integers, so it reports a wrong accuracy. Use metrics=['accuracy'] (Keras "
-            "picks the right accuracy for the loss) or 'sparse_categorical_accuracy'.",
-        )
-    if not any(name in ACCURACY_METRICS for name in metrics):
-        return Feedback(
-            "wrong",
-            f"The metrics are {metrics}, none of which is the accuracy. Add metrics=['accuracy'].",
-        )
-    return Feedback(
-        "correct", "the model is compiled with sparse_categorical_crossentropy and reports the accuracy."
-    )
+    return compile_feedback(model)
 
 
 # ---------------------------------------------------------------------------
@@ -362,44 +238,38 @@ def check_validation_data(answer, train, val, test) -> Feedback:
     >>> check_validation_data((x / 255, y), train=(x + 1, y), val=(x, y), test=(x + 2, y)).status
     'correct'
     """
-    if is_placeholder(answer):
-        return Feedback(
-            "unfinished", "replace the `...` in validation_data with an (x, y) pair, then run the cell again."
-        )
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return Feedback(
-            "invalid",
-            "validation_data should be a pair (x, y) of images and labels, but it is "
-            f"{describe(answer)} of type {type(answer).__name__}.",
-        )
-    if _same_data(answer, val):
-        return Feedback(
-            "correct",
-            "validation_data is the validation split; the test set stays unseen until the final evaluation.",
-        )
+    return check_answer(
+        answer,
+        name="validation_data",
+        placeholder="replace the `...` in validation_data with an (x, y) pair, then run the cell again.",
+        form="a pair (x, y) of images and labels",
+        is_form=lambda pair: isinstance(pair, (tuple, list)) and len(pair) == 2,
+        requirements=[
+            (lambda pair: _same_data(pair, val), lambda pair: _validation_mistake(pair, train, val, test))
+        ],
+        summary="validation_data is the validation split; the test set stays unseen until the final evaluation.",
+    )
+
+
+def _validation_mistake(answer, train, val, test) -> str:
+    """What a pair that is not the validation split is instead: the test set, the training set, or mixed up."""
     if _same_data(answer, test):
-        return Feedback(
-            "wrong",
+        return (
             "You are validating on the test set. Everything you choose by looking at the "
             "validation score (the best epoch, when to stop, the architecture) then leaks into "
-            "the test score, which becomes too optimistic. Use the validation split.",
+            "the test score, which becomes too optimistic. Use the validation split."
         )
     if _same_data(answer, train):
-        return Feedback(
-            "wrong",
+        return (
             "That is the training data: the model has already seen it, so its score says nothing "
-            "about new images. Use the validation split.",
+            "about new images. Use the validation split."
         )
     if _same_images(answer[0], val[0]) or _same_data(answer[::-1], val):
-        return Feedback(
-            "wrong",
+        return (
             "The images are the validation images, but the labels are not theirs (or x and y are "
-            "swapped): give (x_val, y_val), images first.",
+            "swapped): give (x_val, y_val), images first."
         )
-    return Feedback(
-        "wrong",
-        "validation_data should be (x_val, y_val), the validation split made from the training images.",
-    )
+    return "validation_data should be (x_val, y_val), the validation split made from the training images."
 
 
 # ---------------------------------------------------------------------------
@@ -496,42 +366,46 @@ def check_checkpoint_name(answer) -> Feedback:
     'wrong'
     """
     name = "checkpoint file name"
-    if is_placeholder(answer):
-        return unfinished(name)
     if isinstance(answer, os.PathLike):  # Keras takes a pathlib.Path as well as a string
         answer = os.fspath(answer)
-    if not isinstance(answer, str):
-        return Feedback(
-            "invalid",
-            f"{name} should be a string such as 'best.hdf5', but it is {describe(answer)} "
-            f"of type {type(answer).__name__}.",
-        )
-    shown = describe(answer)
-    if answer.endswith(WEIGHTS_SUFFIX):
-        return Feedback(
-            "correct",
-            f"{name} = {shown}. Keras 3 checks the suffix: .weights.h5 for weights only, .keras for a whole model.",
-        )
+    return check_answer(
+        answer,
+        name=name,
+        form="a string such as 'best.hdf5'",
+        is_form=lambda text: isinstance(text, str),
+        requirements=[
+            (
+                lambda text: text.endswith(WEIGHTS_SUFFIX),
+                lambda text: f"{name} = {describe(text)} is not right. {_checkpoint_mistake(text)}",
+            )
+        ],
+        summary=lambda text: (
+            f"{name} = {describe(text)}. Keras 3 checks the suffix: .weights.h5 for weights "
+            "only, .keras for a whole model."
+        ),
+    )
+
+
+def _checkpoint_mistake(answer: str) -> str:
+    """Why a weights-only checkpoint name that Keras 3 refuses is wrong, from its suffix."""
     if answer.strip().lower().endswith(WEIGHTS_SUFFIX):
-        message = (
+        return (
             "Keras 3 checks the suffix letter for letter: it must end in .weights.h5, in lower "
             "case and with nothing after it."
         )
-    elif answer.lower().endswith(".hdf5"):
-        message = (
+    if answer.lower().endswith(".hdf5"):
+        return (
             "Keras 3 refuses this Keras 2 name: with save_weights_only=True the file name must "
             "end in .weights.h5."
         )
-    elif answer.lower().endswith(".h5"):
-        message = "Ending in .h5 is not enough in Keras 3: weights-only files must end in .weights.h5."
-    elif answer.lower().endswith(".keras"):
-        message = (
+    if answer.lower().endswith(".h5"):
+        return "Ending in .h5 is not enough in Keras 3: weights-only files must end in .weights.h5."
+    if answer.lower().endswith(".keras"):
+        return (
             "A .keras file holds the whole model (architecture, weights and optimizer): use it "
             "with save_weights_only=False."
         )
-    else:
-        message = "With save_weights_only=True, Keras 3 accepts only a file name that ends in .weights.h5."
-    return Feedback("wrong", f"{name} = {shown} is not right. {message}")
+    return "With save_weights_only=True, Keras 3 accepts only a file name that ends in .weights.h5."
 
 
 # ---------------------------------------------------------------------------
@@ -646,23 +520,23 @@ def _port_compile_problem(model) -> str | None:
         config = None
     if not config:
         return "the model is not compiled: call model.compile(...) inside your function."
-    if _flat(config.get("loss_weights")) and "accuracy" in [
-        _config_name(e) for e in _flat(config["loss_weights"])
+    if config_entries(config.get("loss_weights")) and "accuracy" in [
+        config_name(e) for e in config_entries(config["loss_weights"])
     ]:
         return (
             "'accuracy' went into loss_weights: in Keras 3 the third positional argument of compile is "
             "loss_weights. Pass metrics=['accuracy'] by name."
         )
-    optimizer = _config_name(config.get("optimizer"))
+    optimizer = config_name(config.get("optimizer"))
     if optimizer != "adam":
         return f"the optimizer is {optimizer!r}; the Keras 2 code compiles with 'adam', so keep Adam."
-    losses = [_config_name(entry) for entry in _flat(config.get("loss"))]
+    losses = [config_name(entry) for entry in config_entries(config.get("loss"))]
     if not any(loss in ONE_HOT_LOSSES for loss in losses):
         return (
             f"the loss is {losses}; the Keras 2 code trains on one-hot labels with categorical_crossentropy, "
             "so keep that loss."
         )
-    metrics = [_config_name(entry) for entry in _flat(config.get("metrics"))]
+    metrics = [config_name(entry) for entry in config_entries(config.get("metrics"))]
     if not any(metric in ACCURACY_METRICS + ONE_HOT_METRICS for metric in metrics):
         return "the model reports no accuracy: pass metrics=['accuracy'] to compile, by name."
     return None
@@ -705,6 +579,9 @@ def check_keras3_port(port_to_keras3) -> Feedback:
     >>> check_keras3_port(lambda labels, folder: None).status
     'invalid'
     """
+    # Built by hand, not on check_answer: the learner's code runs in two timed stages (the port, then
+    # one epoch of training) inside a folder that must outlive both, and each stage's error or timeout
+    # has its own feedback; only the inspection between them is a list of requirements (the loop below).
     name = "port_to_keras3"
     limit = framework.TIME_LIMIT  # read at call time: tests shorten it
     if is_placeholder(port_to_keras3):
@@ -951,6 +828,8 @@ def check_softmax(function) -> Feedback:
     )
     if not ordinary.correct:
         return ordinary
+    # Two check_function runs, ordinary then large logits: the second's wrong answer is explained from
+    # what the learner's function returns, so its feedback (and the combined correct one) is built here.
     large = check_function(
         function, reference_softmax, _large_logit_cases(), name=name, atol=1e-6, rtol=1e-5, hint=""
     )
