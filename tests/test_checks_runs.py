@@ -28,9 +28,9 @@ from course_utils.metrics import accuracy_interval
 PACKAGE = Path(course_utils.__file__).resolve().parent
 #: Modules of course_utils.checks that belong to no lesson: the framework and the shared run engine.
 SHARED = {"framework", "runs"}
-#: Lesson checkers that still import another lesson's: lesson 08's check_build_model judges a
-#: build's compile settings with lesson 05's check_compile (not part of the cure).
-STILL_IMPORTED = {("regularization", "training")}
+#: Lesson checkers that still import another lesson's: none (the compile judgement lessons 05 and 08
+#: share is runs.compile_feedback).
+STILL_IMPORTED: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(autouse=True)

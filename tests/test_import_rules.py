@@ -174,26 +174,4 @@ def test_building_a_widget_imports_no_tensorflow():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-# The checkers' own rule: each lesson's checker module stands on the framework and the shared
-# checker modules alone, never on another lesson's (what two lessons share moves to a shared module).
-SHARED_CHECKERS = {
-    "course_utils.checks",
-    "course_utils.checks.framework",
-    "course_utils.checks.runs",
-}
-LESSON_CHECKERS = [
-    module for module in MODULES if layer(module) == "checkers" and module not in SHARED_CHECKERS
-]
-
-
-def test_the_lesson_checker_modules_are_found():
-    assert {"course_utils.checks.training", "course_utils.checks.regularization"} <= set(LESSON_CHECKERS)
-
-
-@pytest.mark.parametrize("module", LESSON_CHECKERS)
-def test_no_lesson_checkers_import_another_lessons(module):
-    others = sorted(target for target in _imported_modules(module) if target in LESSON_CHECKERS)
-    assert not others, (
-        f"{module} imports {others}, another lesson's checkers: move what they share to "
-        f"{sorted(SHARED_CHECKERS - {'course_utils.checks'})}"
-    )
+# The checkers' own rule (no lesson's checkers import another lesson's) is tests/test_checks_runs.py's.
