@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from course_tools import ROOT
 from course_utils.lessons import LESSONS
-from course_utils.tooling.notebooks import ROOT
 
 README = (ROOT / "README.md").read_text()
 
@@ -50,7 +50,7 @@ def _references(text: str):
 
 
 def test_references_to_lessons_that_do_not_exist_yet_say_planned():
-    from course_utils.tooling.notebooks import course_notebooks, read
+    from course_tools.notebooks import course_notebooks, read
 
     existing = {lesson.number for lesson in LESSONS if lesson.available()}
     problems = []
