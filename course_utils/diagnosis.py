@@ -44,15 +44,15 @@ Examples
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from course_utils._validation import check_int, check_real, check_series, describe
+from course_utils._validation import check_int, check_real, check_series
+from course_utils.data import DATA_DIR
+from course_utils.stored_runs import read_stored
 
 __all__ = [
     "HISTORIES_FILE",
@@ -78,8 +78,8 @@ CEILING_ERROR = 0.01
 """What :func:`diagnose` can conclude, one verdict per run."""
 MIN_EPOCHS = 3
 """The fewest epochs a diagnosis needs: with two, every curve is a straight line."""
-HISTORIES_FILE = Path(__file__).resolve().parent / "data_files" / "histories_07.json"
-"""Lesson 07's stored runs, made by ``./course histories`` (``course_utils/tooling/histories.py``)."""
+HISTORIES_FILE = DATA_DIR / "histories_07.json"
+"""Lesson 07's stored runs, made by ``./course histories``."""
 WIGGLE_FLOOR = 0.05
 """A nearly flat curve's jumps are measured against this share of its median, not its tiny range."""
 JUMPS_FROM = 3
@@ -1171,19 +1171,4 @@ def load_histories(path=None) -> dict:
     >>> stored["made_by"]["command"], sorted(stored["runs"])[:2]
     ('./course histories', ['capacity_sweep', 'clinic'])
     """
-    if path is None:
-        path = HISTORIES_FILE
-    if not isinstance(path, (str, Path)) or not str(path).strip():
-        raise ValueError(f"path must be the name of a file of stored runs, or None, got {describe(path)}.")
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"path {str(path)!r} is not a file: lesson 07's stored runs are made by ./course histories."
-        )
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"path {str(path)!r} is not a file of stored runs: {error}") from None
-    if not isinstance(document, dict) or not {"made_by", "runs"} <= set(document):
-        raise ValueError(f"path {str(path)!r} is not a file of stored runs written by ./course histories.")
-    return document
+    return read_stored(path, HISTORIES_FILE, "lesson 07's stored runs", "./course histories")

@@ -1,18 +1,20 @@
 """The course map: every lesson, its file and what the learner leaves able to do.
 
 The start-here notebook shows this table, and the tests check that the README lists
-the same lessons, so the map is written once.
+the same lessons, so the map is written once. The map says which lessons have a notebook
+and which have exercises; it reads no folder, so it is the same wherever the package is
+installed (``tests/test_course_map.py`` checks it against the repository's folders).
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["FOLDERS", "LESSONS", "Lesson", "course_map"]
 
-__all__ = ["LESSONS", "Lesson", "course_map"]
+FOLDERS = ("notebooks", "exercises", "solutions")
+"""The course's folders of notebooks: the lessons, the exercises, and the exercises' solutions."""
 
 
 @dataclass(frozen=True)
@@ -23,18 +25,31 @@ class Lesson:
     slug: str
     title: str
     objective: str
+    exercises: bool = True
+    """The lesson has exercises: a notebook in ``exercises/`` and its solution in ``solutions/``."""
+    planned: bool = False
+    """The lesson is not written yet: the map says "planned"."""
 
     @property
     def filename(self) -> str:
         return f"{self.number}_{self.slug}.ipynb"
 
     def available(self, folder: str = "notebooks") -> bool:
-        """True when this lesson's notebook exists in ``folder`` of the repository."""
-        return (ROOT / folder / self.filename).exists()
+        """True when the course has this lesson's notebook in ``folder`` (one of :data:`FOLDERS`).
+
+        Examples
+        --------
+        >>> LESSONS[1].available(), LESSONS[1].available("exercises"), LESSONS[0].available("exercises")
+        (True, True, False)
+        """
+        if folder not in FOLDERS:
+            raise ValueError(f"folder must be one of {', '.join(map(repr, FOLDERS))}, got {folder!r}.")
+        return not self.planned and (folder == "notebooks" or self.exercises)
 
 
 LESSONS = (
-    Lesson("00", "start_here", "Start here", "run the course, use the exercises and checkers, see the course map"),
+    Lesson("00", "start_here", "Start here", "run the course, use the exercises and checkers, see the course map",
+           exercises=False),
     Lesson("01", "convolution_arithmetic", "Convolution arithmetic",
            "compute a feature map by hand and in NumPy, and match Keras; explain channels and filters; learn a kernel from data"),
     Lesson("02", "padding_and_stride", "Padding and stride",
@@ -54,7 +69,8 @@ LESSONS = (
     Lesson("09", "capstone_designing_a_cnn", "Capstone: designing a CNN",
            "answer the 100x100, two-class question with a plan, experiments from several seeds, and one test"),
     Lesson("10", "your_own_images", "Your own images",
-           "train on a folder of your own images: load, plan, weigh unbalanced classes, diagnose, test once, save, predict"),
+           "train on a folder of your own images: load, plan, weigh unbalanced classes, diagnose, test once, save, predict",
+           exercises=False),
 )  # fmt: skip
 
 

@@ -61,12 +61,12 @@ MEMORY_HEADROOM = 3 * 1024**3
 EXCLUDED = {
     "course_utils.data": "datasets: tests/test_data.py covers their bad input",
     "course_utils.checks": "checkers answer with feedback: tests/test_bad_input_checkers.py",
-    "course_utils.tooling": "what ./course runs for maintainers, not a learner's helper",
 }
 """Modules (and packages) left out, with the reason."""
 
 RESULT_TYPES = {
     "course_utils.design_evidence.DesignComparison",
+    "course_utils.folder_plan.FolderPlan",
     "course_utils.arithmetic.LayerState",
     "course_utils.arithmetic.StackRow",
     "course_utils.kernel_learning.KernelFit",
@@ -187,6 +187,17 @@ def _image_folder():
                 Image.new("RGB", (8, 8), "orange").save(folder / name / f"{number}.png")
         _TUNING_FOLDERS["image folder"] = folder
     return _TUNING_FOLDERS["image folder"]
+
+
+def _trunk():
+    from course_utils.transfer import trunk_model
+
+    return trunk_model((8, 8, 1))
+
+
+def _folder_plan_call():
+    """A valid call of plan_folder and show_folder_plan: the image folder, resized, under a budget."""
+    return dict(path=_image_folder(), image_size=(32, 32), max_params=100_000, object_size=8, stdout=None)
 
 
 def _stored_design(group, name):
@@ -401,6 +412,21 @@ VALID_CALLS = {
     "course_utils.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
     "course_utils.lessons.course_map": lambda: dict(),
+    # the stored runs lessons 05 to 09 read
+    "course_utils.stored_runs.load_capstone": lambda: dict(path=None),
+    "course_utils.stored_runs.load_sweeps": lambda: dict(path=None),
+    # lesson 09's transfer learning (Keras)
+    "course_utils.transfer.transfer_model": lambda: dict(source="shapes", weights_dir=None, image_size=32),
+    "course_utils.transfer.trunk_model": lambda: dict(
+        input_shape=(16, 16, 1),
+        head=[{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 1}],
+        name="t",
+    ),
+    "course_utils.transfer.unfreeze": lambda: dict(trunk=_trunk()),
+    "course_utils.transfer.weights_file": lambda: dict(source="same digits"),
+    # a folder of images and its plan (lesson 10, ./course plan)
+    "course_utils.folder_plan.plan_folder": lambda: _folder_plan_call(),
+    "course_utils.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
     # learning curves: the diagnoser, its plots and its widget
     "course_utils.diagnosis.check_history": lambda: dict(history=RUN),
     "course_utils.diagnosis.diagnose": lambda: _with_defaults("course_utils.diagnosis.diagnose", history=RUN),
@@ -633,6 +659,9 @@ NEEDS_KERAS = {
     "course_utils.tuning.recipe_model",
     "course_utils.tuning.search",
     "course_utils.tuning.train_recipe",
+    "course_utils.transfer.transfer_model",
+    "course_utils.transfer.trunk_model",
+    "course_utils.transfer.unfreeze",
 }
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
 

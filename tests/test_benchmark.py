@@ -6,12 +6,13 @@ is timed once, briefly, to show it trains lesson 05's CNN.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
+from course_tools import benchmark
 from course_utils import tuning
-from course_utils.tooling import benchmark
 
 
 def _run(seed, accuracy, seconds, reference):
@@ -61,6 +62,14 @@ def test_the_page_shows_every_run_the_ratio_the_seconds_and_the_machine():
     assert f"costing at most {benchmark.TARGET_RATIO:g} times the CPU time of a reference workload" in page
     assert all(f"`{key}`" in page for key in tuning.RECIPE)
     assert "- cpu: a CPU" in page
+    assert f"(`{benchmark.MODULE}`)" in page  # the module that made the file, as it records it
+
+
+def test_the_stored_page_is_the_stored_results_written_out():
+    """docs/benchmark_08.md says what benchmark_08.json holds, the module that made it included."""
+    document = json.loads(benchmark.JSON_FILE.read_text(encoding="utf-8"))
+    assert benchmark.MARKDOWN_FILE.read_text(encoding="utf-8") == benchmark.markdown(document)
+    assert f"(`{document['module']}`)" in benchmark.markdown(document)
 
 
 @pytest.mark.slow
@@ -95,7 +104,7 @@ def test_a_runs_record_stores_its_accuracies_as_every_stored_run_command_does():
 
     import numpy as np
 
-    from course_utils.tooling.run_store import stored
+    from course_tools.run_store import stored
 
     run = types.SimpleNamespace(
         epochs=20, history={"val_accuracy": [0.5, 0.9812345678]}, fit_seconds=21.04, fit_cpu_seconds=40.26

@@ -41,6 +41,7 @@ from exercise_answers import (
 )
 
 import course_utils.checks
+from course_tools import ROOT
 from course_utils import arithmetic as A
 from course_utils import metrics as M
 from course_utils import params as P
@@ -58,7 +59,6 @@ from course_utils.checks import training as c05
 from course_utils.checks.framework import Feedback
 from course_utils.diagnosis import VERDICTS
 from course_utils.layer_specs import to_keras
-from course_utils.tooling.notebooks import ROOT
 
 LESSON_MODULES = [
     importlib.import_module(f"course_utils.checks.{info.name}")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from course_utils.lessons import LESSONS
-from course_utils.tooling.notebooks import ROOT
+from course_tools import ROOT
+from course_utils.lessons import FOLDERS, LESSONS
 
 README = (ROOT / "README.md").read_text()
 
@@ -14,6 +14,21 @@ def _row(number: str) -> dict:
     match = re.search(rf"^\| {number} \| (?P<title>[^|]+) \| (?P<objective>[^|]+) \|", README, re.M)
     assert match, f"the README's lesson table has no row for lesson {number}"
     return {key: value.strip() for key, value in match.groupdict().items()}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.number)
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_the_map_says_which_notebooks_the_repository_holds(lesson, folder):
+    """The map reads no folder (it is the same wherever the package is installed): it must agree with them."""
+    assert lesson.available(folder) == (ROOT / folder / lesson.filename).exists(), (
+        f"{folder}/{lesson.filename}: set exercises= or planned= of lesson {lesson.number} in course_utils/lessons.py"
+    )
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_notebook_of_the_repository_is_on_the_map(folder):
+    on_the_map = {lesson.filename for lesson in LESSONS}
+    assert {path.name for path in (ROOT / folder).glob("*.ipynb")} <= on_the_map
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.number)
@@ -50,7 +65,7 @@ def _references(text: str):
 
 
 def test_references_to_lessons_that_do_not_exist_yet_say_planned():
-    from course_utils.tooling.notebooks import course_notebooks, read
+    from course_tools.notebooks import course_notebooks, read
 
     existing = {lesson.number for lesson in LESSONS if lesson.available()}
     problems = []

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.tooling.exercises import expected_exercises
+from course_tools.exercises import expected_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "03_pooling.ipynb"

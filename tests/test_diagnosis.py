@@ -19,6 +19,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from course_tools.histories import HELDOUT, HELDOUT_FILE, LESSON_SETS
 from course_utils.diagnosis import (
     FIGURES,
     MIN_EPOCHS,
@@ -36,7 +37,6 @@ from course_utils.diagnosis import (
     wiggle,
 )
 from course_utils.history import best_epoch, early_stopping_epoch, history_dict
-from course_utils.tooling.histories import HELDOUT, HELDOUT_FILE, LESSON_SETS
 
 # ---------------------------------------------------------------- the measures
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from course_tools.histories import HELDOUT_FILE
 from course_utils.diagnosis import VERDICTS, diagnose, load_histories
-from course_utils.tooling.histories import HELDOUT_FILE
 
 CORPUS_FILE = Path(__file__).parent / "data" / "diagnosis_corpus.json"
 CORPUS = json.loads(CORPUS_FILE.read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.tooling import distributed_tuning as dt
+from course_tools import distributed_tuning as dt
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -133,7 +133,7 @@ def _processes_of_this_module() -> list[str]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "course_utils.tooling.distributed_tuning" in text and "--role" in text:
+        if "course_tools.distributed_tuning" in text and "--role" in text:
             found.append(text)
     return found
 
@@ -141,7 +141,7 @@ def _processes_of_this_module() -> list[str]:
 def test_a_child_dies_with_the_process_that_started_it(tmp_path):
     """If the command itself is killed (SIGKILL: no cleanup runs), its children end too."""
     code = (
-        "import sys; from pathlib import Path; from course_utils.tooling import distributed_tuning as dt; "
+        "import sys; from pathlib import Path; from course_tools import distributed_tuning as dt; "
         f"p = dt.start('sleeper', {SLEEPER!r}, {{}}, Path({str(tmp_path)!r})); print(p.pid, flush=True); "
         "import time; time.sleep(120)"
     )

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from exercise_answers import ANSWERS
 
+from course_tools import ROOT
 from course_utils.checks import (
     capstone,
     convolution_arithmetic,
@@ -27,7 +28,6 @@ from course_utils.checks import (
     regularization,
     training,
 )
-from course_utils.tooling.notebooks import ROOT
 
 LESSONS = {
     "01_convolution_arithmetic": convolution_arithmetic,

@@ -7,13 +7,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.tooling.exercises import (
+from course_tools import ROOT
+from course_tools.exercises import (
     SolutionMarkupError,
     exercise_from_solution,
     out_of_date,
     strip_solutions,
 )
-from course_utils.tooling.notebooks import ROOT, make_client, read
+from course_tools.notebooks import make_client, read
 
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 FEEDBACK = re.compile(r"^(Correct|Not yet|Unfinished|Check the type): ", re.MULTILINE)

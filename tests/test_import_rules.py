@@ -1,17 +1,24 @@
-"""The package's layers, as tests: imports point down only, and the pure core imports nothing heavy.
+"""The layers, as tests: imports point down only, and the pure core imports nothing heavy.
 
-Layers, from the bottom (CONTRIBUTING, "Layout"):
+Layers, from the bottom (CONTRIBUTING, "Layout"). Inside the package, ``course_utils``, what
+learners import:
 
-- core: formulas, metrics, layer specs, histories, data, formatting, the environment;
+- core: formulas, metrics, layer specs, histories, data, formatting, the environment, the
+  stored runs and the lesson engines built on them;
 - reference ops: ``reference_ops``, NumPy convolution and pooling written to be read, and
   ``kernel_learning``, gradient descent on a kernel built on them;
 - presentation: ``plots`` (matplotlib) and ``widgets`` (ipywidgets), thin layers over the core;
-- checkers: ``checks``, exercise feedback built on the core (never on plots or widgets);
-- tooling: what ``./course`` runs.
+- checkers: ``checks``, exercise feedback built on the core (never on plots or widgets).
+
+Outside it, in the repository only:
+
+- tooling: ``course_tools``, what ``./course`` runs for maintainers. It may import anything in
+  the package; the package never imports it (read from the source), so an installed package
+  stands alone (``tests/test_wheel.py`` builds one).
 
 A module may import from its own layer and the layers below it (presentation and checkers
-sit side by side and never import each other). Importing a core or checker module loads no
-heavy library: TensorFlow, Keras, matplotlib, ipywidgets, scikit-learn or SciPy.
+sit side by side and never import each other). Importing a core, reference-op or checker
+module loads no heavy library: TensorFlow, Keras, matplotlib, ipywidgets, scikit-learn or SciPy.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ import pytest
 import course_utils
 
 PACKAGE = Path(course_utils.__file__).parent
+TOOLING = "course_tools"
+"""The maintainer tooling's package, beside ``course_utils`` in the repository."""
 HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "ipywidgets", "sklearn", "scipy")
 
 # What each layer may import from the package, and which heavy libraries importing it may load.
@@ -38,7 +47,6 @@ ALLOWED_IMPORTS = {
     "reference ops": {"core", "reference ops"},
     "presentation": {"core", "reference ops", "presentation"},
     "checkers": {"core", "reference ops", "checkers"},
-    "tooling": {"core", "reference ops", "presentation", "checkers", "tooling"},
 }
 ALLOWED_HEAVY = {
     "core": set(),
@@ -46,14 +54,12 @@ ALLOWED_HEAVY = {
     "checkers": set(),
     "presentation": {"matplotlib", "ipywidgets"},
 }
-"""Heavy libraries that importing a module of each layer may load (tooling, run by ./course only, is not probed)."""
+"""Heavy libraries that importing a module of each layer may load."""
 
 
 def layer(module: str) -> str:
     """The layer a ``course_utils`` module belongs to."""
     parts = module.split(".")
-    if len(parts) > 1 and parts[1] == "tooling":
-        return "tooling"
     if len(parts) > 1 and parts[1] == "checks":
         return "checkers"
     if len(parts) > 1 and parts[1] in ("plots", "widgets"):
@@ -68,13 +74,22 @@ MODULES = ["course_utils"] + sorted(
 )
 
 
+TOOLING_MODULES = sorted(
+    f"{TOOLING}.{path.stem}" if path.stem != "__init__" else TOOLING
+    for path in (PACKAGE.parent / TOOLING).glob("*.py")
+)
+
+
 def _path(module: str) -> Path:
     spec = importlib.util.find_spec(module)
     return Path(spec.origin)
 
 
-def _imported_modules(module: str) -> set[str]:
-    """Every ``course_utils`` module that ``module`` imports, at the top or inside a function."""
+def _imports(module: str, package: str = "course_utils") -> set[str]:
+    """Every module of ``package`` that ``module`` imports, at the top or inside a function.
+
+    ``importlib.import_module("...")`` and ``__import__("...")`` with a written name count too.
+    """
     found = set()
     for node in ast.walk(ast.parse(_path(module).read_text(), filename=str(_path(module)))):
         if isinstance(node, ast.Import):
@@ -83,20 +98,56 @@ def _imported_modules(module: str) -> set[str]:
             # `from course_utils import params` imports the module course_utils.params
             names = [
                 f"{node.module}.{alias.name}"
-                if importlib.util.find_spec(node.module).submodule_search_locations is not None
+                if node.module in MODULES
+                and importlib.util.find_spec(node.module).submodule_search_locations is not None
                 and f"{node.module}.{alias.name}" in MODULES
                 else node.module
                 for alias in node.names
             ]
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names = [node.args[0].value]
         else:
             continue
-        found.update(name for name in names if name == "course_utils" or name.startswith("course_utils."))
+        found.update(name for name in names if name == package or name.startswith(f"{package}."))
     return found - {module}
+
+
+def _imported_modules(module: str) -> set[str]:
+    """Every ``course_utils`` module that ``module`` imports, at the top or inside a function."""
+    return _imports(module)
 
 
 def test_every_module_has_a_layer():
     assert {layer(module) for module in MODULES} <= set(ALLOWED_IMPORTS)
     assert "course_utils.arithmetic" in MODULES and "course_utils.checks" in MODULES
+
+
+def test_the_tooling_lives_outside_the_package():
+    assert not any(module.split(".")[1:2] == ["tooling"] for module in MODULES)
+    assert f"{TOOLING}.notebooks" in TOOLING_MODULES and f"{TOOLING}.nbval_tolerance" in TOOLING_MODULES
+    assert not (PACKAGE / TOOLING).exists()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_the_package_never_imports_the_tooling(module):
+    found = sorted(_imports(module, TOOLING))
+    assert not found, (
+        f"{module} imports {found}: the package is what learners install, and the tooling stays in the "
+        "repository. Move what a lesson needs into the package, and let the tooling import it from there."
+    )
+
+
+@pytest.mark.parametrize("module", TOOLING_MODULES)
+def test_the_tooling_imports_modules_the_package_has(module):
+    """The tooling may import anything in the package: what it names must be there."""
+    missing = sorted(name for name in _imports(module) if name not in MODULES)
+    assert not missing, f"{module} imports {missing}, which the package does not have"
 
 
 @pytest.mark.parametrize("module", MODULES)

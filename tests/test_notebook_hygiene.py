@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.tooling.notebooks import ROOT, read
+from course_tools import ROOT
+from course_tools.notebooks import read
 
 SAVED = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip", "nbval-raises-exception"}

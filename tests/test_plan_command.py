@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from course_tools import plan as command
+from course_tools.notebooks import execute
 from course_utils.data import load_dataset
 from course_utils.image_folder import scan_folder
 from course_utils.planner import plan_cnn
-from course_utils.tooling import plan as command
-from course_utils.tooling.notebooks import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = {"three": 3, "seven": 7}

@@ -6,7 +6,7 @@ import tomllib
 
 from packaging.specifiers import SpecifierSet
 
-from course_utils.tooling.notebooks import ROOT
+from course_tools import ROOT
 
 CANDIDATES = [f"3.{minor}" for minor in range(6, 20)]
 

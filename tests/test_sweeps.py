@@ -7,9 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
+from course_tools import sweeps
+from course_tools.run_store import run_key
 from course_utils.diagnosis import load_histories
-from course_utils.tooling import sweeps
-from course_utils.tooling.run_store import run_key
+from course_utils.stored_runs import load_sweeps
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_each_stored_run_is_consistent(stored):
 
 
 def test_load_groups_the_seeds_of_each_run(stored):
-    grouped = sweeps.load()["groups"]
+    grouped = load_sweeps()["groups"]
     assert list(grouped) == list(sweeps.GROUPS)
     for group, runs in sweeps.GROUPS.items():
         for run in runs:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from course_utils.tooling import timing
-from course_utils.tooling.notebooks import ROOT
+from course_tools import ROOT, timing
 
 
 def _last_run_line(text: str) -> str:

@@ -1,6 +1,6 @@
 """Outputs that come out of training are compared within a stated tolerance, on any machine.
 
-- The comparison itself (``course_utils.tooling.nbval_tolerance``): numbers within the
+- The comparison itself (``course_tools.nbval_tolerance``): numbers within the
   tolerance pass, anything else fails, property-tested.
 - The nbval extension is active in ``./course test``: a tiny notebook run through nbval.
 - "Another machine" inside the suite: every notebook that trains passes nbval with another
@@ -22,8 +22,9 @@ from background_runs import run_pytest, started
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from course_utils.tooling.nbval_tolerance import TAG, Tolerance, compare_text, parse_tolerance
-from course_utils.tooling.notebooks import ROOT, read, write
+from course_tools import ROOT
+from course_tools.nbval_tolerance import TAG, Tolerance, compare_text, parse_tolerance
+from course_tools.notebooks import read, write
 
 FIT = re.compile(r"\.fit\(")
 

@@ -13,9 +13,9 @@ The generator replaces each such region with placeholders:
 Markdown cells tagged ``solution`` become an answer prompt, and cells tagged
 ``solutions-only`` are dropped. Outputs are cleared. Usage::
 
-    python -m course_utils.tooling.exercises            # rewrite exercises/
-    python -m course_utils.tooling.exercises --check    # exit 1 if exercises/ is out of date
-    python -m course_utils.tooling.exercises --reset 03 # one exercise back to its start (./course reset)
+    python -m course_tools.exercises            # rewrite exercises/
+    python -m course_tools.exercises --check    # exit 1 if exercises/ is out of date
+    python -m course_tools.exercises --reset 03 # one exercise back to its start (./course reset)
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.tooling.notebooks import ROOT, read
+from course_tools import ROOT
+from course_tools.notebooks import read
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"

@@ -36,12 +36,13 @@ import sys
 import time
 from pathlib import Path
 
+from course_tools import DATA_FILES, ROOT, checkout_path
+from course_tools.run_store import made_by, stored_history
 from course_utils.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
-from course_utils.tooling.run_store import made_by, stored_history
 
-ROOT = Path(__file__).resolve().parents[2]
-LESSON_FILE = HISTORIES_FILE
+LESSON_FILE = DATA_FILES / HISTORIES_FILE.name
 HELDOUT_FILE = ROOT / "tests" / "data" / "histories_heldout.json"
+MODULE = checkout_path(__file__)
 TRAIN_METRICS_SIZE = 1000
 """Training images evaluated as the model predicts after each epoch (``train_loss``, ``train_accuracy``)."""
 
@@ -387,7 +388,7 @@ def make(set_name: str = "lesson", path: Path | None = None) -> dict:
     document = {
         "made_by": made_by(
             command,
-            "course_utils/tooling/histories.py",
+            MODULE,
             time.perf_counter() - started,
             time.process_time() - cpu_started,
         ),

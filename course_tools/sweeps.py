@@ -14,7 +14,7 @@ Every setting is trained with several seeds (:data:`SEEDS`; the baseline with
 :data:`BASELINE_SEEDS`): two runs of the same model differ by their initial weights, dropout
 masks and batch order, and lesson 08 compares a remedy's mean over seeds with that spread.
 The command is resumable: each run is written to the file when it finishes, and a run already
-stored with the same settings is skipped (``course_utils.tooling.run_store``).
+stored with the same settings is skipped (``course_tools.run_store``).
 
 Each run is described by a :class:`Run`, and the file stores its settings next to its history
 (with the training-set loss and accuracy measured in inference mode each epoch,
@@ -23,7 +23,8 @@ its training time, its confusion matrix on the validation images and which valid
 got right (``val_correct``, a string of 0s and 1s), so that two runs can be compared image by
 image (``course_utils.metrics.accuracy_difference_interval``). The test images are never used
 here: lesson 08 compares remedies on validation data, and reports the test set once, for its
-final recipe (``./course benchmark``). Lesson 08 reads the file with :func:`load`.
+final recipe (``./course benchmark``). Lessons 05, 07 and 08 read the file with
+:func:`course_utils.stored_runs.load_sweeps`.
 
 Examples
 --------
@@ -45,10 +46,12 @@ import sys
 import time
 from pathlib import Path
 
-from course_utils.tooling.run_store import RunStore, run_key, stored, stored_history
+from course_tools import DATA_FILES, ROOT, checkout_path
+from course_tools.run_store import RunStore, run_key, stored, stored_history
+from course_utils.stored_runs import SWEEPS_FILE
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNS_FILE = ROOT / "course_utils" / "data_files" / "runs_08.json"
+RUNS_FILE = DATA_FILES / SWEEPS_FILE.name
+MODULE = checkout_path(__file__)
 AUGMENTATIONS = ("none", "shift", "shift_rotate_zoom", "flip_rotate")
 DROPOUT_PLACES = ("head", "stages")
 SCHEDULES = ("constant", "cosine")
@@ -384,27 +387,10 @@ def make(only=None, path: Path | None = None, fresh: bool = False) -> dict:
             print(f"  {key} ({time.perf_counter() - run_started:.1f} s)", flush=True)
     missing = [key for key in keys() if key not in store.runs]
     command = "./course sweeps" + ("" if set(only) == set(GROUPS) else " --only " + " ".join(only))
-    document = store.finish(command, "course_utils/tooling/sweeps.py")
+    document = store.finish(command, MODULE)
     if missing:
         print(f"{len(missing)} runs are not stored yet: ./course sweeps makes them.", flush=True)
     return document
-
-
-def load(path: Path | None = None) -> dict:
-    """The stored runs by group and name, each a list over its seeds: ``{group: {name: [run, ...]}}``.
-
-    Raises
-    ------
-    ValueError
-        If ``path`` is not a file made by ``./course sweeps``.
-    """
-    from course_utils.diagnosis import load_histories
-
-    document = load_histories(RUNS_FILE if path is None else path)
-    grouped: dict = {}
-    for run in document["runs"].values():
-        grouped.setdefault(run["group"], {}).setdefault(run["name"], []).append(run)
-    return {"made_by": document["made_by"], "groups": grouped}
 
 
 def main(argv=None) -> int:

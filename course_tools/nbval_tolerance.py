@@ -19,7 +19,7 @@ is right for arithmetic and wrong for training. The course's rule:
 - a cell whose output's *shape* depends on training (which digit is worst, a ranked list
   with ties) is tagged ``nbval-ignore-output`` and asserts what must hold, with tolerances.
 
-``pytest -p course_utils.tooling.nbval_tolerance`` (set in ``pyproject.toml``) installs it.
+``pytest -p course_tools.nbval_tolerance`` (set in ``pyproject.toml``) installs it.
 
 Examples
 --------

@@ -9,10 +9,12 @@
 
 ``DIR`` holds one subfolder per class, as ``keras.utils.image_dataset_from_directory`` reads
 it (``DIR/<class_name>/*.png``). The command prints what
+:func:`course_utils.folder_plan.show_folder_plan` prints, as lesson 10 does: what
 :func:`course_utils.image_folder.scan_folder` finds there (images per class, sizes, channels,
 imbalance, skipped files), then the CNN that :func:`course_utils.planner.plan_cnn` proposes for
 the folder's images (``--image-size``, else the most common size; channels from the files;
-one class per subfolder) with the reason of each choice. ``--object-size`` gives the size in px
+one class per subfolder) with the reason of each choice. This module is the command line
+around it: the arguments, the starter notebook, the exit status. ``--object-size`` gives the size in px
 (after resizing) of what tells the classes apart: without it the planner assumes it may fill the
 image, and adds convolutions until a cell sees all of it.
 
@@ -32,7 +34,7 @@ Examples
 >>> check_out("first_cnn.txt", force=False)
 Traceback (most recent call last):
 ...
-course_utils.tooling.plan.PlanError: --notebook 'first_cnn.txt' must end in .ipynb.
+course_tools.plan.PlanError: --notebook 'first_cnn.txt' must end in .ipynb.
 >>> main(["/no/such/folder"])  # the message goes to stderr
 2
 """
@@ -41,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -49,12 +50,12 @@ from string import Template
 
 import nbformat
 
+from course_tools.notebooks import KERNELSPEC
 from course_utils._validation import check_pair
-from course_utils.image_folder import python_literal, scan_folder
-from course_utils.planner import MAX_IMAGE_SIZE, plan_cnn
-from course_utils.tooling.notebooks import KERNELSPEC
+from course_utils.folder_plan import COMMAND, plan_folder, show_folder_plan
+from course_utils.image_folder import python_literal
+from course_utils.planner import MAX_IMAGE_SIZE
 
-COMMAND = "./course plan"
 EPOCHS = 30
 """The most epochs the starter notebook trains; early stopping usually ends sooner."""
 PATIENCE = 5
@@ -434,14 +435,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plan_call(input_shape, num_classes, max_params, object_size=None) -> str:
-    budget = "" if max_params is None else f", max_params={max_params:,}"
-    size = "" if object_size is None else f", object_size={object_size}"
-    return f"course_utils.planner.plan_cnn({input_shape}, {num_classes}{budget}{size})".replace(",)", ")")
-
-
 def run(folder, notebook=None, force=False, image_size=None, max_params=None, stdout=None, object_size=None):
-    """Print the folder's report and plan; write the notebook when asked.
+    """Print the folder's report and plan (:func:`course_utils.folder_plan.show_folder_plan`); write the
+    notebook when asked.
 
     Everything is checked, and the notebook written, before anything is printed, so that output
     cut short (``| head``) never stops the notebook. Raises :class:`PlanError`, or the
@@ -451,27 +447,13 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
     out = None if notebook is None else check_out(notebook, force)
     if image_size is not None:
         image_size = check_pair("--image-size", tuple(image_size), maximum=MAX_IMAGE_SIZE)
-    report = scan_folder(folder)
-    lines = [str(report)]
-    if image_size is not None:
-        lines.append(f"--image-size: every image is resized to {image_size[0]}x{image_size[1]} instead.")
-    input_shape = (*(image_size or report.image_size), report.input_shape[2])
-    try:
-        plan = plan_cnn(input_shape, len(report.classes), max_params=max_params, object_size=object_size)
-    except ValueError:
-        print("\n".join(lines), file=stdout)
-        raise
-    lines += [
-        f"\nThe CNN that {_plan_call(input_shape, len(report.classes), max_params, object_size)} proposes:",
-        str(plan),
-    ]
     if out is None:
-        command = f"{COMMAND} {shlex.quote(str(folder))} --notebook first_cnn.ipynb"
-        print("\n".join([*lines, f"\nA starter notebook that trains it: {command}"]), file=stdout)
+        show_folder_plan(folder, image_size, max_params, object_size, stdout=stdout)
         return None
-    failures = report.keras_failures
+    result = plan_folder(folder, image_size, max_params, object_size, stdout=stdout)
+    failures = result.report.keras_failures
     if failures:
-        print("\n".join(lines), file=stdout)
+        print(result, file=stdout)
         names = ", ".join(file.path for file in failures[:5]) + (
             f" and {len(failures) - 5:,} more" if len(failures) > 5 else ""
         )
@@ -481,14 +463,14 @@ def run(folder, notebook=None, force=False, image_size=None, max_params=None, st
             "run this again."
         )
     notebook_node = starter_notebook(
-        report, plan, out, image_size=image_size, max_params=max_params, object_size=object_size
+        result.report, result.plan, out, image_size=image_size, max_params=max_params, object_size=object_size
     )
     nbformat.validate(notebook_node)
     try:
         write_whole(out, nbformat.writes(notebook_node) + "\n", force)
     except OSError as error:
         raise PlanError(f"--notebook {str(out)!r} cannot be written: {error.strerror or error}.") from None
-    print("\n".join([*lines, f"\nWrote {out}: open it in JupyterLab and run it top to bottom."]), file=stdout)
+    print(f"{result}\n\nWrote {out}: open it in JupyterLab and run it top to bottom.", file=stdout)
     return out
 
 

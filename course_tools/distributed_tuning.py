@@ -69,8 +69,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-JSON_FILE = ROOT / "course_utils" / "data_files" / "distributed_08.json"
+from course_tools import DATA_FILES, ROOT, checkout_path
+from course_utils.tuning import RESULTS_FILES
+
+JSON_FILE = DATA_FILES / RESULTS_FILES["distributed"].name
+MODULE = checkout_path(__file__)
 ORACLE_IP = "127.0.0.1"
 CHIEF_ID = "chief"
 WORKER_IDS = tuple(f"tuner{i}" for i in range(8))
@@ -301,11 +304,13 @@ def run_distributed(workers: int = 2, trials: int = 6, epochs: int = 2, timeout:
             "KERASTUNER_ORACLE_IP": ORACLE_IP,
             "KERASTUNER_ORACLE_PORT": str(port),
             "PYTHONHASHSEED": "0",
+            # the processes run this module wherever they start: the checkout first on their path
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
 
         def command(role, name):
             return [
-                sys.executable, "-m", "course_utils.tooling.distributed_tuning",
+                sys.executable, "-m", "course_tools.distributed_tuning",
                 "--role", role, "--directory", str(folder / name), "--trials", str(trials),
                 "--epochs", str(epochs), "--barrier", str(folder / "barrier"), "--workers", str(workers),
             ]  # fmt: skip
@@ -387,12 +392,12 @@ def make(
     workers: int = 2, trials: int = 6, epochs: int = 2, output=None, command=None, timeout: float = TIMEOUT
 ) -> dict:
     """Run the distributed search and write its report (without the process ids) to ``output``."""
-    from course_utils.tooling.run_store import machine
+    from course_tools.run_store import machine
 
     result = run_distributed(workers, trials, epochs, timeout)
     document = {
         "command": command or "./course tune-distributed",
-        "module": "course_utils/tooling/distributed_tuning.py",
+        "module": MODULE,
         "date": datetime.date.today().isoformat(),
         "machine": _parent_machine(machine),
         **{key: value for key, value in result.items() if key != "pids"},

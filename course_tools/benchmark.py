@@ -44,11 +44,13 @@ import sys
 import time
 from pathlib import Path
 
-from course_utils.tooling.run_store import machine, stored
+from course_tools import DATA_FILES, ROOT, checkout_path
+from course_tools.run_store import machine, stored
+from course_utils.tuning import RESULTS_FILES
 
-ROOT = Path(__file__).resolve().parents[2]
-JSON_FILE = ROOT / "course_utils" / "data_files" / "benchmark_08.json"
+JSON_FILE = DATA_FILES / RESULTS_FILES["benchmark"].name
 MARKDOWN_FILE = ROOT / "docs" / "benchmark_08.md"
+MODULE = checkout_path(__file__)
 TARGET_ACCURACY = 0.98
 """The lesson's target: at least this test accuracy ..."""
 TARGET_RATIO = 3.0
@@ -103,7 +105,7 @@ def reference_seconds(x, y, seed: int = 0) -> tuple[float, float]:
     import keras
 
     import course_utils
-    from course_utils.tooling.sweeps import Run, build_model
+    from course_tools.sweeps import Run, build_model
 
     course_utils.seed_everything(seed)
     model = build_model(Run("baseline"))
@@ -118,7 +120,7 @@ def reference_seconds(x, y, seed: int = 0) -> tuple[float, float]:
 def run_record(seed: int, run, test_accuracy, reference: tuple[float, float], load_before, others) -> dict:
     """One seed's stored result: the recipe's ``run`` (``tuning.train_recipe``), its test accuracy, and
     the reference's ``(wall seconds, CPU seconds)`` timed just before it. Accuracies are stored as every
-    stored-run command stores a measured value (:func:`~course_utils.tooling.run_store.stored`); times
+    stored-run command stores a measured value (:func:`~course_tools.run_store.stored`); times
     to a tenth of a second, ratios to two decimals."""
     seconds, cpu_seconds = reference
     return {
@@ -218,7 +220,7 @@ def markdown(document: dict) -> str:
         "",
         "Made by `"
         + document["command"]
-        + "` (`course_utils/tooling/benchmark.py`) on "
+        + f"` (`{document.get('module', MODULE)}`) on "
         + document["date"]
         + ".",
         "Lesson 08 reads the same results from `course_utils/data_files/benchmark_08.json`.",
@@ -286,7 +288,7 @@ def make(runs: int = 3, epochs: int | None = None, json_path=None, markdown_path
         recipe["epochs"] = epochs
     document = {
         "command": command or "./course benchmark",
-        "module": "course_utils/tooling/benchmark.py",
+        "module": MODULE,
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
         "target": {

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m course_utils.tooling.timing                 # every lesson, exercise and solution
-    python -m course_utils.tooling.timing notebooks/03_pooling.ipynb
+    python -m course_tools.timing                 # every lesson, exercise and solution
+    python -m course_tools.timing notebooks/03_pooling.ipynb
 
 For each notebook it records the wall time of Restart & Run All (kernel start
 included) and the kernel's peak resident memory, read by the kernel itself from
@@ -31,8 +31,9 @@ from pathlib import Path
 
 import nbformat
 
+from course_tools import ROOT
+from course_tools.notebooks import course_notebooks, make_client, read
 from course_utils import cpu_count
-from course_utils.tooling.notebooks import ROOT, course_notebooks, make_client, read
 
 DOCS = ROOT / "docs"
 TABLE = DOCS / "notebook_timings.md"

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m course_utils.tooling.notebooks notebooks/02_padding_and_stride.ipynb
+    python -m course_tools.notebooks notebooks/02_padding_and_stride.ipynb
 
 executes each notebook in a fresh kernel, in the notebook's own folder, and saves
 it with its outputs: the same as Restart & Run All then Save in JupyterLab.
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from course_tools import ROOT
+
 LESSON_FOLDERS = ("notebooks", "solutions", "exercises")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CELL_TIMEOUT = 600

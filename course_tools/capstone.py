@@ -22,20 +22,22 @@ The training figures are also recorded as the model predicts after each epoch
 (``course_utils.inference_metrics``).
 
 **Resumable.** Each run is written to the file as soon as it finishes, and a run already stored
-with the same settings is skipped (``course_utils.tooling.run_store``): the set can be made in
+with the same settings is skipped (``course_tools.run_store``): the set can be made in
 parts (``--only GROUP``), and an interrupted command goes on where it stopped. The file records
 the command, the machine and the CPU time of each part.
 
 **Transfer learning** (``--pretrain``, then the ``transfer`` group): a small trunk
-(:data:`TRUNK_LAYERS`: three stages of convolution and ReLU, batch normalization with
-:data:`TRUNK_MOMENTUM`, and pooling) is
-pretrained on each source of :data:`SOURCES`, at three distances from the target: the same two
+(:data:`course_utils.transfer.TRUNK_LAYERS`: three stages of convolution and ReLU, batch
+normalization with ``TRUNK_MOMENTUM``, and pooling) is pretrained on each source of
+:data:`course_utils.transfer.SOURCES`, at three distances from the target: the same two
 digits without clutter at 28x28 (the best case: the same task at another size), the eight other
 digits (another task on similar images), and circles against squares (another kind of image).
 Each source uses only the training split's digits. On 250 target canvases, the trunk first
 trains frozen with a new head, then is unfrozen and fine-tuned with a learning rate ten times
-lower, its batch normalization kept in inference mode (:func:`unfreeze`: its layers stay frozen, as
-``trunk(inputs, training=False)`` alone does not keep them so under ``fit`` in Keras 3).
+lower, its batch normalization kept in inference mode (:func:`course_utils.transfer.unfreeze`: its
+layers stay frozen, as ``trunk(inputs, training=False)`` alone does not keep them so under ``fit``
+in Keras 3). What lesson 09 shows of it lives in :mod:`course_utils.transfer`; the stored runs are
+read with :func:`course_utils.stored_runs.load_capstone`.
 
 Examples
 --------
@@ -58,14 +60,25 @@ import sys
 import time
 from pathlib import Path
 
-from course_utils.data import DATA_DIR
+from course_tools import DATA_FILES, checkout_path
+from course_tools.run_store import RunStore, machine, run_key, stored, stored_history
 from course_utils.design_evidence import pack_correct
-from course_utils.tooling.run_store import RunStore, machine, run_key, stored, stored_history
+from course_utils.stored_runs import CAPSTONE_FILE
+from course_utils.transfer import (
+    FINE_TUNING_RATE,
+    LEARNING_RATE,
+    SOURCES,
+    TRUNK_LAYERS,
+    TRUNK_MOMENTUM,
+    transfer_model,
+    trunk_model,
+    unfreeze,
+    weights_file,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS_FILE = DATA_DIR / "capstone_09.json"
+RESULTS_FILE = DATA_FILES / CAPSTONE_FILE.name
 COMMAND = "./course capstone"
-MODULE = "course_utils/tooling/capstone.py"
+MODULE = checkout_path(__file__)
 
 #: The task: :func:`course_utils.cluttered_digits.make_cluttered_digits` arguments.
 TASK = {"digits": (4, 9), "image_size": 100, "clutter": 8, "clutter_size": 8}
@@ -78,7 +91,7 @@ SEEDS = (0, 1, 2)
 #: At 3e-3, one deep run in three never left chance on this task; at 1e-3 they train, slower.
 TRAINING = {
     "optimizer": "adam",
-    "learning_rate": 1e-3,
+    "learning_rate": LEARNING_RATE,
     "batch_size": 32,
     "max_epochs": 60,
     "patience": 6,
@@ -86,63 +99,12 @@ TRAINING = {
 }
 PRETRAINING_RATE = 1e-3
 """Adam's learning rate while a trunk learns its source task."""
-FINE_TUNING_RATE = TRAINING["learning_rate"] / 10
-"""Fine-tuning a pretrained trunk: ten times lower, so that its weights are adjusted, not overwritten."""
 TRAIN_METRICS_SIZE = 500
 """Training canvases evaluated as the model predicts after each epoch."""
 
 POOLINGS = ("max", "average", "strided", "none")
 HEADS = ("gap", "flatten")
 INITS = ("scratch", "pretrained")
-
-#: The pretrained trunk: three stages of a 3x3 convolution with ReLU, batch normalization and 2x2 max pooling; fully
-#: convolutional, so weights learned at 28x28 or 32x32 run on 100x100 canvases.
-TRUNK_LAYERS = tuple(
-    spec
-    for filters in (16, 32, 64)
-    for spec in (
-        {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same", "activation": "relu"},
-        {"type": "BatchNormalization"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-    )
-)
-#: The momentum of the trunk's batch normalization. Keras's default, 0.99, moves the moving mean and
-#: variance 1% of the way per step from their start (0 and 1): on 250 canvases (8 steps an epoch) they
-#: are still far from the batches' statistics when early stopping ends a run, and the trunk scores at
-#: chance in inference mode while it fits its training batches (measured: every seed of the scratch
-#: trunk at 0.500). With 0.9 they settle within some tens of steps.
-TRUNK_MOMENTUM = 0.9
-#: The sources a trunk is pretrained on, from the nearest to the farthest from the target task. Each trains
-#: for some hundreds of steps (the fewer its images, the more epochs), so that batch normalization's moving
-#: statistics settle.
-SOURCES = {
-    "same digits": {
-        "about": "4 against 9, without clutter, at 28x28: the same task at another size (the best case)",
-        "digits": (4, 9),
-        "input_shape": (28, 28, 1),
-        "epochs": 30,
-    },
-    "other digits": {
-        "about": "the eight other digits (0, 1, 2, 3, 5, 6, 7, 8), at 28x28: another task on similar images",
-        "digits": (0, 1, 2, 3, 5, 6, 7, 8),
-        "input_shape": (28, 28, 1),
-        "epochs": 10,
-    },
-    "shapes": {
-        "about": "circles against squares at 32x32: another kind of image",
-        "images": 4000,
-        "input_shape": (32, 32, 1),
-        "epochs": 10,
-        "seed": 77,
-    },
-}
-
-
-def weights_file(source: str) -> Path:
-    """The checked-in weights of the trunk pretrained on ``source``."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}.")
-    return DATA_DIR / f"pretrained_09_{source.replace(' ', '_')}.weights.h5"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -379,9 +341,7 @@ def build_model(experiment: Experiment, input_shape=None):
     if experiment.plan:
         return to_keras(input_shape, planned_layers(), name="planned")
     if experiment.trunk:
-        return _with_trunk_momentum(
-            to_keras(input_shape, [*TRUNK_LAYERS, *head_layers(experiment)], name="trunk_design")
-        )
+        return trunk_model(input_shape, head_layers(experiment), name="trunk_design")
     if experiment.init == "pretrained":
         raise ValueError(f"run {experiment.name!r}: a pretrained run is built by transfer_model().")
     if not experiment.residual:
@@ -400,45 +360,6 @@ def build_model(experiment: Experiment, input_shape=None):
     for spec in head_layers(experiment):
         x = getattr(layers, spec["type"])(**{k: v for k, v in spec.items() if k != "type"})(x)
     return keras.Model(inputs, x, name="residual")
-
-
-def trunk_model(input_shape):
-    """The trunk (:data:`TRUNK_LAYERS`) as a Keras model of its own, for any input size."""
-    from course_utils.layer_specs import to_keras
-
-    return _with_trunk_momentum(to_keras(tuple(input_shape), list(TRUNK_LAYERS), name="trunk"))
-
-
-def _with_trunk_momentum(model):
-    """``model`` with :data:`TRUNK_MOMENTUM` in each of its batch normalization layers."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = TRUNK_MOMENTUM
-    return model
-
-
-def transfer_model(source: str, weights_dir: Path | None = None):
-    """``(model, trunk)``: the pretrained trunk, frozen, inside a new model with a new head.
-
-    The trunk is called with ``training=False``, as Keras's transfer-learning guide does; for
-    fine-tuning, :func:`unfreeze` it, which keeps its batch normalization in inference mode (its
-    moving statistics from the source task), so that a few images do not overwrite them with the
-    statistics of small batches.
-    """
-    import keras
-
-    size = TASK["image_size"]
-    trunk = trunk_model((size, size, 1))
-    folder = Path(weights_dir) if weights_dir is not None else DATA_DIR
-    trunk.load_weights(folder / weights_file(source).name)
-    trunk.trainable = False
-    inputs = keras.Input(shape=(size, size, 1))
-    x = trunk(inputs, training=False)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
-    return keras.Model(inputs, outputs, name=f"transfer_{source.replace(' ', '_')}"), trunk
 
 
 _HEAD_TYPES = ("GlobalAveragePooling2D", "Flatten", "Dense")
@@ -517,23 +438,6 @@ def kept_epoch(val_loss) -> int:
     return offset + min(range(len(watched)), key=lambda e: watched[e]) + 1
 
 
-def unfreeze(trunk) -> None:
-    """Make ``trunk`` trainable for fine-tuning, its batch normalization left frozen (inference mode).
-
-    Keras's transfer-learning guide calls the trunk with ``training=False`` so that its batch
-    normalization keeps its moving statistics while fine-tuning. In Keras 3, ``fit`` calls the
-    model with ``training=True``, which reaches the layers of a nested model anyway: the moving
-    statistics move (``tests/test_capstone_runs.py`` measures it). A ``BatchNormalization`` layer
-    whose ``trainable`` is False runs in inference mode, so those layers stay frozen.
-    """
-    import keras
-
-    trunk.trainable = True
-    for layer in trunk.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
-
-
 def _fit(model, rate: float, x, y, validation, seed: int) -> dict:
     """Compile, fit with early stopping, and return what the phase measured."""
     import keras
@@ -569,6 +473,11 @@ def _evaluate(model, x, y) -> dict:
     return {"accuracy": stored(correct.mean()), "images": int(len(y)), "correct": pack_correct(correct)}
 
 
+def _weights_dir(weights_dir: Path | None) -> Path:
+    """The folder of the pretrained weights: ``weights_dir``, else the package's data files in the checkout."""
+    return Path(weights_dir) if weights_dir is not None else DATA_FILES
+
+
 def train(experiment: Experiment, seed: int, data=None, weights_dir: Path | None = None) -> dict:
     """Train one configuration from ``seed``; keep the epoch with the lowest validation loss.
 
@@ -586,7 +495,7 @@ def train(experiment: Experiment, seed: int, data=None, weights_dir: Path | None
     course_utils.seed_everything(seed)
     record: dict = {}
     if experiment.init == "pretrained":
-        model, trunk = transfer_model(experiment.source, weights_dir)
+        model, trunk = transfer_model(experiment.source, _weights_dir(weights_dir), TASK["image_size"])
         frozen = _fit(model, TRAINING["learning_rate"], x, y, (x_val, y_val), seed)
         record["frozen"] = {**frozen, "validation": _evaluate(model, x_val, y_val)}
         unfreeze(trunk)
@@ -639,7 +548,7 @@ def pretrain(source: str, weights_dir: Path | None = None) -> dict:
     import course_utils
 
     info = SOURCES[source]
-    path = (Path(weights_dir) if weights_dir is not None else DATA_DIR) / weights_file(source).name
+    path = _weights_dir(weights_dir) / weights_file(source).name
     (x_train, y_train), (x_check, y_check) = source_data(source)
     course_utils.seed_everything(0)
     trunk = trunk_model(info["input_shape"])
@@ -721,7 +630,7 @@ def make(groups=None, pretraining=None, path: Path | None = None, weights_dir: P
     store.document["about"] = __doc__.split("\n\n")[0]
     store.document["setup"] = setup_record()
     pretrained = store.document.setdefault("pretraining", {})
-    folder = Path(weights_dir) if weights_dir is not None else DATA_DIR
+    folder = _weights_dir(weights_dir)
     for source in SOURCES if sources is None else sources:
         settings = {"trunk_layers": [dict(spec) for spec in TRUNK_LAYERS], "trunk_momentum": TRUNK_MOMENTUM,
                     "learning_rate": PRETRAINING_RATE, **SOURCES[source]}  # fmt: skip
@@ -818,15 +727,6 @@ def _same_run(store: RunStore, settings: dict, seed: int) -> dict | None:
         if run.get("seed") == seed and run.get("settings") == wanted:
             return run
     return None
-
-
-def load(path: Path | None = None) -> dict:
-    """The stored runs by group and name, each a list over its seeds: ``{group: {name: [run, ...]}}``."""
-    document = json.loads(Path(path or RESULTS_FILE).read_text(encoding="utf-8"))
-    grouped: dict = {}
-    for run in document["runs"].values():
-        grouped.setdefault(run["group"], {}).setdefault(run["name"], []).append(run)
-    return {**{k: v for k, v in document.items() if k != "runs"}, "groups": grouped}
 
 
 def main(argv=None) -> int:
