@@ -19,7 +19,6 @@ Unfinished: replace the `...` in parameters of the Dense layer with your answer,
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 
@@ -39,12 +38,13 @@ from course_utils.checks.framework import (
     is_placeholder,
     unfinished,
 )
-from course_utils.data import DATA_DIR, make_shapes
+from course_utils.data import make_shapes
 from course_utils.design_evidence import compare_designs
 from course_utils.layer_specs import layer_states
 from course_utils.metrics import accuracy_interval
 from course_utils.params import dense_params
 from course_utils.planner import judge_design, plan_cnn
+from course_utils.stored_runs import CAPSTONE_FILE, load_capstone
 
 __all__ = [
     "COMPARED_RUNS",
@@ -73,7 +73,7 @@ __all__ = [
     "stored_runs",
 ]
 
-RESULTS_FILE = DATA_DIR / "capstone_09.json"
+RESULTS_FILE = CAPSTONE_FILE
 
 #: Exercise 1: image sides on which the learner's ``poolings_for`` is tried: every size from the
 #: smallest the rule covers (8 px: one pooling, as the rule pools at least once) up to 40, odd sizes
@@ -116,8 +116,8 @@ LITTLE_DATA_REFERENCE = ("data", "250 canvases")
 # ---------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def stored_results() -> dict:
-    """The lesson's stored experiments (``./course capstone`` makes them)."""
-    return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
+    """The lesson's stored experiments, grouped (:func:`course_utils.stored_runs.load_capstone`), read once."""
+    return load_capstone()
 
 
 def stored_runs(group: str, name: str) -> list[dict]:
@@ -128,7 +128,7 @@ def stored_runs(group: str, name: str) -> list[dict]:
     >>> [run["seed"] for run in stored_runs("depth", "4 stages")]
     [0, 1, 2]
     """
-    runs = [run for run in stored_results()["runs"].values() if (run["group"], run["name"]) == (group, name)]
+    runs = stored_results()["groups"].get(group, {}).get(name)
     if not runs:
         raise ValueError(f"no stored runs {name!r} in group {group!r}: run ./course capstone --only {group}.")
     return sorted(runs, key=lambda run: run["seed"])
