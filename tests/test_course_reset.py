@@ -24,7 +24,7 @@ NAME = "03_pooling.ipynb"
 
 @pytest.fixture
 def course(tmp_path):
-    """A folder with the course command, pyproject.toml, solutions/ and exercises/."""
+    """A folder with the course command, pyproject.toml, solutions/, exercises/ and course_tools/ (what it runs)."""
     stamp = Path(sys.prefix) / ".course-installed"
     if not stamp.exists():
         pytest.skip("needs the environment that ./course makes (run ./course test)")
@@ -37,8 +37,10 @@ def course(tmp_path):
         pytest.skip("this environment was made from another pyproject.toml: run ./course test to refresh it")
     for name in ("course", "pyproject.toml"):
         shutil.copy2(ROOT / name, tmp_path / name)
-    for folder in ("solutions", "exercises"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("backups", ".*"))
+    for folder in ("solutions", "exercises", "course_tools"):
+        shutil.copytree(
+            ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("backups", ".*", "__pycache__")
+        )
     return tmp_path
 
 
