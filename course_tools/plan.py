@@ -113,7 +113,7 @@ MAX_PARAMS = $max_params  # a parameter budget for the planner, or None
 OBJECT_SIZE = $object_size  # px of what tells the classes apart, or None: it may fill the image
 EPOCHS = $epochs  # the most epochs (3 at least, for the diagnosis); early stopping usually ends sooner
 PATIENCE = $patience  # epochs without a better validation loss before it stops
-BATCH_SIZE = $batch_size
+BATCH_SIZE = $batch_size  # images per step; a smaller batch needs less memory (Binder gives 1 GB)
 MODEL_FILE = $model_file"""
 )
 
@@ -198,7 +198,7 @@ history = model.fit(
     epochs=EPOCHS,
     class_weight=class_weight,
     shuffle=False,  # fit cannot shuffle a dataset: image_dataset_from_directory shuffles it each epoch
-    callbacks=[training_set_metrics(x_seen, y_seen), early_stopping],
+    callbacks=[training_set_metrics(x_seen, y_seen, batch_size=BATCH_SIZE), early_stopping],
     verbose=2,  # one line per epoch
 )
 epochs = len(history.history["loss"])
