@@ -303,7 +303,7 @@ def test_the_notebook_does_what_the_issue_asks(capsys, digits, tmp_path):
         "layers.Rescaling(1 / 255)",
         "report.class_weight if report.imbalanced else None",
         'EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True)',
-        "training_set_metrics(x_seen, y_seen)",
+        "training_set_metrics(x_seen, y_seen, batch_size=BATCH_SIZE)",
         "diagnose(history)",
         'keras.metrics.AUC(name="auc")',
         "model.save(MODEL_FILE)",
