@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from fractions import Fraction
 from pathlib import Path
 from statistics import NormalDist
@@ -208,17 +209,22 @@ def paired_interval(right_a, right_b, z=Z_TYPED):
     return (c - b) / n, z * math.sqrt(b + c - (b - c) ** 2 / n) / n
 
 
-def differ(runs_a, runs_b):
-    """'yes' when the paired interval over the seeds leaves out 0 and the gap exceeds both seed spreads.
-
-    Per canvas, the share of B's seeds right minus the share of A's; the interval is that mean's
-    95% interval over the canvases."""
+def seeds_gain(runs_a, runs_b, comparisons=1):
+    """B's mean accuracy over its seeds minus A's, by hand on the same validation canvases: the gain, the
+    half-width of its 95% interval over the canvases (widened for ``comparisons``, Bonferroni) and the
+    larger of the two seed spreads."""
     d = np.mean([stored_correct(r) for r in runs_b], axis=0) - np.mean(
         [stored_correct(r) for r in runs_a], axis=0
     )
-    half_width = Z_TYPED * d.std() / math.sqrt(d.size)
+    z = statistics.NormalDist().inv_cdf(1 - 0.05 / comparisons / 2)
     spread = max(np.std([r["validation"]["accuracy"] for r in runs], ddof=1) for runs in (runs_a, runs_b))
-    return "yes" if abs(d.mean()) > half_width and abs(d.mean()) > spread else "no"
+    return float(d.mean()), z * float(d.std()) / math.sqrt(d.size), float(spread)
+
+
+def differ(runs_a, runs_b):
+    """'yes' when the paired interval over the seeds leaves out 0 and the gap exceeds both seed spreads."""
+    gain, half_width, spread = seeds_gain(runs_a, runs_b)
+    return "yes" if abs(gain) > half_width and abs(gain) > spread else "no"
 
 
 # --- lesson 01 ----------------------------------------------------------------------------------

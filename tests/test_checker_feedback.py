@@ -34,9 +34,9 @@ from exercise_answers import (
     clinic_readings,
     keras_stack,
     receptive_field,
+    seeds_gain,
     stack_length,
     stack_lengths,
-    stored_correct,
     stored_run,
 )
 
@@ -984,14 +984,8 @@ def test_the_clinic_accepts_a_verdict_one_reader_gives(run, verdict):
 # Lesson 09: the recipe the stored runs support, from their images
 # ---------------------------------------------------------------------------
 def _gain(group, base, changed):
-    """How much ``changed`` scores above ``base`` over the seeds on the same validation canvases, its
-    95% half-width, and the larger of the two seed spreads."""
-    runs_a, runs_b = stored_run(group, base), stored_run(group, changed)
-    d = np.mean([stored_correct(r) for r in runs_b], axis=0) - np.mean(
-        [stored_correct(r) for r in runs_a], axis=0
-    )
-    spread = max(np.std([r["validation"]["accuracy"] for r in runs], ddof=1) for runs in (runs_a, runs_b))
-    return float(d.mean()), 1.959964 * float(d.std()) / math.sqrt(d.size), float(spread)
+    """How much ``changed`` scores above ``base`` over the seeds, its 95% half-width and the larger seed spread."""
+    return seeds_gain(stored_run(group, base), stored_run(group, changed))
 
 
 def test_exercise_answers_hold_on_the_stored_runs():

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from exercise_answers import seeds_gain, stored_correct, stored_run
 
 from course_utils.arithmetic import pooling_schedule
 from course_utils.checks import capstone as check
@@ -187,27 +187,15 @@ def test_head_params_right_and_mistakes_named():
 # ---------------------------------------------------------------- exercise 4: two stored designs
 
 
-def stored(group, name):
-    """The stored runs of one design, read from the file itself (not through the checker)."""
-    document = json.loads(check.RESULTS_FILE.read_text(encoding="utf-8"))
-    runs = [run for run in document["runs"].values() if (run["group"], run["name"]) == (group, name)]
-    assert len(runs) >= 3, (group, name)
-    return sorted(runs, key=lambda run: run["seed"])
-
-
-def unpacked(run, part="validation"):
-    bits = np.unpackbits(np.frombuffer(bytes.fromhex(run[part]["correct"]), dtype=np.uint8))
-    return bits[: run[part]["images"]].astype(bool)
-
-
 def compared():
-    return [stored(group, name) for group, name in check.COMPARED_RUNS]
+    return [stored_run(group, name) for group, name in check.COMPARED_RUNS]
 
 
 def test_the_stored_right_answers_agree_with_the_stored_accuracies():
     for runs in compared():
+        assert len(runs) >= 3, "each compared design from three seeds or more"
         for run in runs:
-            assert unpacked(run).mean() == pytest.approx(run["validation"]["accuracy"], abs=1e-4)
+            assert stored_correct(run).mean() == pytest.approx(run["validation"]["accuracy"], abs=1e-4)
             assert run["validation"]["images"] == 1000
 
 
@@ -235,12 +223,11 @@ def test_half_width_is_the_lessons_formula():
 def test_runs_differ_follows_the_paired_interval_over_seeds_and_the_spreads():
     first, second = compared()
     # by hand: per canvas, the share of the second design's seeds right minus the first's
-    d = np.mean([unpacked(run) for run in second], axis=0) - np.mean([unpacked(run) for run in first], axis=0)
-    half_width = 1.959964 * d.std(ddof=1) / math.sqrt(len(d))
+    gain, half_width, _ = seeds_gain(first, second)
     spreads = [np.std([run["validation"]["accuracy"] for run in runs], ddof=1) for runs in (first, second)]
-    differ = abs(d.mean()) > half_width and abs(d.mean()) > max(spreads)
+    differ = abs(gain) > half_width and abs(gain) > max(spreads)
     expected, other = ("yes", "no") if differ else ("no", "yes")
-    assert_feedback(check.check_runs_differ(expected.upper()), "correct", "interval", f"{d.mean():+.3f}")
+    assert_feedback(check.check_runs_differ(expected.upper()), "correct", "interval", f"{gain:+.3f}")
     assert_feedback(check.check_runs_differ(other), "wrong", "interval", f"{spreads[0]:.3f}")
     assert_feedback(check.check_runs_differ("maybe"), "wrong", "options")
 
@@ -371,12 +358,10 @@ def test_each_option_is_answered_with_its_own_comparison_in_the_lessons_words():
     patience = json.loads(check.RESULTS_FILE.read_text(encoding="utf-8"))["setup"]["training"]["patience"]
     words = {"yes": "a real difference", "no": "no difference beyond the noise", "unsettled": "unsettled"}
     for option, (group, reference, name, comparisons) in check.RECIPE_EVIDENCE.items():
-        a, b = stored(group, reference), stored(group, name)
-        d = np.mean([unpacked(run) for run in b], axis=0) - np.mean([unpacked(run) for run in a], axis=0)
-        spread = max(np.std([run["validation"]["accuracy"] for run in runs], ddof=1) for runs in (a, b))
-        z = statistics.NormalDist().inv_cdf(1 - 0.05 / comparisons / 2)
-        beyond = abs(d.mean()) > z * d.std(ddof=1) / math.sqrt(len(d)) and abs(d.mean()) > spread
-        worse = b if d.mean() < 0 else a
+        a, b = stored_run(group, reference), stored_run(group, name)
+        gain, half_width, spread = seeds_gain(a, b, comparisons)
+        beyond = abs(gain) > half_width and abs(gain) > spread
+        worse = b if gain < 0 else a
         still = {
             name_: unfinished(runs, patience=patience)
             for name_, runs in (("a", a), ("b", b), ("worse", worse))
@@ -386,9 +371,9 @@ def test_each_option_is_answered_with_its_own_comparison_in_the_lessons_words():
         else:
             verdict = "unsettled" if still["a"] or still["b"] else "no"
         message = check.check_recipe_for_little_data(option).message
-        assert f"{d.mean():+.3f}" in message and f"{words[verdict]}" in message, (option, verdict, message)
+        assert f"{gain:+.3f}" in message and f"{words[verdict]}" in message, (option, verdict, message)
         if option == "pretrained trunk":
-            assert verdict == "yes" and d.mean() > 0.1 and b[0]["settings"]["n_train"] == 250
+            assert verdict == "yes" and gain > 0.1 and b[0]["settings"]["n_train"] == 250
 
 
 def test_the_supported_change_is_the_settled_gain_measured_with_the_fewest_canvases():
