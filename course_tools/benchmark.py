@@ -8,8 +8,8 @@ recipe's ``model.fit`` takes at most :data:`TARGET_RATIO` times as much. The rat
 time each used (what other programs on a shared machine do not lengthen); the wall-clock seconds
 of both, and their ratio, are recorded beside it.
 
-The recipe is :func:`course_utils.tuning.train_recipe` (its settings:
-:data:`course_utils.tuning.RECIPE`), trained on the 3,200 training digits of the bundled MNIST
+The recipe is :func:`course_utils.engines.tuning.train_recipe` (its settings:
+:data:`course_utils.engines.tuning.RECIPE`), trained on the 3,200 training digits of the bundled MNIST
 subset, with the 800 validation digits to watch, and evaluated once on the 1,000 test digits.
 This module trains it ``--runs`` times (seeds 0, 1, ...) and records, per run, the test
 accuracy, the wall time of ``model.fit`` (the budget counts training only, not TensorFlow's
@@ -20,7 +20,7 @@ programs used during each run, the date and the exact command::
     ./course benchmark              # 3 runs -> docs/benchmark_08.md and course_utils/data_files/benchmark_08.json
     ./course benchmark --runs 5
 
-Lesson 08 reads the JSON file with ``course_utils.tuning.load_results("benchmark")``: the
+Lesson 08 reads the JSON file with ``course_utils.engines.tuning.load_results("benchmark")``: the
 medians (``median_test_accuracy``, ``median_fit_seconds``, ``target_met``, ...) are at its top
 level, next to ``runs``, ``recipe``, ``machine``, ``date`` and ``command``.
 
@@ -46,7 +46,7 @@ from pathlib import Path
 
 from course_tools import DATA_FILES, ROOT, checkout_path
 from course_tools.run_store import machine, stored
-from course_utils.tuning import RESULTS_FILES
+from course_utils.engines.tuning import RESULTS_FILES
 
 JSON_FILE = DATA_FILES / RESULTS_FILES["benchmark"].name
 MARKDOWN_FILE = ROOT / "docs" / "benchmark_08.md"
@@ -142,7 +142,7 @@ def run_record(seed: int, run, test_accuracy, reference: tuple[float, float], lo
 def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
     """Train the recipe ``runs`` times (seeds 0 to runs - 1), each after the reference; evaluate each once."""
     import course_utils
-    from course_utils import tuning
+    from course_utils.engines import tuning
 
     # Before Keras is imported: quiet TensorFlow's logs, use 2 threads (the target's CPUs), seed.
     course_utils.setup(keras=True, threads=min(THREADS, course_utils.cpu_count()), verbose=False)
@@ -173,7 +173,7 @@ def run_benchmark(runs: int = 3, epochs: int | None = None) -> list[dict]:
 
 def markdown(document: dict) -> str:
     """The human-readable page: the recipe, one row per run, the medians, and how it was made."""
-    from course_utils.formatting import render_table
+    from course_utils.core.formatting import render_table
 
     recipe = document["recipe"]
     made = document["machine"]
@@ -225,12 +225,12 @@ def markdown(document: dict) -> str:
         + ".",
         "Lesson 08 reads the same results from `course_utils/data_files/benchmark_08.json`.",
         "",
-        "## The recipe (`course_utils.tuning.RECIPE`)",
+        "## The recipe (`course_utils.engines.tuning.RECIPE`)",
         "",
         *[f"- `{key}`: {value}" for key, value in recipe.items()],
         "",
         "Data: 3,200 training digits, 800 validation digits (watched, never trained on), 1,000 test digits "
-        "evaluated once per run (`course_utils.tuning.lesson_data()`).",
+        "evaluated once per run (`course_utils.engines.tuning.lesson_data()`).",
         "",
         "## Runs",
         "",
@@ -280,7 +280,7 @@ def render(json_path=None, markdown_path=None) -> dict:
 
 def make(runs: int = 3, epochs: int | None = None, json_path=None, markdown_path=None, command=None) -> dict:
     """Run the benchmark and write both files; return what was written."""
-    from course_utils import tuning
+    from course_utils.engines import tuning
 
     results = run_benchmark(runs, epochs)
     recipe = {key: list(value) if isinstance(value, tuple) else value for key, value in tuning.RECIPE.items()}

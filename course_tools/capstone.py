@@ -2,7 +2,7 @@
 
 Lesson 09 answers "100x100 images, 2 classes: how many layers, how much pooling, dense or
 sparse, which kernels?" with measurements, on a real-data task: a handwritten 4 or 9 on a
-100x100 canvas among clutter cut from other digits (:mod:`course_utils.cluttered_digits`).
+100x100 canvas among clutter cut from other digits (:mod:`course_utils.engines.cluttered_digits`).
 Training on 100x100 images is slow on a CPU, so the experiments are trained once by this module
 and stored, with the command and the machine that made them::
 
@@ -19,7 +19,7 @@ that the table reports when a run reaches it). Every comparison of the lesson is
 canvases it got right, for paired comparisons. The 1,000 **test** canvases are read once, for
 the design the lesson chooses (the ``plan`` group: the planner's CNN for 100x100x1, two classes).
 The training figures are also recorded as the model predicts after each epoch
-(``course_utils.inference_metrics``).
+(``course_utils.engines.inference_metrics``).
 
 **Resumable.** Each run is written to the file as soon as it finishes, and a run already stored
 with the same settings is skipped (``course_tools.run_store``): the set can be made in
@@ -27,17 +27,17 @@ parts (``--only GROUP``), and an interrupted command goes on where it stopped. T
 the command, the machine and the CPU time of each part.
 
 **Transfer learning** (``--pretrain``, then the ``transfer`` group): a small trunk
-(:data:`course_utils.transfer.TRUNK_LAYERS`: three stages of convolution and ReLU, batch
+(:data:`course_utils.engines.transfer.TRUNK_LAYERS`: three stages of convolution and ReLU, batch
 normalization with ``TRUNK_MOMENTUM``, and pooling) is pretrained on each source of
-:data:`course_utils.transfer.SOURCES`, at three distances from the target: the same two
+:data:`course_utils.engines.transfer.SOURCES`, at three distances from the target: the same two
 digits without clutter at 28x28 (the best case: the same task at another size), the eight other
 digits (another task on similar images), and circles against squares (another kind of image).
 Each source uses only the training split's digits. On 250 target canvases, the trunk first
 trains frozen with a new head, then is unfrozen and fine-tuned with a learning rate ten times
-lower, its batch normalization kept in inference mode (:func:`course_utils.transfer.unfreeze`: its
+lower, its batch normalization kept in inference mode (:func:`course_utils.engines.transfer.unfreeze`: its
 layers stay frozen, as ``trunk(inputs, training=False)`` alone does not keep them so under ``fit``
-in Keras 3). What lesson 09 shows of it lives in :mod:`course_utils.transfer`; the stored runs are
-read with :func:`course_utils.stored_runs.load_capstone`.
+in Keras 3). What lesson 09 shows of it lives in :mod:`course_utils.engines.transfer`; the stored runs are
+read with :func:`course_utils.engines.stored_runs.load_capstone`.
 
 Examples
 --------
@@ -62,9 +62,9 @@ from pathlib import Path
 
 from course_tools import DATA_FILES, checkout_path
 from course_tools.run_store import RunStore, machine, run_key, stored, stored_history
-from course_utils.design_evidence import pack_correct
-from course_utils.stored_runs import CAPSTONE_FILE
-from course_utils.transfer import (
+from course_utils.engines.design_evidence import pack_correct
+from course_utils.engines.stored_runs import CAPSTONE_FILE
+from course_utils.engines.transfer import (
     FINE_TUNING_RATE,
     LEARNING_RATE,
     SOURCES,
@@ -80,7 +80,7 @@ RESULTS_FILE = DATA_FILES / CAPSTONE_FILE.name
 COMMAND = "./course capstone"
 MODULE = checkout_path(__file__)
 
-#: The task: :func:`course_utils.cluttered_digits.make_cluttered_digits` arguments.
+#: The task: :func:`course_utils.engines.cluttered_digits.make_cluttered_digits` arguments.
 TASK = {"digits": (4, 9), "image_size": 100, "clutter": 8, "clutter_size": 8}
 #: Canvases of each split (each from its own source digits): a run trains on the first ``n_train``
 #: canvases of the training pool.
@@ -144,7 +144,7 @@ class Experiment:
     source : str
         The trunk's source task (:data:`SOURCES`); empty from scratch.
     plan : bool
-        The planner's CNN for the task (:func:`course_utils.planner.plan_cnn`), not the fields above.
+        The planner's CNN for the task (:func:`course_utils.engines.planner.plan_cnn`), not the fields above.
     trunk : bool
         The pretrained trunk's design (:data:`TRUNK_LAYERS`) with a new head, from random weights:
         what transfer learning is compared with.
@@ -271,7 +271,7 @@ def check_experiment(experiment: Experiment) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Designs as layer specs (course_utils.layer_specs), and as Keras models
+# Designs as layer specs (course_utils.engines.layer_specs), and as Keras models
 # ---------------------------------------------------------------------------
 def stage_layers(experiment: Experiment) -> list[dict]:
     """The convolution stages of a plain experiment as layer specs (no head).
@@ -320,7 +320,7 @@ OBJECT_SIZE = 28
 
 def planned_layers() -> list[dict]:
     """The planner's CNN for the task, as layer specs: ``plan_cnn((100, 100, 1), 2, object_size=28)``."""
-    from course_utils.planner import plan_cnn
+    from course_utils.engines.planner import plan_cnn
 
     size = TASK["image_size"]
     return list(plan_cnn((size, size, 1), 2, object_size=OBJECT_SIZE).layers)
@@ -329,12 +329,12 @@ def planned_layers() -> list[dict]:
 def build_model(experiment: Experiment, input_shape=None):
     """The uncompiled Keras model of a scratch ``experiment`` (pretrained ones: :func:`transfer_model`).
 
-    A plain design is built from its layer specs by :func:`course_utils.layer_specs.to_keras`; a
+    A plain design is built from its layer specs by :func:`course_utils.engines.layer_specs.to_keras`; a
     residual one with the functional API (the specs describe stacks only).
     """
     import keras
 
-    from course_utils.layer_specs import to_keras
+    from course_utils.engines.layer_specs import to_keras
 
     check_experiment(experiment)
     input_shape = tuple(input_shape or (TASK["image_size"], TASK["image_size"], 1))
@@ -368,11 +368,11 @@ _HEAD_TYPES = ("GlobalAveragePooling2D", "Flatten", "Dense")
 def facts(model) -> dict:
     """Parameters, multiply-adds, final feature map and receptive field of a model.
 
-    Computed by :func:`course_utils.model_summary.summarize` on the Keras model; the final map
+    Computed by :func:`course_utils.engines.model_summary.summarize` on the Keras model; the final map
     and the receptive field are those of the last layer before the head. A model with a nested
     trunk is described by the trunk's own summary.
     """
-    from course_utils.model_summary import summarize
+    from course_utils.engines.model_summary import summarize
 
     summary = summarize(model)
     rows = list(summary.rows)
@@ -396,11 +396,11 @@ def facts(model) -> dict:
 def task_data():
     """``(x_pool, y_pool), (x_val, y_val), (x_test, y_test)``: float32 canvases in [0, 1].
 
-    Each split is composed from its own source digits (:func:`course_utils.cluttered_digits.source_digits`).
+    Each split is composed from its own source digits (:func:`course_utils.engines.cluttered_digits.source_digits`).
     """
     import numpy as np
 
-    from course_utils.cluttered_digits import make_cluttered_digits
+    from course_utils.engines.cluttered_digits import make_cluttered_digits
 
     splits = []
     for split, n in (("train", N_POOL), ("validation", N_VAL), ("test", N_TEST)):
@@ -412,7 +412,7 @@ def task_data():
 def _callbacks(x, y, seed: int):
     import keras
 
-    from course_utils.inference_metrics import training_set_metrics
+    from course_utils.engines.inference_metrics import training_set_metrics
 
     stop = keras.callbacks.EarlyStopping(
         monitor="val_loss",
@@ -521,7 +521,7 @@ def source_data(source: str):
     """
     import numpy as np
 
-    from course_utils.data import load_dataset, make_shapes, train_val_split
+    from course_utils.engines.data import load_dataset, make_shapes, train_val_split
 
     info = SOURCES[source]
     if "digits" in info:

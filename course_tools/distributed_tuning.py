@@ -1,11 +1,11 @@
 """A Keras Tuner search spread over three processes: a chief that runs the oracle, two workers that train.
 
-``./course tune-distributed`` runs lesson 08's search space (:func:`course_utils.tuning.build_model`,
-``RandomSearch`` from :func:`course_utils.tuning.make_tuner`) on a tiny part of the bundled MNIST
+``./course tune-distributed`` runs lesson 08's search space (:func:`course_utils.engines.tuning.build_model`,
+``RandomSearch`` from :func:`course_utils.engines.tuning.make_tuner`) on a tiny part of the bundled MNIST
 digits, distributed for real on this machine, and prints which worker ran which trial, the
 best trial and the total time. It writes the same to ``course_utils/data_files/distributed_08.json``
 (with the command, the machine and the date), which lesson 08 reads with
-``course_utils.tuning.load_results("distributed")``::
+``course_utils.engines.tuning.load_results("distributed")``::
 
     ./course tune-distributed                    # 2 workers, 6 trials of 2 epochs
     ./course tune-distributed --workers 3 --trials 9
@@ -70,7 +70,7 @@ import time
 from pathlib import Path
 
 from course_tools import DATA_FILES, ROOT, checkout_path
-from course_utils.tuning import RESULTS_FILES
+from course_utils.engines.tuning import RESULTS_FILES
 
 JSON_FILE = DATA_FILES / RESULTS_FILES["distributed"].name
 MODULE = checkout_path(__file__)
@@ -240,7 +240,7 @@ def role_main(role: str, directory: Path, trials: int, epochs: int, barrier: Pat
 
     # One thread each: two workers and the chief share the machine's CPUs.
     course_utils.setup(keras=True, threads=1, verbose=False)
-    from course_utils import tuning
+    from course_utils.engines import tuning
 
     directory.mkdir(parents=True, exist_ok=True)
     tuner = tuning.make_tuner(KIND, directory, max_trials=trials, seed=SEED)
@@ -355,8 +355,8 @@ def run_distributed(workers: int = 2, trials: int = 6, epochs: int = 2, timeout:
 
 def report(result: dict) -> str:
     """The search as text: one row per trial with the worker that ran it, then the best and the time."""
-    from course_utils.formatting import render_table
-    from course_utils.tuning import DEFAULTS
+    from course_utils.core.formatting import render_table
+    from course_utils.engines.tuning import DEFAULTS
 
     names = list(DEFAULTS)
     rows = [
@@ -410,7 +410,7 @@ def make(
 
 def _parent_machine(machine) -> dict:
     """The machine and versions (Keras is imported here only to read its version)."""
-    from course_utils._environment import QUIET_TENSORFLOW
+    from course_utils.core._environment import QUIET_TENSORFLOW
 
     for name, value in QUIET_TENSORFLOW.items():
         os.environ.setdefault(name, value)

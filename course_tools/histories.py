@@ -3,7 +3,7 @@
 Lesson 07 trains five runs live. Its diagnosis clinic and its two sweeps need more runs than
 a notebook can train in a minute, so this module trains them once and stores what
 ``model.fit`` returned (with the training loss and accuracy measured as the model predicts
-after each epoch, ``train_loss`` and ``train_accuracy``: ``course_utils.inference_metrics``),
+after each epoch, ``train_loss`` and ``train_accuracy``: ``course_utils.engines.inference_metrics``),
 with the command and the machine that made them::
 
     ./course histories                  # the lesson's runs -> course_utils/data_files/histories_07.json
@@ -16,7 +16,7 @@ again. Runs are seeded; another machine gives curves of the same shape whose las
 differ (see CONTRIBUTING, "Outputs that a test compares").
 
 The held-out set is made with other seeds, data, models, optimizers and learning rates than
-the lesson's: ``tests/test_diagnosis.py`` checks :func:`course_utils.diagnosis.diagnose` on it.
+the lesson's: ``tests/test_diagnosis.py`` checks :func:`course_utils.engines.diagnosis.diagnose` on it.
 
 Examples
 --------
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from course_tools import DATA_FILES, ROOT, checkout_path
 from course_tools.run_store import made_by, stored_history
-from course_utils.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
+from course_utils.engines.diagnosis import HISTORIES_FILE, load_histories  # noqa: F401  (re-exported for maintainers)
 
 LESSON_FILE = DATA_FILES / HISTORIES_FILE.name
 HELDOUT_FILE = ROOT / "tests" / "data" / "histories_heldout.json"
@@ -66,7 +66,7 @@ class Run:
     description : str
         What was changed, in words.
     data : {'mnist_subset', 'shapes'}
-        The bundled MNIST digits, or circles against squares (``course_utils.data.make_shapes``).
+        The bundled MNIST digits, or circles against squares (``course_utils.engines.data.make_shapes``).
     n_train, n_val : int
         Training and validation images. For MNIST the validation images are a stratified,
         seeded split of the bundled training digits, and the training images the first
@@ -256,7 +256,7 @@ def _data(run: Run):
     """``(x_train, y_train), (x_val, y_val)`` as float32 in [0, 1], and the number of classes."""
     import numpy as np
 
-    from course_utils.data import load_dataset, make_shapes, train_val_split
+    from course_utils.engines.data import load_dataset, make_shapes, train_val_split
 
     if run.data == "mnist_subset":
         (x, y), _ = load_dataset("mnist_subset")  # the test digits are never used here
@@ -335,7 +335,7 @@ def train(run: Run) -> dict[str, list[float]]:
     import keras
 
     import course_utils
-    from course_utils.inference_metrics import training_set_metrics
+    from course_utils.engines.inference_metrics import training_set_metrics
 
     _check(run)
     (x_train, y_train), (x_val, y_val), classes = _data(run)

@@ -9,9 +9,9 @@
 
 ``DIR`` holds one subfolder per class, as ``keras.utils.image_dataset_from_directory`` reads
 it (``DIR/<class_name>/*.png``). The command prints what
-:func:`course_utils.folder_plan.show_folder_plan` prints, as lesson 10 does: what
-:func:`course_utils.image_folder.scan_folder` finds there (images per class, sizes, channels,
-imbalance, skipped files), then the CNN that :func:`course_utils.planner.plan_cnn` proposes for
+:func:`course_utils.engines.folder_plan.show_folder_plan` prints, as lesson 10 does: what
+:func:`course_utils.engines.image_folder.scan_folder` finds there (images per class, sizes, channels,
+imbalance, skipped files), then the CNN that :func:`course_utils.engines.planner.plan_cnn` proposes for
 the folder's images (``--image-size``, else the most common size; channels from the files;
 one class per subfolder) with the reason of each choice. This module is the command line
 around it: the arguments, the starter notebook, the exit status. ``--object-size`` gives the size in px
@@ -51,10 +51,10 @@ from string import Template
 import nbformat
 
 from course_tools.notebooks import KERNELSPEC
-from course_utils._validation import check_pair
-from course_utils.folder_plan import COMMAND, plan_folder, show_folder_plan
-from course_utils.image_folder import python_literal
-from course_utils.planner import MAX_IMAGE_SIZE
+from course_utils.core._validation import check_pair
+from course_utils.engines.folder_plan import COMMAND, plan_folder, show_folder_plan
+from course_utils.engines.image_folder import python_literal
+from course_utils.engines.planner import MAX_IMAGE_SIZE
 
 EPOCHS = 30
 """The most epochs the starter notebook trains; early stopping usually ends sooner."""
@@ -101,7 +101,7 @@ course_utils.setup(keras=True)"""
 _SETTINGS = Template(
     """from pathlib import Path
 
-from course_utils.image_folder import COLOR_MODES
+from course_utils.engines.image_folder import COLOR_MODES
 
 DATA_DIR = Path($data_dir)  # one subfolder per class
 TEST_DIR = DATA_DIR.parent / (DATA_DIR.name + "_test")  # the same class folders, other images: read once
@@ -117,7 +117,7 @@ BATCH_SIZE = $batch_size  # images per step; a smaller batch needs less memory (
 MODEL_FILE = $model_file"""
 )
 
-_READ = """from course_utils.image_folder import scan_folder
+_READ = """from course_utils.engines.image_folder import scan_folder
 
 report = scan_folder(DATA_DIR)
 assert not report.keras_failures, "Keras would stop at files listed under Skipped: move them out of the folder"
@@ -151,7 +151,7 @@ _WEIGHTS = """# Unbalanced classes: weight the loss so that every class counts t
 class_weight = report.class_weight if report.imbalanced else None
 print(f"largest / smallest class: {report.imbalance:.2f}; class_weight = {class_weight}")"""
 
-_PLAN = """from course_utils.planner import plan_cnn
+_PLAN = """from course_utils.engines.planner import plan_cnn
 
 plan = plan_cnn((*IMAGE_SIZE, CHANNELS), len(class_names), max_params=MAX_PARAMS, object_size=OBJECT_SIZE)
 plan"""
@@ -183,7 +183,7 @@ _CLASSES_COMPILE = """model.compile(optimizer="adam", loss=plan.loss, metrics=["
 _TRAIN = Template(
     """import numpy as np
 
-from course_utils.inference_metrics import training_set_metrics
+from course_utils.engines.inference_metrics import training_set_metrics
 
 # training_set_metrics measures the training images as the model predicts (lesson 07). It takes
 # arrays: a few training batches, read in one pass.
@@ -205,7 +205,7 @@ epochs = len(history.history["loss"])
 print(f"{epochs} epochs{' (the cap: raise EPOCHS)' if epochs == EPOCHS else ''}; the best weights are kept")"""
 )
 
-_DIAGNOSE = """from course_utils.diagnosis import diagnose
+_DIAGNOSE = """from course_utils.engines.diagnosis import diagnose
 from course_utils.plots.learning_curves import plot_learning_curves
 
 plot_learning_curves(history)
@@ -228,7 +228,7 @@ _CLASSES_SCORES = """## Validation scores
 Each class's precision (of the images the model puts in it, the share that belong) and recall (of its
 images, the share the model finds), from the confusion matrix of the validation images (lesson 06)."""
 
-_CLASSES_EVALUATE = """from course_utils.metrics import confusion_matrix, per_class_metrics
+_CLASSES_EVALUATE = """from course_utils.core.metrics import confusion_matrix, per_class_metrics
 
 labels, predicted = [], []
 for images, batch_labels in val_ds:  # one pass: the dataset is shuffled again each time it is read
@@ -280,9 +280,9 @@ def starter_notebook(report, plan, out, image_size=None, max_params=None, epochs
 
     Parameters
     ----------
-    report : course_utils.image_folder.FolderReport
-        What :func:`~course_utils.image_folder.scan_folder` found.
-    plan : course_utils.planner.CNNPlan
+    report : course_utils.engines.image_folder.FolderReport
+        What :func:`~course_utils.engines.image_folder.scan_folder` found.
+    plan : course_utils.engines.planner.CNNPlan
         The plan for the folder's images (its loss sets the labels: one sigmoid unit for 2 classes).
     out : pathlib.Path
         Where the notebook will be written: the folder is named relative to it when inside it,
@@ -436,7 +436,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(folder, notebook=None, force=False, image_size=None, max_params=None, stdout=None, object_size=None):
-    """Print the folder's report and plan (:func:`course_utils.folder_plan.show_folder_plan`); write the
+    """Print the folder's report and plan (:func:`course_utils.engines.folder_plan.show_folder_plan`); write the
     notebook when asked.
 
     Everything is checked, and the notebook written, before anything is printed, so that output

@@ -68,7 +68,7 @@ def machine() -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from course_utils._environment import cpu_count, threads_in_use
+    from course_utils.core._environment import cpu_count, threads_in_use
 
     return {
         "cpu": cpu_model(),

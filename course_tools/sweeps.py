@@ -18,13 +18,13 @@ stored with the same settings is skipped (``course_tools.run_store``).
 
 Each run is described by a :class:`Run`, and the file stores its settings next to its history
 (with the training-set loss and accuracy measured in inference mode each epoch,
-``train_loss`` and ``train_accuracy``: ``course_utils.inference_metrics``), its parameter count,
+``train_loss`` and ``train_accuracy``: ``course_utils.engines.inference_metrics``), its parameter count,
 its training time, its confusion matrix on the validation images and which validation images it
 got right (``val_correct``, a string of 0s and 1s), so that two runs can be compared image by
-image (``course_utils.metrics.accuracy_difference_interval``). The test images are never used
+image (``course_utils.core.metrics.accuracy_difference_interval``). The test images are never used
 here: lesson 08 compares remedies on validation data, and reports the test set once, for its
 final recipe (``./course benchmark``). Lessons 05, 07 and 08 read the file with
-:func:`course_utils.stored_runs.load_sweeps`.
+:func:`course_utils.engines.stored_runs.load_sweeps`.
 
 Examples
 --------
@@ -48,7 +48,7 @@ from pathlib import Path
 
 from course_tools import DATA_FILES, ROOT, checkout_path
 from course_tools.run_store import RunStore, run_key, stored, stored_history
-from course_utils.stored_runs import SWEEPS_FILE
+from course_utils.engines.stored_runs import SWEEPS_FILE
 
 RUNS_FILE = DATA_FILES / SWEEPS_FILE.name
 MODULE = checkout_path(__file__)
@@ -267,7 +267,7 @@ def data():
     """``(x_train, y_train), (x_val, y_val)``: lesson 05's split, float32 in [0, 1]."""
     import numpy as np
 
-    from course_utils.data import load_dataset, train_val_split
+    from course_utils.engines.data import load_dataset, train_val_split
 
     (x, y), _ = load_dataset("mnist_subset")  # the test digits are never used here
     (x_train, y_train), (x_val, y_val) = train_val_split(x, y, val_size=0.2, seed=0)
@@ -292,8 +292,8 @@ def train(run: Run, split=None) -> dict:
     import numpy as np
 
     import course_utils
-    from course_utils.inference_metrics import training_set_metrics
-    from course_utils.metrics import confusion_matrix
+    from course_utils.core.metrics import confusion_matrix
+    from course_utils.engines.inference_metrics import training_set_metrics
 
     _check(run)
     (x_train, y_train), (x_val, y_val) = split or data()

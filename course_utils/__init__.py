@@ -12,7 +12,7 @@ import them where they are needed.
 
 from __future__ import annotations
 
-from course_utils._environment import (
+from course_utils.core._environment import (
     __version__,
     cpu_count,
     describe_environment,

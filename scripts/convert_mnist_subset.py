@@ -10,7 +10,7 @@ label; 500 images per digit), itself taken from the MNIST database by Yann LeCun
 Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0).
 Output: ``course_utils/data_files/mnist_5k.npz`` with ``images`` (5000, 28, 28) uint8
 and ``labels`` (5000,) uint8, and ``mnist_5k.sha256``, a checksum of the array
-contents that ``course_utils.data`` verifies at every load.
+contents that ``course_utils.engines.data`` verifies at every load.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_utils.data import MNIST_FILE, MNIST_SHA256_FILE, array_checksum  # noqa: E402
+from course_utils.engines.data import MNIST_FILE, MNIST_SHA256_FILE, array_checksum  # noqa: E402
 
 
 def default_source() -> Path:

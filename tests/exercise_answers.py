@@ -5,7 +5,7 @@ from the checker could never find it wrong. Here each answer is worked out again
 exercise's settings (the checker module's upper-case constants, which the exercise notebook
 prints): by hand, with the formula written out below, by finite differences, with SciPy or
 scikit-learn, or from the stored runs' per-image results. Nothing here calls a checker or the
-course helper a checker calls (``course_utils.arithmetic``, ``params``, ``metrics``,
+course helper a checker calls (``course_utils.core.arithmetic``, ``params``, ``metrics``,
 ``reference_ops``, ``kernel_learning``, ``planner``...). ``tests/test_checker_feedback.py``
 checks that each checker expects exactly these values and accepts them in every form, and
 ``test_exercise_keras_agrees`` checks the counts and formulas again with Keras.

@@ -1,4 +1,4 @@
-"""course_utils.architectures: LeNet-5, VGG16 and ResNet blocks counted, and checked against Keras.
+"""course_utils.engines.architectures: LeNet-5, VGG16 and ResNet blocks counted, and checked against Keras.
 
 The references are Keras's own models (``keras.applications.VGG16`` and ``ResNet50`` with
 ``weights=None``: nothing is downloaded) and networks written here directly in Keras; every
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import architectures as arch
-from course_utils import params as P
-from course_utils.layer_specs import layer_table, to_keras
-from course_utils.model_summary import summarize
+from course_utils.core import params as P
+from course_utils.engines import architectures as arch
+from course_utils.engines.layer_specs import layer_table, to_keras
+from course_utils.engines.model_summary import summarize
 
 
 def _rows(table):

@@ -1,4 +1,4 @@
-"""Tests of course_utils.arithmetic against the output shapes of real Keras layers."""
+"""Tests of course_utils.core.arithmetic against the output shapes of real Keras layers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_utils import arithmetic as ar
+from course_utils.core import arithmetic as ar
 
 FAST = settings(max_examples=40, deadline=None)
 

@@ -45,12 +45,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import course_utils
-from course_utils._validation import LARGEST_INT
-from course_utils.formatting import LARGEST_RESULT
+from course_utils.core._validation import LARGEST_INT
+from course_utils.core.formatting import LARGEST_RESULT
 
 TIME_LIMIT = 5.0
 """Seconds one call may take."""
-SLOW_HELPERS = {"course_utils.tuning.train_recipe": 30.0}
+SLOW_HELPERS = {"course_utils.engines.tuning.train_recipe": 30.0}
 """Seconds a helper that trains may take instead: train_recipe(epochs=None) trains the recipe's 20 epochs."""
 REFUSAL_LIMIT = 1.0
 """Seconds of CPU a helper may spend before it refuses a bad value (CPU time, so that a busy machine
@@ -59,29 +59,29 @@ MEMORY_HEADROOM = 3 * 1024**3
 """Bytes of address space one call may add (a bigger allocation is a MemoryError)."""
 
 EXCLUDED = {
-    "course_utils.data": "datasets: tests/test_data.py covers their bad input",
+    "course_utils.engines.data": "datasets: tests/test_data.py covers their bad input",
     "course_utils.checks": "checkers answer with feedback: tests/test_bad_input_checkers.py",
 }
 """Modules (and packages) left out, with the reason."""
 
 RESULT_TYPES = {
-    "course_utils.design_evidence.DesignComparison",
-    "course_utils.folder_plan.FolderPlan",
-    "course_utils.arithmetic.LayerState",
-    "course_utils.arithmetic.StackRow",
-    "course_utils.kernel_learning.KernelFit",
-    "course_utils.lessons.Lesson",
-    "course_utils.metrics.BinaryMetrics",
-    "course_utils.metrics.ConfidenceInterval",
-    "course_utils.model_summary.LayerRow",
-    "course_utils.model_summary.ModelSummary",
-    "course_utils.planner.CNNPlan",
-    "course_utils.planner.DesignReport",
-    "course_utils.diagnosis.Diagnosis",
-    "course_utils.image_folder.FolderReport",
-    "course_utils.tuning.RecipeRun",
-    "course_utils.tuning.SearchResult",
-    "course_utils.tuning.TrialResult",
+    "course_utils.engines.design_evidence.DesignComparison",
+    "course_utils.engines.folder_plan.FolderPlan",
+    "course_utils.core.arithmetic.LayerState",
+    "course_utils.core.arithmetic.StackRow",
+    "course_utils.core.kernel_learning.KernelFit",
+    "course_utils.engines.lessons.Lesson",
+    "course_utils.core.metrics.BinaryMetrics",
+    "course_utils.core.metrics.ConfidenceInterval",
+    "course_utils.engines.model_summary.LayerRow",
+    "course_utils.engines.model_summary.ModelSummary",
+    "course_utils.engines.planner.CNNPlan",
+    "course_utils.engines.planner.DesignReport",
+    "course_utils.engines.diagnosis.Diagnosis",
+    "course_utils.engines.image_folder.FolderReport",
+    "course_utils.engines.tuning.RecipeRun",
+    "course_utils.engines.tuning.SearchResult",
+    "course_utils.engines.tuning.TrialResult",
     "course_utils.widgets.conv_explorer.ConvExplorerState",
     "course_utils.widgets.pooling_explorer.PoolingExplorerState",
 }
@@ -153,7 +153,7 @@ def _tuning_folder(name):
 def _searched_tuner():
     """A tuner of one trial, trained here once: every search on it then ends at once (max_trials)."""
     if "tuner" not in _TUNING_FOLDERS:
-        from course_utils.tuning import make_tuner, search
+        from course_utils.engines.tuning import make_tuner, search
 
         tuner = make_tuner("random", _tuning_folder("search"), max_trials=1, max_epochs=1)
         search(tuner, DIGITS[0], DIGITS[1], DIGITS, epochs=1, batch_size=8)
@@ -190,7 +190,7 @@ def _image_folder():
 
 
 def _trunk():
-    from course_utils.transfer import trunk_model
+    from course_utils.engines.transfer import trunk_model
 
     return trunk_model((8, 8, 1))
 
@@ -210,37 +210,43 @@ def _stored_design(group, name):
 # One valid call of every public helper: {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
     # comparisons of setups over seeds (lesson 08)
-    "course_utils.comparisons.chance_findings": lambda: dict(comparisons=20, confidence=0.95),
-    "course_utils.comparisons.comparison_confidence": lambda: dict(confidence=0.95, comparisons=13),
-    "course_utils.comparisons.seeds_difference_interval": lambda: dict(
+    "course_utils.engines.comparisons.chance_findings": lambda: dict(comparisons=20, confidence=0.95),
+    "course_utils.engines.comparisons.comparison_confidence": lambda: dict(confidence=0.95, comparisons=13),
+    "course_utils.engines.comparisons.seeds_difference_interval": lambda: dict(
         correct_a=[[True, False, True, True], [True, True, False, True]],
         correct_b=[[True, True, True, False]],
         comparisons=1,
         confidence=0.95,
     ),
     # lesson 09's rule for reading designs from several seeds
-    "course_utils.design_evidence.accuracies": lambda: dict(runs=_stored_design("residual", "plain")),
-    "course_utils.design_evidence.compare_designs": lambda: dict(
+    "course_utils.engines.design_evidence.accuracies": lambda: dict(runs=_stored_design("residual", "plain")),
+    "course_utils.engines.design_evidence.compare_designs": lambda: dict(
         reference=_stored_design("residual", "plain"),
         runs=_stored_design("residual", "residual"),
         patience=6,
         comparisons=1,
     ),
-    "course_utils.design_evidence.never_started": lambda: dict(run=_stored_design("residual", "plain")[0]),
-    "course_utils.design_evidence.pack_correct": lambda: dict(correct=[True, False, True]),
-    "course_utils.design_evidence.right_answers": lambda: dict(
+    "course_utils.engines.design_evidence.never_started": lambda: dict(
+        run=_stored_design("residual", "plain")[0]
+    ),
+    "course_utils.engines.design_evidence.pack_correct": lambda: dict(correct=[True, False, True]),
+    "course_utils.engines.design_evidence.right_answers": lambda: dict(
         run=_stored_design("residual", "plain")[0], part="validation"
     ),
-    "course_utils.design_evidence.seed_spread": lambda: dict(runs=_stored_design("residual", "plain")),
-    "course_utils.design_evidence.unfinished": lambda: dict(
+    "course_utils.engines.design_evidence.seed_spread": lambda: dict(
+        runs=_stored_design("residual", "plain")
+    ),
+    "course_utils.engines.design_evidence.unfinished": lambda: dict(
         runs=_stored_design("residual", "plain"), patience=6
     ),
-    "course_utils.design_evidence.verdict_letters": lambda: dict(runs=_stored_design("residual", "plain")),
+    "course_utils.engines.design_evidence.verdict_letters": lambda: dict(
+        runs=_stored_design("residual", "plain")
+    ),
     # lesson 09's task: a digit on a cluttered 100x100 canvas
-    "course_utils.cluttered_digits.make_cluttered_digits": lambda: dict(
+    "course_utils.engines.cluttered_digits.make_cluttered_digits": lambda: dict(
         n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0, unique=True
     ),
-    "course_utils.cluttered_digits.write_image_folder": lambda: dict(
+    "course_utils.engines.cluttered_digits.write_image_folder": lambda: dict(
         folder=Path(tempfile.mkdtemp()) / "my_images",  # a new folder each call: it must not hold files
         counts={"four": 2, "nine": 1},
         split="test",
@@ -249,140 +255,146 @@ VALID_CALLS = {
         image_size=40,
         seed=0,
     ),
-    "course_utils.cluttered_digits.source_digits": lambda: dict(split="test", digits=(4, 9)),
+    "course_utils.engines.cluttered_digits.source_digits": lambda: dict(split="test", digits=(4, 9)),
     # a folder of images, and the training-set metrics in inference mode
-    "course_utils.image_folder.scan_folder": lambda: dict(path=_image_folder()),
-    "course_utils.inference_metrics.inference_keys": lambda: dict(
+    "course_utils.engines.image_folder.scan_folder": lambda: dict(path=_image_folder()),
+    "course_utils.engines.inference_metrics.inference_keys": lambda: dict(
         history={"loss": [1.0, 0.8], "train_loss": [0.9, 0.7]}
     ),
-    "course_utils.inference_metrics.training_set_metrics": lambda: dict(
+    "course_utils.engines.inference_metrics.training_set_metrics": lambda: dict(
         x=np.zeros((20, 4)), y=np.zeros(20), size=10, batch_size=8, seed=0
     ),
     # arithmetic
-    "course_utils.arithmetic.channels_first": lambda: dict(
+    "course_utils.core.arithmetic.channels_first": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}
     ),
-    "course_utils.arithmetic.check_layer_arguments": lambda: dict(
+    "course_utils.core.arithmetic.check_layer_arguments": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}
     ),
-    "course_utils.arithmetic.conv_groups": lambda: dict(
+    "course_utils.core.arithmetic.conv_groups": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, in_channels=6
     ),
-    "course_utils.arithmetic.normalized_axis": lambda: dict(
+    "course_utils.core.arithmetic.normalized_axis": lambda: dict(
         layer={"type": "BatchNormalization", "axis": 1}, rank=3
     ),
-    "course_utils.arithmetic.conv_output_length": lambda: dict(
+    "course_utils.core.arithmetic.conv_output_length": lambda: dict(
         input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
     ),
-    "course_utils.arithmetic.conv2d_output_shape": lambda: dict(
+    "course_utils.core.arithmetic.conv2d_output_shape": lambda: dict(
         input_shape=(28, 24), kernel_size=(3, 5), strides=2, padding="same", dilation_rate=1
     ),
-    "course_utils.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
-    "course_utils.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
-    "course_utils.arithmetic.pool2d_output_shape": lambda: dict(
+    "course_utils.core.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
+    "course_utils.core.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
+    "course_utils.core.arithmetic.pool2d_output_shape": lambda: dict(
         input_shape=(7, 9), pool_size=(2, 3), strides=None, padding="same"
     ),
-    "course_utils.arithmetic.step_layer": lambda: dict(
+    "course_utils.core.arithmetic.step_layer": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"}, state=_state()
     ),
-    "course_utils.arithmetic.format_trace": lambda: dict(rows=_trace()),
-    "course_utils.arithmetic.max_pooling_stages": lambda: dict(
+    "course_utils.core.arithmetic.format_trace": lambda: dict(rows=_trace()),
+    "course_utils.core.arithmetic.max_pooling_stages": lambda: dict(
         input_length=28, pool_size=2, strides=None, padding="valid", min_length=1
     ),
-    "course_utils.arithmetic.padding_amounts": lambda: dict(
+    "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    "course_utils.arithmetic.pool_output_length": lambda: dict(
+    "course_utils.core.arithmetic.pool_output_length": lambda: dict(
         input_length=28, pool_size=2, strides=None, padding="valid"
     ),
-    "course_utils.arithmetic.pooling_schedule": lambda: dict(
+    "course_utils.core.arithmetic.pooling_schedule": lambda: dict(
         input_length=28, pool_size=2, strides=None, padding="same", min_length=1
     ),
-    "course_utils.arithmetic.receptive_field_step": lambda: dict(
+    "course_utils.core.arithmetic.receptive_field_step": lambda: dict(
         receptive_field=3, jump=1, kernel_size=3, strides=2, dilation_rate=1
     ),
-    "course_utils.arithmetic.same_padding": lambda: dict(
+    "course_utils.core.arithmetic.same_padding": lambda: dict(
         input_length=6, kernel_size=4, strides=1, dilation_rate=1
     ),
-    "course_utils.arithmetic.trace_stack": lambda: dict(
+    "course_utils.core.arithmetic.trace_stack": lambda: dict(
         input_length=28, layers=[{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}]
     ),
-    "course_utils.arithmetic.window_indices": lambda: dict(
+    "course_utils.core.arithmetic.window_indices": lambda: dict(
         output_index=1, input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    "course_utils.arithmetic.window_starts": lambda: dict(
+    "course_utils.core.arithmetic.window_starts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
     # params
-    "course_utils.params.conv2d_params": lambda: dict(kernel_size=3, in_channels=3, filters=8, use_bias=True),
-    "course_utils.params.conv2d_transpose_params": lambda: dict(
+    "course_utils.core.params.conv2d_params": lambda: dict(
+        kernel_size=3, in_channels=3, filters=8, use_bias=True
+    ),
+    "course_utils.core.params.conv2d_transpose_params": lambda: dict(
         kernel_size=2, in_channels=4, filters=2, use_bias=True
     ),
-    "course_utils.params.dense_params": lambda: dict(in_features=784, units=10, use_bias=True),
-    "course_utils.params.depthwise_conv2d_params": lambda: dict(
+    "course_utils.core.params.dense_params": lambda: dict(in_features=784, units=10, use_bias=True),
+    "course_utils.core.params.depthwise_conv2d_params": lambda: dict(
         kernel_size=3, in_channels=8, depth_multiplier=2, use_bias=False
     ),
-    "course_utils.params.separable_conv2d_params": lambda: dict(
+    "course_utils.core.params.separable_conv2d_params": lambda: dict(
         kernel_size=3, in_channels=8, filters=16, depth_multiplier=1, use_bias=True
     ),
-    "course_utils.params.locally_connected2d_params": lambda: dict(
+    "course_utils.core.params.locally_connected2d_params": lambda: dict(
         output_size=26, kernel_size=3, in_channels=1, filters=4, use_bias=True
     ),
-    "course_utils.params.batch_norm_params": lambda: dict(channels=16, center=True, scale=False),
-    "course_utils.params.conv2d_macs": lambda: dict(
+    "course_utils.core.params.batch_norm_params": lambda: dict(channels=16, center=True, scale=False),
+    "course_utils.core.params.conv2d_macs": lambda: dict(
         output_size=(26, 26), kernel_size=3, in_channels=1, filters=8
     ),
-    "course_utils.params.conv2d_transpose_macs": lambda: dict(
+    "course_utils.core.params.conv2d_transpose_macs": lambda: dict(
         input_size=7, kernel_size=2, in_channels=4, filters=2
     ),
-    "course_utils.params.dense_macs": lambda: dict(in_features=64, units=10, positions=1),
-    "course_utils.params.depthwise_conv2d_macs": lambda: dict(
+    "course_utils.core.params.dense_macs": lambda: dict(in_features=64, units=10, positions=1),
+    "course_utils.core.params.depthwise_conv2d_macs": lambda: dict(
         output_size=8, kernel_size=3, in_channels=4, depth_multiplier=1
     ),
-    "course_utils.params.separable_conv2d_macs": lambda: dict(
+    "course_utils.core.params.separable_conv2d_macs": lambda: dict(
         output_size=8, kernel_size=3, in_channels=4, filters=8, depth_multiplier=1
     ),
-    "course_utils.params.weights_bytes": lambda: dict(params=1000, bytes_per_value=4),
-    "course_utils.params.activation_bytes": lambda: dict(shape=(28, 28, 8), batch_size=32, bytes_per_value=4),
-    "course_utils.params.layer_macs": lambda: dict(
+    "course_utils.core.params.weights_bytes": lambda: dict(params=1000, bytes_per_value=4),
+    "course_utils.core.params.activation_bytes": lambda: dict(
+        shape=(28, 28, 8), batch_size=32, bytes_per_value=4
+    ),
+    "course_utils.core.params.layer_macs": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3},
         input_shape=(8, 8, 1),
         output_shape=(6, 6, 4),
     ),
-    "course_utils.params.layer_params": lambda: dict(
+    "course_utils.core.params.layer_params": lambda: dict(
         layer={"type": "Dense", "units": 4, "use_bias": False}, input_shape=(6, 6, 8)
     ),
     # formatting
-    "course_utils.formatting.format_bytes": lambda: dict(n_bytes=880936),
-    "course_utils.formatting.format_count": lambda: dict(value=220234),
-    "course_utils.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
-    "course_utils.formatting.render_table": lambda: dict(
+    "course_utils.core.formatting.format_bytes": lambda: dict(n_bytes=880936),
+    "course_utils.core.formatting.format_count": lambda: dict(value=220234),
+    "course_utils.core.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
+    "course_utils.core.formatting.render_table": lambda: dict(
         columns=["a", "b"], rows=[["1", "22"]], footer=["total"], title="t", as_html=False
     ),
     # metrics
-    "course_utils.metrics.accuracy_difference_interval": lambda: dict(
+    "course_utils.core.metrics.accuracy_difference_interval": lambda: dict(
         correct_a=[True, True, False, True], correct_b=[True, False, True, True], confidence=0.95
     ),
-    "course_utils.metrics.accuracy_interval": lambda: dict(accuracy=0.966, n=1000, confidence=0.95),
-    "course_utils.metrics.averaged_metrics": lambda: dict(cm=CM, average="macro", zero_division=0),
-    "course_utils.metrics.binary_counts": lambda: dict(y_true=[1, 0, 1, 1], y_pred=[1, 1, 0, 1], positive=1),
-    "course_utils.metrics.binary_metrics": lambda: dict(tp=10, fp=22, fn=8, tn=60, zero_division=0),
-    "course_utils.metrics.check_labels": lambda: dict(name="y_pred", values=[0, 1, 1]),
-    "course_utils.metrics.check_probability": lambda: dict(name="threshold", value=0.5),
-    "course_utils.metrics.check_scores": lambda: dict(scores=[0.1, 0.9], probabilities=True),
-    "course_utils.metrics.confusion_matrix": lambda: dict(
+    "course_utils.core.metrics.accuracy_interval": lambda: dict(accuracy=0.966, n=1000, confidence=0.95),
+    "course_utils.core.metrics.averaged_metrics": lambda: dict(cm=CM, average="macro", zero_division=0),
+    "course_utils.core.metrics.binary_counts": lambda: dict(
+        y_true=[1, 0, 1, 1], y_pred=[1, 1, 0, 1], positive=1
+    ),
+    "course_utils.core.metrics.binary_metrics": lambda: dict(tp=10, fp=22, fn=8, tn=60, zero_division=0),
+    "course_utils.core.metrics.check_labels": lambda: dict(name="y_pred", values=[0, 1, 1]),
+    "course_utils.core.metrics.check_probability": lambda: dict(name="threshold", value=0.5),
+    "course_utils.core.metrics.check_scores": lambda: dict(scores=[0.1, 0.9], probabilities=True),
+    "course_utils.core.metrics.confusion_matrix": lambda: dict(
         y_true=[0, 1, 2, 1], y_pred=[0, 2, 2, 1], num_classes=None, labels=None
     ),
-    "course_utils.metrics.harmonic_mean": lambda: dict(precision=Fraction(5, 16), recall=Fraction(5, 9)),
-    "course_utils.metrics.one_vs_rest_counts": lambda: dict(cm=CM, k=1),
-    "course_utils.metrics.per_class_metrics": lambda: dict(cm=CM, zero_division=0),
-    "course_utils.metrics.precision_recall_curve": lambda: dict(
+    "course_utils.core.metrics.harmonic_mean": lambda: dict(precision=Fraction(5, 16), recall=Fraction(5, 9)),
+    "course_utils.core.metrics.one_vs_rest_counts": lambda: dict(cm=CM, k=1),
+    "course_utils.core.metrics.per_class_metrics": lambda: dict(cm=CM, zero_division=0),
+    "course_utils.core.metrics.precision_recall_curve": lambda: dict(
         y_true=[0, 0, 1, 1], scores=[0.1, 0.4, 0.35, 0.8]
     ),
-    "course_utils.metrics.threshold_predictions": lambda: dict(scores=[0.1, 0.5, 0.9], threshold=0.5),
-    "course_utils.metrics.truncate": lambda: dict(value=0.3472, decimals=2),
+    "course_utils.core.metrics.threshold_predictions": lambda: dict(scores=[0.1, 0.5, 0.9], threshold=0.5),
+    "course_utils.core.metrics.truncate": lambda: dict(value=0.3472, decimals=2),
     # regularization (lesson 08)
-    "course_utils.regularization.batch_norm": lambda: dict(
+    "course_utils.engines.regularization.batch_norm": lambda: dict(
         x=[[1.0, 2.0], [3.0, 5.0]],
         gamma=1.0,
         beta=0.0,
@@ -391,54 +403,60 @@ VALID_CALLS = {
         training=False,
         epsilon=1e-3,
     ),
-    "course_utils.regularization.cosine_decay": lambda: dict(
+    "course_utils.engines.regularization.cosine_decay": lambda: dict(
         step=10, initial_learning_rate=0.003, decay_steps=100, alpha=0.0
     ),
-    "course_utils.regularization.inverted_dropout_scale": lambda: dict(rate=0.25),
-    "course_utils.regularization.keras_l2_from_notes": lambda: dict(lam=3.2, m=3200),
-    "course_utils.regularization.l2_penalty": lambda: dict(weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01),
-    "course_utils.regularization.lr_range_suggestion": lambda: dict(
+    "course_utils.engines.regularization.inverted_dropout_scale": lambda: dict(rate=0.25),
+    "course_utils.engines.regularization.keras_l2_from_notes": lambda: dict(lam=3.2, m=3200),
+    "course_utils.engines.regularization.l2_penalty": lambda: dict(
+        weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01
+    ),
+    "course_utils.engines.regularization.lr_range_suggestion": lambda: dict(
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
-    "course_utils.regularization.notes_lambda_from_keras": lambda: dict(l2=0.0005, m=3200),
+    "course_utils.engines.regularization.notes_lambda_from_keras": lambda: dict(l2=0.0005, m=3200),
     # history
-    "course_utils.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
-    "course_utils.history.early_stopping_epoch": lambda: dict(
+    "course_utils.engines.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
+    "course_utils.engines.history.early_stopping_epoch": lambda: dict(
         values=[0.5, 0.4, 0.45, 0.41], patience=2, mode="min", min_delta=0.0
     ),
-    "course_utils.history.history_dict": lambda: dict(history=HISTORY),
-    "course_utils.history.monitor_mode": lambda: dict(monitor="val_accuracy", mode="auto"),
+    "course_utils.engines.history.history_dict": lambda: dict(history=HISTORY),
+    "course_utils.engines.history.monitor_mode": lambda: dict(monitor="val_accuracy", mode="auto"),
     # model summary (Keras)
-    "course_utils.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
+    "course_utils.engines.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
-    "course_utils.lessons.course_map": lambda: dict(),
+    "course_utils.engines.lessons.course_map": lambda: dict(),
     # the stored runs lessons 05 to 09 read
-    "course_utils.stored_runs.load_capstone": lambda: dict(path=None),
-    "course_utils.stored_runs.load_sweeps": lambda: dict(path=None),
+    "course_utils.engines.stored_runs.load_capstone": lambda: dict(path=None),
+    "course_utils.engines.stored_runs.load_sweeps": lambda: dict(path=None),
     # lesson 09's transfer learning (Keras)
-    "course_utils.transfer.transfer_model": lambda: dict(source="shapes", weights_dir=None, image_size=32),
-    "course_utils.transfer.trunk_model": lambda: dict(
+    "course_utils.engines.transfer.transfer_model": lambda: dict(
+        source="shapes", weights_dir=None, image_size=32
+    ),
+    "course_utils.engines.transfer.trunk_model": lambda: dict(
         input_shape=(16, 16, 1),
         head=[{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 1}],
         name="t",
     ),
-    "course_utils.transfer.unfreeze": lambda: dict(trunk=_trunk()),
-    "course_utils.transfer.weights_file": lambda: dict(source="same digits"),
+    "course_utils.engines.transfer.unfreeze": lambda: dict(trunk=_trunk()),
+    "course_utils.engines.transfer.weights_file": lambda: dict(source="same digits"),
     # a folder of images and its plan (lesson 10, ./course plan)
-    "course_utils.folder_plan.plan_folder": lambda: _folder_plan_call(),
-    "course_utils.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
+    "course_utils.engines.folder_plan.plan_folder": lambda: _folder_plan_call(),
+    "course_utils.engines.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
     # learning curves: the diagnoser, its plots and its widget
-    "course_utils.diagnosis.check_history": lambda: dict(history=RUN),
-    "course_utils.diagnosis.diagnose": lambda: _with_defaults("course_utils.diagnosis.diagnose", history=RUN),
-    "course_utils.diagnosis.error_pair": lambda: dict(history=RUN),
-    "course_utils.diagnosis.far_apart": lambda: dict(train_error=0.01, val_error=0.1, gap=0.05),
-    "course_utils.diagnosis.jumps": lambda: dict(values=RUN["val_loss"], size=0.15),
-    "course_utils.diagnosis.load_histories": lambda: dict(path=None),
-    "course_utils.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
-    "course_utils.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
-    "course_utils.diagnosis.rise_above_minimum": lambda: dict(val_losses=RUN["val_loss"], window=3),
-    "course_utils.diagnosis.valley_fit": lambda: dict(values=RUN["val_loss"]),
-    "course_utils.diagnosis.wiggle": lambda: dict(values=RUN["val_loss"]),
+    "course_utils.engines.diagnosis.check_history": lambda: dict(history=RUN),
+    "course_utils.engines.diagnosis.diagnose": lambda: _with_defaults(
+        "course_utils.engines.diagnosis.diagnose", history=RUN
+    ),
+    "course_utils.engines.diagnosis.error_pair": lambda: dict(history=RUN),
+    "course_utils.engines.diagnosis.far_apart": lambda: dict(train_error=0.01, val_error=0.1, gap=0.05),
+    "course_utils.engines.diagnosis.jumps": lambda: dict(values=RUN["val_loss"], size=0.15),
+    "course_utils.engines.diagnosis.load_histories": lambda: dict(path=None),
+    "course_utils.engines.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
+    "course_utils.engines.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
+    "course_utils.engines.diagnosis.rise_above_minimum": lambda: dict(val_losses=RUN["val_loss"], window=3),
+    "course_utils.engines.diagnosis.valley_fit": lambda: dict(values=RUN["val_loss"]),
+    "course_utils.engines.diagnosis.wiggle": lambda: dict(values=RUN["val_loss"]),
     "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
         history=RUN, upto=6, metric="auto", show_fit=True, axes=None, title="run"
     ),
@@ -459,10 +477,10 @@ VALID_CALLS = {
     "course_utils.widgets.learning_curves.learning_curves_explorer": lambda: dict(history=RUN, epoch=None),
     "course_utils.widgets.learning_curves.learning_curves_state": lambda: dict(history=RUN, epoch=4),
     # reference ops
-    "course_utils.reference_ops.average_pool2d": lambda: dict(
+    "course_utils.core.reference_ops.average_pool2d": lambda: dict(
         x=np.ones((1, 5, 5, 2)), pool_size=2, strides=None, padding="same"
     ),
-    "course_utils.reference_ops.conv2d": lambda: dict(
+    "course_utils.core.reference_ops.conv2d": lambda: dict(
         x=np.ones((1, 5, 5, 2)),
         kernel=np.ones((3, 3, 2, 4)),
         bias=np.zeros(4),
@@ -470,7 +488,7 @@ VALID_CALLS = {
         padding="same",
         dilation_rate=1,
     ),
-    "course_utils.reference_ops.conv2d_loop": lambda: dict(
+    "course_utils.core.reference_ops.conv2d_loop": lambda: dict(
         x=np.ones((1, 4, 4, 1)),
         kernel=np.ones((2, 2, 1, 2)),
         bias=None,
@@ -478,22 +496,24 @@ VALID_CALLS = {
         padding=1,
         dilation_rate=1,
     ),
-    "course_utils.reference_ops.convolve2d": lambda: dict(
+    "course_utils.core.reference_ops.convolve2d": lambda: dict(
         image=np.arange(9.0).reshape(3, 3), kernel=[[1, -1]], strides=1, padding="valid", dilation_rate=1
     ),
-    "course_utils.reference_ops.correlate2d": lambda: dict(
+    "course_utils.core.reference_ops.correlate2d": lambda: dict(
         image=np.arange(16.0).reshape(4, 4),
         kernel=np.ones((3, 3)),
         strides=1,
         padding="valid",
         dilation_rate=1,
     ),
-    "course_utils.reference_ops.correlate2d_single": lambda: dict(
+    "course_utils.core.reference_ops.correlate2d_single": lambda: dict(
         window=[[1, 2], [3, 4]], kernel=[[1, 0], [0, -1]]
     ),
-    "course_utils.reference_ops.flip_kernel": lambda: dict(kernel=[[1, 2], [3, 4]]),
-    "course_utils.reference_ops.global_average_pool2d": lambda: dict(x=np.ones((1, 2, 2, 3)), keepdims=False),
-    "course_utils.reference_ops.max_pool2d": lambda: dict(
+    "course_utils.core.reference_ops.flip_kernel": lambda: dict(kernel=[[1, 2], [3, 4]]),
+    "course_utils.core.reference_ops.global_average_pool2d": lambda: dict(
+        x=np.ones((1, 2, 2, 3)), keepdims=False
+    ),
+    "course_utils.core.reference_ops.max_pool2d": lambda: dict(
         x=np.ones((1, 5, 5, 2)), pool_size=2, strides=1, padding=0
     ),
     # plots
@@ -544,25 +564,29 @@ VALID_CALLS = {
         input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
     ),
     "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
-    "course_utils.layer_specs.check_input_shape": lambda: dict(input_shape=(28, 28, 1)),
-    "course_utils.layer_specs.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
-    "course_utils.layer_specs.layer_table": lambda: dict(
+    "course_utils.engines.layer_specs.check_input_shape": lambda: dict(input_shape=(28, 28, 1)),
+    "course_utils.engines.layer_specs.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
+    "course_utils.engines.layer_specs.layer_table": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=32, name="net"
     ),
     "course_utils.widgets.model_builder.model_builder": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
-    "course_utils.layer_specs.to_keras": lambda: dict(input_shape=(8, 8, 1), layers=SPECS, name="net"),
+    "course_utils.engines.layer_specs.to_keras": lambda: dict(
+        input_shape=(8, 8, 1), layers=SPECS, name="net"
+    ),
     # Keras Tuner and the recipe (lesson 08)
-    "course_utils.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
-    "course_utils.tuning.lesson_data": lambda: dict(),
-    "course_utils.tuning.load_results": lambda: dict(name="benchmark"),
-    "course_utils.tuning.make_tuner": lambda: dict(
+    "course_utils.engines.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
+    "course_utils.engines.tuning.lesson_data": lambda: dict(),
+    "course_utils.engines.tuning.load_results": lambda: dict(name="benchmark"),
+    "course_utils.engines.tuning.make_tuner": lambda: dict(
         kind="random", directory=_tuning_folder("make"), max_trials=1, max_epochs=1, seed=0
     ),
-    "course_utils.tuning.model_specs": lambda: dict(stages=2, filters=16, dense_units=32, dropout=0.2),
-    "course_utils.tuning.recipe_model": lambda: dict(),
-    "course_utils.tuning.search": lambda: dict(
+    "course_utils.engines.tuning.model_specs": lambda: dict(
+        stages=2, filters=16, dense_units=32, dropout=0.2
+    ),
+    "course_utils.engines.tuning.recipe_model": lambda: dict(),
+    "course_utils.engines.tuning.search": lambda: dict(
         tuner=_searched_tuner(),
         x=DIGITS[0],
         y=DIGITS[1],
@@ -571,11 +595,11 @@ VALID_CALLS = {
         batch_size=8,
         budget=60.0,
     ),
-    "course_utils.tuning.train_recipe": lambda: dict(
+    "course_utils.engines.tuning.train_recipe": lambda: dict(
         x=DIGITS[0], y=DIGITS[1], validation_data=None, epochs=1, seed=0
     ),
-    "course_utils.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
-    "course_utils.planner.plan_cnn": lambda: dict(
+    "course_utils.engines.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
+    "course_utils.engines.planner.plan_cnn": lambda: dict(
         input_shape=(32, 24, 3),
         num_classes=2,
         max_params=200_000,
@@ -593,45 +617,47 @@ VALID_CALLS = {
         dropout=0.25,
         binary_output="softmax",
     ),
-    "course_utils.planner.judge_design": lambda: dict(
+    "course_utils.engines.planner.judge_design": lambda: dict(
         input_shape=(8, 8, 1), num_classes=3, layers=SPECS, max_params=500, target_map=(2, 4), object_size=3
     ),
     # architectures (lesson 04)
-    "course_utils.architectures.basic_block": lambda: dict(
+    "course_utils.engines.architectures.basic_block": lambda: dict(
         filters=8, strides=2, projection=True, use_bias=False
     ),
-    "course_utils.architectures.block_table": lambda: dict(
+    "course_utils.engines.architectures.block_table": lambda: dict(
         input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], batch_size=4, name="block"
     ),
-    "course_utils.architectures.block_to_keras": lambda: dict(
+    "course_utils.engines.architectures.block_to_keras": lambda: dict(
         input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], name="block"
     ),
-    "course_utils.architectures.bottleneck_block": lambda: dict(filters=4, strides=1, projection=True),
-    "course_utils.architectures.params_by_type": lambda: dict(summary=_table()),
-    "course_utils.architectures.resnet_table": lambda: dict(
+    "course_utils.engines.architectures.bottleneck_block": lambda: dict(
+        filters=4, strides=1, projection=True
+    ),
+    "course_utils.engines.architectures.params_by_type": lambda: dict(summary=_table()),
+    "course_utils.engines.architectures.resnet_table": lambda: dict(
         stages=((4, 1, 2),), input_shape=(16, 16, 3), batch_size=2, name="resnet"
     ),
-    "course_utils.architectures.vgg_layers": lambda: dict(
+    "course_utils.engines.architectures.vgg_layers": lambda: dict(
         blocks=((4, 1), (8, 2)), dense_units=(16,), classes=3, head="global_average"
     ),
     # kernel learning (lesson 01)
-    "course_utils.kernel_learning.feature_maps": lambda: dict(
+    "course_utils.core.kernel_learning.feature_maps": lambda: dict(
         images=np.ones((2, 5, 5)), kernel=np.ones((3, 3))
     ),
-    "course_utils.kernel_learning.fit_kernel": lambda: dict(
+    "course_utils.core.kernel_learning.fit_kernel": lambda: dict(
         images=np.ones((2, 5, 5)),
         targets=np.ones((2, 3, 3)),
         kernel=np.zeros((3, 3)),
         learning_rate=0.1,
         steps=3,
     ),
-    "course_utils.kernel_learning.gradient_step": lambda: dict(
+    "course_utils.core.kernel_learning.gradient_step": lambda: dict(
         images=np.ones((2, 5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((2, 3, 3)), learning_rate=0.1
     ),
-    "course_utils.kernel_learning.squared_error": lambda: dict(
+    "course_utils.core.kernel_learning.squared_error": lambda: dict(
         images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
     ),
-    "course_utils.kernel_learning.squared_error_gradient": lambda: dict(
+    "course_utils.core.kernel_learning.squared_error_gradient": lambda: dict(
         images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
     ),
     "course_utils.widgets.threshold_explorer.build_threshold_explorer": lambda: dict(
@@ -650,18 +676,18 @@ VALID_CALLS = {
 }
 
 NEEDS_KERAS = {
-    "course_utils.inference_metrics.training_set_metrics",
-    "course_utils.model_summary.summarize",
-    "course_utils.layer_specs.to_keras",
-    "course_utils.architectures.block_to_keras",
-    "course_utils.tuning.build_model",
-    "course_utils.tuning.make_tuner",
-    "course_utils.tuning.recipe_model",
-    "course_utils.tuning.search",
-    "course_utils.tuning.train_recipe",
-    "course_utils.transfer.transfer_model",
-    "course_utils.transfer.trunk_model",
-    "course_utils.transfer.unfreeze",
+    "course_utils.engines.inference_metrics.training_set_metrics",
+    "course_utils.engines.model_summary.summarize",
+    "course_utils.engines.layer_specs.to_keras",
+    "course_utils.engines.architectures.block_to_keras",
+    "course_utils.engines.tuning.build_model",
+    "course_utils.engines.tuning.make_tuner",
+    "course_utils.engines.tuning.recipe_model",
+    "course_utils.engines.tuning.search",
+    "course_utils.engines.tuning.train_recipe",
+    "course_utils.engines.transfer.transfer_model",
+    "course_utils.engines.transfer.trunk_model",
+    "course_utils.engines.transfer.unfreeze",
 }
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
 
@@ -676,19 +702,19 @@ BLOCK = {
 
 
 def _table():
-    from course_utils.layer_specs import layer_table
+    from course_utils.engines.layer_specs import layer_table
 
     return layer_table((8, 8, 1), SPECS)
 
 
 def _state():
-    from course_utils.arithmetic import input_state
+    from course_utils.core.arithmetic import input_state
 
     return input_state((8, 8, 2))
 
 
 def _trace():
-    from course_utils.arithmetic import trace_stack
+    from course_utils.core.arithmetic import trace_stack
 
     return trace_stack(8, [{"type": "pool", "pool_size": 2}])
 
@@ -1140,8 +1166,14 @@ def _kind_of_value(value) -> str | type:
     return type(value)
 
 
+def _table_name(qualified: str) -> str:
+    """A helper's name as the tables below write it: without the package and its layer folder
+    (``course_utils.core.arithmetic.conv_groups`` is ``arithmetic.conv_groups``)."""
+    return re.sub(r"^course_utils\.(core\.|engines\.)?", "", qualified)
+
+
 def _kind(qualified: str, argument: str, valid) -> str | type:
-    short = qualified.removeprefix("course_utils.")
+    short = _table_name(qualified)
     if argument in KIND_OVERRIDES.get(short, {}):
         return KIND_OVERRIDES[short][argument]
     if argument in ARGUMENT_KINDS:
@@ -1166,7 +1198,7 @@ def _takes(qualified: str, argument: str, valid, value) -> bool:
     """Whether ``argument`` of the helper may take ``value`` without an error."""
     if value is None and (
         _defaults(qualified).get(argument, inspect.Parameter.empty) is None
-        or TAKES_NONE.get(qualified.removeprefix("course_utils.")) == argument
+        or TAKES_NONE.get(_table_name(qualified)) == argument
     ):
         return True
     kind = _kind(qualified, argument, valid)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from course_tools import benchmark
-from course_utils import tuning
+from course_utils.engines import tuning
 
 
 def _run(seed, accuracy, seconds, reference):

@@ -20,10 +20,10 @@ import pytest
 
 from course_tools import ROOT
 from course_tools import capstone as C
-from course_utils import transfer
-from course_utils.data import DATA_DIR
-from course_utils.layer_specs import layer_table
-from course_utils.planner import plan_cnn
+from course_utils.engines import transfer
+from course_utils.engines.data import DATA_DIR
+from course_utils.engines.layer_specs import layer_table
+from course_utils.engines.planner import plan_cnn
 
 STORED = json.loads(C.RESULTS_FILE.read_text(encoding="utf-8"))
 RUNS = list(STORED["runs"].items())

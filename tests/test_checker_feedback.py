@@ -42,10 +42,6 @@ from exercise_answers import (
 
 import course_utils.checks
 from course_tools import ROOT
-from course_utils import arithmetic as A
-from course_utils import metrics as M
-from course_utils import params as P
-from course_utils import reference_ops as ops
 from course_utils.checks import capstone as c09
 from course_utils.checks import convolution_arithmetic as c01
 from course_utils.checks import framework
@@ -57,8 +53,12 @@ from course_utils.checks import pooling as c03
 from course_utils.checks import regularization as c08
 from course_utils.checks import training as c05
 from course_utils.checks.framework import Feedback
-from course_utils.diagnosis import VERDICTS
-from course_utils.layer_specs import to_keras
+from course_utils.core import arithmetic as A
+from course_utils.core import metrics as M
+from course_utils.core import params as P
+from course_utils.core import reference_ops as ops
+from course_utils.engines.diagnosis import VERDICTS
+from course_utils.engines.layer_specs import to_keras
 
 LESSON_MODULES = [
     importlib.import_module(f"course_utils.checks.{info.name}")

@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 from exercise_answers import seeds_gain, stored_correct, stored_run
 
-from course_utils.arithmetic import pooling_schedule
 from course_utils.checks import capstone as check
 from course_utils.checks import framework
-from course_utils.design_evidence import unfinished
-from course_utils.layer_specs import layer_states
-from course_utils.metrics import accuracy_interval
-from course_utils.params import dense_params
-from course_utils.planner import judge_design, plan_cnn
+from course_utils.core.arithmetic import pooling_schedule
+from course_utils.core.metrics import accuracy_interval
+from course_utils.core.params import dense_params
+from course_utils.engines.design_evidence import unfinished
+from course_utils.engines.layer_specs import layer_states
+from course_utils.engines.planner import judge_design, plan_cnn
 
 
 @pytest.fixture(autouse=True)
@@ -233,7 +233,7 @@ def test_runs_differ_follows_the_paired_interval_over_seeds_and_the_spreads():
 
 
 def test_the_compared_designs_both_finished_so_yes_or_no_is_a_fair_question():
-    from course_utils.design_evidence import unfinished
+    from course_utils.engines.design_evidence import unfinished
 
     patience = json.loads(check.RESULTS_FILE.read_text(encoding="utf-8"))["setup"]["training"]["patience"]
     assert all(unfinished(runs, patience=patience) == 0 for runs in compared())

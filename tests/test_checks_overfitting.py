@@ -14,8 +14,8 @@ import pytest
 
 from course_utils.checks import framework
 from course_utils.checks import overfitting as check
-from course_utils.diagnosis import VERDICTS, diagnose, load_histories, relative_gap
-from course_utils.history import best_epoch
+from course_utils.engines.diagnosis import VERDICTS, diagnose, load_histories, relative_gap
+from course_utils.engines.history import best_epoch
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Checkers of lesson 02: right, wrong (each misconception), unfinished and mistyped answers.
 
 The right answers here are computed from the textbook formulas written out in the tests,
-independently of course_utils.arithmetic.
+independently of course_utils.core.arithmetic.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import pytest
 
 from course_utils.checks import framework, runs
 from course_utils.checks import regularization as c08
-from course_utils.diagnosis import diagnose
-from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
+from course_utils.engines.diagnosis import diagnose
+from course_utils.engines.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
 
 
 @pytest.fixture(autouse=True)
@@ -383,7 +383,7 @@ def test_a_diverged_run_is_called_diverged_never_noise(changes, words):
 def test_the_rules_are_read_from_a_real_keras_run(keras):
     """Keras reports an epoch's accuracy as right images over images seen, in float32: the checker's
     reading of how many digits a run trained and validated on holds on real fits."""
-    from course_utils.tuning import lesson_data
+    from course_utils.engines.tuning import lesson_data
 
     (x_train, y_train), (x_val, y_val), _ = lesson_data()
     assert len(x_val) == c08.VALIDATION_IMAGES

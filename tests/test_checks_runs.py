@@ -22,8 +22,8 @@ import course_utils.checks
 from course_utils.checks import framework, runs
 from course_utils.checks import overfitting as c07
 from course_utils.checks import regularization as c08
-from course_utils.diagnosis import diagnose
-from course_utils.metrics import accuracy_interval
+from course_utils.core.metrics import accuracy_interval
+from course_utils.engines.diagnosis import diagnose
 
 PACKAGE = Path(course_utils.__file__).resolve().parent
 #: Modules of course_utils.checks that belong to no lesson: the framework and the shared run engine.

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_utils.checks import training as check
-from course_utils.history import early_stopping_epoch
+from course_utils.engines.history import early_stopping_epoch
 
 H = check.EXERCISE_HISTORY
 
@@ -334,7 +334,7 @@ def test_difference_half_width_accepts_the_usual_roundings_of_the_formula():
 
 
 def test_test_set_size_is_the_fewest_images_that_reach_the_half_width():
-    from course_utils.metrics import accuracy_interval
+    from course_utils.core.metrics import accuracy_interval
 
     p, h = check.TEST_SET_PLAN["accuracy"], check.TEST_SET_PLAN["half_width"]
     n = math.ceil((1.96 / h) ** 2 * p * (1 - p))  # a learner's 1.96 gives the same count

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from course_utils.cluttered_digits import DIGITS, MAX_IMAGES, make_cluttered_digits, source_digits
+from course_utils.engines.cluttered_digits import DIGITS, MAX_IMAGES, make_cluttered_digits, source_digits
 
 
 def _hashes(images):
@@ -84,8 +84,8 @@ def test_bad_arguments_are_refused_by_name(arguments, fragment):
 def test_write_image_folder_writes_a_folder_keras_and_scan_folder_read(tmp_path):
     from PIL import Image
 
-    from course_utils.cluttered_digits import write_image_folder
-    from course_utils.image_folder import scan_folder
+    from course_utils.engines.cluttered_digits import write_image_folder
+    from course_utils.engines.image_folder import scan_folder
 
     folder = write_image_folder(tmp_path / "my_images", {"four": 6, "nine": 2}, image_size=40, seed=3)
     report = scan_folder(folder)
@@ -110,7 +110,7 @@ def test_write_image_folder_writes_a_folder_keras_and_scan_folder_read(tmp_path)
     ],
 )
 def test_write_image_folder_refuses_bad_arguments(tmp_path, counts, kwargs, error, words):
-    from course_utils.cluttered_digits import write_image_folder
+    from course_utils.engines.cluttered_digits import write_image_folder
 
     with pytest.raises(error, match=re.escape(words)):
         write_image_folder(tmp_path / "x", counts, **kwargs)
@@ -118,7 +118,7 @@ def test_write_image_folder_refuses_bad_arguments(tmp_path, counts, kwargs, erro
 
 
 def test_write_image_folder_does_not_write_into_a_folder_that_holds_files(tmp_path):
-    from course_utils.cluttered_digits import write_image_folder
+    from course_utils.engines.cluttered_digits import write_image_folder
 
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "keep.txt").write_text("mine")

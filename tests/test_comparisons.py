@@ -1,4 +1,4 @@
-"""course_utils.comparisons: seeds and many comparisons, checked against lesson 05's interval and by simulation."""
+"""course_utils.engines.comparisons: seeds and many comparisons, checked against lesson 05's interval and by simulation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course_utils.comparisons import chance_findings, comparison_confidence, seeds_difference_interval
-from course_utils.metrics import accuracy_difference_interval
+from course_utils.core.metrics import accuracy_difference_interval
+from course_utils.engines.comparisons import chance_findings, comparison_confidence, seeds_difference_interval
 
 
 @given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=2, max_size=200))

@@ -1,11 +1,11 @@
-"""The course map is written once (course_utils.lessons) and the README says the same."""
+"""The course map is written once (course_utils.engines.lessons) and the README says the same."""
 
 import re
 
 import pytest
 
 from course_tools import ROOT
-from course_utils.lessons import FOLDERS, LESSONS
+from course_utils.engines.lessons import FOLDERS, LESSONS
 
 README = (ROOT / "README.md").read_text()
 
@@ -21,7 +21,7 @@ def _row(number: str) -> dict:
 def test_the_map_says_which_notebooks_the_repository_holds(lesson, folder):
     """The map reads no folder (it is the same wherever the package is installed): it must agree with them."""
     assert lesson.available(folder) == (ROOT / folder / lesson.filename).exists(), (
-        f"{folder}/{lesson.filename}: set exercises= or planned= of lesson {lesson.number} in course_utils/lessons.py"
+        f"{folder}/{lesson.filename}: set exercises= or planned= of lesson {lesson.number} in course_utils/engines/lessons.py"
     )
 
 

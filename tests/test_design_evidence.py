@@ -1,4 +1,4 @@
-"""Lesson 09's rule for reading designs from several seeds (course_utils.design_evidence), by hand.
+"""Lesson 09's rule for reading designs from several seeds (course_utils.engines.design_evidence), by hand.
 
 The runs are stored runs of ``./course capstone`` (their histories are real ones, so that lesson 07's
 ``diagnose`` reads them as it does in the lesson), with their right answers and their epochs
@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_utils.checks.capstone import RESULTS_FILE
-from course_utils.design_evidence import (
+from course_utils.engines.design_evidence import (
     accuracies,
     compare_designs,
     never_started,

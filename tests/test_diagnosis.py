@@ -1,4 +1,4 @@
-"""Tests of course_utils.diagnosis: the measures, the rules on synthetic curves, bad input, real runs.
+"""Tests of course_utils.engines.diagnosis: the measures, the rules on synthetic curves, bad input, real runs.
 
 - Each measure against a second, independent computation.
 - Property tests: synthetic curves of each regime, with noise, get that verdict.
@@ -20,7 +20,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from course_tools.histories import HELDOUT, HELDOUT_FILE, LESSON_SETS
-from course_utils.diagnosis import (
+from course_utils.engines.diagnosis import (
     FIGURES,
     MIN_EPOCHS,
     VERDICTS,
@@ -36,7 +36,7 @@ from course_utils.diagnosis import (
     valley_fit,
     wiggle,
 )
-from course_utils.history import best_epoch, early_stopping_epoch, history_dict
+from course_utils.engines.history import best_epoch, early_stopping_epoch, history_dict
 
 # ---------------------------------------------------------------- the measures
 
@@ -421,7 +421,7 @@ def test_verdicts_and_minimum_epochs_are_what_the_lesson_says():
 
 def test_the_pure_core_imports_quickly_without_tensorflow():
     code = (
-        "import sys, time; start = time.perf_counter(); import course_utils.diagnosis; "
+        "import sys, time; start = time.perf_counter(); import course_utils.engines.diagnosis; "
         "print(time.perf_counter() - start); "
         "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'scipy') if m in sys.modules))"
     )
@@ -456,7 +456,7 @@ def test_the_held_out_file_holds_every_held_out_run_and_says_how_it_was_made():
 @pytest.mark.slow
 def test_a_real_keras_history_object_is_read(keras):
     """A live fit, far too high a learning rate: the History object itself is diagnosed."""
-    from course_utils.data import make_shapes
+    from course_utils.engines.data import make_shapes
 
     x, y = make_shapes(96, image_size=12, seed=5)
     x = x.astype("float32") / 255

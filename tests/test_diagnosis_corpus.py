@@ -6,7 +6,7 @@ labelled independently by two readers from its numbers and curves, following les
 definitions. A run may support two readings (a validation loss that doubles while it jumps is both
 overfitting and unstable): ``acceptable`` holds every verdict either reader accepts.
 
-The bar: :func:`course_utils.diagnosis.diagnose` gives an acceptable verdict on every run, and the
+The bar: :func:`course_utils.engines.diagnosis.diagnose` gives an acceptable verdict on every run, and the
 other readings it offers (``Diagnosis.also``, which the checkers accept) are acceptable too.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from course_tools.histories import HELDOUT_FILE
-from course_utils.diagnosis import VERDICTS, diagnose, load_histories
+from course_utils.engines.diagnosis import VERDICTS, diagnose, load_histories
 
 CORPUS_FILE = Path(__file__).parent / "data" / "diagnosis_corpus.json"
 CORPUS = json.loads(CORPUS_FILE.read_text(encoding="utf-8"))

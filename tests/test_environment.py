@@ -64,8 +64,8 @@ def test_ci_runs_the_readme_test_command():
 def test_import_is_fast():
     # tests/test_import_rules.py checks that no module imports TensorFlow; this times the import.
     code = (
-        "import sys, time; t = time.perf_counter(); import course_utils, course_utils.arithmetic,"
-        " course_utils.params, course_utils.metrics, course_utils.checks, course_utils.data;"
+        "import sys, time; t = time.perf_counter(); import course_utils, course_utils.core.arithmetic,"
+        " course_utils.core.params, course_utils.core.metrics, course_utils.checks, course_utils.engines.data;"
         " print(time.perf_counter() - t); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     )
     # The best of three runs, so that a busy machine does not make the test flaky.
@@ -165,7 +165,7 @@ def test_cpu_count_is_within_the_hosts_cores():
 
 
 def test_readme_links_every_lesson_notebook_with_a_binder_link():
-    from course_utils.lessons import LESSONS
+    from course_utils.engines.lessons import LESSONS
 
     readme = (ROOT / "README.md").read_text()
     for lesson in LESSONS:

@@ -93,7 +93,7 @@ def test_a_run_trains_the_same_twice(keras):
 def test_the_training_figures_as_the_model_predicts_do_not_change_the_run(keras):
     """The callback draws no random numbers: the run with it is the run without it."""
     import course_utils
-    from course_utils.inference_metrics import training_set_metrics
+    from course_utils.engines.inference_metrics import training_set_metrics
 
     course_utils.setup(keras=True, verbose=False)
     run = H.Run("tiny", n_train=64, n_val=32, width=4, dropout=0.5, epochs=3, batch_size=16, seed=5)

@@ -1,4 +1,4 @@
-"""Tests of course_utils.history: best epochs and early stopping, against Keras's callbacks."""
+"""Tests of course_utils.engines.history: best epochs and early stopping, against Keras's callbacks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course_utils.history import best_epoch, early_stopping_epoch, history_dict, monitor_mode
+from course_utils.engines.history import best_epoch, early_stopping_epoch, history_dict, monitor_mode
 
 HISTORY = {
     "loss": [1.0, 0.6, 0.4, 0.3],
@@ -153,14 +153,6 @@ def test_a_series_holds_numbers_only(values):
         best_epoch({"val_loss": values})
 
 
-def test_the_diagnoser_is_part_of_the_history_module():
-    import course_utils.diagnosis
-    import course_utils.history
-
-    assert course_utils.history.diagnose is course_utils.diagnosis.diagnose
-    assert {"diagnose", "Diagnosis"} <= set(course_utils.history.__all__)
-
-
 @pytest.mark.parametrize(
     "values, mode", [([0.4, 0.3, 0.35], "min"), ([0.3, 0.4, 0.35], "max"), ([0.7, 0.6, 0.65], "min")]
 )
@@ -184,7 +176,7 @@ def test_early_stopping_with_min_delta_matches_keras(keras, values, patience, mo
 
 
 def test_a_history_longer_than_any_run_is_refused_by_name():
-    from course_utils.history import MAX_EPOCHS
+    from course_utils.engines.history import MAX_EPOCHS
 
     with pytest.raises(ValueError, match="values holds 1,000,000 epochs"):
         early_stopping_epoch(np.ones(10**6), patience=1)

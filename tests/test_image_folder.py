@@ -1,4 +1,4 @@
-"""Tests of course_utils.image_folder: scan_folder reads a folder of images as Keras will read it.
+"""Tests of course_utils.engines.image_folder: scan_folder reads a folder of images as Keras will read it.
 
 Every refusal is one ValueError that names the folder and what is wrong; every file that is
 not counted is named with its reason; and what the report says Keras will do is checked
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import image_folder
-from course_utils.image_folder import FORMATS, FolderReport, scan_folder
+from course_utils.engines import image_folder
+from course_utils.engines.image_folder import FORMATS, FolderReport, scan_folder
 
 RNG = np.random.default_rng(0)
 

@@ -1,24 +1,30 @@
 """The layers, as tests: imports point down only, and the pure core imports nothing heavy.
 
-Layers, from the bottom (CONTRIBUTING, "Layout"). Inside the package, ``course_utils``, what
-learners import:
+The layers are the package's folders, from the bottom (CONTRIBUTING, "Layout"). Inside the
+package, ``course_utils``, what learners import:
 
-- core: formulas, metrics, layer specs, histories, data, formatting, the environment, the
-  stored runs and the lesson engines built on them;
-- reference ops: ``reference_ops``, NumPy convolution and pooling written to be read, and
-  ``kernel_learning``, gradient descent on a kernel built on them;
-- presentation: ``plots`` (matplotlib) and ``widgets`` (ipywidgets), thin layers over the core;
-- checkers: ``checks``, exercise feedback built on the core (never on plots or widgets).
+- ``core/``: the formulas (arithmetic, parameter counts, metrics, the NumPy reference ops and
+  gradient descent on a kernel) and what every layer uses (argument checks, formatting, the
+  environment);
+- ``engines/``: the lesson engines built on the core: layer specs and model summaries, the
+  planner, histories and diagnosis, regularization, tuning, comparisons, design evidence,
+  transfer, the datasets and the stored runs;
+- presentation, ``plots/`` (matplotlib) and ``widgets/`` (ipywidgets): thin layers over the
+  engines and the core;
+- checkers, ``checks/``: exercise feedback built on the engines and the core (never on plots or
+  widgets).
 
-Outside it, in the repository only:
+``course_utils/__init__.py`` re-exports ``setup`` and its companions from the core; no module
+sits loose beside it. Outside the package, in the repository only:
 
 - tooling: ``course_tools``, what ``./course`` runs for maintainers. It may import anything in
   the package; the package never imports it (read from the source), so an installed package
   stands alone (``tests/test_wheel.py`` builds one).
 
 A module may import from its own layer and the layers below it (presentation and checkers
-sit side by side and never import each other). Importing a core, reference-op or checker
-module loads no heavy library: TensorFlow, Keras, matplotlib, ipywidgets, scikit-learn or SciPy.
+sit side by side and never import each other), and the modules' imports (at the top or
+inside a function) form no circle. Importing a core, engine or checker module loads no heavy library: TensorFlow, Keras,
+matplotlib, ipywidgets, scikit-learn or SciPy.
 """
 
 from __future__ import annotations
@@ -43,30 +49,37 @@ HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "ipywidgets", "skle
 
 # What each layer may import from the package, and which heavy libraries importing it may load.
 ALLOWED_IMPORTS = {
+    "root": {"core"},
     "core": {"core"},
-    "reference ops": {"core", "reference ops"},
-    "presentation": {"core", "reference ops", "presentation"},
-    "checkers": {"core", "reference ops", "checkers"},
+    "engines": {"core", "engines"},
+    "presentation": {"core", "engines", "presentation"},
+    "checkers": {"core", "engines", "checkers"},
 }
 ALLOWED_HEAVY = {
+    "root": set(),
     "core": set(),
-    "reference ops": set(),
+    "engines": set(),
     "checkers": set(),
     "presentation": {"matplotlib", "ipywidgets"},
 }
 """Heavy libraries that importing a module of each layer may load."""
 
+FOLDERS = {
+    "core": "core",
+    "engines": "engines",
+    "plots": "presentation",
+    "widgets": "presentation",
+    "checks": "checkers",
+}
+"""The package's folders and the layer each one is."""
+
 
 def layer(module: str) -> str:
-    """The layer a ``course_utils`` module belongs to."""
+    """The layer a ``course_utils`` module belongs to: the folder it sits in."""
     parts = module.split(".")
-    if len(parts) > 1 and parts[1] == "checks":
-        return "checkers"
-    if len(parts) > 1 and parts[1] in ("plots", "widgets"):
-        return "presentation"
-    if module in ("course_utils.reference_ops", "course_utils.kernel_learning"):
-        return "reference ops"
-    return "core"
+    if parts == ["course_utils"]:
+        return "root"
+    return FOLDERS.get(parts[1], f"no layer (course_utils/{parts[1]} is not a layer's folder)")
 
 
 MODULES = ["course_utils"] + sorted(
@@ -95,7 +108,7 @@ def _imports(module: str, package: str = "course_utils") -> set[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            # `from course_utils import params` imports the module course_utils.params
+            # `from course_utils.core import params` imports the module course_utils.core.params
             names = [
                 f"{node.module}.{alias.name}"
                 if node.module in MODULES
@@ -123,9 +136,33 @@ def _imported_modules(module: str) -> set[str]:
     return _imports(module)
 
 
-def test_every_module_has_a_layer():
-    assert {layer(module) for module in MODULES} <= set(ALLOWED_IMPORTS)
-    assert "course_utils.arithmetic" in MODULES and "course_utils.checks" in MODULES
+def test_every_module_sits_in_a_layer_folder():
+    loose = sorted(module for module in MODULES if layer(module) not in ALLOWED_IMPORTS)
+    assert not loose, f"{loose}: put each module in one of the layers' folders, {sorted(FOLDERS)}"
+    assert {layer(module) for module in MODULES} == set(ALLOWED_IMPORTS)
+    assert (
+        layer("course_utils.core.arithmetic") == "core" and layer("course_utils.engines.planner") == "engines"
+    )
+    assert layer("course_utils.plots.images") == layer("course_utils.widgets.model_builder") == "presentation"
+
+
+def test_the_modules_import_no_circle():
+    graph = {module: _imports(module) & set(MODULES) for module in MODULES}
+    state: dict[str, str] = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                return path[path.index(target) :] + [target]
+            if target not in state and (circle := visit(target, [*path, target])):
+                return circle
+        state[module] = "done"
+        return None
+
+    for module in MODULES:
+        if module not in state and (circle := visit(module, [module])):
+            raise AssertionError(f"the imports go round in a circle: {' -> '.join(circle)}")
 
 
 def test_the_tooling_lives_outside_the_package():

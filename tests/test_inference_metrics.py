@@ -1,11 +1,11 @@
-"""The training figures as the model predicts: course_utils.inference_metrics."""
+"""The training figures as the model predicts: course_utils.engines.inference_metrics."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_utils.inference_metrics import DEFAULT_SIZE, PREFIX, inference_keys, training_set_metrics
+from course_utils.engines.inference_metrics import DEFAULT_SIZE, PREFIX, inference_keys, training_set_metrics
 
 
 def test_inference_keys_pairs_each_recorded_figure_with_its_keras_name():

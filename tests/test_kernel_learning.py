@@ -1,4 +1,4 @@
-"""course_utils.kernel_learning: the squared error's gradient, checked three ways, and the fit.
+"""course_utils.core.kernel_learning: the squared error's gradient, checked three ways, and the fit.
 
 The gradient is compared with finite differences, with the per-image cross-correlations of
 the derivation, and with TensorFlow's automatic differentiation of a Keras ``Conv2D``; one
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import kernel_learning as kl
-from course_utils import reference_ops as ops
-from course_utils.data import load_dataset
+from course_utils.core import kernel_learning as kl
+from course_utils.core import reference_ops as ops
+from course_utils.engines.data import load_dataset
 
 SOBEL = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 

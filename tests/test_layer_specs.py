@@ -1,4 +1,4 @@
-"""Tests of course_utils.layer_specs: the table of a list of layer specs against Keras itself."""
+"""Tests of course_utils.engines.layer_specs: the table of a list of layer specs against Keras itself."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_utils.formatting import format_receptive_field
-from course_utils.layer_specs import (
+from course_utils.core.formatting import format_receptive_field
+from course_utils.engines.layer_specs import (
     ACTIVATIONS,
     LAYER_TYPES,
     MNIST_CNN,
@@ -17,7 +17,7 @@ from course_utils.layer_specs import (
     layer_table,
     to_keras,
 )
-from course_utils.model_summary import summarize
+from course_utils.engines.model_summary import summarize
 
 padding = st.sampled_from(["valid", "same"])
 activation = st.sampled_from(ACTIVATIONS)
@@ -257,7 +257,7 @@ def test_what_no_laptop_can_hold_is_refused_by_name(input_shape, layers, fragmen
 def test_to_keras_refuses_models_too_large_to_build_quickly(keras):
     import time
 
-    from course_utils.layer_specs import MAX_KERAS_PARAMS
+    from course_utils.engines.layer_specs import MAX_KERAS_PARAMS
 
     wide = [{"type": "Flatten"}, {"type": "Dense", "units": 10**4}]
     assert layer_table((100, 100, 1), wide).total_params > MAX_KERAS_PARAMS  # counted, not built

@@ -185,12 +185,12 @@ def test_notebook_cells_browser_tests_and_training_doctests_are_marked():
         _Item(path=ROOT / "tests" / "test_browser.py", marks=[]),
         _Item(path=ROOT / "tests" / "test_markers.py", marks=[]),
         _Item(
-            path=ROOT / "course_utils" / "tuning.py",
+            path=ROOT / "course_utils" / "engines" / "tuning.py",
             marks=[],
             dtest=SimpleNamespace(examples=[example("run = train_recipe(x, y, None)\n")]),
         ),  # fmt: skip
         _Item(
-            path=ROOT / "course_utils" / "tuning.py",
+            path=ROOT / "course_utils" / "engines" / "tuning.py",
             marks=[],
             dtest=SimpleNamespace(examples=[example("result = search(tuner, x, y, (x, y))\n")]),
         ),  # fmt: skip

@@ -1,4 +1,4 @@
-"""Tests for course_utils.metrics: exact fractions, scikit-learn as the reference."""
+"""Tests for course_utils.core.metrics: exact fractions, scikit-learn as the reference."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sklearn.metrics as skm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import metrics
+from course_utils.core import metrics
 
 FAST = settings(max_examples=50, deadline=None)
 counts = st.integers(min_value=0, max_value=10_000)

@@ -1,4 +1,4 @@
-"""Tests for course_utils.model_summary.summarize against Keras itself."""
+"""Tests for course_utils.engines.model_summary.summarize against Keras itself."""
 
 import ast
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils.model_summary import render_table, summarize
+from course_utils.engines.model_summary import render_table, summarize
 
 keras = pytest.importorskip("keras")
 L = keras.layers
@@ -327,7 +327,7 @@ def test_macs_of_grouped_channels_first_and_1d_convolutions_from_keras_kernels()
 
 
 def test_render_table_has_a_limit():
-    from course_utils.formatting import MAX_TABLE_ROWS
+    from course_utils.core.formatting import MAX_TABLE_ROWS
 
     with pytest.raises(ValueError, match="rows holds 1,000,000 rows"):
         render_table(["a", "b"], [["1", "2"]] * 10**6)
@@ -344,8 +344,8 @@ def _course_sources():
 
 
 def _tables():
-    from course_utils import architectures as arch
-    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+    from course_utils.engines import architectures as arch
+    from course_utils.engines.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
 
     return {
         "summarize": summarize(mnist_cnn()),
@@ -369,7 +369,7 @@ def test_output_shapes_are_tuples_as_keras_writes_them():
 
 
 def test_the_table_writes_each_shape_as_before():
-    from course_utils.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
+    from course_utils.engines.layer_specs import MNIST_CNN, MNIST_INPUT, layer_table
 
     lines = str(layer_table(MNIST_INPUT, MNIST_CNN)).splitlines()
     assert lines[3] == (
@@ -459,14 +459,14 @@ def test_private_keras_attributes_are_read_in_one_function():
         for line, name in _private_reads(tree)
         if name not in ours
     ]
-    tree = trees[COURSE_UTILS / "model_summary.py"]
+    tree = trees[COURSE_UTILS / "engines" / "model_summary.py"]
     graph = next(
         node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_keras_graph"
     )
     outside = [
         read
         for read in reads
-        if read[0] != "model_summary.py" or not graph.lineno <= read[1] <= graph.end_lineno
+        if read[0] != "engines/model_summary.py" or not graph.lineno <= read[1] <= graph.end_lineno
     ]
     assert outside == []
     assert {name for _, _, name in reads} == {"_keras_history", "_inbound_nodes"}
@@ -474,19 +474,19 @@ def test_private_keras_attributes_are_read_in_one_function():
 
 def test_summarize_swallows_no_exception():
     """A column that summarize cannot fill is None by a rule (named in the tests below), never by a caught error."""
-    tree = ast.parse((COURSE_UTILS / "model_summary.py").read_text())
+    tree = ast.parse((COURSE_UTILS / "engines" / "model_summary.py").read_text())
     assert [node.lineno for node in ast.walk(tree) if isinstance(node, ast.ExceptHandler)] == []
 
 
 def _calls_of(model, layer):
-    from course_utils.model_summary import _keras_graph
+    from course_utils.engines.model_summary import _keras_graph
 
     return _keras_graph(model)[1][id(layer)]
 
 
 def test_keras_graph_reads_a_sequential_on_this_keras_release():
     """The one function that reads private Keras attributes, checked on the installed (pinned) Keras release."""
-    from course_utils.model_summary import _keras_graph
+    from course_utils.engines.model_summary import _keras_graph
 
     model = keras.Sequential([keras.Input(shape=(6, 6, 1)), L.Conv2D(2, 3), L.Flatten()])
     (input_layer,), calls = _keras_graph(model)
@@ -516,7 +516,7 @@ def test_keras_graph_reads_the_calls_of_this_model_only():
 
 
 def test_keras_graph_reads_shared_layers_nested_models_and_inputs_in_order():
-    from course_utils.model_summary import _keras_graph
+    from course_utils.engines.model_summary import _keras_graph
 
     shared = L.Dense(5, name="shared")
     a, b = keras.Input(shape=(6,), name="a"), keras.Input(shape=(6,), name="b")

@@ -1,11 +1,11 @@
-"""Tests for course_utils.params: every formula against the real Keras layer."""
+"""Tests for course_utils.core.params: every formula against the real Keras layer."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import params
+from course_utils.core import params
 
 keras = pytest.importorskip("keras")
 
@@ -280,7 +280,7 @@ def test_format_bytes_never_overflows():
 
 # --- every argument Keras honours, followed or refused as Keras does ---------------------------
 
-from course_utils import arithmetic as ar  # noqa: E402
+from course_utils.core import arithmetic as ar  # noqa: E402
 
 KERAS_SPECS = [
     ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 4)),

@@ -20,9 +20,9 @@ from PIL import Image
 
 from course_tools import plan as command
 from course_tools.notebooks import execute
-from course_utils.data import load_dataset
-from course_utils.image_folder import scan_folder
-from course_utils.planner import plan_cnn
+from course_utils.engines.data import load_dataset
+from course_utils.engines.image_folder import scan_folder
+from course_utils.engines.planner import plan_cnn
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = {"three": 3, "seven": 7}
@@ -70,7 +70,8 @@ def test_the_command_prints_the_report_then_the_plan(capsys, digits):
     report, plan = scan_folder(digits), plan_cnn((28, 28, 1), 2)
     assert out.startswith(str(report) + "\n")
     assert (
-        "\nThe CNN that course_utils.planner.plan_cnn((28, 28, 1), 2) proposes:\n" + str(plan) + "\n" in out
+        "\nThe CNN that course_utils.engines.planner.plan_cnn((28, 28, 1), 2) proposes:\n" + str(plan) + "\n"
+        in out
     )
     assert re.search(r"0\s+seven\s+40\s+50%", out) and re.search(r"1\s+three\s+40\s+50%", out)
     assert "Every image is 28x28: give Keras image_size=(28, 28)" in out

@@ -1,4 +1,4 @@
-"""Tests of course_utils.planner: plan_cnn follows its stated rules, and judge_design applies them.
+"""Tests of course_utils.engines.planner: plan_cnn follows its stated rules, and judge_design applies them.
 
 The expected values here are computed independently of the planner's engine: map sizes by
 integer halving, receptive fields by the closed recurrence (r += (k - 1) * j; j *= s),
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils.planner import RULES, CNNPlan, DesignReport, judge_design, plan_cnn
+from course_utils.engines.planner import RULES, CNNPlan, DesignReport, judge_design, plan_cnn
 
 sides = st.integers(16, 512)
 images = st.builds(
@@ -473,7 +473,7 @@ def test_judge_bad_input_names_the_argument(kwargs, match):
 
 
 def test_the_plans_table_is_what_keras_builds(keras):
-    from course_utils.model_summary import summarize
+    from course_utils.engines.model_summary import summarize
 
     plan = plan_cnn((100, 100, 1), 2)
     model = plan.to_keras()

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_utils import reference_ops as ops
+from course_utils.core import reference_ops as ops
 
 keras = pytest.importorskip("keras")
 scipy_signal = pytest.importorskip("scipy.signal")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import regularization as R
+from course_utils.engines import regularization as R
 
 
 # ---------------------------------------------------------------- L2

@@ -9,8 +9,8 @@ import pytest
 
 from course_tools import sweeps
 from course_tools.run_store import run_key
-from course_utils.diagnosis import load_histories
-from course_utils.stored_runs import load_sweeps
+from course_utils.engines.diagnosis import load_histories
+from course_utils.engines.stored_runs import load_sweeps
 
 
 @pytest.fixture(scope="module")

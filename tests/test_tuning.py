@@ -1,8 +1,8 @@
 """Lesson 08's Keras Tuner helpers: the search space, the tuners, the time budget, the recipe.
 
 The parameter counts are checked three ways: Keras's ``count_params`` on the built model,
-:func:`course_utils.layer_specs.layer_table` on the specs, and the formulas of
-:mod:`course_utils.params` stepped by hand through the shapes of :mod:`course_utils.arithmetic`.
+:func:`course_utils.engines.layer_specs.layer_table` on the specs, and the formulas of
+:mod:`course_utils.core.params` stepped by hand through the shapes of :mod:`course_utils.core.arithmetic`.
 Searches run on tiny data (a few dozen images, one epoch), so each test takes seconds.
 """
 
@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import tuning
-from course_utils.arithmetic import conv2d_output_shape, pool2d_output_shape
-from course_utils.layer_specs import layer_table
-from course_utils.params import conv2d_params, dense_params
+from course_utils.core.arithmetic import conv2d_output_shape, pool2d_output_shape
+from course_utils.core.params import conv2d_params, dense_params
+from course_utils.engines import tuning
+from course_utils.engines.layer_specs import layer_table
 
 RNG = np.random.default_rng(0)
 X = RNG.random((48, 28, 28, 1), dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Tests of course_utils._validation: the shared readers of sequences, labels and exact fractions."""
+"""Tests of course_utils.core._validation: the shared readers of sequences, labels and exact fractions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from course_utils._validation import (
+from course_utils.core._validation import (
     check_int,
     check_labels,
     check_numbers,

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from course_tools import ROOT
-from course_utils.diagnosis import load_histories
-from course_utils.lessons import course_map
-from course_utils.stored_runs import load_capstone, load_sweeps
+from course_utils.engines.diagnosis import load_histories
+from course_utils.engines.lessons import course_map
+from course_utils.engines.stored_runs import load_capstone, load_sweeps
 
 pytestmark = pytest.mark.slow
 
@@ -90,10 +90,10 @@ CHECK = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import course_utils
-from course_utils import lessons, stored_runs, transfer
-from course_utils.data import load_dataset
-from course_utils.diagnosis import load_histories
-from course_utils.tuning import load_results
+from course_utils.engines import lessons, stored_runs, transfer
+from course_utils.engines.data import load_dataset
+from course_utils.engines.diagnosis import load_histories
+from course_utils.engines.tuning import load_results
 
 sweeps, capstone = stored_runs.load_sweeps(), stored_runs.load_capstone()
 (x_train, _), (x_test, _) = load_dataset("mnist_subset")

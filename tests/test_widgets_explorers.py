@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import reference_ops
+from course_utils.core import reference_ops
 from course_utils.plots.windows import show_windows, windows_svg
 from course_utils.widgets.conv_explorer import conv_explorer, conv_explorer_state
 from course_utils.widgets.pooling_explorer import pooling_explorer, pooling_explorer_state

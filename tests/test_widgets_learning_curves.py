@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course_utils.diagnosis import (
+from course_utils.engines.diagnosis import (
     MIN_EPOCHS,
     diagnose,
     load_histories,

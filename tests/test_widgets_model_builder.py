@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from course_utils.layer_specs import layer_table
+from course_utils.engines.layer_specs import layer_table
 from course_utils.widgets.model_builder import model_builder
 
 

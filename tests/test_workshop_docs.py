@@ -19,7 +19,7 @@ from pathlib import Path
 import browser_lab
 import pytest
 
-from course_utils.lessons import LESSONS
+from course_utils.engines.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "instructor_guide.md"

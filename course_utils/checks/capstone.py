@@ -1,10 +1,10 @@
 """Checkers for the exercises of lesson 09 (the capstone: designing a CNN).
 
 Expected values come from the helpers the lesson uses: the planner's rules
-(:func:`course_utils.planner.plan_cnn` and :func:`course_utils.planner.judge_design`), the
-receptive-field and pooling arithmetic (:mod:`course_utils.arithmetic`,
-:func:`course_utils.layer_specs.layer_states`), the parameter formulas
-(:mod:`course_utils.params`) and the accuracy intervals (:mod:`course_utils.metrics`). Two
+(:func:`course_utils.engines.planner.plan_cnn` and :func:`course_utils.engines.planner.judge_design`), the
+receptive-field and pooling arithmetic (:mod:`course_utils.core.arithmetic`,
+:func:`course_utils.engines.layer_specs.layer_states`), the parameter formulas
+(:mod:`course_utils.core.params`) and the accuracy intervals (:mod:`course_utils.core.metrics`). Two
 exercises read the lesson's stored experiments (``course_utils/data_files/capstone_09.json``,
 made by ``./course capstone``). Only the design checker trains a model: briefly, within
 :data:`DESIGN_TIME_LIMIT` seconds, importing Keras when it does.
@@ -24,7 +24,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from course_utils.arithmetic import max_pooling_stages, pooling_schedule, receptive_field_step
 from course_utils.checks import framework
 from course_utils.checks.framework import (
     Feedback,
@@ -38,13 +37,14 @@ from course_utils.checks.framework import (
     is_placeholder,
     unfinished,
 )
-from course_utils.data import make_shapes
-from course_utils.design_evidence import compare_designs
-from course_utils.layer_specs import layer_states
-from course_utils.metrics import accuracy_interval
-from course_utils.params import dense_params
-from course_utils.planner import judge_design, plan_cnn
-from course_utils.stored_runs import CAPSTONE_FILE, load_capstone
+from course_utils.core.arithmetic import max_pooling_stages, pooling_schedule, receptive_field_step
+from course_utils.core.metrics import accuracy_interval
+from course_utils.core.params import dense_params
+from course_utils.engines.data import make_shapes
+from course_utils.engines.design_evidence import compare_designs
+from course_utils.engines.layer_specs import layer_states
+from course_utils.engines.planner import judge_design, plan_cnn
+from course_utils.engines.stored_runs import CAPSTONE_FILE, load_capstone
 
 __all__ = [
     "COMPARED_RUNS",
@@ -116,7 +116,7 @@ LITTLE_DATA_REFERENCE = ("data", "250 canvases")
 # ---------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def stored_results() -> dict:
-    """The lesson's stored experiments, grouped (:func:`course_utils.stored_runs.load_capstone`), read once."""
+    """The lesson's stored experiments, grouped (:func:`course_utils.engines.stored_runs.load_capstone`), read once."""
     return load_capstone()
 
 
@@ -139,7 +139,7 @@ def _patience() -> int:
 
 
 def _compare(group: str, reference: str, name: str, comparisons: int = 1):
-    """Two stored designs compared as the lesson compares them (:func:`~course_utils.design_evidence.compare_designs`)."""
+    """Two stored designs compared as the lesson compares them (:func:`~course_utils.engines.design_evidence.compare_designs`)."""
     return compare_designs(
         stored_runs(group, reference), stored_runs(group, name), patience=_patience(), comparisons=comparisons
     )
@@ -149,7 +149,7 @@ def _compare(group: str, reference: str, name: str, comparisons: int = 1):
 # Exercise 1: the planner's pooling rule, as a function
 # ---------------------------------------------------------------------------
 def reference_poolings_for(image_size):
-    """The number of 2x2 poolings :func:`~course_utils.planner.plan_cnn` gives a square image.
+    """The number of 2x2 poolings :func:`~course_utils.engines.planner.plan_cnn` gives a square image.
 
     Examples
     --------
@@ -408,10 +408,10 @@ def check_half_width(answer) -> Feedback:
 def compared_difference():
     """The lesson's comparison of the two designs of exercise 4: ``(interval, spreads, differ)``.
 
-    The paired interval over the seeds (:func:`course_utils.comparisons.seeds_difference_interval`)
+    The paired interval over the seeds (:func:`course_utils.engines.comparisons.seeds_difference_interval`)
     of the second design's accuracy minus the first's, on the same validation canvases; they differ
     when it leaves out 0 and the difference is larger than either design's seed spread (both
-    designs' runs had finished: :func:`~course_utils.design_evidence.compare_designs` says "yes" or "no").
+    designs' runs had finished: :func:`~course_utils.engines.design_evidence.compare_designs` says "yes" or "no").
     """
     (group, first), (_, second) = COMPARED_RUNS
     comparison = _compare(group, first, second)
@@ -484,7 +484,7 @@ def _train_briefly(layers, loss):
     import keras
 
     import course_utils
-    from course_utils.layer_specs import to_keras
+    from course_utils.engines.layer_specs import to_keras
 
     t = DESIGN_TRAINING
     (x_train, y_train), (x_val, y_val) = _design_data()
@@ -526,7 +526,7 @@ def _brief_training(layers, report) -> str:
 def check_design_task(answer) -> Feedback:
     """Exercise 5: any design that keeps every rule of the planner for the new input is right.
 
-    The design is judged by :func:`course_utils.planner.judge_design` (input
+    The design is judged by :func:`course_utils.engines.planner.judge_design` (input
     :data:`DESIGN_INPUT`, :data:`DESIGN_CLASSES` classes, ``max_params=DESIGN_BUDGET``,
     objects of :data:`DESIGN_OBJECT_SIZE` px); each broken rule is explained with the
     design's own numbers. A design that keeps them all is trained briefly and its accuracy
@@ -610,7 +610,7 @@ def check_recipe_for_little_data(answer) -> Feedback:
     """Exercise 6: which change shows a settled gain, measured with the fewest canvases, over the same design without it?
 
     The expected option is the one whose stored comparison shows a settled gain
-    (:func:`~course_utils.design_evidence.compare_designs` says "yes" and the change is ahead)
+    (:func:`~course_utils.engines.design_evidence.compare_designs` says "yes" and the change is ahead)
     among those measured where training canvases were fewest; each other option is answered with
     its own comparison, in the lesson's words.
 

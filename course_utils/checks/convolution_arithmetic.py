@@ -2,8 +2,8 @@
 
 The exercise data live here (upper-case constants) so that the exercise notebook and
 its checker always use the same numbers. Every checker computes the right answer, and
-the wrong answer that each misconception gives, with :mod:`course_utils.reference_ops`,
-:mod:`course_utils.arithmetic` and :mod:`course_utils.kernel_learning`, the helpers the
+the wrong answer that each misconception gives, with :mod:`course_utils.core.reference_ops`,
+:mod:`course_utils.core.arithmetic` and :mod:`course_utils.core.kernel_learning`, the helpers the
 lesson teaches.
 
 Examples
@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils import kernel_learning as learn
-from course_utils import reference_ops as ops
-from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import (
     Feedback,
     check_array,
@@ -29,6 +26,9 @@ from course_utils.checks.framework import (
     check_number,
     checker,
 )
+from course_utils.core import kernel_learning as learn
+from course_utils.core import reference_ops as ops
+from course_utils.core.arithmetic import conv2d_output_shape
 
 __all__ = [
     "BIAS_RGB",
@@ -466,7 +466,7 @@ def check_my_conv2d(function) -> Feedback:
         conv2d_cases(),
         name="my_conv2d",
         misconceptions=misconceptions,
-        hint="Compare with conv2d_loop in course_utils.reference_ops: one output cell is the sum "
+        hint="Compare with conv2d_loop in course_utils.core.reference_ops: one output cell is the sum "
         "of window * kernel over height, width and channels, plus the bias.",
         **TOLERANCE,
     )

@@ -47,7 +47,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from course_utils._validation import describe
+from course_utils.core._validation import describe
 
 __all__ = [
     "IMPORT_TIME_LIMIT",

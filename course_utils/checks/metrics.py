@@ -2,7 +2,7 @@
 
 The exercises use one screening model: it flags chest X-rays for a second look. Its counts
 are :data:`EXERCISE_COUNTS`. Every expected value, and every wrong value that a known
-mistake gives, is computed here with :mod:`course_utils.metrics`, the module the lesson teaches.
+mistake gives, is computed here with :mod:`course_utils.core.metrics`, the module the lesson teaches.
 
 Examples
 --------
@@ -18,7 +18,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from course_utils import metrics as _m
 from course_utils.checks.framework import (
     Feedback,
     check_array,
@@ -27,6 +26,7 @@ from course_utils.checks.framework import (
     check_number,
     checker,
 )
+from course_utils.core import metrics as _m
 
 __all__ = [
     "EXERCISE_COUNTS",

@@ -1,7 +1,7 @@
 """Checkers for the exercises of lesson 07 (overfitting diagnosis).
 
-Expected values come from the helpers the lesson teaches: :func:`course_utils.diagnosis.relative_gap`
-and :func:`course_utils.diagnosis.diagnose`, and :func:`course_utils.history.best_epoch`. The
+Expected values come from the helpers the lesson teaches: :func:`course_utils.engines.diagnosis.relative_gap`
+and :func:`course_utils.engines.diagnosis.diagnose`, and :func:`course_utils.engines.history.best_epoch`. The
 clinic's runs and the run to cure are read from the lesson's stored histories
 (``course_utils/data_files/histories_07.json``, made by ``./course histories``). No checker
 imports TensorFlow.
@@ -43,9 +43,9 @@ from course_utils.checks.runs import (
     read_run,
     run_rule_problem,
 )
-from course_utils.diagnosis import VERDICTS, check_history, diagnose, relative_gap
-from course_utils.history import best_epoch
-from course_utils.metrics import accuracy_interval
+from course_utils.core.metrics import accuracy_interval
+from course_utils.engines.diagnosis import VERDICTS, check_history, diagnose, relative_gap
+from course_utils.engines.history import best_epoch
 
 __all__ = [
     "CLASSES",
@@ -380,7 +380,7 @@ _FACTS_FOR = {
 
 
 def accepted_labels() -> dict[str, tuple[str, ...]]:
-    """The verdicts accepted for each clinic run: :func:`~course_utils.diagnosis.diagnose`'s verdict,
+    """The verdicts accepted for each clinic run: :func:`~course_utils.engines.diagnosis.diagnose`'s verdict,
     then the other readings its result says the curves support (``Diagnosis.also``).
 
     Examples
@@ -476,7 +476,7 @@ def _clinic_note(run: str, history, given: str, accepted: tuple[str, ...]) -> st
 def check_clinic_labels(answer) -> Feedback:
     """Exercise 5: a verdict for each run of the clinic, as a dict ``{name: verdict}``.
 
-    The accepted verdicts are :func:`accepted_labels`: :func:`course_utils.diagnosis.diagnose`'s
+    The accepted verdicts are :func:`accepted_labels`: :func:`course_utils.engines.diagnosis.diagnose`'s
     on the stored runs, and the other readings it says a run supports; a label that is such a second
     reading is accepted with the reason. A wrong label is told what the
     accepted verdict means and the run's own numbers that show it (where the validation loss
@@ -597,7 +597,7 @@ def check_cure(history) -> Feedback:
 
     The run must keep the exercise's rules: the lesson's MLP (``train_run``, any settings),
     validated on the :data:`VALIDATION_IMAGES` validation images. Right when
-    :func:`course_utils.diagnosis.diagnose` reads a good fit and the best validation accuracy
+    :func:`course_utils.engines.diagnosis.diagnose` reads a good fit and the best validation accuracy
     beats the overfitting run's by ``CURE_GAIN`` or more. A diverged run is called diverged;
     another verdict gets what the new curves show instead.
 

@@ -1,7 +1,7 @@
 """Checkers for the exercises of lesson 02 (padding and stride).
 
 Each function checks one exercise. The right answer and the wrong answer that each
-misconception produces are computed with :mod:`course_utils.arithmetic`, the module the
+misconception produces are computed with :mod:`course_utils.core.arithmetic`, the module the
 lesson teaches, so the feedback can never disagree with the formulas.
 
 The settings of each exercise are module constants, so the exercise notebook, these
@@ -21,13 +21,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from course_utils.arithmetic import (
-    conv_output_length,
-    dilated_kernel_size,
-    receptive_field_step,
-    same_padding,
-    trace_stack,
-)
 from course_utils.checks.framework import (
     Feedback,
     check_array,
@@ -36,6 +29,13 @@ from course_utils.checks.framework import (
     check_function,
     check_number,
     checker,
+)
+from course_utils.core.arithmetic import (
+    conv_output_length,
+    dilated_kernel_size,
+    receptive_field_step,
+    same_padding,
+    trace_stack,
 )
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 The exercise data live here (upper-case constants) so that the exercise notebook and
 its checkers use the same numbers. Every checker computes the right answer, and the
-wrong answer each misconception gives, with :mod:`course_utils.params` and
+wrong answer each misconception gives, with :mod:`course_utils.core.params` and
 :func:`layer_table`, the helpers the lesson teaches. Counts are integers, so an answer
 must match to the last digit: ``8.65075e6`` is not ``8650752``.
 
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from course_utils import params as p
-from course_utils.architectures import basic_block, block_table, params_by_type, vgg_layers
-from course_utils.arithmetic import conv2d_output_shape
 from course_utils.checks.framework import Feedback, check_design, check_function, check_number, checker
-from course_utils.layer_specs import layer_table
+from course_utils.core import params as p
+from course_utils.core.arithmetic import conv2d_output_shape
+from course_utils.engines.architectures import basic_block, block_table, params_by_type, vgg_layers
+from course_utils.engines.layer_specs import layer_table
 
 __all__ = [
     "ACTIVATION_LAYER",

@@ -1,8 +1,8 @@
 """Checkers for the exercises of lesson 03 (pooling).
 
 Each function checks one exercise. The right answer and the wrong answer of each
-misconception are computed with the course's pure helpers (:mod:`course_utils.arithmetic`,
-:mod:`course_utils.params`, :mod:`course_utils.reference_ops`), never typed in. The
+misconception are computed with the course's pure helpers (:mod:`course_utils.core.arithmetic`,
+:mod:`course_utils.core.params`, :mod:`course_utils.core.reference_ops`), never typed in. The
 settings of each exercise are the module constants below.
 
 Examples
@@ -19,8 +19,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from course_utils import reference_ops
-from course_utils.arithmetic import max_pooling_stages, pool_output_length, pooling_schedule, trace_stack
 from course_utils.checks.framework import (
     Feedback,
     check_array,
@@ -30,7 +28,9 @@ from course_utils.checks.framework import (
     check_number,
     checker,
 )
-from course_utils.params import conv2d_params
+from course_utils.core import reference_ops
+from course_utils.core.arithmetic import max_pooling_stages, pool_output_length, pooling_schedule, trace_stack
+from course_utils.core.params import conv2d_params
 
 __all__ = [
     "BY_HAND",

@@ -1,7 +1,7 @@
 """Checkers for the exercises of lesson 08 (regularization and tuning).
 
-Expected values come from :mod:`course_utils.regularization` (the L2 conventions, dropout's
-scale, batch normalization) and :func:`course_utils.diagnosis.diagnose`. The run to cure is
+Expected values come from :mod:`course_utils.engines.regularization` (the L2 conventions, dropout's
+scale, batch normalization) and :func:`course_utils.engines.diagnosis.diagnose`. The run to cure is
 lesson 07's stored overfitting run (``course_utils/data_files/histories_07.json``). Keras and
 Keras Tuner are imported only inside :func:`check_build_model`, when a learner's function is checked.
 
@@ -41,8 +41,8 @@ from course_utils.checks.runs import (
     cure_reference,
     layer_names,
 )
-from course_utils.diagnosis import diagnose
-from course_utils.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
+from course_utils.engines.diagnosis import diagnose
+from course_utils.engines.regularization import batch_norm, inverted_dropout_scale, keras_l2_from_notes
 
 __all__ = [
     "AUGMENTATIONS",
@@ -619,7 +619,7 @@ def check_cure(history) -> Feedback:
     ``CURE_IMAGES`` training digits (its training accuracies are shares of that many digits) and
     validated on the lesson's 800 validation images. Right when the best validation accuracy
     beats the overfitting run's by more than ``CURE_GAIN`` (the 95% noise of a difference of two
-    accuracies on 800 images), and :func:`course_utils.diagnosis.diagnose` reads neither
+    accuracies on 800 images), and :func:`course_utils.engines.diagnosis.diagnose` reads neither
     instability nor a run cut short, and the validation loss no longer climbs back (a rise under
     ``CURE_RISE``). On 150 images a model still does far better on its training images than on new
     ones: that gap is accepted, and named. A run that diverged is called diverged.

@@ -6,7 +6,7 @@ Both lessons end with the same task, seen twice: cure lesson 07's overfitting ru
 
 - which run is cured (:func:`cure_reference`) and how much better a cure must be
   (:data:`CURE_GAIN`: the 95% noise of a difference of two accuracies on the validation images,
-  computed with :func:`course_utils.metrics.accuracy_interval` and the course's z);
+  computed with :func:`course_utils.core.metrics.accuracy_interval` and the course's z);
 - how a run is read (:func:`read_run`), which exercise rules it breaks (:func:`run_rule_problem`),
   and when it diverged (:func:`diverged`);
 - the first steps every cure's checker takes, in order (:func:`read_cure`), and the checker's
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from course_utils.checks.framework import Z_95, Feedback, check_answer, is_placeholder, unfinished
-from course_utils.diagnosis import MIN_EPOCHS, Diagnosis, check_history, diagnose, load_histories
-from course_utils.metrics import accuracy_interval
+from course_utils.core.metrics import accuracy_interval
+from course_utils.engines.diagnosis import MIN_EPOCHS, Diagnosis, check_history, diagnose, load_histories
 
 __all__ = [
     "ACCURACY_METRICS",
@@ -118,7 +118,7 @@ def difference_noise(accuracy: float, images: int = VALIDATION_IMAGES) -> float:
     """The 95% half width of the difference between two accuracies of about ``accuracy``, each on ``images`` images.
 
     ``z * sqrt(se**2 + se**2)``, with the standard error ``se`` of one accuracy from
-    :func:`course_utils.metrics.accuracy_interval` and the course's z (:data:`Z_95`): two
+    :func:`course_utils.core.metrics.accuracy_interval` and the course's z (:data:`Z_95`): two
     runs measured on as many images differ by less than this about 95 times in 100 by chance.
 
     Examples

@@ -2,8 +2,8 @@
 
 No checker imports TensorFlow: a Keras model is inspected through its public methods
 (``get_compile_config``, ``layers``). Expected values come from the same helpers the
-lesson uses (:mod:`course_utils.history` for the best and early-stopping epochs,
-:mod:`course_utils.metrics` for how sure an accuracy is).
+lesson uses (:mod:`course_utils.engines.history` for the best and early-stopping epochs,
+:mod:`course_utils.core.metrics` for how sure an accuracy is).
 
 Examples
 --------
@@ -43,8 +43,8 @@ from course_utils.checks.runs import (
     config_entries,
     config_name,
 )
-from course_utils.history import best_epoch, early_stopping_epoch
-from course_utils.metrics import accuracy_difference_interval, accuracy_interval
+from course_utils.core.metrics import accuracy_difference_interval, accuracy_interval
+from course_utils.engines.history import best_epoch, early_stopping_epoch
 
 __all__ = [
     "CHECKPOINT_OPTIONS",
@@ -445,8 +445,8 @@ _PORT_ERRORS = (  # (a regular expression the error's text matches, what it mean
 
 
 def _port_expected_params() -> int:
-    from course_utils.arithmetic import conv_output_length, pool_output_length
-    from course_utils.params import batch_norm_params, conv2d_params, dense_params
+    from course_utils.core.arithmetic import conv_output_length, pool_output_length
+    from course_utils.core.params import batch_norm_params, conv2d_params, dense_params
 
     size = pool_output_length(conv_output_length(PORT_IMAGE_SHAPE[0], PORT_KERNEL), PORT_POOL)
     return (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_real, describe
+from course_utils.core._validation import check_real, describe
 
 MAX_INCHES = 20.0
 """The largest size (in inches) of one picture in a figure."""

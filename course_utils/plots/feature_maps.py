@@ -12,7 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils._validation import check_bool, check_numbers, describe
+from course_utils.core._validation import check_bool, check_numbers, describe
 from course_utils.plots._checks import (
     MAX_PICTURES,
     check_names,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, check_labels, check_numbers, describe
+from course_utils.core._validation import check_bool, check_int, check_labels, check_numbers, describe
 from course_utils.plots._checks import (
     MAX_PICTURES,
     check_axes,
@@ -167,7 +167,7 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     Parameters
     ----------
     cm : array_like of int, shape (k, k)
-        For example from :func:`course_utils.metrics.confusion_matrix`.
+        For example from :func:`course_utils.core.metrics.confusion_matrix`.
     class_names : sequence of str, optional
         Tick labels.
     normalize : bool, default=False
@@ -251,7 +251,7 @@ def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=No
     Parameters
     ----------
     precision, recall : array_like
-        For example from :func:`course_utils.metrics.precision_recall_curve`.
+        For example from :func:`course_utils.core.metrics.precision_recall_curve`.
     point : (recall, precision) pair, optional
         The point of the current threshold, drawn as a red dot.
     ax : matplotlib.axes.Axes, optional

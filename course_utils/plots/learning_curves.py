@@ -1,7 +1,7 @@
 """Draw learning curves for lesson 07: one run up to an epoch, many runs side by side, and sweeps.
 
-The figures draw what :mod:`course_utils.diagnosis` measures: the best epoch, and the
-valley-shaped curve (:func:`course_utils.diagnosis.valley_fit`) that a healthy loss follows.
+The figures draw what :mod:`course_utils.engines.diagnosis` measures: the best epoch, and the
+valley-shaped curve (:func:`course_utils.engines.diagnosis.valley_fit`) that a healthy loss follows.
 
 Examples
 --------
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, check_numbers, describe
+from course_utils.core._validation import check_bool, check_int, check_numbers, describe
 from course_utils.plots._checks import check_axes, check_text
 
 __all__ = ["MAX_RUNS", "plot_learning_curves", "plot_runs", "plot_sweep"]
@@ -33,7 +33,7 @@ VAL_STYLE = {"color": "#d62728", "marker": "s", "markersize": 3, "linestyle": "-
 
 
 def _history(history) -> dict[str, list[float]]:
-    from course_utils.diagnosis import check_history
+    from course_utils.engines.diagnosis import check_history
 
     return check_history(history)
 
@@ -89,10 +89,10 @@ def plot_learning_curves(
         The last epoch drawn (1 to the number of epochs); default: all of them.
     metric : str or None, default='auto'
         A second panel for this metric and its ``val_`` twin; ``'auto'`` takes the accuracy
-        pair when there is one (:func:`course_utils.diagnosis.error_pair`); None draws the loss only.
+        pair when there is one (:func:`course_utils.engines.diagnosis.error_pair`); None draws the loss only.
     show_fit : bool, default=False
         Also draw the nearest curve that falls, or falls then rises
-        (:func:`course_utils.diagnosis.valley_fit`) through the validation loss.
+        (:func:`course_utils.engines.diagnosis.valley_fit`) through the validation loss.
     axes : sequence of matplotlib Axes, optional
         Where to draw (one per panel); default: a new figure.
     title : str, optional
@@ -105,7 +105,7 @@ def plot_learning_curves(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from course_utils.diagnosis import error_pair, valley_fit
+    from course_utils.engines.diagnosis import error_pair, valley_fit
 
     values = _history(history)
     epochs = len(values["loss"])

@@ -11,15 +11,15 @@ Examples
 ['loss', 'accuracy']
 
 What the curves say (the best epoch, the early-stopping epoch) is computed by the pure
-module :mod:`course_utils.history`; its functions are importable from here too.
+module :mod:`course_utils.engines.history`; its functions are importable from here too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import describe
-from course_utils.history import best_epoch, early_stopping_epoch, history_dict
+from course_utils.core._validation import describe
+from course_utils.engines.history import best_epoch, early_stopping_epoch, history_dict
 
 __all__ = ["best_epoch", "early_stopping_epoch", "history_dict", "plot_history"]
 

@@ -18,7 +18,7 @@ import html
 
 import numpy as np
 
-from course_utils._validation import check_int
+from course_utils.core._validation import check_int
 from course_utils.plots._checks import MAX_PICTURES, check_names, check_size, figure_size
 
 __all__ = ["show_windows", "windows_svg"]

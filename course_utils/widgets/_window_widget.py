@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from course_utils._validation import check_int, describe
+from course_utils.core._validation import check_int, describe
 
 STYLE = {"description_width": "110px"}
 WIDTH = "340px"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils._validation import check_int, check_padding
-from course_utils.arithmetic import (
+from course_utils.core._validation import check_int, check_padding
+from course_utils.core.arithmetic import (
     conv_output_length,
     dilated_kernel_size,
     padding_amounts,

@@ -1,7 +1,7 @@
 """Slide over the epochs of a run: the curves up to that epoch, and what they say at that point.
 
 The logic is :func:`learning_curves_state`, a pure function the tests call directly: the
-history cut at an epoch, and :func:`course_utils.diagnosis.diagnose` of what is left. The
+history cut at an epoch, and :func:`course_utils.engines.diagnosis.diagnose` of what is left. The
 widget only turns the slider's value into a call and draws the result, into an
 ``ipywidgets.Image`` (not an ``Output`` widget, so the saved notebook holds no output that
 depends on a browser).
@@ -18,8 +18,8 @@ True
 
 from __future__ import annotations
 
-from course_utils._validation import check_int
-from course_utils.diagnosis import MIN_EPOCHS, check_history, diagnose
+from course_utils.core._validation import check_int
+from course_utils.engines.diagnosis import MIN_EPOCHS, check_history, diagnose
 
 __all__ = ["build_learning_curves_explorer", "learning_curves_explorer", "learning_curves_state"]
 
@@ -38,8 +38,8 @@ def learning_curves_state(history, epoch: int | None = None) -> dict:
     -------
     dict
         ``epoch``, ``epochs`` (the run's length), ``history`` (the lists cut after ``epoch``),
-        ``diagnosis`` (a :class:`course_utils.diagnosis.Diagnosis`, or None before epoch
-        :data:`course_utils.diagnosis.MIN_EPOCHS`) and ``text`` (one line to show).
+        ``diagnosis`` (a :class:`course_utils.engines.diagnosis.Diagnosis`, or None before epoch
+        :data:`course_utils.engines.diagnosis.MIN_EPOCHS`) and ``text`` (one line to show).
     """
     values = check_history(history)
     epochs = len(values["loss"])
@@ -68,7 +68,7 @@ class _CurvesPicture:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        from course_utils.diagnosis import error_pair
+        from course_utils.engines.diagnosis import error_pair
         from course_utils.plots.learning_curves import plot_learning_curves
 
         self.values = values

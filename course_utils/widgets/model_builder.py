@@ -1,6 +1,6 @@
 """The model builder: add, edit and remove layers, and watch shapes, parameters and multiply-adds update.
 
-The logic lives in :mod:`course_utils.layer_specs` (a CNN as a list of layer specs, and
+The logic lives in :mod:`course_utils.engines.layer_specs` (a CNN as a list of layer specs, and
 :func:`layer_table`, which answers instantly without TensorFlow); this widget only turns its
 controls into specs and shows the table. ``layer_table``, ``to_keras``, ``describe_spec`` and
 the spec constants are importable from here too.
@@ -13,8 +13,8 @@ import numbers
 
 import numpy as np
 
-from course_utils._validation import check_int
-from course_utils.layer_specs import (
+from course_utils.core._validation import check_int
+from course_utils.engines.layer_specs import (
     LAYER_TYPES,
     MNIST_CNN,
     MNIST_INPUT,

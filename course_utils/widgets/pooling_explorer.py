@@ -1,7 +1,7 @@
 """Pooling explorer: pooled sizes, windows and the values they keep.
 
 :func:`pooling_explorer_state` is the pure logic: for a small seeded grid of integers it
-gives the pooled output (computed by :mod:`course_utils.reference_ops`), the output size
+gives the pooled output (computed by :mod:`course_utils.core.reference_ops`), the output size
 and the window of the current step. :func:`pooling_explorer` wires sliders to it and
 draws the state with :func:`course_utils.plots.windows.windows_svg`.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import check_int, check_option, check_padding
-from course_utils.arithmetic import padding_amounts, pool_output_length, window_indices
+from course_utils.core._validation import check_int, check_option, check_padding
+from course_utils.core.arithmetic import padding_amounts, pool_output_length, window_indices
 from course_utils.widgets._window_widget import dropdown, int_slider, window_widget
 
 __all__ = ["PoolingExplorerState", "pooling_explorer", "pooling_explorer_state", "sample_grid"]
@@ -106,7 +106,7 @@ def pooling_explorer_state(
     >>> state.text
     'Step 4 of 4: output cell (1, 1) = max of 6, 9, 9, 7 = 9.'
     """
-    from course_utils import reference_ops
+    from course_utils.core import reference_ops
 
     input_size = check_int("input_size", input_size, maximum=MAX_INPUT_SIZE)
     pool_size = check_int("pool_size", pool_size, maximum=MAX_INPUT_SIZE)

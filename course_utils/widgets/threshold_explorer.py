@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils import metrics as _metrics
-from course_utils._validation import check_bool, check_int, check_numbers, check_real, describe
+from course_utils.core import metrics as _metrics
+from course_utils.core._validation import check_bool, check_int, check_numbers, check_real, describe
 
 __all__ = [
     "build_threshold_explorer",
@@ -61,7 +61,7 @@ def threshold_state(y_true, scores, threshold=0.5) -> dict:
     -------
     dict
         ``threshold``, ``counts`` (tp, fp, fn, tn), ``metrics`` (a
-        :class:`course_utils.metrics.BinaryMetrics`), ``confusion`` (2x2 array, rows = true
+        :class:`course_utils.core.metrics.BinaryMetrics`), ``confusion`` (2x2 array, rows = true
         [negative, positive], columns = predicted) and ``point`` (recall, precision) for the
         precision-recall curve.
     """

@@ -62,8 +62,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils._validation import check_folder_path
-from course_utils.formatting import render_table
+from course_utils.core._validation import check_folder_path
+from course_utils.core.formatting import render_table
 
 __all__ = [
     "COLOR_MODES",
@@ -225,7 +225,7 @@ class FolderReport:
 
     @property
     def label_mode(self) -> str:
-        """``'binary'`` for 2 classes (one sigmoid unit, as :func:`course_utils.planner.plan_cnn`
+        """``'binary'`` for 2 classes (one sigmoid unit, as :func:`course_utils.engines.planner.plan_cnn`
         plans), else ``'int'`` (softmax units and sparse categorical cross-entropy)."""
         return "binary" if len(self.classes) == 2 else "int"
 
@@ -576,7 +576,7 @@ def _too_many(text: str) -> ValueError:
         f"path {text!r} holds more than {MAX_FILES:,} files and folders (MAX_FILES), more than this check "
         "reads: "
         "give it a folder with a sample of each class (a few hundred images per class tell what the "
-        "whole folder holds), or raise course_utils.image_folder.MAX_FILES."
+        "whole folder holds), or raise course_utils.engines.image_folder.MAX_FILES."
     )
 
 

@@ -31,7 +31,7 @@ import zlib
 
 import numpy as np
 
-from course_utils._validation import check_folder_path, check_int, check_option, describe
+from course_utils.core._validation import check_folder_path, check_int, check_option, describe
 
 __all__ = [
     "CLASS_NAMES",
@@ -73,7 +73,7 @@ def source_digits(split: str, digits=DIGITS):
     >>> images.shape[1:], len(clutter)
     ((28, 28), 800)
     """
-    from course_utils.data import load_dataset, train_val_split
+    from course_utils.engines.data import load_dataset, train_val_split
 
     split = check_option("split", split, SPLITS)
     digits = _check_digits(digits)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils._validation import check_int, check_labels, describe, exact_fraction
+from course_utils.core._validation import check_int, check_labels, describe, exact_fraction
 
 __all__ = [
     "DATASETS",
@@ -50,7 +50,7 @@ images of 100x100); a larger request is refused before anything is allocated."""
 MAX_SHAPES_SIZE = 1024
 """The largest ``image_size`` :func:`make_shapes` draws, in px."""
 
-DATA_DIR = Path(__file__).resolve().parent / "data_files"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data_files"
 MNIST_FILE = DATA_DIR / "mnist_5k.npz"
 MNIST_SHA256_FILE = DATA_DIR / "mnist_5k.sha256"
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from math import prod
 
-from course_utils._validation import check_bool, check_int, check_pair, describe
-from course_utils.arithmetic import (
+from course_utils.core._validation import check_bool, check_int, check_pair, describe
+from course_utils.core.arithmetic import (
     KERAS_ARGUMENTS,
     STEPPED_LAYERS,
     channels_first,
@@ -31,7 +31,7 @@ from course_utils.arithmetic import (
     normalized_axis,
     step_layer,
 )
-from course_utils.formatting import LARGEST_RESULT, format_bytes
+from course_utils.core.formatting import LARGEST_RESULT, format_bytes
 
 __all__ = [
     "FLOAT32_BYTES",
@@ -265,7 +265,7 @@ def conv2d_macs(output_size, kernel_size, in_channels, filters):
     Parameters
     ----------
     output_size : int or (int, int)
-        Output height and width (use :func:`course_utils.arithmetic.conv_output_length`).
+        Output height and width (use :func:`course_utils.core.arithmetic.conv_output_length`).
     kernel_size : int or (int, int)
     in_channels : int
     filters : int
@@ -501,9 +501,9 @@ def layer_params(layer, input_shape) -> tuple[int, int]:
     """``(trainable, non_trainable)`` parameters of a layer spec on an input of ``input_shape``.
 
     ``layer`` is a dict with a Keras class name as ``type`` and Keras arguments, as
-    :func:`course_utils.arithmetic.step_layer` reads it; ``input_shape`` has no batch axis.
+    :func:`course_utils.core.arithmetic.step_layer` reads it; ``input_shape`` has no batch axis.
     Layers without weights (pooling, ``Flatten``, ``Dropout``, ...) have none. Every key must be
-    an argument Keras takes (:data:`course_utils.arithmetic.KERAS_ARGUMENTS`), and those that
+    an argument Keras takes (:data:`course_utils.core.arithmetic.KERAS_ARGUMENTS`), and those that
     change the count are followed as Keras follows them: ``groups`` (each filter reads
     ``in_channels / groups`` channels), ``data_format='channels_first'`` (the channels are the
     first axis), a ``BatchNormalization``'s ``axis`` and ``renorm``, a ``Dense`` layer's

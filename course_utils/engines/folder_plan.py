@@ -1,8 +1,8 @@
 """A folder of your own images and a first CNN for it: what lesson 10 and ``./course plan DIR`` print.
 
-:func:`plan_folder` reads the folder as Keras will read it (:func:`course_utils.image_folder.scan_folder`:
+:func:`plan_folder` reads the folder as Keras will read it (:func:`course_utils.engines.image_folder.scan_folder`:
 images per class, sizes, channels, imbalance, skipped files) and asks the planner
-(:func:`course_utils.planner.plan_cnn`) for a first CNN for its images: the size given, else the
+(:func:`course_utils.engines.planner.plan_cnn`) for a first CNN for its images: the size given, else the
 folder's most common size; channels from the files; one class per subfolder. The result, a
 :class:`FolderPlan`, prints the folder's report, then the plan with the reason of each choice.
 :func:`show_folder_plan` prints it, and the command that writes a starter notebook for it.
@@ -10,14 +10,14 @@ folder's most common size; channels from the files; one class per subfolder. The
 Examples
 --------
 >>> import tempfile
->>> from course_utils.cluttered_digits import write_image_folder
+>>> from course_utils.engines.cluttered_digits import write_image_folder
 >>> tmp = tempfile.TemporaryDirectory()
 >>> folder = write_image_folder(f"{tmp.name}/digits", {"four": 4, "nine": 2}, colour=False, image_size=32)
 >>> result = plan_folder(folder, object_size=12)
 >>> result.input_shape, result.plan.loss, result.report.counts
 ((32, 32, 1), 'binary_crossentropy', {'four': 4, 'nine': 2})
 >>> result.plan_call()
-'course_utils.planner.plan_cnn((32, 32, 1), 2, object_size=12)'
+'course_utils.engines.planner.plan_cnn((32, 32, 1), 2, object_size=12)'
 >>> tmp.cleanup()
 """
 
@@ -27,9 +27,9 @@ import shlex
 import sys
 from dataclasses import dataclass
 
-from course_utils._validation import check_pair, describe
-from course_utils.image_folder import FolderReport, scan_folder
-from course_utils.planner import MAX_IMAGE_SIZE, CNNPlan, plan_cnn
+from course_utils.core._validation import check_pair, describe
+from course_utils.engines.image_folder import FolderReport, scan_folder
+from course_utils.engines.planner import MAX_IMAGE_SIZE, CNNPlan, plan_cnn
 
 __all__ = ["COMMAND", "FolderPlan", "plan_folder", "show_folder_plan"]
 
@@ -45,9 +45,9 @@ class FolderPlan:
 
     Attributes
     ----------
-    report : course_utils.image_folder.FolderReport
-        What :func:`~course_utils.image_folder.scan_folder` found.
-    plan : course_utils.planner.CNNPlan
+    report : course_utils.engines.image_folder.FolderReport
+        What :func:`~course_utils.engines.image_folder.scan_folder` found.
+    plan : course_utils.engines.planner.CNNPlan
         The planner's CNN for the images (its loss sets the labels: one sigmoid unit for 2 classes).
     image_size : (int, int) or None
         The ``(height, width)`` asked for; None: the folder's most common size.
@@ -71,7 +71,7 @@ class FolderPlan:
         budget = "" if self.max_params is None else f", max_params={self.max_params:,}"
         size = "" if self.object_size is None else f", object_size={self.object_size}"
         call = f"{self.input_shape}, {len(self.report.classes)}{budget}{size}"
-        return f"course_utils.planner.plan_cnn({call})".replace(",)", ")")
+        return f"course_utils.engines.planner.plan_cnn({call})".replace(",)", ")")
 
     def __str__(self):
         lines = _report_lines(self.report, self.image_size)
@@ -117,7 +117,7 @@ def plan_folder(path, image_size=None, max_params=None, object_size=None, *, std
     Raises
     ------
     ValueError
-        A folder Keras cannot train on (:func:`~course_utils.image_folder.scan_folder`), or images
+        A folder Keras cannot train on (:func:`~course_utils.engines.image_folder.scan_folder`), or images
         the planner refuses (too small for a plan, a budget too small).
     """
     stdout = _check_stdout(stdout)

@@ -1,7 +1,7 @@
 """Comparing training setups honestly: several seeds each, and many comparisons at once.
 
 Lesson 05 compares two trained models on the same test images with a paired interval
-(:func:`course_utils.metrics.accuracy_difference_interval`). Two things make that harder when
+(:func:`course_utils.core.metrics.accuracy_difference_interval`). Two things make that harder when
 the question is "does this *setup* (a remedy, a design) do better than that one?":
 
 - **Seeds.** Another seed gives another model. A setup is measured by training it from several
@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from course_utils._validation import check_int, check_real, describe
-from course_utils.metrics import FEWEST_FOR_NORMAL, ConfidenceInterval
+from course_utils.core._validation import check_int, check_real, describe
+from course_utils.core.metrics import FEWEST_FOR_NORMAL, ConfidenceInterval
 
 __all__ = ["MAX_RUNS", "chance_findings", "comparison_confidence", "seeds_difference_interval"]
 
@@ -119,7 +119,7 @@ def seeds_difference_interval(correct_a, correct_b, *, comparisons: int = 1, con
 
     Examples
     --------
-    >>> from course_utils.metrics import accuracy_difference_interval
+    >>> from course_utils.core.metrics import accuracy_difference_interval
     >>> a = [True] * 90 + [False] * 10
     >>> b = [True] * 85 + [False] * 3 + [True] * 10 + [False] * 2
     >>> one = seeds_difference_interval([a], [b])

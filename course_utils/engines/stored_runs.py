@@ -28,8 +28,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from course_utils._validation import describe
-from course_utils.data import DATA_DIR
+from course_utils.core._validation import describe
+from course_utils.engines.data import DATA_DIR
 
 __all__ = ["CAPSTONE_FILE", "SWEEPS_FILE", "load_capstone", "load_sweeps"]
 

@@ -3,12 +3,12 @@
 ``model.summary()`` shows shapes and parameter counts. :func:`summarize` adds what a
 designer needs next: the trainable / non-trainable split per layer, the multiply-adds
 (MACs) of one example, the memory of each layer's output for a batch, and the
-receptive field. The counts come from the pure formulas of :mod:`course_utils.params`
-and :mod:`course_utils.arithmetic`; the parameter columns come from Keras itself, so
+receptive field. The counts come from the pure formulas of :mod:`course_utils.core.params`
+and :mod:`course_utils.core.arithmetic`; the parameter columns come from Keras itself, so
 the totals always equal ``model.count_params()``.
 
 Keras is imported only inside :func:`summarize`; importing this module is instant.
-The table is drawn by :func:`course_utils.formatting.render_table`, as the model builder's is.
+The table is drawn by :func:`course_utils.core.formatting.render_table`, as the model builder's is.
 Shapes are tuples in the rows, as Keras gives them (``(None, 28, 28, 8)``), and become text
 only in the drawn table.
 """
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from math import prod
 from typing import NamedTuple
 
-from course_utils import params as _params
-from course_utils._validation import check_int
-from course_utils.arithmetic import KERAS_ARGUMENTS, STEPPED_LAYERS, LayerState, input_state, step_layer
-from course_utils.formatting import WHOLE_INPUT, format_count, format_receptive_field, render_table
+from course_utils.core import params as _params
+from course_utils.core._validation import check_int
+from course_utils.core.arithmetic import KERAS_ARGUMENTS, STEPPED_LAYERS, LayerState, input_state, step_layer
+from course_utils.core.formatting import WHOLE_INPUT, format_count, format_receptive_field, render_table
 
 __all__ = ["LayerRow", "ModelSummary", "summarize", "render_table", "format_count"]
 

@@ -2,7 +2,7 @@
 
 Each design is trained from several seeds, with early stopping on a validation set up to an
 epoch cap, and every run stores which validation images it got right. Two designs are compared
-on the same images with :func:`course_utils.comparisons.seeds_difference_interval`; the rule
+on the same images with :func:`course_utils.engines.comparisons.seeds_difference_interval`; the rule
 then reads the interval together with what the runs say about themselves:
 
 - **"yes"**: the interval leaves out 0, the difference is larger than either design's seed
@@ -13,7 +13,7 @@ then reads the interval together with what the runs say about themselves:
 
 A run has not finished (:func:`unfinished`) when the epoch cap stopped it before early stopping
 would have (its best epoch among the last ``patience`` epochs), when lesson 07's
-:func:`~course_utils.diagnosis.diagnose` reads it as not converged, or when it never left
+:func:`~course_utils.engines.diagnosis.diagnose` reads it as not converged, or when it never left
 chance (below ``0.6`` on validation while never above ``0.65`` on its own training images).
 
 A stored run is a dict with, at least::
@@ -48,9 +48,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, check_option, check_real, check_series, describe
-from course_utils.comparisons import seeds_difference_interval
-from course_utils.metrics import ConfidenceInterval
+from course_utils.core._validation import (
+    check_bool,
+    check_int,
+    check_option,
+    check_real,
+    check_series,
+    describe,
+)
+from course_utils.core.metrics import ConfidenceInterval
+from course_utils.engines.comparisons import seeds_difference_interval
 
 __all__ = [
     "DesignComparison",
@@ -76,7 +83,7 @@ VERDICT_LETTERS = {
     "not converged": "N",
     "unstable": "S",
 }
-"""One letter for each of :func:`~course_utils.diagnosis.diagnose`'s verdicts, for tables."""
+"""One letter for each of :func:`~course_utils.engines.diagnosis.diagnose`'s verdicts, for tables."""
 PARTS = ("validation", "test")
 
 
@@ -171,7 +178,7 @@ def _history(name: str, run) -> dict:
 
 def _verdict(name: str, run) -> str:
     """Lesson 07's verdict on a run's history, its letter; a history diagnose refuses is named as the run's."""
-    from course_utils.diagnosis import diagnose
+    from course_utils.engines.diagnosis import diagnose
 
     try:
         return VERDICT_LETTERS[diagnose(_history(name, run)).verdict]
@@ -303,7 +310,7 @@ def compare_designs(reference, runs, *, patience: int, comparisons: int = 1) -> 
         The early stopping's patience the runs were trained with.
     comparisons : int, default=1
         How many designs the table compares with the reference: the interval is widened for
-        them (:func:`course_utils.comparisons.seeds_difference_interval`).
+        them (:func:`course_utils.engines.comparisons.seeds_difference_interval`).
 
     Returns
     -------

@@ -22,9 +22,9 @@ keyword argument per rule:
    says the smallest budget that works.
 
 Each decision is written in ``plan.reasons`` with the figure behind it. Shapes and
-receptive fields come from :func:`course_utils.arithmetic.step_layer` (through
-:func:`course_utils.layer_specs.layer_states` and :func:`~course_utils.layer_specs.layer_table`),
-parameters from :mod:`course_utils.params`. :func:`judge_design` applies rules 3, 4, 6 and 7
+receptive fields come from :func:`course_utils.core.arithmetic.step_layer` (through
+:func:`course_utils.engines.layer_specs.layer_states` and :func:`~course_utils.engines.layer_specs.layer_table`),
+parameters from :mod:`course_utils.core.params`. :func:`judge_design` applies rules 3, 4, 6 and 7
 (and checks that the head gives one vector per image) to any stack of layer specs, and
 explains each rule the stack breaks with its own numbers.
 Keras is imported only by :meth:`CNNPlan.to_keras`.
@@ -47,11 +47,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from course_utils import params as _params
-from course_utils._validation import check_int, check_option, check_pair, check_real, describe
-from course_utils.arithmetic import pool2d_output_shape, step_layer
-from course_utils.formatting import format_bytes, format_count
-from course_utils.layer_specs import (
+from course_utils.core import params as _params
+from course_utils.core._validation import check_int, check_option, check_pair, check_real, describe
+from course_utils.core.arithmetic import pool2d_output_shape, step_layer
+from course_utils.core.formatting import format_bytes, format_count
+from course_utils.engines.layer_specs import (
     ACTIVATIONS,
     LAYER_TYPES,
     MAX_PARAMS,
@@ -60,7 +60,7 @@ from course_utils.layer_specs import (
     layer_states,
     layer_table,
 )
-from course_utils.layer_specs import to_keras as _to_keras
+from course_utils.engines.layer_specs import to_keras as _to_keras
 
 __all__ = [
     "BUDGET_RULE",
@@ -251,7 +251,7 @@ class DesignReport:
 
     Attributes
     ----------
-    table : course_utils.model_summary.ModelSummary
+    table : course_utils.engines.model_summary.ModelSummary
         The per-layer table (output shape, parameters, MACs, activation memory, receptive field).
     final_map : tuple of int
         ``(height, width)`` of the last feature map before the head.
@@ -318,7 +318,7 @@ def judge_design(input_shape, num_classes, layers, max_params=None, target_map=(
     num_classes : int
         At least 2.
     layers : list of dict
-        Layer specs (see :mod:`course_utils.layer_specs`), output layer included.
+        Layer specs (see :mod:`course_utils.engines.layer_specs`), output layer included.
     max_params : int or None
         The budget (rule "budget"); None: no budget.
     target_map : (int, int)
@@ -501,7 +501,7 @@ def _layers(rules, shape):
 
 
 def _count(rules, shape) -> int | float:
-    """Parameters of a candidate plan (:func:`~course_utils.layer_specs.layer_table` counts them);
+    """Parameters of a candidate plan (:func:`~course_utils.engines.layer_specs.layer_table` counts them);
     infinity for a plan beyond what a stack of specs may hold (``MAX_PARAMS``, ``MAX_VALUES``)."""
     try:
         return layer_table(rules.shape, _layers(rules, shape)).total_params
@@ -626,8 +626,8 @@ class CNNPlan:
     Attributes
     ----------
     layers : list of dict
-        Layer specs in the vocabulary of :mod:`course_utils.layer_specs`.
-    table : course_utils.model_summary.ModelSummary
+        Layer specs in the vocabulary of :mod:`course_utils.engines.layer_specs`.
+    table : course_utils.engines.model_summary.ModelSummary
         Output shape, parameters, MACs, activation memory and receptive field of each layer;
         an HTML table in Jupyter, text with ``print``.
     reasons : list of str

@@ -21,7 +21,7 @@ A run is one of five things, and the rules below decide which, in this order:
 6. **good fit**: none of the above.
 
 Training figures are read **as the model predicts** when the history holds them
-(``train_loss``, ``train_accuracy``: :func:`course_utils.inference_metrics.training_set_metrics`).
+(``train_loss``, ``train_accuracy``: :func:`course_utils.engines.inference_metrics.training_set_metrics`).
 Keras's own ``loss`` and ``accuracy`` are epoch averages measured with dropout and augmentation
 on: when they read worse than the validation figures, the gap says nothing, and the result
 says so.
@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_utils._validation import check_int, check_real, check_series
-from course_utils.data import DATA_DIR
-from course_utils.stored_runs import read_stored
+from course_utils.core._validation import check_int, check_real, check_series
+from course_utils.engines.data import DATA_DIR
+from course_utils.engines.stored_runs import read_stored
 
 __all__ = [
     "HISTORIES_FILE",
@@ -364,7 +364,7 @@ def error_pair(history) -> tuple[str, str] | None:
     """The accuracy-like metric pair of a history (``('accuracy', 'val_accuracy')``), or None.
 
     A metric counts when its name says it is maximised (``accuracy``, ``auc``, ``precision``,
-    ...: see :func:`course_utils.history.monitor_mode`), its ``val_`` twin is present and all
+    ...: see :func:`course_utils.engines.history.monitor_mode`), its ``val_`` twin is present and all
     its values lie between 0 and 1, so that ``1 - value`` is an error rate. ``accuracy``
     comes first when there are several.
 
@@ -375,7 +375,7 @@ def error_pair(history) -> tuple[str, str] | None:
     >>> error_pair({"loss": [1.0], "val_loss": [1.0], "mae": [3.0], "val_mae": [3.0]}) is None
     True
     """
-    from course_utils.history import history_dict, monitor_mode
+    from course_utils.engines.history import history_dict, monitor_mode
 
     values = history_dict(history)
     names = sorted(key for key in values if not key.startswith("val_") and "val_" + key in values)
@@ -570,7 +570,7 @@ def check_history(history) -> dict[str, list[float]]:
     ...
     TypeError: history must be the History returned by model.fit(...) or a dict of per-epoch lists such as {'loss': [...], 'val_loss': [...]}, got list.
     """
-    from course_utils.history import history_dict
+    from course_utils.engines.history import history_dict
 
     values = getattr(history, "history", history)
     if not isinstance(values, Mapping):
@@ -608,7 +608,7 @@ def _rebound(values: np.ndarray, window: int) -> float:
 def _training_figures(values: dict, metric: str | None) -> tuple[np.ndarray, np.ndarray | None, bool]:
     """The training loss and accuracy (``metric``, None: none) to compare with validation: as the
     model predicts when recorded."""
-    from course_utils.inference_metrics import inference_keys
+    from course_utils.engines.inference_metrics import inference_keys
 
     recorded = inference_keys(values)
     loss = np.asarray(values[recorded.get("loss", "loss")], dtype=float)
@@ -696,7 +696,7 @@ def diagnose(
 
     The training figures that are compared with the validation ones (the gap, the errors) are
     those measured as the model predicts (``train_loss``, ``train_accuracy``, recorded by
-    :func:`course_utils.inference_metrics.training_set_metrics`) when the history holds them,
+    :func:`course_utils.engines.inference_metrics.training_set_metrics`) when the history holds them,
     else Keras's ``loss`` and ``accuracy``. The result's ``also`` names other readings the
     curves support, when a run sits near a rule's line or shows two things at once; among them
     **not converged** when both losses still fall at the end at half the ``falling_pace`` or more,
@@ -1082,7 +1082,7 @@ class _Facts:
             reasons.append(
                 "The training figures read worse than the validation ones because they are measured with "
                 "dropout or augmentation on: this gap says nothing about under- or overfitting. Record them "
-                "as the model predicts (course_utils.inference_metrics.training_set_metrics) to read it."
+                "as the model predicts (course_utils.engines.inference_metrics.training_set_metrics) to read it."
             )
         elif high:
             reasons.append(f"Although {level}, training and validation are far apart: not a simple underfit.")

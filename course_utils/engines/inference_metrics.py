@@ -15,7 +15,7 @@ on (a subset of) its training images in **inference mode**, exactly as
 ``model.evaluate`` measures the validation images, and adds the results to the epoch's logs
 as ``train_loss``, ``train_accuracy`` and so on. ``History`` records them next to
 ``val_loss``: both are now measured the same way, so their gap is the model's real
-generalisation gap. :func:`course_utils.diagnosis.diagnose` reads them when they are there.
+generalisation gap. :func:`course_utils.engines.diagnosis.diagnose` reads them when they are there.
 
 Examples
 --------
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from course_utils._validation import check_int, check_numbers
+from course_utils.core._validation import check_int, check_numbers
 
 __all__ = ["DEFAULT_SIZE", "PREFIX", "inference_keys", "training_set_metrics"]
 
@@ -61,7 +61,7 @@ def inference_keys(history) -> dict[str, str]:
     >>> inference_keys({"loss": [1.0], "train_loss": [0.8], "train_auc": [0.9]})
     {'loss': 'train_loss'}
     """
-    from course_utils.history import history_dict
+    from course_utils.engines.history import history_dict
 
     if not isinstance(getattr(history, "history", history), Mapping):
         raise TypeError(

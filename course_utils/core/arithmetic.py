@@ -21,8 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from course_utils._validation import check_bool, check_int, check_option, check_padding, check_pair, describe
-from course_utils.formatting import WHOLE_INPUT
+from course_utils.core._validation import (
+    check_bool,
+    check_int,
+    check_option,
+    check_padding,
+    check_pair,
+    describe,
+)
+from course_utils.core.formatting import WHOLE_INPUT
 
 __all__ = [
     "ALIASES",

@@ -4,7 +4,7 @@ A CNN does not get its kernels from a book: it starts from random weights, and t
 moves them until the layer's feature maps give small errors. This module does that for the
 smallest case, one 2-D kernel without bias, fitted to examples ``(image, target map)`` by
 gradient descent on the mean squared error. The feature maps come from
-:func:`course_utils.reference_ops.conv2d`, the cross-correlation that Keras's ``Conv2D``
+:func:`course_utils.core.reference_ops.conv2d`, the cross-correlation that Keras's ``Conv2D``
 computes, so the kernel learned here is the kernel Keras would use (not a flipped one).
 
 The gradient, derived. With ``images`` of shape ``(n, height, width)``, a kernel ``K`` of shape
@@ -45,8 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils import reference_ops as ops
-from course_utils._validation import check_int, check_numbers, check_real, describe
+from course_utils.core import reference_ops as ops
+from course_utils.core._validation import check_int, check_numbers, check_real, describe
 
 __all__ = [
     "KernelFit",

@@ -28,7 +28,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from course_utils._validation import (
+from course_utils.core._validation import (
     LARGEST_INT,
     check_bool,
     check_int,
@@ -37,7 +37,7 @@ from course_utils._validation import (
     describe,
     exact_fraction,
 )
-from course_utils._validation import check_labels as _read_labels
+from course_utils.core._validation import check_labels as _read_labels
 
 __all__ = [
     "BinaryMetrics",
@@ -235,7 +235,7 @@ def truncate(value, decimals: int = 2) -> Fraction:
     """Cut ``value`` to ``decimals`` places (toward zero), as a hand calculation often does.
 
     Used to show how cutting intermediate results changes a final answer. A float is the
-    decimal number it stands for (:func:`course_utils._validation.exact_fraction`): 0.29 cut
+    decimal number it stands for (:func:`course_utils.core._validation.exact_fraction`): 0.29 cut
     to 2 places is 0.29, also when it comes as Keras's ``np.float32(0.29)``, whose binary
     value is a little below 0.29.
 
@@ -257,7 +257,7 @@ def truncate(value, decimals: int = 2) -> Fraction:
 def check_labels(name: str, values) -> np.ndarray:
     """Return ``values`` as a 1-D array of class labels: integers (whole floats too) or strings.
 
-    The course's one reader of labels (:func:`course_utils._validation.check_labels`): None
+    The course's one reader of labels (:func:`course_utils.core._validation.check_labels`): None
     and NaN (missing labels), True/False, and strings mixed with numbers are refused, and
     scores (floats such as 0.9) too, with a hint to threshold them first, since comparing
     scores with labels silently counts almost everything as wrong.

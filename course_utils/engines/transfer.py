@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_utils._validation import check_folder_path, check_int, check_option, describe
-from course_utils.data import DATA_DIR
+from course_utils.core._validation import check_folder_path, check_int, check_option, describe
+from course_utils.engines.data import DATA_DIR
 
 __all__ = [
     "FINE_TUNING_RATE",
@@ -122,11 +122,11 @@ def trunk_model(input_shape, head=(), name: str = "trunk"):
     input_shape : tuple of int
         ``(height, width, channels)`` of the images.
     head : list of dict
-        Layer specs to put after the trunk (:mod:`course_utils.layer_specs`); none: the trunk alone.
+        Layer specs to put after the trunk (:mod:`course_utils.engines.layer_specs`); none: the trunk alone.
     name : str
         The model's name.
     """
-    from course_utils.layer_specs import check_input_shape, to_keras
+    from course_utils.engines.layer_specs import check_input_shape, to_keras
 
     shape = check_input_shape(input_shape)
     if len(shape) != 3 or min(shape[:2]) < MIN_IMAGE_SIZE:

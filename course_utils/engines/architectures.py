@@ -1,9 +1,9 @@
 """Classic CNN architectures in the course's layer vocabulary: LeNet-5, VGG16 and ResNet blocks.
 
 Each network is a tuple of layer specs (Keras class names and arguments, as in
-:mod:`course_utils.layer_specs`), so :func:`course_utils.layer_specs.layer_table` counts its
+:mod:`course_utils.engines.layer_specs`), so :func:`course_utils.engines.layer_specs.layer_table` counts its
 parameters, multiply-adds and memory without TensorFlow, and
-:func:`course_utils.layer_specs.to_keras` builds it. The tests check every total against
+:func:`course_utils.engines.layer_specs.to_keras` builds it. The tests check every total against
 Keras itself: ``keras.applications.VGG16(weights=None)`` and the blocks of
 ``keras.applications.ResNet50(weights=None)`` (no download).
 
@@ -19,7 +19,7 @@ their own, which the block specs leave out.
 
 Examples
 --------
->>> from course_utils.layer_specs import layer_table
+>>> from course_utils.engines.layer_specs import layer_table
 >>> layer_table(LENET5_INPUT, LENET5).total_params
 61706
 >>> table = layer_table(VGG16_INPUT, VGG16)
@@ -32,11 +32,11 @@ Examples
 
 from __future__ import annotations
 
-from course_utils._validation import check_bool, check_int, check_option, describe
-from course_utils.formatting import UNKNOWN
-from course_utils.layer_specs import MAX_LAYERS, layer_table, to_keras
-from course_utils.model_summary import LayerRow, ModelSummary
-from course_utils.params import activation_bytes
+from course_utils.core._validation import check_bool, check_int, check_option, describe
+from course_utils.core.formatting import UNKNOWN
+from course_utils.core.params import activation_bytes
+from course_utils.engines.layer_specs import MAX_LAYERS, layer_table, to_keras
+from course_utils.engines.model_summary import LayerRow, ModelSummary
 
 __all__ = [
     "LENET5",
@@ -165,7 +165,7 @@ def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head
 
     Examples
     --------
-    >>> from course_utils.layer_specs import layer_table
+    >>> from course_utils.engines.layer_specs import layer_table
     >>> specs = vgg_layers(blocks=((8, 1), (16, 2)), dense_units=(32,), classes=10)
     >>> [spec["type"] for spec in specs]  # doctest: +NORMALIZE_WHITESPACE
     ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']
@@ -314,7 +314,7 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
     input_shape : tuple of int
         ``(height, width, channels)`` of the block's input, without the batch axis.
     main : list of dict
-        The main path's layer specs, as :func:`course_utils.layer_specs.layer_table` reads them.
+        The main path's layer specs, as :func:`course_utils.engines.layer_specs.layer_table` reads them.
     shortcut : list of dict, default=()
         The shortcut's layer specs; empty for the identity shortcut.
     batch_size : int, default=32
@@ -324,7 +324,7 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
 
     Returns
     -------
-    course_utils.model_summary.ModelSummary
+    course_utils.engines.model_summary.ModelSummary
         One row for the input, each main-path layer (``main #1``, ...), each shortcut layer
         (``shortcut #1``, ...) and the ``Add`` (0 parameters, 0 MACs). Its totals are the block's.
 
@@ -425,7 +425,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
 
     Returns
     -------
-    course_utils.model_summary.ModelSummary
+    course_utils.engines.model_summary.ModelSummary
 
     Examples
     --------
@@ -477,7 +477,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
 def block_to_keras(input_shape, main, shortcut=(), name="residual_block"):
     """Build a residual block as a Keras functional model: ``ReLU(main(x) + shortcut(x))``.
 
-    The main path and the shortcut are built by :func:`course_utils.layer_specs.to_keras`
+    The main path and the shortcut are built by :func:`course_utils.engines.layer_specs.to_keras`
     (each a nested ``Sequential``; an empty shortcut passes the input on unchanged), then
     ``keras.layers.Add`` sums them and a ``ReLU`` follows, as in ResNet. The ReLUs *inside*
     the main path are left out, as in the specs: they change no count. The model has the
@@ -508,9 +508,9 @@ def params_by_type(summary) -> dict:
 
     Parameters
     ----------
-    summary : course_utils.model_summary.ModelSummary
-        What :func:`course_utils.layer_specs.layer_table`, :func:`block_table` or
-        :func:`course_utils.model_summary.summarize` returns.
+    summary : course_utils.engines.model_summary.ModelSummary
+        What :func:`course_utils.engines.layer_specs.layer_table`, :func:`block_table` or
+        :func:`course_utils.engines.model_summary.summarize` returns.
 
     Returns
     -------
@@ -520,7 +520,7 @@ def params_by_type(summary) -> dict:
 
     Examples
     --------
-    >>> from course_utils.layer_specs import layer_table
+    >>> from course_utils.engines.layer_specs import layer_table
     >>> params_by_type(layer_table(LENET5_INPUT, LENET5))
     {'Conv2D': 50692, 'Dense': 11014}
     """

@@ -2,8 +2,8 @@
 
 A layer spec is a dict with a Keras layer class as ``type`` and Keras argument names, e.g.
 ``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}``. :func:`layer_table`
-steps through the specs with :func:`course_utils.arithmetic.step_layer` and counts with
-:mod:`course_utils.params`, so it answers instantly and never imports TensorFlow;
+steps through the specs with :func:`course_utils.core.arithmetic.step_layer` and counts with
+:mod:`course_utils.core.params`, so it answers instantly and never imports TensorFlow;
 :func:`to_keras` builds the same model in Keras, and the tests check that both agree on every
 shape and count. The model builder widget and lesson 04's checkers read specs through here.
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from math import prod
 
-from course_utils import params as _params
-from course_utils._validation import (
+from course_utils.core import params as _params
+from course_utils.core._validation import (
     check_bool,
     check_int,
     check_option,
@@ -34,9 +34,9 @@ from course_utils._validation import (
     check_real,
     describe,
 )
-from course_utils.arithmetic import KERAS_ARGUMENTS, input_state, step_layer
-from course_utils.formatting import format_receptive_field
-from course_utils.model_summary import LayerRow, ModelSummary
+from course_utils.core.arithmetic import KERAS_ARGUMENTS, input_state, step_layer
+from course_utils.core.formatting import format_receptive_field
+from course_utils.engines.model_summary import LayerRow, ModelSummary
 
 __all__ = [
     "ACTIVATIONS",
@@ -268,11 +268,11 @@ def layer_states(input_shape, layers):
     """The state (shape, receptive field, jump) of the input and after each layer spec.
 
     The specs are checked as :func:`layer_table` checks them; each state comes from
-    :func:`course_utils.arithmetic.step_layer`.
+    :func:`course_utils.core.arithmetic.step_layer`.
 
     Returns
     -------
-    list of course_utils.arithmetic.LayerState
+    list of course_utils.core.arithmetic.LayerState
         ``len(layers) + 1`` states: the input's first.
 
     Examples
@@ -304,8 +304,8 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
 
     Returns
     -------
-    course_utils.model_summary.ModelSummary
-        The same table as :func:`course_utils.model_summary.summarize` gives for the
+    course_utils.engines.model_summary.ModelSummary
+        The same table as :func:`course_utils.engines.model_summary.summarize` gives for the
         Keras model (:func:`to_keras`), computed without Keras.
 
     Raises

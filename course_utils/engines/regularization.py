@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_int, check_numbers, check_real, is_real_number
+from course_utils.core._validation import check_bool, check_int, check_numbers, check_real, is_real_number
 
 __all__ = [
     "batch_norm",

@@ -22,14 +22,19 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from course_utils._validation import MAX_EPOCHS, check_int, check_option, check_real, check_series, describe
+from course_utils.core._validation import (
+    MAX_EPOCHS,
+    check_int,
+    check_option,
+    check_real,
+    check_series,
+    describe,
+)
 
 __all__ = [
     "MAX_EPOCHS",
     "MAXIMIZED_METRICS",
-    "Diagnosis",
     "best_epoch",
-    "diagnose",
     "early_stopping_epoch",
     "history_dict",
     "monitor_mode",
@@ -197,8 +202,3 @@ def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: fl
         if wait >= patience and epoch > 0:
             return epoch + 1
     return len(series)
-
-
-# Lesson 07's diagnoser lives in its own module (it reads histories with the helpers above)
-# and is part of this one's interface: course_utils.history.diagnose.
-from course_utils.diagnosis import Diagnosis, diagnose  # noqa: E402

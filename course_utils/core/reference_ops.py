@@ -20,7 +20,7 @@ There are two versions of the same operation:
 - :func:`conv2d` cuts all windows at once and multiplies them with one ``einsum``.
 
 Output sizes and the zeros added by ``padding="same"`` come from
-:mod:`course_utils.arithmetic`, so the formulas of the lessons and these operations can
+:mod:`course_utils.core.arithmetic`, so the formulas of the lessons and these operations can
 never disagree. This module imports NumPy only, never TensorFlow.
 
 Examples
@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_bool, check_numbers, check_padding, check_pair
-from course_utils.arithmetic import conv2d_output_shape, padding_amounts, pool2d_output_shape
+from course_utils.core._validation import check_bool, check_numbers, check_padding, check_pair
+from course_utils.core.arithmetic import conv2d_output_shape, padding_amounts, pool2d_output_shape
 
 __all__ = [
     "average_pool2d",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
-from course_utils._validation import check_bool, check_int, describe
+from course_utils.core._validation import check_bool, check_int, describe
 
 __all__ = [
     "MAX_TABLE_ROWS",
@@ -75,7 +75,7 @@ def format_receptive_field(receptive_field) -> str:
     ----------
     receptive_field : tuple of int, ``WHOLE_INPUT`` or None
         Input pixels seen along each spatial axis (height, width), as
-        :func:`course_utils.arithmetic.step_layer` tracks them; None when not defined.
+        :func:`course_utils.core.arithmetic.step_layer` tracks them; None when not defined.
 
     Examples
     --------

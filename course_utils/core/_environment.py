@@ -12,7 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from course_utils._validation import check_bool, check_int
+from course_utils.core._validation import check_bool, check_int
 
 # NumPy and importlib.metadata are imported inside the functions that use them, so that
 # ``import course_utils`` stays far below its 0.5 s budget even on a cold, busy machine.

@@ -5,7 +5,7 @@ architecture questions all at once, on the network of lesson 08's sweeps (lesson
 1 to 3 conv-pool stages whose first convolution has 8 to 64 filters (each next stage doubles
 them), a dense layer of 0 (none) to 128 units, a dropout rate before the output layer, and
 Adam's learning rate (sampled on a log scale). :func:`model_specs` gives the same network as
-layer specs (:mod:`course_utils.layer_specs`), so its shapes and parameter counts come without
+layer specs (:mod:`course_utils.engines.layer_specs`), so its shapes and parameter counts come without
 Keras.
 
 :func:`make_tuner` makes a ``RandomSearch``, ``BayesianOptimization`` or ``Hyperband`` tuner
@@ -43,14 +43,14 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 
-from course_utils._validation import check_int, check_labels, check_option, check_real, describe
-from course_utils.formatting import render_table
-from course_utils.layer_specs import MNIST_INPUT, to_keras
+from course_utils.core._validation import check_int, check_labels, check_option, check_real, describe
+from course_utils.core.formatting import render_table
+from course_utils.engines.data import DATA_DIR
+from course_utils.engines.layer_specs import MNIST_INPUT, to_keras
 
 __all__ = [
     "DEFAULTS",
@@ -135,15 +135,15 @@ labels)."""
 
 RESULTS_FILES = MappingProxyType(
     {
-        "benchmark": Path(__file__).resolve().parent / "data_files" / "benchmark_08.json",
-        "distributed": Path(__file__).resolve().parent / "data_files" / "distributed_08.json",
+        "benchmark": DATA_DIR / "benchmark_08.json",
+        "distributed": DATA_DIR / "distributed_08.json",
     }
 )
 """The files that ``./course benchmark`` and ``./course tune-distributed`` write."""
 
 
 def model_specs(stages=2, filters=16, dense_units=0, dropout=0.0) -> list[dict]:
-    """The network of the search space as layer specs (see :mod:`course_utils.layer_specs`).
+    """The network of the search space as layer specs (see :mod:`course_utils.engines.layer_specs`).
 
     Parameters
     ----------
@@ -160,12 +160,12 @@ def model_specs(stages=2, filters=16, dense_units=0, dropout=0.0) -> list[dict]:
     Returns
     -------
     list of dict
-        Ready for :func:`course_utils.layer_specs.layer_table` (shapes and counts, no Keras)
-        and :func:`course_utils.layer_specs.to_keras`, on 28x28x1 inputs.
+        Ready for :func:`course_utils.engines.layer_specs.layer_table` (shapes and counts, no Keras)
+        and :func:`course_utils.engines.layer_specs.to_keras`, on 28x28x1 inputs.
 
     Examples
     --------
-    >>> from course_utils.layer_specs import layer_table
+    >>> from course_utils.engines.layer_specs import layer_table
     >>> layer_table((28, 28, 1), model_specs()).total_params  # lesson 05's CNN
     12810
     >>> model_specs(stages=4)
@@ -669,7 +669,7 @@ def lesson_data():
     >>> len(x_train), len(x_val), len(x_test), x_test.dtype.name, x_test.shape[1:]
     (3200, 800, 1000, 'float32', (28, 28, 1))
     """
-    from course_utils.data import load_dataset, train_val_split
+    from course_utils.engines.data import load_dataset, train_val_split
 
     (x, y), (x_test, y_test) = load_dataset("mnist_subset")
     (x_train, y_train), (x_val, y_val) = train_val_split(x, y, val_size=0.2, seed=0)
