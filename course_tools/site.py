@@ -78,7 +78,9 @@ def repository(root: Path = ROOT) -> tuple[str, str, str]:
     """
     found = REPOSITORY.findall((root / "README.md").read_text(encoding="utf-8"))
     if len(found) != 1:
-        raise SiteError(f"README.md must define [repository]: https://github.com/OWNER/NAME once, found {found}")
+        raise SiteError(
+            f"README.md must define [repository]: https://github.com/OWNER/NAME once, found {found}"
+        )
     return found[0]
 
 
@@ -105,7 +107,12 @@ def pages(root: Path = ROOT) -> list[tuple[str, list[str]]]:
     sections = []
     for caption, pattern in SECTIONS:
         found = sorted(path.relative_to(root).as_posix() for path in root.glob(pattern))
-        found.sort(key=lambda path: (path not in FIRST_GUIDES, FIRST_GUIDES.index(path) if path in FIRST_GUIDES else 0))
+        found.sort(
+            key=lambda path: (
+                path not in FIRST_GUIDES,
+                FIRST_GUIDES.index(path) if path in FIRST_GUIDES else 0,
+            )
+        )
         if found:
             sections.append((caption, found))
     return sections
@@ -283,7 +290,9 @@ def _widget_outputs(view: dict, state: dict, pictures: list[tuple[Picture, str]]
         kind, model_state = model.get("model_name"), model.get("state", {})
         if kind in {"HTMLModel", "HTMLMathModel"} and model_state.get("value", "").strip():
             # focusable, so that a keyboard can scroll a wide view
-            snapshot = f'<div class="widget-snapshot" tabindex="0" role="group" aria-label="saved widget view">'
+            snapshot = (
+                '<div class="widget-snapshot" tabindex="0" role="group" aria-label="saved widget view">'
+            )
             outputs.append(_display({"text/html": snapshot + model_state["value"] + "</div>"}))
         elif kind == "LabelModel" and model_state.get("value"):
             outputs.append(_display({"text/plain": model_state["value"]}))
@@ -394,7 +403,9 @@ def build(root: Path = ROOT, out: Path = BUILD, jobs: str = "1") -> dict:
     command += ["-c", str(CONFIG), "-d", str(out / "doctrees"), str(out / "src"), str(html_dir)]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SiteError(f"sphinx-build failed (exit {result.returncode}):\n{result.stderr[-6000:]}{result.stdout[-2000:]}")
+        raise SiteError(
+            f"sphinx-build failed (exit {result.returncode}):\n{result.stderr[-6000:]}{result.stdout[-2000:]}"
+        )
     # The download button offers the notebook exactly as the repository saves it.
     for _, entries in pages(root):
         for page in entries:
@@ -424,15 +435,20 @@ def serve(html_dir: Path, port: int) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=BUILD, help="build folder (default: build/site)")
-    parser.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT", help="preview after building")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to build (default: this one)")
+    parser.add_argument(
+        "--serve", nargs="?", const=8000, type=int, metavar="PORT", help="preview after building"
+    )
     parser.add_argument("--check", action="store_true", help="check every page in headless Chromium")
     args = parser.parse_args(argv)
     try:
-        built = build(out=args.out)
+        built = build(args.root, args.out)
     except SiteError as error:
         print(f"site: {error}", file=sys.stderr)
         return 1
-    print(f"site: {built['pages']} pages in {built['seconds']:.1f} s -> {built['html']}/index.html", flush=True)
+    print(
+        f"site: {built['pages']} pages in {built['seconds']:.1f} s -> {built['html']}/index.html", flush=True
+    )
     if args.check:
         from course_tools import site_check
 

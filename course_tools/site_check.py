@@ -95,14 +95,20 @@ def link_problems(html_dir: Path, page: str) -> list[str]:
         if link.startswith("data:") or not _internal(link):
             continue
         parts = urlsplit(link)
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path))) if parts.path else page
+        target = (
+            posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+            if parts.path
+            else page
+        )
         path = html_dir / target
         if path.is_dir():
             path = path / "index.html"
         if target.startswith("..") or not path.is_file():
             problems.append(f"{page}: <{tag}> {link} names a file the site does not have")
         elif parts.fragment and path.suffix == ".html" and unquote(parts.fragment) not in read_page(path).ids:
-            problems.append(f"{page}: <{tag}> {link}: {path.relative_to(html_dir)} has no anchor #{parts.fragment}")
+            problems.append(
+                f"{page}: <{tag}> {link}: {path.relative_to(html_dir)} has no anchor #{parts.fragment}"
+            )
     return problems
 
 
@@ -144,7 +150,9 @@ def static_problems(html_dir: Path) -> list[str]:
     read_page.cache_clear()
     problems = []
     for page in html_pages(html_dir):
-        problems += link_problems(html_dir, page) + image_problems(html_dir, page) + heading_problems(html_dir, page)
+        problems += (
+            link_problems(html_dir, page) + image_problems(html_dir, page) + heading_problems(html_dir, page)
+        )
         source = posixpath.splitext(page)[0] + ".ipynb"
         if (html_dir / "_sources" / source).is_file():
             problems += launch_problems(html_dir, page, launch_links(source), source)

@@ -24,7 +24,9 @@ from course_tools.site import ALT_KEY, cell_pictures, widget_state
 
 ALT_TEXTS: dict[str, dict[str, list[str]]] = {
     "notebooks/00_start_here.ipynb": {
-        "db5fd67e": ["One handwritten MNIST digit for each class, 0 to 9, in a row, each titled with its class."],
+        "db5fd67e": [
+            "One handwritten MNIST digit for each class, 0 to 9, in a row, each titled with its class."
+        ],
         "6d63b931": [
             "Two rows of five shapes images: above, large centred shapes on a clean background; below, small "
             "shapes placed anywhere with noise, each titled with its class."
@@ -85,7 +87,9 @@ ALT_TEXTS: dict[str, dict[str, list[str]]] = {
             "The first 24 test digits in a grid, each titled with the model's prediction; the few mistakes are "
             "titled in red with both the true and the predicted digit."
         ],
-        "1ffbbf37": ["Up to 16 test digits that the model got wrong, each titled in red with its true and predicted digit."],
+        "1ffbbf37": [
+            "Up to 16 test digits that the model got wrong, each titled in red with its true and predicted digit."
+        ],
         "b27867d1": [
             "The first eight 3x3 kernels that the first conv layer learned, drawn as coloured grids, red "
             "weights positive and blue negative.",
@@ -122,7 +126,9 @@ ALT_TEXTS: dict[str, dict[str, list[str]]] = {
             "The threshold explorer's starting view at threshold 0.5: the two-class confusion matrix of 'is it a "
             "3?' beside the precision-recall curve with its red dot."
         ],
-        "6747ed9a": ["The test digits behind the model's most frequent confusion, each titled with its true and predicted digit."],
+        "6747ed9a": [
+            "The test digits behind the model's most frequent confusion, each titled with its true and predicted digit."
+        ],
     },
     "notebooks/07_overfitting_diagnosis.ipynb": {
         "ba175794": [
@@ -156,7 +162,9 @@ ALT_TEXTS: dict[str, dict[str, list[str]]] = {
             "A grid of small learning-curve plots, one per remedy (seed 0 of each): training and validation loss "
             "over the epochs of the baseline and each regularized run."
         ],
-        "4d961a52": ["A training digit followed by seven randomly shifted, rotated and zoomed copies of it, all with the same label."],
+        "4d961a52": [
+            "A training digit followed by seven randomly shifted, rotated and zoomed copies of it, all with the same label."
+        ],
         "7de58fb3": [
             "Three rows of four digits: handwritten 6s, the same 6s turned upside down, which look like 9s, and "
             "real 9s."
@@ -181,7 +189,9 @@ ALT_TEXTS: dict[str, dict[str, list[str]]] = {
         ],
     },
     "notebooks/10_your_own_images.ipynb": {
-        "e568e075": ["Eight images from the folder, four of class 'four' and four of class 'nine', each titled with its folder."],
+        "e568e075": [
+            "Eight images from the folder, four of class 'four' and four of class 'nine', each titled with its folder."
+        ],
         "cb91ce34": [
             "Learning curves of the model trained on the folder: training and validation loss and accuracy "
             "over the epochs."
@@ -233,11 +243,17 @@ def apply(root=ROOT, check_only: bool = False) -> list[str]:
                     cell.metadata[ALT_KEY] = list(wanted)
                     dirty = True
                 for fixed_page, cell_id, old, new in HEADING_FIXES:
-                    if fixed_page == page and cell.get("id") == cell_id and cell.source.startswith(old + "\n"):
+                    if (
+                        fixed_page == page
+                        and cell.get("id") == cell_id
+                        and cell.source.startswith(old + "\n")
+                    ):
                         cell.source = new + cell.source[len(old) :]
                         dirty = True
             known = {cell.get("id") for cell in nb.cells}
-            problems += [f"{page}: ALT_TEXTS names cell {cid}, which is not there" for cid in texts if cid not in known]
+            problems += [
+                f"{page}: ALT_TEXTS names cell {cid}, which is not there" for cid in texts if cid not in known
+            ]
             if dirty:
                 changed.append(page)
                 if not check_only:
@@ -249,7 +265,9 @@ def apply(root=ROOT, check_only: bool = False) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a notebook is behind")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a notebook is behind"
+    )
     args = parser.parse_args(argv)
     try:
         changed = apply(check_only=args.check)
