@@ -187,7 +187,7 @@ def test_tags_alt_texts_and_widgets_on_a_small_checkout(tmp_path):
     page = (tmp_path / "out" / "html" / "notebooks" / "00_lesson.html").read_text()
     assert "test only" not in page  # remove-cell
     assert "shown output" in page and re.search(r"<details[^>]*hide[^>]*>", page)  # hide-input: folded away
-    assert 'alt="A single black pixel."' in page and 'alt="The explorer&#39;s pixel."' in page
+    assert 'alt="A single black pixel."' in page and 'alt="The explorer\'s pixel."' in page
     assert "size = 7" in page and "launch this lesson on Binder" in page
     assert not site_check.static_problems(tmp_path / "out" / "html")
 
@@ -214,7 +214,7 @@ def _pages(folder: Path, pages: dict[str, str]) -> Path:
     """A site of small pages, each body inside the <article> where a built page has its content."""
     for name, body in pages.items():
         (folder / name).write_text(
-            f'<html lang="en"><head><title>{name}</title></head><body><main><article>{body}</article></main></body></html>'
+            f'<html lang="en"><head><title>{name}</title><link rel="icon" href="data:,"></head><body><main><article>{body}</article></main></body></html>'
         )
     return folder
 
@@ -270,3 +270,9 @@ def test_site_tools_are_pinned_apart_from_the_course():
     assert "sphinx" not in course.lower()  # the course's environment never gets the site's tools
     playwright = re.search(r'"playwright==([^"]+)"', course).group(1)
     assert f"playwright=={playwright}" in lines  # one Playwright for the browser tests and the site's check
+
+
+def test_the_readme_links_the_published_site_of_its_repository():
+    owner, name = repository()
+    pages = re.findall(r"https://[\w.-]+\.github\.io/[\w./-]*", (ROOT / "README.md").read_text())
+    assert pages == [f"https://{owner}.github.io/{name}/"], pages
