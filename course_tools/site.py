@@ -60,7 +60,9 @@ FIRST_GUIDES = ("docs/instructor_guide.md", "docs/troubleshooting.md")
 REPOSITORY = re.compile(r"^\[repository\]: (https://github\.com/([\w.-]+)/([\w.-]+))$", re.M)
 MARKDOWN_LINK = re.compile(r"(!?\[(?:[^\[\]]|\[[^\]]*\])*\]\()([^)\s]+)(\))")
 REFERENCE_LINK = re.compile(r"^(\[[^\]]+\]:\s*)(\S+)(.*)$", re.M)
-BADGE = re.compile(r"^\[!\[[^\]]*\]\(https?://[^)]*\)\]\([^)]*\)\s*$", re.M)
+# A badge is a picture from another site (mybinder.org's): on the site, whose pages load nothing from
+# elsewhere, it becomes a plain link to the same place.
+BADGE = re.compile(r"^\[!\[([^\]]*)\]\(https?://[^)]*\)\]\(([^)]*)\)[ \t]*$", re.M)
 
 
 class SiteError(Exception):
@@ -107,12 +109,8 @@ def pages(root: Path = ROOT) -> list[tuple[str, list[str]]]:
     sections = []
     for caption, pattern in SECTIONS:
         found = sorted(path.relative_to(root).as_posix() for path in root.glob(pattern))
-        found.sort(
-            key=lambda path: (
-                path not in FIRST_GUIDES,
-                FIRST_GUIDES.index(path) if path in FIRST_GUIDES else 0,
-            )
-        )
+        # the guides first, then the tables, in name order (sort is stable)
+        found.sort(key=lambda path: FIRST_GUIDES.index(path) if path in FIRST_GUIDES else len(FIRST_GUIDES))
         if found:
             sections.append((caption, found))
     return sections
@@ -355,7 +353,7 @@ def stage(root: Path, src: Path) -> int:
     sections = pages(root)
     every_page = {page for _, entries in sections for page in entries} | {"README.md"}
     rewriter = LinkRewriter(root, every_page)
-    home = BADGE.sub("", (root / "README.md").read_text(encoding="utf-8"))
+    home = BADGE.sub(r"[Open the course on \1](\2)", (root / "README.md").read_text(encoding="utf-8"))
     home = rewriter.rewrite(home, "README.md", "index.md")
     home += "".join(_toctree(caption, entries) for caption, entries in sections)
     (src / "index.md").write_text(home, encoding="utf-8")
