@@ -14,7 +14,7 @@ address. The source is first laid out in ``build/site/src``, a copy in which:
 
 - every picture a cell shows (an image output, or the picture inside a saved widget) gets its text
   alternative from the cell's metadata, ``figure_alt`` (one sentence per picture, in order; written by
-  ``python -m course_tools.figure_alt``): a picture without one stops the build;
+  ``python -m course_tools.site_metadata``): a picture without one stops the build;
 - a widget, which needs a kernel, becomes its saved starting view (its HTML, pictures and settings) with a
   note that links the lesson on Binder and Colab;
 - a link to a file of the repository that is no page of the site points at the repository instead.
@@ -242,8 +242,8 @@ def _alt_texts(cell, pictures: list[Picture], where: str) -> list[str]:
     if len(texts) != len(pictures) or not all(isinstance(t, str) and t.strip() for t in texts):
         raise SiteError(
             f"{where} shows {len(pictures)} picture(s) but its metadata {ALT_KEY!r} has {len(texts)} "
-            f"text alternative(s): write one sentence per picture in course_tools/figure_alt.py and run "
-            "python -m course_tools.figure_alt"
+            "text alternative(s): write one sentence per picture in ALT_TEXTS of "
+            "course_tools/site_metadata.py and run python -m course_tools.site_metadata"
         )
     return texts
 
