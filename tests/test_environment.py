@@ -238,7 +238,7 @@ def test_environment_report_reads_ranges_and_either_tensorflow_build(monkeypatch
     monkeypatch.setattr(metadata, "version", version)
     rows = {row["package"]: row for row in _environment.environment_report()}
     assert list(rows) == ["keras", "tensorflow", "numpy"]
-    assert (rows["keras"]["required"], rows["keras"]["ok"]) == ("<4,>=3.5", False)  # too old
+    assert (rows["keras"]["required"], rows["keras"]["ok"]) == (">=3.5,<4", False)  # too old
     assert (rows["tensorflow"]["installed"], rows["tensorflow"]["ok"]) == ("2.19.0", True)
     assert rows["numpy"]["ok"]
 

@@ -273,11 +273,19 @@ def _tensorflow_requirement() -> str:
 
 
 def _name_and_specifier(requirement: str) -> tuple[str, str]:
-    """``("keras", ">=3.5,<4")`` from a requirement such as ``keras<4,>=3.5; extra == "x"``."""
+    """``("keras", ">=3.5,<4")`` from a requirement such as ``keras<4,>=3.5; extra == "x"``.
+
+    Examples
+    --------
+    >>> _name_and_specifier('Keras<4,>=3.5; extra == "x"')
+    ('keras', '>=3.5,<4')
+    """
     from packaging.requirements import Requirement
 
     parsed = Requirement(requirement)
-    return parsed.name.lower(), str(parsed.specifier)
+    # lower bounds first, as people write ranges: ">=3.5,<4"
+    specifiers = sorted(str(spec) for spec in parsed.specifier)
+    return parsed.name.lower(), ",".join(sorted(specifiers, key=lambda spec: not spec.startswith(">")))
 
 
 def _import_tensorflow():
