@@ -288,11 +288,14 @@ def colab_environment(versions: dict[str, str], python: str = sys.executable) ->
     return venv, time.perf_counter() - start
 
 
-FAKE_COLAB = '''"""Make this kernel believe it runs on Colab: the install cell checks "google.colab" in sys.modules."""
+FAKE_COLAB = '''"""Make this kernel believe it runs on Colab: the install cell checks "google.colab" in sys.modules.
+
+Only google.colab is faked: the google namespace package stays real (protobuf, which TensorFlow imports,
+is google.protobuf).
+"""
 import sys
 import types
 
-sys.modules.setdefault("google", types.ModuleType("google"))
 sys.modules["google.colab"] = types.ModuleType("google.colab")
 '''
 
@@ -333,7 +336,6 @@ def run_as_on_colab(notebook: Path, venv: Path, wheel: Path, workdir: Path) -> s
         PYTHONPATH=str(runner),
         PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         VIRTUAL_ENV=str(venv),
-        MPLBACKEND="Agg",
     )
     subprocess.run(
         [python, "-m", "pip", "uninstall", "--yes", "--quiet", "designing-cnns"],
@@ -343,6 +345,13 @@ def run_as_on_colab(notebook: Path, venv: Path, wheel: Path, workdir: Path) -> s
         [python, "-m", "pytest", "-c", str(ini), "--rootdir", str(alone), "-q", notebook.name],
         cwd=alone, env=env, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
+
+
+def _first_failure(report: str, size: int = 6000) -> str:
+    """The first failing cell of a pytest report (what went wrong first), then its summary line."""
+    start = report.find("Notebook cell execution failed")
+    start = report.find("\n_", 0) if start < 0 else start
+    return report[max(start, 0) : max(start, 0) + size] + "\n...\n" + report[-300:]
 
 
 def lesson_paths(names) -> list[Path]:
@@ -390,7 +399,7 @@ def colab_test(notebooks: list[Path], wheel: Path | None = None) -> int:
             print(f"{notebook.name}: {status} in {time.perf_counter() - start:.0f} s", flush=True)
             if result.returncode:
                 failed.append(notebook.name)
-                print(result.stdout[-6000:] + result.stderr[-3000:], flush=True)
+                print(_first_failure(result.stdout) + result.stderr[-3000:], flush=True)
     print(f"{len(notebooks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
