@@ -160,6 +160,8 @@ def _probe_notebook(folder: Path, install: bool = True) -> Path:
         cell = nbformat.v4.new_code_cell(source)
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
         cells.append(cell)
+    for count, cell in enumerate(cells, start=1):
+        cell.execution_count = count  # saved after a run, as nbval wants
     nb.cells = [nbformat.v4.new_markdown_cell("# Probe"), *cells]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "probe.ipynb"
