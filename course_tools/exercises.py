@@ -32,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from course_tools import ROOT
+from course_tools.colab import with_badge
 from course_tools.notebooks import read
 
 BEGIN = "# BEGIN SOLUTION"
@@ -130,6 +131,9 @@ def exercise_from_solution(solution: nbformat.NotebookNode, name: str) -> nbform
             cell.execution_count = None
         cell.metadata.pop("execution", None)
         cells.append(cell)
+    # The Colab badge opens the exercise, not its solution (course_tools.colab writes the solution's).
+    if cells and cells[0].cell_type == "markdown":
+        cells[0].source = with_badge(cells[0].source, f"exercises/{name}")
     header = nbformat.v4.new_markdown_cell(HEADER.format(name=name))
     header.id = "exercise-header"
     nb.cells = cells[:1] + [header] + cells[1:]

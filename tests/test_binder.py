@@ -80,6 +80,87 @@ def test_every_binder_link_launches_an_existing_notebook_of_the_repository():
     )
 
 
+COLAB_LINK = re.compile(r"https?://colab\.research\.google\.com/(?!assets/)[^\s)\]>\"']*")
+
+
+def colab_link(path: str) -> str:
+    """The link that opens ``path`` (relative to the repository) on Colab, from the same repository and branch."""
+    owner, name = repository()
+    return f"https://colab.research.google.com/github/{owner}/{name}/blob/{BRANCH}/{path}"
+
+
+def colab_problem(link: str) -> str | None:
+    """What is wrong with an "open in Colab" link, or None when it has the course's form."""
+    match = re.fullmatch(r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/(\S+)", link)
+    if not match:
+        return f"{link} does not have the form {colab_link('notebooks/NN_topic.ipynb')}"
+    path = match.group(1)
+    if link != colab_link(path):
+        return f"{link} should be {colab_link(path)} (the [repository] of README.md, branch {BRANCH})"
+    if (
+        not re.fullmatch(r"(notebooks|exercises|solutions)/\d\d_\w+\.ipynb", path)
+        or not (ROOT / path).is_file()
+    ):
+        return f"{link} names {path}, which is not a notebook of the course"
+    return None
+
+
+def test_every_colab_link_opens_an_existing_notebook_of_the_repository():
+    links = {doc.name: COLAB_LINK.findall(doc.read_text()) for doc in DOCUMENTS}
+    problems = [
+        f"{name}: {colab_problem(link)}"
+        for name, found in links.items()
+        for link in found
+        if colab_problem(link)
+    ]
+    assert not problems, "\n".join(problems)
+    lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    missing = {colab_link(f"notebooks/{path.name}") for path in lessons} - set(links["README.md"])
+    assert not missing, f"a lesson has no Colab link in the README: {sorted(missing)}"
+    # beside Binder's, on the lesson's own row of the table
+    for path in lessons:
+        row = next(
+            line
+            for line in (ROOT / "README.md").read_text().splitlines()
+            if f"(notebooks/{path.name})" in line
+        )
+        assert binder_link(f"notebooks/{path.name}") in row and colab_link(f"notebooks/{path.name}") in row, (
+            row
+        )
+
+
+@pytest.mark.parametrize(
+    "link, fragment",
+    [
+        (
+            "https://colab.research.google.com/github/someone/else/blob/main/notebooks/00_start_here.ipynb",
+            "should be",
+        ),
+        (
+            "https://colab.research.google.com/github/{repo}/blob/master/notebooks/00_start_here.ipynb",
+            "should be",
+        ),
+        (
+            "https://colab.research.google.com/github/{repo}/blob/main/notebooks/99_missing.ipynb",
+            "not a notebook",
+        ),
+        ("https://colab.research.google.com/drive/1abc", "form"),
+    ],
+)
+def test_the_colab_link_check_names_what_is_wrong(link, fragment):
+    owner, name = repository()
+    problem = colab_problem(link.format(repo=f"{owner}/{name}"))
+    assert problem is not None and fragment in problem, problem
+
+
+def test_the_notebooks_colab_links_agree_with_the_readme():
+    from course_tools.colab import colab_link as written
+
+    assert written("notebooks/01_convolution_arithmetic.ipynb") == colab_link(
+        "notebooks/01_convolution_arithmetic.ipynb"
+    )
+
+
 @pytest.mark.parametrize(
     "link, fragment",
     [

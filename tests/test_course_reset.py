@@ -30,12 +30,15 @@ def course(tmp_path):
         pytest.skip("needs the environment that ./course makes (run ./course test)")
     if (
         stamp.read_text(encoding="utf-8").strip()
-        != hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+        != hashlib.sha256(
+            (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
+        ).hexdigest()
     ):
         # ./course in the copy would reinstall this environment from the copy (COURSE_VENV is this one),
         # leaving every later kernel without course_utils once the copy is deleted
         pytest.skip("this environment was made from another pyproject.toml: run ./course test to refresh it")
-    for name in ("course", "pyproject.toml"):
+    # constraints.txt: ./course's environment stamp; README.md: the repository address of the Colab badges
+    for name in ("course", "pyproject.toml", "constraints.txt", "README.md"):
         shutil.copy2(ROOT / name, tmp_path / name)
     for folder in ("solutions", "exercises", "course_tools"):
         shutil.copytree(

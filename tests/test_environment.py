@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import course_utils
 
@@ -23,24 +24,79 @@ def _environment_pip_section() -> list[str]:
     return [line.strip()[2:] for line in lines[start + 1 :] if line.strip().startswith("- ")]
 
 
+def _constraints() -> dict[str, str]:
+    """Package name -> pinned version, from constraints.txt (the versions the course is tested with)."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version and name == name.strip().lower(), f"constraints.txt: {line!r} is not name==version"
+            assert name not in pins, f"constraints.txt pins {name} twice"
+            pins[name] = version
+    return pins
+
+
+def _requirements(group: str | None = None) -> list[Requirement]:
+    project = _pyproject()
+    texts = project["dependencies"] if group is None else project["optional-dependencies"][group]
+    return [Requirement(text) for text in texts]
+
+
 # What an instructor needs on Binder to run the notebook tests (pytest --nbval).
 NOTEBOOK_TEST_TOOLS = ("pytest", "nbval", "hypothesis")
+# The rest of the test extra: the maintainers' tools, not installed on Binder.
+MAINTAINER_TOOLS = ("ruff", "mlxtend", "playwright")
 
 
-def _test_tools() -> list[str]:
-    pins = {r.split("==")[0]: r for r in _pyproject()["optional-dependencies"]["test"]}
-    return [pins[name] for name in NOTEBOOK_TEST_TOOLS]
+# What ./course installs (with constraints.txt); the tensorflow extra is the full build for other machines
+# (Colab), with the same range as the cpu extra.
+COURSE_GROUPS = (None, "cpu", "lab", "test")
 
 
-def test_environment_yml_lists_the_same_pinned_packages_as_pyproject():
-    expected = _pyproject()["dependencies"] + _test_tools()
+def test_every_package_the_course_installs_is_pinned_in_constraints_within_its_range():
+    pins = _constraints()
+    for group in COURSE_GROUPS:
+        for requirement in _requirements(group):
+            assert requirement.name in pins, f"{requirement.name} ({group or 'dependencies'}) has no pin"
+            assert requirement.specifier.contains(pins[requirement.name]), (
+                f"constraints.txt pins {requirement.name}=={pins[requirement.name]}, outside {requirement}"
+            )
+
+
+def test_pyproject_gives_ranges_and_never_an_exact_pin():
+    for group in (None, *_pyproject()["optional-dependencies"]):
+        for requirement in _requirements(group):
+            assert requirement.specifier and "==" not in str(requirement.specifier), (
+                f"{requirement} should be a compatible range (the exact version goes in constraints.txt)"
+            )
+
+
+def test_the_runtime_requirements_name_no_tensorflow_and_no_jupyter():
+    # Colab preinstalls `tensorflow`; pip takes `tensorflow-cpu` for another package and would install
+    # both. TensorFlow is therefore an extra, and Jupyter (which no lesson imports) too.
+    names = {requirement.name for requirement in _requirements()}
+    assert not names & {"tensorflow", "tensorflow-cpu", "tensorboard"}, names
+    assert not names & {"jupyterlab", "notebook", "ipykernel", "nbformat", "nbconvert", "nbclient"}, names
+    extras = _pyproject()["optional-dependencies"]
+    assert [r.name for r in _requirements("cpu")] == ["tensorflow-cpu"]
+    assert [r.name for r in _requirements("tensorflow")] == ["tensorflow"]
+    assert str(Requirement(extras["cpu"][0]).specifier) == str(Requirement(extras["tensorflow"][0]).specifier)
+    major = [spec for spec in Requirement(extras["tensorflow"][0]).specifier if spec.operator == "<"]
+    assert [spec.version for spec in major] == ["3"], "any TensorFlow 2 build in the range serves"
+
+
+def test_environment_yml_lists_the_pins_of_constraints():
+    pins = _constraints()
+    expected = [f"{name}=={version}" for name, version in pins.items() if name not in MAINTAINER_TOOLS]
     assert sorted(_environment_pip_section()) == sorted(expected)
+    assert set(NOTEBOOK_TEST_TOOLS) <= set(pins)
 
 
-def test_every_dependency_is_pinned_exactly():
-    project = _pyproject()
-    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
-        assert "==" in requirement, f"{requirement} is not pinned"
+def test_the_course_script_installs_with_the_constraints():
+    script = (ROOT / "course").read_text()
+    assert '-c "$ROOT/constraints.txt"' in script and "[cpu,lab,test]" in script
+    stamp = next(line for line in script.splitlines() if line.strip().startswith("wanted="))
+    assert "constraints.txt" in stamp, "a new pin must refresh .venv"
 
 
 def test_environment_yml_uses_python_311_from_conda_forge():
@@ -153,11 +209,47 @@ def test_setup_rejects_bad_arguments(kwargs, fragment):
         course_utils.setup(verbose=False, **kwargs)
 
 
-def test_environment_report_matches_the_pins():
+def test_environment_report_finds_every_requirement_within_its_range():
     rows = course_utils.environment_report()
-    pinned = {r.split("==")[0] for r in _pyproject()["dependencies"]}
-    assert {row["package"] for row in rows} == pinned
+    assert "tensorflow" in {row["package"] for row in rows}  # one row, whichever build is installed
     assert all(row["ok"] for row in rows), [row for row in rows if not row["ok"]]
+    pins = _constraints()
+    installed = {row["package"]: row["installed"] for row in rows if row["package"] in pins}
+    assert installed == {name: pins[name] for name in installed}, (
+        "the course's own environment is the pinned one"
+    )
+
+
+def test_environment_report_reads_ranges_and_either_tensorflow_build(monkeypatch):
+    from importlib import metadata
+
+    from course_utils.core import _environment
+
+    requires = ["keras<4,>=3.5", 'tensorflow<3,>=2.16; extra == "tensorflow"', 'tensorflow-cpu<3,>=2.16; extra == "cpu"',
+                'jupyterlab<5,>=4.2; extra == "lab"', "numpy<3,>=1.26"]  # fmt: skip
+    installed = {"keras": "3.2.0", "tensorflow": "2.19.0", "numpy": "2.0.2"}
+
+    def version(name):
+        if name not in installed:
+            raise metadata.PackageNotFoundError(name)
+        return installed[name]
+
+    monkeypatch.setattr(metadata, "requires", lambda name: requires)
+    monkeypatch.setattr(metadata, "version", version)
+    rows = {row["package"]: row for row in _environment.environment_report()}
+    assert list(rows) == ["keras", "tensorflow", "numpy"]
+    assert (rows["keras"]["required"], rows["keras"]["ok"]) == (">=3.5,<4", False)  # too old
+    assert (rows["tensorflow"]["installed"], rows["tensorflow"]["ok"]) == ("2.19.0", True)
+    assert rows["numpy"]["ok"]
+
+
+def test_setup_with_keras_says_what_to_install_when_tensorflow_is_missing():
+    # None in sys.modules: Python's own way to make a module impossible to import (as if it were missing)
+    code = "import sys; sys.modules['tensorflow'] = None; import course_utils; course_utils.setup(keras=True)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: setup(keras=True) needs TensorFlow"), run.stderr[-1000:]
+    assert 'pip install "designing-cnns[cpu]"' in last and "[tensorflow]" in last
 
 
 def test_cpu_count_is_within_the_hosts_cores():

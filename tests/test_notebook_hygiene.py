@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from course_tools import ROOT
+from course_tools.colab import install_cell
 from course_tools.notebooks import read
 
 SAVED = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -31,9 +32,13 @@ def test_no_errors_or_stderr_in_saved_outputs(path: Path):
 
 
 @pytest.mark.parametrize("path", SAVED, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_first_code_cell_sets_up_the_course(path: Path):
-    first = _code_cells(path)[0].source
-    assert "import course_utils" in first and "course_utils.setup(" in first
+def test_first_code_cell_installs_on_colab_and_the_second_sets_up_the_course(path: Path):
+    # The install cell does nothing outside Colab and prints nothing (tests/test_colab.py checks its form).
+    install, setup = _code_cells(path)[:2]
+    assert install.source == install_cell() and install.outputs == [], (
+        "run python -m course_tools.colab cells"
+    )
+    assert "import course_utils" in setup.source and "course_utils.setup(" in setup.source
 
 
 @pytest.mark.parametrize("path", SAVED, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -12,55 +12,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
-from importlib import metadata
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from course_tools import ROOT
+from course_tools.colab import build_wheel
 from course_utils.engines.diagnosis import load_histories
 from course_utils.engines.lessons import course_map
 from course_utils.engines.stored_runs import load_capstone, load_sweeps
 
 pytestmark = pytest.mark.slow
 
-PACKAGING = ("pyproject.toml", "README.md", "LICENSE")
-"""The files besides the packages that building the wheel reads."""
-SETUPTOOLS_NEEDED = 77
-"""The first setuptools that reads ``license = "MIT"`` (pyproject.toml's [build-system] asks for it)."""
-
-
-def _build_isolation() -> list[str]:
-    """Build with this environment's setuptools when it is new enough (no index needed), else in pip's
-    isolated build environment, which installs the setuptools that pyproject.toml asks for."""
-    try:
-        major = int(metadata.version("setuptools").split(".")[0])
-    except (metadata.PackageNotFoundError, ValueError):
-        return []
-    return ["--no-build-isolation"] if major >= SETUPTOOLS_NEEDED else []
-
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    source = tmp_path_factory.mktemp("source")
-    for name in PACKAGING:
-        shutil.copy(ROOT / name, source / name)
-    for package in ("course_utils", "course_tools"):
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "--disable-pip-version-check",
-         "-w", str(out), *_build_isolation()],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    wheels = list(out.glob("*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +56,27 @@ def test_the_wheel_holds_the_package_and_no_tooling(names):
 def test_the_wheel_holds_every_data_file(names):
     data = {path.relative_to(ROOT).as_posix() for path in (ROOT / "course_utils" / "data_files").iterdir()}
     assert data and data <= set(names), sorted(data - set(names))
+    # what the lessons read at run time: the digits, the stored runs, the pretrained trunks
+    kinds = {Path(name).suffix for name in names if "/data_files/" in name}
+    assert {".npz", ".json", ".h5", ".sha256"} <= kinds, kinds
+
+
+def _metadata(wheel, names) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read(next(name for name in names if name.endswith(".dist-info/METADATA"))).decode()
+    return Parser().parsestr(text).get_all("Requires-Dist")
+
+
+def test_the_wheel_requires_ranges_and_tensorflow_only_as_an_extra(wheel, names):
+    # Colab preinstalls `tensorflow`: a requirement on `tensorflow-cpu` would install a second TensorFlow.
+    requirements = [Requirement(text) for text in _metadata(wheel, names)]
+    always = {r.name: r for r in requirements if r.marker is None}
+    assert {"keras", "numpy", "matplotlib", "scikit-learn", "keras-tuner", "ipywidgets"} <= set(always)
+    assert not {"tensorflow", "tensorflow-cpu", "jupyterlab", "ipykernel"} & set(always), sorted(always)
+    assert all(r.specifier and "==" not in str(r.specifier) for r in always.values()), always
+    extras = {r.name: str(r.marker) for r in requirements if r.marker is not None}
+    assert extras["tensorflow"] == 'extra == "tensorflow"' and extras["tensorflow-cpu"] == 'extra == "cpu"'
+    assert always["keras"].specifier.contains("3.15.1") and not always["keras"].specifier.contains("4.0")
 
 
 CHECK = """

@@ -201,8 +201,8 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
 
     _set_matplotlib_defaults()
     if keras:
+        tf = _import_tensorflow()
         import keras as _keras  # noqa: F401  (imported so that it is seeded below)
-        import tensorflow as tf
 
         # Same machine, same digits: repeated runs give identical numbers.
         # COURSE_OP_DETERMINISM=0 turns it off (`./course timings --determinism-cost` measures its cost).
@@ -252,16 +252,82 @@ def describe_environment() -> dict:
     return info
 
 
-def environment_report() -> list[dict]:
-    """Compare the installed packages with the versions the course pins.
+TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
+"""The distributions that give ``import tensorflow``: pyproject.toml's ``tensorflow`` and ``cpu`` extras.
+Colab preinstalls ``tensorflow``; the course's own environment and Binder use ``tensorflow-cpu``."""
 
-    The pins come from the installed ``designing-cnns`` metadata (that is,
-    ``pyproject.toml``), so nothing is typed twice. No package is imported.
+
+def _tensorflow_requirement() -> str:
+    """The TensorFlow releases the installed course supports, as its metadata states them (``cpu`` extra)."""
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return "2"
+    for text in requirements:
+        name, specifier = _name_and_specifier(text)
+        if name in TENSORFLOW_DISTRIBUTIONS:
+            return specifier
+    return "2"
+
+
+def _name_and_specifier(requirement: str) -> tuple[str, str]:
+    """``("keras", ">=3.5,<4")`` from a requirement such as ``keras<4,>=3.5; extra == "x"``.
+
+    Examples
+    --------
+    >>> _name_and_specifier('Keras<4,>=3.5; extra == "x"')
+    ('keras', '>=3.5,<4')
+    """
+    from packaging.requirements import Requirement
+
+    parsed = Requirement(requirement)
+    # lower bounds first, as people write ranges: ">=3.5,<4"
+    specifiers = sorted(str(spec) for spec in parsed.specifier)
+    return parsed.name.lower(), ",".join(sorted(specifiers, key=lambda spec: not spec.startswith(">")))
+
+
+def _import_tensorflow():
+    """``import tensorflow``, or one message that says what to install when no TensorFlow is there."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorflow") is None:
+        raise ModuleNotFoundError(
+            f"setup(keras=True) needs TensorFlow {_tensorflow_requirement()}, which is not installed here. "
+            'Install it with the course: pip install "designing-cnns[cpu]" (CPU only) or '
+            '"designing-cnns[tensorflow]" (the full build, which Colab preinstalls).'
+        )
+    import tensorflow
+
+    return tensorflow
+
+
+def _installed_version(names) -> str | None:
+    """The installed version of the first of ``names`` that is installed, else None."""
+    from importlib import metadata
+
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def environment_report() -> list[dict]:
+    """Compare the installed packages with the versions the course supports.
+
+    The supported ranges come from the installed ``designing-cnns`` metadata (that is,
+    ``pyproject.toml``), so nothing is typed twice. TensorFlow is one row, ``tensorflow``,
+    whichever build gives it (``tensorflow`` on Colab, ``tensorflow-cpu`` in the course's own
+    environment). No package is imported.
 
     Returns
     -------
     list of dict
-        One row per package: ``package``, ``required``, ``installed`` and ``ok``.
+        One row per package: ``package``, ``required`` (a version range such as ``>=3.5,<4``),
+        ``installed`` (None when missing) and ``ok`` (installed and within the range).
 
     Examples
     --------
@@ -271,20 +337,23 @@ def environment_report() -> list[dict]:
     """
     from importlib import metadata
 
+    from packaging.specifiers import SpecifierSet
+
     try:
         requirements = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:
         return [{"package": DISTRIBUTION, "required": "installed", "installed": None, "ok": False}]
     rows = []
     for requirement in requirements:
-        if "extra ==" in requirement:
+        name, specifier = _name_and_specifier(requirement)
+        if name in TENSORFLOW_DISTRIBUTIONS:
+            if any(row["package"] == "tensorflow" for row in rows):
+                continue
+            name, installed = "tensorflow", _installed_version(TENSORFLOW_DISTRIBUTIONS)
+        elif "extra ==" in requirement:
             continue
-        name, _, pinned = requirement.partition("==")
-        name = name.strip()
-        pinned = pinned.split(";")[0].strip()
-        try:
-            installed = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            installed = None
-        rows.append({"package": name, "required": pinned, "installed": installed, "ok": installed == pinned})
+        else:
+            installed = _installed_version([name])
+        ok = installed is not None and SpecifierSet(specifier).contains(installed, prereleases=True)
+        rows.append({"package": name, "required": specifier, "installed": installed, "ok": ok})
     return rows
