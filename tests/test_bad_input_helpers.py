@@ -286,17 +286,7 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.normalized_axis": lambda: dict(
         layer={"type": "BatchNormalization", "axis": 1}, rank=3
     ),
-    "course_utils.core.arithmetic.conv_output_length": lambda: dict(
-        input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.conv2d_output_shape": lambda: dict(
-        input_shape=(28, 24), kernel_size=(3, 5), strides=2, padding="same", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
     "course_utils.core.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
-    "course_utils.core.arithmetic.pool2d_output_shape": lambda: dict(
-        input_shape=(7, 9), pool_size=(2, 3), strides=None, padding="same"
-    ),
     "course_utils.core.arithmetic.step_layer": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"}, state=_state()
     ),
@@ -307,26 +297,8 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    "course_utils.core.arithmetic.pool_output_length": lambda: dict(
-        input_length=28, pool_size=2, strides=None, padding="valid"
-    ),
-    "course_utils.core.arithmetic.pooling_schedule": lambda: dict(
-        input_length=28, pool_size=2, strides=None, padding="same", min_length=1
-    ),
-    "course_utils.core.arithmetic.receptive_field_step": lambda: dict(
-        receptive_field=3, jump=1, kernel_size=3, strides=2, dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.same_padding": lambda: dict(
-        input_length=6, kernel_size=4, strides=1, dilation_rate=1
-    ),
     "course_utils.core.arithmetic.trace_stack": lambda: dict(
         input_length=28, layers=[{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}]
-    ),
-    "course_utils.core.arithmetic.window_indices": lambda: dict(
-        output_index=1, input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.window_starts": lambda: dict(
-        input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
     # params
     "course_utils.core.params.activation_bytes": lambda: dict(
@@ -665,24 +637,13 @@ UNDECLARED = {
         (
             "course_utils.core.arithmetic.channels_first",
             "course_utils.core.arithmetic.check_layer_arguments",
-            "course_utils.core.arithmetic.conv2d_output_shape",
             "course_utils.core.arithmetic.conv_groups",
-            "course_utils.core.arithmetic.conv_output_length",
-            "course_utils.core.arithmetic.dilated_kernel_size",
             "course_utils.core.arithmetic.format_trace",
             "course_utils.core.arithmetic.input_state",
             "course_utils.core.arithmetic.max_pooling_stages",
             "course_utils.core.arithmetic.normalized_axis",
-            "course_utils.core.arithmetic.padding_amounts",
-            "course_utils.core.arithmetic.pool2d_output_shape",
-            "course_utils.core.arithmetic.pool_output_length",
-            "course_utils.core.arithmetic.pooling_schedule",
-            "course_utils.core.arithmetic.receptive_field_step",
-            "course_utils.core.arithmetic.same_padding",
             "course_utils.core.arithmetic.step_layer",
             "course_utils.core.arithmetic.trace_stack",
-            "course_utils.core.arithmetic.window_indices",
-            "course_utils.core.arithmetic.window_starts",
             "course_utils.core.formatting.format_bytes",
             "course_utils.core.formatting.format_count",
             "course_utils.core.formatting.format_receptive_field",
