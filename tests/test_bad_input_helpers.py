@@ -219,8 +219,6 @@ def _stored_design(group, name):
 # {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
     # comparisons of setups over seeds (lesson 08)
-    "course_utils.engines.comparisons.chance_findings": lambda: dict(comparisons=20, confidence=0.95),
-    "course_utils.engines.comparisons.comparison_confidence": lambda: dict(confidence=0.95, comparisons=13),
     "course_utils.engines.comparisons.seeds_difference_interval": lambda: dict(
         correct_a=[[True, False, True, True], [True, True, False, True]],
         correct_b=[[True, True, True, False]],
@@ -313,7 +311,6 @@ VALID_CALLS = {
         layer={"type": "Dense", "units": 4, "use_bias": False}, input_shape=(6, 6, 8)
     ),
     # formatting
-    "course_utils.core.formatting.format_bytes": lambda: dict(n_bytes=880936),
     "course_utils.core.formatting.format_count": lambda: dict(value=220234),
     "course_utils.core.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
     "course_utils.core.formatting.render_table": lambda: dict(
@@ -353,18 +350,12 @@ VALID_CALLS = {
         training=False,
         epsilon=1e-3,
     ),
-    "course_utils.engines.regularization.cosine_decay": lambda: dict(
-        step=10, initial_learning_rate=0.003, decay_steps=100, alpha=0.0
-    ),
-    "course_utils.engines.regularization.inverted_dropout_scale": lambda: dict(rate=0.25),
-    "course_utils.engines.regularization.keras_l2_from_notes": lambda: dict(lam=3.2, m=3200),
     "course_utils.engines.regularization.l2_penalty": lambda: dict(
         weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01
     ),
     "course_utils.engines.regularization.lr_range_suggestion": lambda: dict(
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
-    "course_utils.engines.regularization.notes_lambda_from_keras": lambda: dict(l2=0.0005, m=3200),
     # history
     "course_utils.engines.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
     "course_utils.engines.history.early_stopping_epoch": lambda: dict(
@@ -644,7 +635,6 @@ UNDECLARED = {
             "course_utils.core.arithmetic.normalized_axis",
             "course_utils.core.arithmetic.step_layer",
             "course_utils.core.arithmetic.trace_stack",
-            "course_utils.core.formatting.format_bytes",
             "course_utils.core.formatting.format_count",
             "course_utils.core.formatting.format_receptive_field",
             "course_utils.core.formatting.render_table",
@@ -656,14 +646,11 @@ UNDECLARED = {
             "course_utils.core.metrics.accuracy_difference_interval",
             "course_utils.core.metrics.accuracy_interval",
             "course_utils.core.metrics.averaged_metrics",
-            "course_utils.core.metrics.binary_counts",
             "course_utils.core.metrics.binary_metrics",
             "course_utils.core.metrics.check_scores",
-            "course_utils.core.metrics.confusion_matrix",
             "course_utils.core.metrics.harmonic_mean",
             "course_utils.core.metrics.one_vs_rest_counts",
             "course_utils.core.metrics.per_class_metrics",
-            "course_utils.core.metrics.precision_recall_curve",
             "course_utils.core.metrics.threshold_predictions",
             "course_utils.core.metrics.truncate",
             "course_utils.core.params.activation_bytes",
@@ -688,8 +675,6 @@ UNDECLARED = {
             "course_utils.engines.cluttered_digits.make_cluttered_digits",
             "course_utils.engines.cluttered_digits.source_digits",
             "course_utils.engines.cluttered_digits.write_image_folder",
-            "course_utils.engines.comparisons.chance_findings",
-            "course_utils.engines.comparisons.comparison_confidence",
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.design_evidence.accuracies",
             "course_utils.engines.design_evidence.compare_designs",
@@ -728,12 +713,6 @@ UNDECLARED = {
             "course_utils.engines.planner.judge_design",
             "course_utils.engines.planner.plan_cnn",
             "course_utils.engines.regularization.batch_norm",
-            "course_utils.engines.regularization.cosine_decay",
-            "course_utils.engines.regularization.inverted_dropout_scale",
-            "course_utils.engines.regularization.keras_l2_from_notes",
-            "course_utils.engines.regularization.l2_penalty",
-            "course_utils.engines.regularization.lr_range_suggestion",
-            "course_utils.engines.regularization.notes_lambda_from_keras",
             "course_utils.engines.stored_runs.load_capstone",
             "course_utils.engines.stored_runs.load_sweeps",
             "course_utils.engines.transfer.transfer_model",
