@@ -1,9 +1,14 @@
 """Every public helper answers bad input with a clear ValueError or TypeError, quickly.
 
 The helpers are discovered, not listed: every public function (the ``__all__`` of every
-public module of ``course_utils``, except the modules in ``EXCLUDED``) is called with its
-valid arguments from ``VALID_CALLS``, then with one argument at a time replaced by a bad
-value: wrong types, wrong shapes, NaN, infinity, huge and negative numbers, empty arrays,
+public module of ``course_utils``, except the modules in ``EXCLUDED``) is called with valid
+arguments, then with one argument at a time replaced by a bad value. A helper declares its
+arguments' constraints (``@validate_arguments``, ``course_utils.core._constraints``): the test reads
+them (``fn.__constraints__``), builds the valid call from each constraint's valid value, and calls the
+helper with each invalid value each constraint gives (``test_declared_constraints_refuse``). The
+arguments no constraint declares, and the helpers not declared yet (``UNDECLARED``, each with its
+reason), take their valid values from the hand-kept ``VALID_CALLS``. Then every argument gets the
+catalogue of bad values: wrong types, wrong shapes, NaN, infinity, huge and negative numbers, empty arrays,
 NumPy scalars, strings, None and bools, and the classes a wider test found taken silently
 (bare numbers where a sequence is meant, None, NaN, fractions and True/False among values or
 labels, strings mixed with numbers, object arrays, histories of bare numbers, sizes beyond a
@@ -12,11 +17,13 @@ NumPy would cast to real numbers with a mere warning). Each call must raise a ``
 ``TypeError`` whose message names the replaced argument, spending at most ``REFUSAL_LIMIT`` seconds of CPU first; it may return
 normally only when the argument really takes that value: each argument has a kind (``KINDS``),
 read from its valid value, its name (``ARGUMENT_KINDS``) or the helper (``KIND_OVERRIDES``), and a
-value outside its kind that comes back without an error is a silent wrong answer. Every call
-finishes within ``TIME_LIMIT`` seconds (enforced) and a bounded amount of memory.
+value outside its kind that comes back without an error is a silent wrong answer; a declared
+argument's kind is its constraint. Every call finishes within ``TIME_LIMIT`` seconds (enforced) and a
+bounded amount of memory.
 
-A new public helper is tested as soon as it appears: the test fails until its valid
-arguments are added to ``VALID_CALLS`` (see CONTRIBUTING, "Rules for helper code").
+A new public helper is tested as soon as it appears: the test fails until it declares its
+arguments' constraints, or until it is listed in ``UNDECLARED`` with a reason and a valid call in
+``VALID_CALLS`` (see CONTRIBUTING, "Rules for helper code").
 """
 
 from __future__ import annotations
@@ -207,11 +214,11 @@ def _stored_design(group, name):
     return copy.deepcopy(stored_runs(group, name))
 
 
-# One valid call of every public helper: {qualified name: function returning keyword arguments}.
+# Valid values of the arguments no constraint declares (all of them for a helper in UNDECLARED), and
+# of declared ones where the helper's other rules need particular values:
+# {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
     # comparisons of setups over seeds (lesson 08)
-    "course_utils.engines.comparisons.chance_findings": lambda: dict(comparisons=20, confidence=0.95),
-    "course_utils.engines.comparisons.comparison_confidence": lambda: dict(confidence=0.95, comparisons=13),
     "course_utils.engines.comparisons.seeds_difference_interval": lambda: dict(
         correct_a=[[True, False, True, True], [True, True, False, True]],
         correct_b=[[True, True, True, False]],
@@ -277,17 +284,7 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.normalized_axis": lambda: dict(
         layer={"type": "BatchNormalization", "axis": 1}, rank=3
     ),
-    "course_utils.core.arithmetic.conv_output_length": lambda: dict(
-        input_length=28, kernel_size=3, strides=1, padding="valid", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.conv2d_output_shape": lambda: dict(
-        input_shape=(28, 24), kernel_size=(3, 5), strides=2, padding="same", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.dilated_kernel_size": lambda: dict(kernel_size=3, dilation_rate=2),
     "course_utils.core.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
-    "course_utils.core.arithmetic.pool2d_output_shape": lambda: dict(
-        input_shape=(7, 9), pool_size=(2, 3), strides=None, padding="same"
-    ),
     "course_utils.core.arithmetic.step_layer": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"}, state=_state()
     ),
@@ -298,59 +295,10 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    "course_utils.core.arithmetic.pool_output_length": lambda: dict(
-        input_length=28, pool_size=2, strides=None, padding="valid"
-    ),
-    "course_utils.core.arithmetic.pooling_schedule": lambda: dict(
-        input_length=28, pool_size=2, strides=None, padding="same", min_length=1
-    ),
-    "course_utils.core.arithmetic.receptive_field_step": lambda: dict(
-        receptive_field=3, jump=1, kernel_size=3, strides=2, dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.same_padding": lambda: dict(
-        input_length=6, kernel_size=4, strides=1, dilation_rate=1
-    ),
     "course_utils.core.arithmetic.trace_stack": lambda: dict(
         input_length=28, layers=[{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}]
     ),
-    "course_utils.core.arithmetic.window_indices": lambda: dict(
-        output_index=1, input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.window_starts": lambda: dict(
-        input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
-    ),
     # params
-    "course_utils.core.params.conv2d_params": lambda: dict(
-        kernel_size=3, in_channels=3, filters=8, use_bias=True
-    ),
-    "course_utils.core.params.conv2d_transpose_params": lambda: dict(
-        kernel_size=2, in_channels=4, filters=2, use_bias=True
-    ),
-    "course_utils.core.params.dense_params": lambda: dict(in_features=784, units=10, use_bias=True),
-    "course_utils.core.params.depthwise_conv2d_params": lambda: dict(
-        kernel_size=3, in_channels=8, depth_multiplier=2, use_bias=False
-    ),
-    "course_utils.core.params.separable_conv2d_params": lambda: dict(
-        kernel_size=3, in_channels=8, filters=16, depth_multiplier=1, use_bias=True
-    ),
-    "course_utils.core.params.locally_connected2d_params": lambda: dict(
-        output_size=26, kernel_size=3, in_channels=1, filters=4, use_bias=True
-    ),
-    "course_utils.core.params.batch_norm_params": lambda: dict(channels=16, center=True, scale=False),
-    "course_utils.core.params.conv2d_macs": lambda: dict(
-        output_size=(26, 26), kernel_size=3, in_channels=1, filters=8
-    ),
-    "course_utils.core.params.conv2d_transpose_macs": lambda: dict(
-        input_size=7, kernel_size=2, in_channels=4, filters=2
-    ),
-    "course_utils.core.params.dense_macs": lambda: dict(in_features=64, units=10, positions=1),
-    "course_utils.core.params.depthwise_conv2d_macs": lambda: dict(
-        output_size=8, kernel_size=3, in_channels=4, depth_multiplier=1
-    ),
-    "course_utils.core.params.separable_conv2d_macs": lambda: dict(
-        output_size=8, kernel_size=3, in_channels=4, filters=8, depth_multiplier=1
-    ),
-    "course_utils.core.params.weights_bytes": lambda: dict(params=1000, bytes_per_value=4),
     "course_utils.core.params.activation_bytes": lambda: dict(
         shape=(28, 28, 8), batch_size=32, bytes_per_value=4
     ),
@@ -363,7 +311,6 @@ VALID_CALLS = {
         layer={"type": "Dense", "units": 4, "use_bias": False}, input_shape=(6, 6, 8)
     ),
     # formatting
-    "course_utils.core.formatting.format_bytes": lambda: dict(n_bytes=880936),
     "course_utils.core.formatting.format_count": lambda: dict(value=220234),
     "course_utils.core.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
     "course_utils.core.formatting.render_table": lambda: dict(
@@ -403,18 +350,12 @@ VALID_CALLS = {
         training=False,
         epsilon=1e-3,
     ),
-    "course_utils.engines.regularization.cosine_decay": lambda: dict(
-        step=10, initial_learning_rate=0.003, decay_steps=100, alpha=0.0
-    ),
-    "course_utils.engines.regularization.inverted_dropout_scale": lambda: dict(rate=0.25),
-    "course_utils.engines.regularization.keras_l2_from_notes": lambda: dict(lam=3.2, m=3200),
     "course_utils.engines.regularization.l2_penalty": lambda: dict(
         weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01
     ),
     "course_utils.engines.regularization.lr_range_suggestion": lambda: dict(
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
-    "course_utils.engines.regularization.notes_lambda_from_keras": lambda: dict(l2=0.0005, m=3200),
     # history
     "course_utils.engines.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
     "course_utils.engines.history.early_stopping_epoch": lambda: dict(
@@ -675,6 +616,148 @@ VALID_CALLS = {
     ),
 }
 
+NOT_YET = "checks its arguments in its body: its constraints are not declared yet"
+
+UNDECLARED = {
+    "course_utils.core.metrics.check_labels": "an argument reader: it takes the name its messages use",
+    "course_utils.core.metrics.check_probability": "an argument reader: it takes the name its messages use",
+    "course_utils.engines.lessons.course_map": "takes no arguments",
+    "course_utils.engines.tuning.lesson_data": "takes no arguments",
+    "course_utils.engines.tuning.recipe_model": "takes no arguments",
+    **dict.fromkeys(
+        (
+            "course_utils.core.arithmetic.channels_first",
+            "course_utils.core.arithmetic.check_layer_arguments",
+            "course_utils.core.arithmetic.conv_groups",
+            "course_utils.core.arithmetic.format_trace",
+            "course_utils.core.arithmetic.input_state",
+            "course_utils.core.arithmetic.max_pooling_stages",
+            "course_utils.core.arithmetic.normalized_axis",
+            "course_utils.core.arithmetic.step_layer",
+            "course_utils.core.arithmetic.trace_stack",
+            "course_utils.core.formatting.format_count",
+            "course_utils.core.formatting.format_receptive_field",
+            "course_utils.core.formatting.render_table",
+            "course_utils.core.kernel_learning.feature_maps",
+            "course_utils.core.kernel_learning.fit_kernel",
+            "course_utils.core.kernel_learning.gradient_step",
+            "course_utils.core.kernel_learning.squared_error",
+            "course_utils.core.kernel_learning.squared_error_gradient",
+            "course_utils.core.metrics.accuracy_difference_interval",
+            "course_utils.core.metrics.accuracy_interval",
+            "course_utils.core.metrics.averaged_metrics",
+            "course_utils.core.metrics.binary_metrics",
+            "course_utils.core.metrics.check_scores",
+            "course_utils.core.metrics.harmonic_mean",
+            "course_utils.core.metrics.one_vs_rest_counts",
+            "course_utils.core.metrics.per_class_metrics",
+            "course_utils.core.metrics.threshold_predictions",
+            "course_utils.core.metrics.truncate",
+            "course_utils.core.params.activation_bytes",
+            "course_utils.core.params.layer_macs",
+            "course_utils.core.params.layer_params",
+            "course_utils.core.reference_ops.average_pool2d",
+            "course_utils.core.reference_ops.conv2d",
+            "course_utils.core.reference_ops.conv2d_loop",
+            "course_utils.core.reference_ops.convolve2d",
+            "course_utils.core.reference_ops.correlate2d",
+            "course_utils.core.reference_ops.correlate2d_single",
+            "course_utils.core.reference_ops.flip_kernel",
+            "course_utils.core.reference_ops.global_average_pool2d",
+            "course_utils.core.reference_ops.max_pool2d",
+            "course_utils.engines.architectures.basic_block",
+            "course_utils.engines.architectures.block_table",
+            "course_utils.engines.architectures.block_to_keras",
+            "course_utils.engines.architectures.bottleneck_block",
+            "course_utils.engines.architectures.params_by_type",
+            "course_utils.engines.architectures.resnet_table",
+            "course_utils.engines.architectures.vgg_layers",
+            "course_utils.engines.cluttered_digits.make_cluttered_digits",
+            "course_utils.engines.cluttered_digits.source_digits",
+            "course_utils.engines.cluttered_digits.write_image_folder",
+            "course_utils.engines.comparisons.seeds_difference_interval",
+            "course_utils.engines.design_evidence.accuracies",
+            "course_utils.engines.design_evidence.compare_designs",
+            "course_utils.engines.design_evidence.never_started",
+            "course_utils.engines.design_evidence.pack_correct",
+            "course_utils.engines.design_evidence.right_answers",
+            "course_utils.engines.design_evidence.seed_spread",
+            "course_utils.engines.design_evidence.unfinished",
+            "course_utils.engines.design_evidence.verdict_letters",
+            "course_utils.engines.diagnosis.check_history",
+            "course_utils.engines.diagnosis.diagnose",
+            "course_utils.engines.diagnosis.error_pair",
+            "course_utils.engines.diagnosis.far_apart",
+            "course_utils.engines.diagnosis.jumps",
+            "course_utils.engines.diagnosis.load_histories",
+            "course_utils.engines.diagnosis.recent_fall",
+            "course_utils.engines.diagnosis.relative_gap",
+            "course_utils.engines.diagnosis.rise_above_minimum",
+            "course_utils.engines.diagnosis.valley_fit",
+            "course_utils.engines.diagnosis.wiggle",
+            "course_utils.engines.folder_plan.plan_folder",
+            "course_utils.engines.folder_plan.show_folder_plan",
+            "course_utils.engines.history.best_epoch",
+            "course_utils.engines.history.early_stopping_epoch",
+            "course_utils.engines.history.history_dict",
+            "course_utils.engines.history.monitor_mode",
+            "course_utils.engines.image_folder.scan_folder",
+            "course_utils.engines.inference_metrics.inference_keys",
+            "course_utils.engines.inference_metrics.training_set_metrics",
+            "course_utils.engines.layer_specs.check_input_shape",
+            "course_utils.engines.layer_specs.describe_spec",
+            "course_utils.engines.layer_specs.layer_states",
+            "course_utils.engines.layer_specs.layer_table",
+            "course_utils.engines.layer_specs.to_keras",
+            "course_utils.engines.model_summary.summarize",
+            "course_utils.engines.planner.judge_design",
+            "course_utils.engines.planner.plan_cnn",
+            "course_utils.engines.regularization.batch_norm",
+            "course_utils.engines.stored_runs.load_capstone",
+            "course_utils.engines.stored_runs.load_sweeps",
+            "course_utils.engines.transfer.transfer_model",
+            "course_utils.engines.transfer.trunk_model",
+            "course_utils.engines.transfer.unfreeze",
+            "course_utils.engines.transfer.weights_file",
+            "course_utils.engines.tuning.build_model",
+            "course_utils.engines.tuning.load_results",
+            "course_utils.engines.tuning.make_tuner",
+            "course_utils.engines.tuning.model_specs",
+            "course_utils.engines.tuning.search",
+            "course_utils.engines.tuning.train_recipe",
+            "course_utils.plots.feature_maps.show_feature_maps",
+            "course_utils.plots.feature_maps.show_kernels",
+            "course_utils.plots.images.plot_confusion_matrix",
+            "course_utils.plots.images.plot_precision_recall_curve",
+            "course_utils.plots.images.show_image_grid",
+            "course_utils.plots.learning_curves.plot_learning_curves",
+            "course_utils.plots.learning_curves.plot_runs",
+            "course_utils.plots.learning_curves.plot_sweep",
+            "course_utils.plots.training.plot_history",
+            "course_utils.plots.windows.show_windows",
+            "course_utils.plots.windows.windows_svg",
+            "course_utils.widgets.conv_explorer.conv_explorer",
+            "course_utils.widgets.conv_explorer.conv_explorer_state",
+            "course_utils.widgets.learning_curves.build_learning_curves_explorer",
+            "course_utils.widgets.learning_curves.learning_curves_explorer",
+            "course_utils.widgets.learning_curves.learning_curves_state",
+            "course_utils.widgets.model_builder.model_builder",
+            "course_utils.widgets.pooling_explorer.pooling_explorer",
+            "course_utils.widgets.pooling_explorer.pooling_explorer_state",
+            "course_utils.widgets.pooling_explorer.sample_grid",
+            "course_utils.widgets.threshold_explorer.build_threshold_explorer",
+            "course_utils.widgets.threshold_explorer.figure_png",
+            "course_utils.widgets.threshold_explorer.threshold_explorer",
+            "course_utils.widgets.threshold_explorer.threshold_state",
+            "course_utils.widgets.threshold_explorer.threshold_table",
+        ),
+        NOT_YET,
+    ),
+}
+"""Public helpers that declare no constraints, with the reason; each has a whole valid call in VALID_CALLS.
+The list only shrinks: a new helper declares its constraints."""
+
+
 NEEDS_KERAS = {
     "course_utils.engines.inference_metrics.training_set_metrics",
     "course_utils.engines.model_summary.summarize",
@@ -759,15 +842,64 @@ def _public_helpers():
 
 
 HELPERS, DISCOVERY_PROBLEMS = _public_helpers()
-TESTED = sorted(set(HELPERS) & set(VALID_CALLS))
+
+
+def _constraints(qualified) -> dict:
+    """The constraints a helper declares with ``@validate_arguments`` ({} for an undeclared helper)."""
+    return dict(getattr(HELPERS[qualified], "__constraints__", {}))
+
+
+DECLARED = sorted(name for name in HELPERS if _constraints(name))
+TESTED = sorted(set(HELPERS) & (set(VALID_CALLS) | set(DECLARED)))
+
+
+def _valid_call(qualified) -> dict:
+    """Keyword arguments of a valid call: each constraint's valid value, then VALID_CALLS's values."""
+    kwargs = {name: constraint.valid_value() for name, constraint in _constraints(qualified).items()}
+    kwargs.update(VALID_CALLS.get(qualified, dict)())
+    return kwargs
 
 
 def test_every_public_helper_is_registered():
     assert not DISCOVERY_PROBLEMS, "\n".join(DISCOVERY_PROBLEMS)
-    missing = sorted(set(HELPERS) - set(VALID_CALLS))
-    assert not missing, f"add a valid call of each new helper to VALID_CALLS: {missing}"
-    stale = sorted(set(VALID_CALLS) - set(HELPERS))
-    assert not stale, f"VALID_CALLS names helpers that are gone or not public: {stale}"
+    missing = sorted(set(HELPERS) - set(DECLARED) - set(UNDECLARED))
+    assert not missing, (
+        "declare the constraints of each new helper's arguments (@validate_arguments), or list it in "
+        f"UNDECLARED with the reason and give its valid call in VALID_CALLS: {missing}"
+    )
+    declared = sorted(set(DECLARED) & set(UNDECLARED))
+    assert not declared, (
+        f"these helpers declare their constraints now: remove them from UNDECLARED: {declared}"
+    )
+    stale = sorted((set(VALID_CALLS) | set(UNDECLARED)) - set(HELPERS))
+    assert not stale, f"VALID_CALLS or UNDECLARED name helpers that are gone or not public: {stale}"
+
+
+def test_declared_constraints_name_real_arguments_and_describe_them():
+    for qualified in DECLARED:
+        for name, constraint in _constraints(qualified).items():
+            assert name in _parameters(qualified)
+            assert constraint.describe(), f"{qualified}: the constraint of {name} says nothing"
+            assert constraint.accepts(constraint.valid_value()), (
+                f"{qualified}: {name}'s valid value is refused"
+            )
+            assert constraint.invalid_values(), f"{qualified}: {name}'s constraint gives no invalid value"
+
+
+@pytest.mark.parametrize("qualified", DECLARED)
+def test_declared_constraints_refuse_their_invalid_values(qualified, request):
+    """Each declared argument, given each invalid value its constraint generates, is refused by name."""
+    cases = [(name, value) for name, c in _constraints(qualified).items() for value in c.invalid_values()]
+    _assert_refused(qualified, request, cases)
+
+
+def _assert_refused(qualified, request, cases):
+    """Call the helper with each (argument, bad value) of ``cases``; fail with every problem found."""
+    if qualified in NEEDS_KERAS:
+        request.getfixturevalue("keras")
+    problems = [_problem(qualified, argument, value) for argument, value in cases]
+    problems = [p for p in problems if p]
+    assert not problems, f"{len(problems)} bad calls:\n" + "\n".join(problems)
 
 
 # --- the bad values --------------------------------------------------------------------
@@ -1201,6 +1333,9 @@ def _takes(qualified: str, argument: str, valid, value) -> bool:
         or TAKES_NONE.get(_table_name(qualified)) == argument
     ):
         return True
+    constraint = _constraints(qualified).get(argument)
+    if constraint is not None:
+        return constraint.accepts(value)
     kind = _kind(qualified, argument, valid)
     if kind == "any":
         return True
@@ -1256,7 +1391,7 @@ def _problem(qualified, argument, value) -> str | None:
     its message must hold the ``name`` it was given. A layer spec (a dict, alone or in a list of
     specs) may be named by the key or the layer type the message is about.
     """
-    kwargs = VALID_CALLS[qualified]()
+    kwargs = _valid_call(qualified)
     checker = _parameters(qualified)[:1] == ["name"]
     named = kwargs["name"] if checker and argument != "name" else argument
     valid = kwargs[argument]
@@ -1302,25 +1437,23 @@ def _parameters(qualified):
 def test_valid_call_works(qualified, request):
     if qualified in NEEDS_KERAS:
         request.getfixturevalue("keras")
-    assert set(_parameters(qualified)) == set(VALID_CALLS[qualified]()), (
-        "VALID_CALLS must give every argument"
+    undeclared = sorted(set(_parameters(qualified)) - set(_valid_call(qualified)))
+    assert not undeclared, (
+        f"declare a constraint of {undeclared} (@validate_arguments) or give a valid value in VALID_CALLS"
     )
     with _bounded(SLOW_HELPERS.get(qualified, TIME_LIMIT)):
-        HELPERS[qualified](**VALID_CALLS[qualified]())
+        HELPERS[qualified](**_valid_call(qualified))
     plt.close("all")
 
 
 @pytest.mark.parametrize("qualified", TESTED)
 def test_catalogue_of_bad_values(qualified, request):
-    if qualified in NEEDS_KERAS:
-        request.getfixturevalue("keras")
-    problems = [
-        _problem(qualified, argument, value)
+    cases = [
+        (argument, value)
         for argument in _parameters(qualified)
-        for value in BAD_VALUES + complex_forms(VALID_CALLS[qualified]()[argument])
+        for value in BAD_VALUES + complex_forms(_valid_call(qualified)[argument])
     ]
-    problems = [p for p in problems if p]
-    assert not problems, f"{len(problems)} bad calls:\n" + "\n".join(problems)
+    _assert_refused(qualified, request, cases)
 
 
 TAKING_ARGUMENTS = [name for name in TESTED if _parameters(name)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from fractions import Fraction
@@ -211,3 +212,117 @@ def test_a_series_that_is_not_one_number_per_epoch_is_refused_by_name(values, fr
 def test_a_series_keeps_nan_and_infinity():
     assert np.isnan(check_series("loss", [1.0, math.nan])[1])
     assert np.isinf(check_series("loss", [1.0, math.inf])[1])
+
+
+# --- constraints: one way to state what an argument takes ---------------------------------------
+
+from course_utils.core._constraints import (  # noqa: E402 - the constraints' own tests
+    Count,
+    Flag,
+    Labels,
+    Numbers,
+    Option,
+    OrNone,
+    Padding,
+    Pair,
+    Real,
+    Satisfies,
+    Series,
+    validate_arguments,
+)
+from course_utils.core._validation import (  # noqa: E402
+    check_bool,
+    check_option,
+    check_padding,
+    check_pair,
+    check_real,
+)
+
+CONSTRAINTS = [
+    (Count(), lambda v: check_int("x", v)),
+    (Count(min=0, max=12), lambda v: check_int("x", v, 0, 12)),
+    (Pair(), lambda v: check_pair("x", v)),
+    (Real(0, 1, max_inclusive=False), lambda v: check_real("x", v, 0, 1, max_inclusive=False)),
+    (Real(), lambda v: check_real("x", v)),
+    (Flag(), lambda v: check_bool("x", v)),
+    (Option("min", "max"), lambda v: check_option("x", v, ("min", "max"))),
+    (Padding(), lambda v: check_padding(v, name="x")),
+    (Padding(allow_int=False), lambda v: check_padding(v, allow_int=False, name="x")),
+    (Numbers(ndim=2), lambda v: check_numbers("x", v, ndim=2)),
+    (Series(min_size=2), lambda v: check_series("x", v, min_size=2)),
+    (Labels(), lambda v: check_labels("x", v)),
+    (OrNone(Count()), lambda v: None if v is None else check_int("x", v)),
+]
+
+
+def _outcome(read, value):
+    try:
+        result = read(value)
+    except (ValueError, TypeError) as error:
+        return type(error), str(error)
+    return "value", result.tolist() if isinstance(result, np.ndarray) else result
+
+
+@pytest.mark.parametrize("constraint, read", CONSTRAINTS, ids=lambda c: repr(c) if not callable(c) else "")
+def test_a_constraint_reads_a_value_as_its_shared_check_does(constraint, read):
+    """The same conversion and, word for word, the same message as the check it wraps."""
+    values = [
+        constraint.valid_value(),
+        *constraint.invalid_values(),
+        3,
+        np.int64(3),
+        "Same",
+        0.5,
+        None,
+        [1, 2],
+    ]
+    for value in values:
+        assert _outcome(lambda v: constraint.check("x", v), value) == _outcome(read, value), value
+
+
+@pytest.mark.parametrize("constraint", [c for c, _ in CONSTRAINTS], ids=repr)
+def test_a_constraint_describes_itself_and_generates_valid_and_invalid_values(constraint):
+    assert constraint.describe()
+    assert constraint.accepts(constraint.valid_value())
+    invalid = constraint.invalid_values()
+    assert invalid and not any(constraint.accepts(value) for value in invalid)
+
+
+def test_validate_arguments_converts_before_the_body_and_keeps_the_function():
+    seen = {}
+
+    @validate_arguments(size=Pair(), rate=Real(0, 1), mode=Option("a", "b"))
+    def helper(size, rate=0.5, *, mode="a"):
+        """Doc."""
+        seen.update(size=size, rate=rate, mode=mode)
+        return size
+
+    assert helper(np.int32(3), rate=np.float32(0.25)) == (3, 3)
+    assert seen == {"size": (3, 3), "rate": 0.25, "mode": "a"} and type(seen["size"][0]) is int
+    assert helper.__name__ == "helper" and helper.__doc__ == "Doc."
+    assert list(inspect.signature(helper).parameters) == ["size", "rate", "mode"]
+    assert set(helper.__constraints__) == {"size", "rate", "mode"}
+    seen.clear()
+    with pytest.raises(ValueError, match=r"^rate must be a finite number from 0 to 1, got 2\.$"):
+        helper(3, 2)
+    assert not seen, "the body must not run"
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        helper()
+
+
+def test_validate_arguments_refuses_a_constraint_of_no_argument():
+    with pytest.raises(TypeError, match="no argument"):
+        validate_arguments(nothing=Count())(lambda size: size)
+    with pytest.raises(TypeError, match="must be a Constraint"):
+        validate_arguments(size=int)
+
+
+def test_satisfies_wraps_a_helper_s_own_reader():
+    def read(value):
+        if value != "ok":
+            raise ValueError(f"thing must be 'ok', got {describe(value)}.")
+        return value
+
+    constraint = Satisfies(read, "the text 'ok'", valid="ok", invalid=["no"])
+    assert constraint.check("thing", "ok") == "ok" and constraint.describe() == "the text 'ok'"
+    assert "no" in constraint.invalid_values() and constraint.valid_value() == "ok"

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from course_utils.core._constraints import Count, OrNone, Padding, Pair, validate_arguments
 from course_utils.core._validation import (
     check_bool,
     check_int,
@@ -64,6 +65,11 @@ __all__ = [
 ]
 
 
+WINDOW = dict(kernel_size=Count(), dilation_rate=Count())
+"""A window along one axis: the constraints of :func:`dilated_kernel_size`, which every window helper shares."""
+
+
+@validate_arguments(**WINDOW)
 def dilated_kernel_size(kernel_size, dilation_rate=1) -> int:
     """Return the extent a dilated kernel covers: ``dilation_rate * (kernel_size - 1) + 1``.
 
@@ -93,8 +99,6 @@ def dilated_kernel_size(kernel_size, dilation_rate=1) -> int:
     ...
     ValueError: dilation_rate must be an integer >= 1, got 0.
     """
-    kernel_size = check_int("kernel_size", kernel_size)
-    dilation_rate = check_int("dilation_rate", dilation_rate)
     return dilation_rate * (kernel_size - 1) + 1
 
 
@@ -103,6 +107,7 @@ def _same_output_length(input_length: int, strides: int) -> int:
     return -(-input_length // strides)
 
 
+@validate_arguments(input_length=Count(), strides=Count(), **WINDOW)
 def same_padding(input_length, kernel_size, strides=1, dilation_rate=1) -> tuple[int, int]:
     """Return the zeros ``(before, after)`` that TensorFlow adds for ``padding='same'``.
 
@@ -138,14 +143,13 @@ def same_padding(input_length, kernel_size, strides=1, dilation_rate=1) -> tuple
     >>> same_padding(6, 1, strides=2)
     (0, 0)
     """
-    input_length = check_int("input_length", input_length)
-    strides = check_int("strides", strides)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
     output_length = _same_output_length(input_length, strides)
     total = max((output_length - 1) * strides + extent - input_length, 0)
     return (total // 2, total - total // 2)
 
 
+@validate_arguments(padding=Padding(), **WINDOW)
 def padding_amounts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
     """Return the zeros ``(before, after)`` added for any Keras-style ``padding``.
 
@@ -161,17 +165,14 @@ def padding_amounts(input_length, kernel_size, strides=1, padding="valid", dilat
     >>> padding_amounts(6, 4, padding="same")
     (1, 2)
     """
-    padding = check_padding(padding)
     if padding == "same":
         return same_padding(input_length, kernel_size, strides, dilation_rate)
-    check_int("input_length", input_length)
-    check_int("strides", strides)
-    dilated_kernel_size(kernel_size, dilation_rate)
     if padding == "valid":
         return (0, 0)
     return (padding, padding)
 
 
+@validate_arguments(input_length=Count(), strides=Count(), padding=Padding(), **WINDOW)
 def conv_output_length(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> int:
     """Return the output length of a convolution along one axis.
 
@@ -217,9 +218,6 @@ def conv_output_length(input_length, kernel_size, strides=1, padding="valid", di
     ...
     ValueError: the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
     """
-    input_length = check_int("input_length", input_length)
-    strides = check_int("strides", strides)
-    padding = check_padding(padding)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
     kernel_size, dilation_rate = int(kernel_size), int(dilation_rate)
     if padding == "same":
@@ -235,6 +233,9 @@ def conv_output_length(input_length, kernel_size, strides=1, padding="valid", di
     return (padded - extent) // strides + 1
 
 
+@validate_arguments(
+    input_length=Count(), pool_size=Count(), strides=OrNone(Count()), padding=Padding(allow_int=False)
+)
 def pool_output_length(input_length, pool_size, strides=None, padding="valid") -> int:
     """Return the output length of a pooling layer along one axis (Keras semantics).
 
@@ -270,10 +271,7 @@ def pool_output_length(input_length, pool_size, strides=None, padding="valid") -
     ...
     ValueError: padding must be 'valid' or 'same', got 1.
     """
-    input_length = check_int("input_length", input_length)
-    pool_size = check_int("pool_size", pool_size)
-    strides = pool_size if strides is None else check_int("strides", strides)
-    padding = check_padding(padding, allow_int=False)
+    strides = pool_size if strides is None else strides
     if padding == "same":
         return _same_output_length(input_length, strides)
     if input_length < pool_size:
@@ -290,6 +288,7 @@ MAX_LISTED_TAPS = 100_000
 """The most taps (input indices) :func:`window_indices` lists for one window."""
 
 
+@validate_arguments(input_length=Count(), strides=Count(), padding=Padding(), **WINDOW)
 def window_starts(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1) -> list[int]:
     """Return the input index of the first tap of every window, in output order.
 
@@ -312,7 +311,6 @@ def window_starts(input_length, kernel_size, strides=1, padding="valid", dilatio
     [0, 2, 4]
     """
     output_length = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
-    strides = check_int("strides", strides)
     if output_length > MAX_LISTED_WINDOWS:
         raise ValueError(
             f"input_length={input_length}, kernel_size={kernel_size}, strides={strides}, padding={padding!r} "
@@ -323,6 +321,9 @@ def window_starts(input_length, kernel_size, strides=1, padding="valid", dilatio
     return [i * strides - before for i in range(output_length)]
 
 
+@validate_arguments(
+    input_length=Count(), strides=Count(), padding=Padding(), **WINDOW, output_index=Count(min=0)
+)
 def window_indices(
     output_index, input_length, kernel_size, strides=1, padding="valid", dilation_rate=1
 ) -> list[int]:
@@ -346,9 +347,6 @@ def window_indices(
     """
     output_length = conv_output_length(input_length, kernel_size, strides, padding, dilation_rate)
     before, _ = padding_amounts(input_length, kernel_size, strides, padding, dilation_rate)
-    kernel_size, strides = check_int("kernel_size", kernel_size), check_int("strides", strides)
-    dilation_rate = check_int("dilation_rate", dilation_rate)
-    output_index = check_int("output_index", output_index, minimum=0)
     if kernel_size > MAX_LISTED_TAPS:
         raise ValueError(
             f"kernel_size={kernel_size:,} gives a window of {kernel_size:,} taps, more than the "
@@ -364,6 +362,7 @@ def window_indices(
     return [start + k * dilation_rate for k in range(kernel_size)]
 
 
+@validate_arguments(receptive_field=Count(), jump=Count(), strides=Count(), **WINDOW)
 def receptive_field_step(receptive_field, jump, kernel_size, strides=1, dilation_rate=1) -> tuple[int, int]:
     """Return ``(receptive_field, jump)`` after one more convolution or pooling layer.
 
@@ -386,9 +385,6 @@ def receptive_field_step(receptive_field, jump, kernel_size, strides=1, dilation
     >>> receptive_field_step(5, 1, 2, strides=2)
     (6, 2)
     """
-    receptive_field = check_int("receptive_field", receptive_field)
-    jump = check_int("jump", jump)
-    strides = check_int("strides", strides)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
     return (receptive_field + (extent - 1) * jump, jump * strides)
 
@@ -431,6 +427,9 @@ def _window_step(lengths, receptive_field=None, jump=None, *, sizes, strides, di
     return tuple(new_lengths), tuple(r for r, _ in steps), tuple(j for _, j in steps)
 
 
+@validate_arguments(
+    input_shape=Pair(), kernel_size=Pair(), strides=Pair(), dilation_rate=Pair(), padding=Padding()
+)
 def conv2d_output_shape(
     input_shape, kernel_size, strides=1, padding="valid", dilation_rate=1
 ) -> tuple[int, int]:
@@ -448,18 +447,20 @@ def conv2d_output_shape(
     >>> conv2d_output_shape((7, 7), 3, padding=1, dilation_rate=(1, 2))
     (7, 5)
     """
-    size = check_pair("input_shape", input_shape)
     lengths, _, _ = _window_step(
-        size,
-        sizes=check_pair("kernel_size", kernel_size),
-        strides=check_pair("strides", strides),
-        dilations=check_pair("dilation_rate", dilation_rate),
-        padding=check_padding(padding),
+        input_shape,
+        sizes=kernel_size,
+        strides=strides,
+        dilations=dilation_rate,
+        padding=padding,
         pool=False,
     )
     return lengths
 
 
+@validate_arguments(
+    input_shape=Pair(), pool_size=Pair(), strides=OrNone(Pair()), padding=Padding(allow_int=False)
+)
 def pool2d_output_shape(input_shape, pool_size, strides=None, padding="valid") -> tuple[int, int]:
     """Return ``(height, width)`` after 2-D pooling, as ``keras.layers.MaxPooling2D`` computes it.
 
@@ -472,14 +473,12 @@ def pool2d_output_shape(input_shape, pool_size, strides=None, padding="valid") -
     >>> pool2d_output_shape((7, 9), (2, 3), padding="same")
     (4, 3)
     """
-    size = check_pair("input_shape", input_shape)
-    pool = check_pair("pool_size", pool_size)
     lengths, _, _ = _window_step(
-        size,
-        sizes=pool,
-        strides=pool if strides is None else check_pair("strides", strides),
+        input_shape,
+        sizes=pool_size,
+        strides=pool_size if strides is None else strides,
         dilations=(1, 1),
-        padding=check_padding(padding, allow_int=False),
+        padding=padding,
         pool=True,
     )
     return lengths
@@ -1018,6 +1017,13 @@ MAX_POOLING_STAGES = 10_000
 """The most stages :func:`pooling_schedule` lists."""
 
 
+@validate_arguments(
+    input_length=Count(),
+    min_length=Count(),
+    padding=Padding(allow_int=False),
+    pool_size=Count(),
+    strides=OrNone(Count()),
+)
 def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> list[int]:
     """Return the lengths after each pooling stage, starting with the input length.
 
@@ -1033,11 +1039,8 @@ def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", m
     >>> pooling_schedule(256, min_length=8)
     [256, 128, 64, 32, 16, 8]
     """
-    length = check_int("input_length", input_length)
-    min_length = check_int("min_length", min_length)
-    padding = check_padding(padding, allow_int=False)
-    pool_size = check_int("pool_size", pool_size)
-    strides = pool_size if strides is None else check_int("strides", strides)
+    length = input_length
+    strides = pool_size if strides is None else strides
     schedule = [length]
     while not (padding == "valid" and length < pool_size):
         new_length = pool_output_length(length, pool_size, strides, padding)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
+from course_utils.core._constraints import Count, validate_arguments
 from course_utils.core._validation import check_bool, check_int, describe
 
 __all__ = [
@@ -47,6 +48,7 @@ def format_count(value) -> str:
     return f"{check_int('value', value, minimum=-LARGEST_RESULT, maximum=LARGEST_RESULT):,}"
 
 
+@validate_arguments(n_bytes=Count(min=0, max=LARGEST_RESULT))
 def format_bytes(n_bytes) -> str:
     """Format a byte count with binary units (KiB = 1024 bytes, MiB, GiB, TiB).
 
@@ -59,7 +61,6 @@ def format_bytes(n_bytes) -> str:
     >>> format_bytes(12)
     '12 B'
     """
-    n_bytes = check_int("n_bytes", n_bytes, minimum=0, maximum=LARGEST_RESULT)
     if n_bytes < 1024:
         return f"{n_bytes} B"
     units = ("KiB", "MiB", "GiB", "TiB")

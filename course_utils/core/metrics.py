@@ -28,6 +28,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from course_utils.core._constraints import Labels, validate_arguments
 from course_utils.core._validation import (
     LARGEST_INT,
     check_bool,
@@ -296,6 +297,7 @@ def _sorted_labels(values) -> list:
         ) from None
 
 
+@validate_arguments(y_true=Labels(), y_pred=Labels())
 def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarray:
     """Count (true, predicted) pairs: rows = true class, columns = predicted class.
 
@@ -330,8 +332,6 @@ def confusion_matrix(y_true, y_pred, num_classes=None, labels=None) -> np.ndarra
     array([[0, 1],
            [0, 1]])
     """
-    y_true = check_labels("y_true", y_true)
-    y_pred = check_labels("y_pred", y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}.")
     if num_classes is not None and labels is not None:
@@ -421,6 +421,7 @@ def one_vs_rest_counts(cm, k) -> tuple[int, int, int, int]:
     return tp, fp, fn, tn
 
 
+@validate_arguments(y_true=Labels(), y_pred=Labels())
 def binary_counts(y_true, y_pred, positive=1) -> tuple[int, int, int, int]:
     """``(tp, fp, fn, tn)`` from two label sequences, for the class ``positive``.
 
@@ -433,8 +434,6 @@ def binary_counts(y_true, y_pred, positive=1) -> tuple[int, int, int, int]:
     ...
     ValueError: y_pred holds scores such as 0.9, not class labels: turn scores into labels first, ...
     """
-    y_true = check_labels("y_true", y_true)
-    y_pred = check_labels("y_pred", y_pred)
     if (
         isinstance(positive, (bool, np.bool_))
         or not isinstance(positive, (numbers.Integral, str))
@@ -594,6 +593,7 @@ def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
     return (array >= threshold).astype(np.int64)
 
 
+@validate_arguments(y_true=Labels())
 def precision_recall_curve(y_true, scores):
     """Precision and recall of the positive class (label 1) at every distinct score threshold.
 
@@ -616,7 +616,7 @@ def precision_recall_curve(y_true, scores):
     >>> t.tolist(), p.tolist(), r.tolist()
     ([0.1, 0.35, 0.4, 0.8], [0.5, 0.6666666666666666, 0.5, 1.0], [1.0, 1.0, 0.5, 0.5])
     """
-    labels = check_labels("y_true", y_true)
+    labels = y_true
     array = check_scores(scores)
     if len(labels) != len(array):
         raise ValueError(f"y_true and scores must have the same length, got {len(labels)} and {len(array)}.")

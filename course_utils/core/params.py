@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from math import prod
 
-from course_utils.core._validation import check_bool, check_int, check_pair, describe
+from course_utils.core._constraints import Count, Flag, Pair, validate_arguments
+from course_utils.core._validation import check_bool, check_int, describe
 from course_utils.core.arithmetic import (
     KERAS_ARGUMENTS,
     STEPPED_LAYERS,
@@ -61,9 +62,14 @@ FLOAT32_BYTES = 4
 
 
 def _bias(use_bias, count):
-    return count if check_bool("use_bias", use_bias) else 0
+    return count if use_bias else 0
 
 
+CONV_COUNTS = dict(kernel_size=Pair(), in_channels=Count(), filters=Count(), use_bias=Flag())
+"""The arguments of :func:`conv2d_params`, which the layers counted like a convolution share."""
+
+
+@validate_arguments(**CONV_COUNTS)
 def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     """Number of parameters of a ``keras.layers.Conv2D`` layer.
 
@@ -98,12 +104,11 @@ def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     ...
     ValueError: kernel_size must be an integer >= 1, got 0.
     """
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    filters = check_int("filters", filters)
+    kh, kw = kernel_size
     return kh * kw * in_channels * filters + _bias(use_bias, filters)
 
 
+@validate_arguments(**CONV_COUNTS)
 def conv2d_transpose_params(kernel_size, in_channels, filters, use_bias=True):
     """Number of parameters of a ``keras.layers.Conv2DTranspose`` layer.
 
@@ -118,6 +123,7 @@ def conv2d_transpose_params(kernel_size, in_channels, filters, use_bias=True):
     return conv2d_params(kernel_size, in_channels, filters, use_bias)
 
 
+@validate_arguments(in_features=Count(), units=Count(), use_bias=Flag())
 def dense_params(in_features, units, use_bias=True):
     """Number of parameters of a ``keras.layers.Dense`` layer.
 
@@ -144,11 +150,10 @@ def dense_params(in_features, units, use_bias=True):
     ...
     ValueError: units must be an integer >= 1, got -1.
     """
-    in_features = check_int("in_features", in_features)
-    units = check_int("units", units)
     return in_features * units + _bias(use_bias, units)
 
 
+@validate_arguments(kernel_size=Pair(), in_channels=Count(), depth_multiplier=Count(), use_bias=Flag())
 def depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier=1, use_bias=True):
     """Number of parameters of a ``keras.layers.DepthwiseConv2D`` layer.
 
@@ -163,13 +168,14 @@ def depthwise_conv2d_params(kernel_size, in_channels, depth_multiplier=1, use_bi
     >>> depthwise_conv2d_params(3, in_channels=256, depth_multiplier=2)
     5120
     """
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    kh, kw = kernel_size
     out_channels = in_channels * depth_multiplier
     return kh * kw * out_channels + _bias(use_bias, out_channels)
 
 
+@validate_arguments(
+    kernel_size=Pair(), in_channels=Count(), filters=Count(), depth_multiplier=Count(), use_bias=Flag()
+)
 def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=1, use_bias=True):
     """Number of parameters of a ``keras.layers.SeparableConv2D`` layer.
 
@@ -185,15 +191,13 @@ def separable_conv2d_params(kernel_size, in_channels, filters, depth_multiplier=
     >>> separable_conv2d_params(3, in_channels=256, filters=128)
     35200
     """
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    filters = check_int("filters", filters)
-    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    kh, kw = kernel_size
     depthwise = kh * kw * in_channels * depth_multiplier
     pointwise = in_channels * depth_multiplier * filters
     return depthwise + pointwise + _bias(use_bias, filters)
 
 
+@validate_arguments(output_size=Pair(), **CONV_COUNTS)
 def locally_connected2d_params(output_size, kernel_size, in_channels, filters, use_bias=True):
     """Parameters of a *locally connected* layer: a convolution without weight sharing.
 
@@ -215,10 +219,11 @@ def locally_connected2d_params(output_size, kernel_size, in_channels, filters, u
     >>> 26 * 26 * conv2d_params(3, in_channels=1, filters=32)
     216320
     """
-    oh, ow = check_pair("output_size", output_size)
+    oh, ow = output_size
     return oh * ow * conv2d_params(kernel_size, in_channels, filters, use_bias)
 
 
+@validate_arguments(channels=Count(), center=Flag(), scale=Flag())
 def batch_norm_params(channels, center=True, scale=True):
     """Parameters of a ``keras.layers.BatchNormalization`` layer as ``(trainable, non_trainable)``.
 
@@ -250,12 +255,10 @@ def batch_norm_params(channels, center=True, scale=True):
     >>> batch_norm_params(64, scale=False)
     (64, 128)
     """
-    channels = check_int("channels", channels)
-    center = check_bool("center", center)
-    scale = check_bool("scale", scale)
     return (channels * (int(center) + int(scale)), 2 * channels)
 
 
+@validate_arguments(output_size=Pair(), kernel_size=Pair(), in_channels=Count(), filters=Count())
 def conv2d_macs(output_size, kernel_size, in_channels, filters):
     """Multiply-adds of a ``Conv2D`` layer for one example.
 
@@ -279,13 +282,12 @@ def conv2d_macs(output_size, kernel_size, in_channels, filters):
     >>> conv2d_macs(32, 3, in_channels=256, filters=128)
     301989888
     """
-    oh, ow = check_pair("output_size", output_size)
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    filters = check_int("filters", filters)
+    oh, ow = output_size
+    kh, kw = kernel_size
     return oh * ow * filters * kh * kw * in_channels
 
 
+@validate_arguments(input_size=Pair(), kernel_size=Pair(), in_channels=Count(), filters=Count())
 def conv2d_transpose_macs(input_size, kernel_size, in_channels, filters):
     """Multiply-adds of a ``Conv2DTranspose`` layer for one example.
 
@@ -298,13 +300,12 @@ def conv2d_transpose_macs(input_size, kernel_size, in_channels, filters):
     >>> conv2d_transpose_macs(7, 2, in_channels=64, filters=32)
     401408
     """
-    ih, iw = check_pair("input_size", input_size)
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    filters = check_int("filters", filters)
+    ih, iw = input_size
+    kh, kw = kernel_size
     return ih * iw * in_channels * kh * kw * filters
 
 
+@validate_arguments(in_features=Count(), units=Count(), positions=Count())
 def dense_macs(in_features, units, positions=1):
     """Multiply-adds of a ``Dense`` layer for one example: ``in_features * units``.
 
@@ -321,12 +322,10 @@ def dense_macs(in_features, units, positions=1):
     >>> dense_macs(784, 512)
     401408
     """
-    in_features = check_int("in_features", in_features)
-    units = check_int("units", units)
-    positions = check_int("positions", positions)
     return positions * in_features * units
 
 
+@validate_arguments(output_size=Pair(), kernel_size=Pair(), in_channels=Count(), depth_multiplier=Count())
 def depthwise_conv2d_macs(output_size, kernel_size, in_channels, depth_multiplier=1):
     """Multiply-adds of a ``DepthwiseConv2D`` layer for one example.
 
@@ -335,13 +334,14 @@ def depthwise_conv2d_macs(output_size, kernel_size, in_channels, depth_multiplie
     >>> depthwise_conv2d_macs(32, 3, in_channels=256)
     2359296
     """
-    oh, ow = check_pair("output_size", output_size)
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    oh, ow = output_size
+    kh, kw = kernel_size
     return oh * ow * in_channels * depth_multiplier * kh * kw
 
 
+@validate_arguments(
+    output_size=Pair(), kernel_size=Pair(), in_channels=Count(), filters=Count(), depth_multiplier=Count()
+)
 def separable_conv2d_macs(output_size, kernel_size, in_channels, filters, depth_multiplier=1):
     """Multiply-adds of a ``SeparableConv2D`` layer: depthwise step plus 1x1 pointwise step.
 
@@ -350,15 +350,13 @@ def separable_conv2d_macs(output_size, kernel_size, in_channels, filters, depth_
     >>> separable_conv2d_macs(32, 3, in_channels=256, filters=128)
     35913728
     """
-    oh, ow = check_pair("output_size", output_size)
-    kh, kw = check_pair("kernel_size", kernel_size)
-    in_channels = check_int("in_channels", in_channels)
-    filters = check_int("filters", filters)
-    depth_multiplier = check_int("depth_multiplier", depth_multiplier)
+    oh, ow = output_size
+    kh, kw = kernel_size
     depthwise = depthwise_conv2d_macs((oh, ow), (kh, kw), in_channels, depth_multiplier)
     return depthwise + oh * ow * in_channels * depth_multiplier * filters
 
 
+@validate_arguments(params=Count(min=0, max=LARGEST_RESULT), bytes_per_value=Count())
 def weights_bytes(params, bytes_per_value=FLOAT32_BYTES):
     """Bytes needed to store ``params`` values (``float32`` by default).
 
@@ -371,8 +369,6 @@ def weights_bytes(params, bytes_per_value=FLOAT32_BYTES):
     ...
     ValueError: params must be an integer >= 0, got -5.
     """
-    params = check_int("params", params, minimum=0, maximum=LARGEST_RESULT)
-    bytes_per_value = check_int("bytes_per_value", bytes_per_value)
     return params * bytes_per_value
 
 

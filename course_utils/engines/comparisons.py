@@ -29,7 +29,8 @@ import math
 
 import numpy as np
 
-from course_utils.core._validation import check_int, check_real, describe
+from course_utils.core._constraints import Count, Real, validate_arguments
+from course_utils.core._validation import describe
 from course_utils.core.metrics import FEWEST_FOR_NORMAL, ConfidenceInterval
 
 __all__ = ["MAX_RUNS", "chance_findings", "comparison_confidence", "seeds_difference_interval"]
@@ -39,6 +40,10 @@ MAX_RUNS = 1000
 MAX_COMPARISONS = 10**6
 
 
+@validate_arguments(
+    confidence=Real(0, 1, min_inclusive=False, max_inclusive=False),
+    comparisons=Count(min=1, max=MAX_COMPARISONS),
+)
 def comparison_confidence(confidence: float = 0.95, comparisons: int = 1) -> float:
     """The confidence each of ``comparisons`` intervals needs so that all hold together (Bonferroni).
 
@@ -49,11 +54,13 @@ def comparison_confidence(confidence: float = 0.95, comparisons: int = 1) -> flo
     >>> round(comparison_confidence(0.95, 13), 5)
     0.99615
     """
-    confidence = check_real("confidence", confidence, 0, 1, min_inclusive=False, max_inclusive=False)
-    comparisons = check_int("comparisons", comparisons, minimum=1, maximum=MAX_COMPARISONS)
     return 1 - (1 - confidence) / comparisons
 
 
+@validate_arguments(
+    comparisons=Count(min=1, max=MAX_COMPARISONS),
+    confidence=Real(0, 1, min_inclusive=False, max_inclusive=False),
+)
 def chance_findings(comparisons: int, confidence: float = 0.95) -> float:
     """How many of ``comparisons`` intervals miss a true difference of 0 by chance alone, on average.
 
@@ -62,8 +69,6 @@ def chance_findings(comparisons: int, confidence: float = 0.95) -> float:
     >>> round(chance_findings(20), 6)
     1.0
     """
-    comparisons = check_int("comparisons", comparisons, minimum=1, maximum=MAX_COMPARISONS)
-    confidence = check_real("confidence", confidence, 0, 1, min_inclusive=False, max_inclusive=False)
     return comparisons * (1 - confidence)
 
 

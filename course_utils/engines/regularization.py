@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.core._validation import check_bool, check_int, check_numbers, check_real, is_real_number
+from course_utils.core._constraints import Count, Numbers, Real, validate_arguments
+from course_utils.core._validation import check_bool, check_numbers, check_real, is_real_number
 
 __all__ = [
     "batch_norm",
@@ -58,6 +59,7 @@ def _weights(name: str, values, allow_number: bool = False) -> np.ndarray:
     return check_numbers(name, values)
 
 
+@validate_arguments(l2=Real(0))
 def l2_penalty(weights, l2: float) -> float:
     """The penalty ``keras.regularizers.L2(l2)`` adds to the loss: ``l2 * sum(w**2)``.
 
@@ -77,10 +79,10 @@ def l2_penalty(weights, l2: float) -> float:
     >>> round(l2_penalty(np.ones((3, 3)), l2=0.001), 12)
     0.009
     """
-    l2 = check_real("l2", l2, 0)
     return float(l2 * np.sum(_weights("weights", weights, allow_number=True) ** 2))
 
 
+@validate_arguments(lam=Real(0), m=Count())
 def keras_l2_from_notes(lam: float, m: int) -> float:
     """Keras's ``l2`` factor for the notes' penalty ``lam / (2 m) * sum(w**2)``.
 
@@ -99,11 +101,10 @@ def keras_l2_from_notes(lam: float, m: int) -> float:
     >>> keras_l2_from_notes(lam=1.0, m=50)
     0.01
     """
-    lam = check_real("lam", lam, 0)
-    m = check_int("m", m)
     return lam / (2 * m)
 
 
+@validate_arguments(l2=Real(0), m=Count())
 def notes_lambda_from_keras(l2: float, m: int) -> float:
     """The notes' ``lam`` that gives the same penalty as Keras's ``L2(l2)``: ``lam = 2 m l2``.
 
@@ -112,11 +113,10 @@ def notes_lambda_from_keras(l2: float, m: int) -> float:
     >>> notes_lambda_from_keras(l2=0.01, m=50)
     1.0
     """
-    l2 = check_real("l2", l2, 0)
-    m = check_int("m", m)
     return 2 * m * l2
 
 
+@validate_arguments(rate=Real(0, 1, max_inclusive=False))
 def inverted_dropout_scale(rate: float) -> float:
     """The factor ``keras.layers.Dropout(rate)`` multiplies kept values by while training: ``1 / (1 - rate)``.
 
@@ -132,7 +132,6 @@ def inverted_dropout_scale(rate: float) -> float:
     ...
     ValueError: rate must be a finite number >= 0 and < 1, got 1.0.
     """
-    rate = check_real("rate", rate, 0, 1, max_inclusive=False)
     return 1.0 / (1.0 - rate)
 
 
@@ -208,6 +207,12 @@ def batch_norm(
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
 
 
+@validate_arguments(
+    step=Count(min=0),
+    initial_learning_rate=Real(0, min_inclusive=False),
+    decay_steps=Count(),
+    alpha=Real(0, 1),
+)
 def cosine_decay(step: int, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0) -> float:
     """The learning rate of ``keras.optimizers.schedules.CosineDecay`` (no warm-up) at ``step``.
 
@@ -218,15 +223,14 @@ def cosine_decay(step: int, initial_learning_rate: float, decay_steps: int, alph
     >>> cosine_decay(0, 0.003, 100), cosine_decay(50, 0.003, 100), cosine_decay(100, 0.003, 100)
     (0.003, 0.0015, 0.0)
     """
-    step = check_int("step", step, minimum=0)
-    initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate, 0, min_inclusive=False)
-    decay_steps = check_int("decay_steps", decay_steps)
-    alpha = check_real("alpha", alpha, 0, 1)
     progress = min(step, decay_steps) / decay_steps
     cosine = 0.5 * (1 + np.cos(np.pi * progress))
     return round(float(initial_learning_rate * ((1 - alpha) * cosine + alpha)), 15)
 
 
+@validate_arguments(
+    smoothing=Real(0, 1, max_inclusive=False), divide_by=Real(1), learning_rates=Numbers(unit="step")
+)
 def lr_range_suggestion(learning_rates, losses, smoothing: float = 0.9, divide_by: float = 10.0) -> float:
     """Read a learning-rate range test: the rate at the lowest smoothed loss, divided by ``divide_by``.
 
@@ -252,9 +256,7 @@ def lr_range_suggestion(learning_rates, losses, smoothing: float = 0.9, divide_b
     >>> lr_range_suggestion(rates, [2.3, 2.2, 1.5, 0.6, 3.0, float("nan")], smoothing=0.0)
     0.001
     """
-    smoothing = check_real("smoothing", smoothing, 0, 1, max_inclusive=False)
-    divide_by = check_real("divide_by", divide_by, 1)
-    rates = check_numbers("learning_rates", learning_rates, unit="step")
+    rates = learning_rates
     if rates.ndim != 1 or rates.size < 2 or rates.size > MAX_RANGE_TEST_STEPS:
         raise ValueError(
             f"learning_rates must be a 1-D list of 2 to {MAX_RANGE_TEST_STEPS} rates, got shape {rates.shape}."
