@@ -60,8 +60,9 @@ FIRST_GUIDES = ("docs/instructor_guide.md", "docs/troubleshooting.md")
 REPOSITORY = re.compile(r"^\[repository\]: (https://github\.com/([\w.-]+)/([\w.-]+))$", re.M)
 MARKDOWN_LINK = re.compile(r"(!?\[(?:[^\[\]]|\[[^\]]*\])*\]\()([^)\s]+)(\))")
 REFERENCE_LINK = re.compile(r"^(\[[^\]]+\]:\s*)(\S+)(.*)$", re.M)
-# A badge is a picture from another site (mybinder.org's): on the site, whose pages load nothing from
-# elsewhere, it becomes a plain link to the same place.
+# A badge is a picture from another site (mybinder.org's, Colab's): on the site, whose pages load
+# nothing from elsewhere, the README's becomes a plain link to the same place, and a notebook's "Open in
+# Colab" badge goes (every notebook page has its own launch buttons).
 BADGE = re.compile(r"^\[!\[([^\]]*)\]\(https?://[^)]*\)\]\(([^)]*)\)[ \t]*$", re.M)
 
 
@@ -318,7 +319,7 @@ def stage_notebook(nb: dict, page: str, target: Path, rewriter: LinkRewriter) ->
     for number, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "markdown":
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            cell["source"] = rewriter.rewrite(source, page)
+            cell["source"] = rewriter.rewrite(BADGE.sub("", source).lstrip("\n"), page)
         if cell["cell_type"] != "code":
             continue
         pictures = cell_pictures(cell, state)
