@@ -357,12 +357,6 @@ VALID_CALLS = {
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
     # history
-    "course_utils.engines.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
-    "course_utils.engines.history.early_stopping_epoch": lambda: dict(
-        values=[0.5, 0.4, 0.45, 0.41], patience=2, mode="min", min_delta=0.0
-    ),
-    "course_utils.engines.history.history_dict": lambda: dict(history=HISTORY),
-    "course_utils.engines.history.monitor_mode": lambda: dict(monitor="val_accuracy", mode="auto"),
     # model summary (Keras)
     "course_utils.engines.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
@@ -697,10 +691,6 @@ UNDECLARED = {
             "course_utils.engines.diagnosis.wiggle",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
-            "course_utils.engines.history.best_epoch",
-            "course_utils.engines.history.early_stopping_epoch",
-            "course_utils.engines.history.history_dict",
-            "course_utils.engines.history.monitor_mode",
             "course_utils.engines.image_folder.scan_folder",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
