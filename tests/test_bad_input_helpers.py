@@ -362,8 +362,6 @@ VALID_CALLS = {
     # lessons
     "course_utils.engines.lessons.course_map": lambda: dict(),
     # the stored runs lessons 05 to 09 read
-    "course_utils.engines.stored_runs.load_capstone": lambda: dict(path=None),
-    "course_utils.engines.stored_runs.load_sweeps": lambda: dict(path=None),
     # lesson 09's transfer learning (Keras)
     "course_utils.engines.transfer.transfer_model": lambda: dict(
         source="shapes", weights_dir=None, image_size=32
@@ -703,8 +701,6 @@ UNDECLARED = {
             "course_utils.engines.planner.judge_design",
             "course_utils.engines.planner.plan_cnn",
             "course_utils.engines.regularization.batch_norm",
-            "course_utils.engines.stored_runs.load_capstone",
-            "course_utils.engines.stored_runs.load_sweeps",
             "course_utils.engines.transfer.transfer_model",
             "course_utils.engines.transfer.trunk_model",
             "course_utils.engines.transfer.unfreeze",
