@@ -377,19 +377,6 @@ VALID_CALLS = {
     "course_utils.engines.folder_plan.plan_folder": lambda: _folder_plan_call(),
     "course_utils.engines.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
     # learning curves: the diagnoser, its plots and its widget
-    "course_utils.engines.diagnosis.check_history": lambda: dict(history=RUN),
-    "course_utils.engines.diagnosis.diagnose": lambda: _with_defaults(
-        "course_utils.engines.diagnosis.diagnose", history=RUN
-    ),
-    "course_utils.engines.diagnosis.error_pair": lambda: dict(history=RUN),
-    "course_utils.engines.diagnosis.far_apart": lambda: dict(train_error=0.01, val_error=0.1, gap=0.05),
-    "course_utils.engines.diagnosis.jumps": lambda: dict(values=RUN["val_loss"], size=0.15),
-    "course_utils.engines.diagnosis.load_histories": lambda: dict(path=None),
-    "course_utils.engines.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
-    "course_utils.engines.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
-    "course_utils.engines.diagnosis.rise_above_minimum": lambda: dict(val_losses=RUN["val_loss"], window=3),
-    "course_utils.engines.diagnosis.valley_fit": lambda: dict(values=RUN["val_loss"]),
-    "course_utils.engines.diagnosis.wiggle": lambda: dict(values=RUN["val_loss"]),
     "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
         history=RUN, upto=6, metric="auto", show_fit=True, axes=None, title="run"
     ),
@@ -676,17 +663,6 @@ UNDECLARED = {
             "course_utils.engines.design_evidence.seed_spread",
             "course_utils.engines.design_evidence.unfinished",
             "course_utils.engines.design_evidence.verdict_letters",
-            "course_utils.engines.diagnosis.check_history",
-            "course_utils.engines.diagnosis.diagnose",
-            "course_utils.engines.diagnosis.error_pair",
-            "course_utils.engines.diagnosis.far_apart",
-            "course_utils.engines.diagnosis.jumps",
-            "course_utils.engines.diagnosis.load_histories",
-            "course_utils.engines.diagnosis.recent_fall",
-            "course_utils.engines.diagnosis.relative_gap",
-            "course_utils.engines.diagnosis.rise_above_minimum",
-            "course_utils.engines.diagnosis.valley_fit",
-            "course_utils.engines.diagnosis.wiggle",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
             "course_utils.engines.image_folder.scan_folder",
