@@ -484,16 +484,8 @@ VALID_CALLS = {
         input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
     ),
     "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
-    "course_utils.engines.layer_specs.check_input_shape": lambda: dict(input_shape=(28, 28, 1)),
-    "course_utils.engines.layer_specs.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
-    "course_utils.engines.layer_specs.layer_table": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, batch_size=32, name="net"
-    ),
     "course_utils.widgets.model_builder.model_builder": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
-    ),
-    "course_utils.engines.layer_specs.to_keras": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, name="net"
     ),
     # Keras Tuner and the recipe (lesson 08)
     "course_utils.engines.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
@@ -518,7 +510,6 @@ VALID_CALLS = {
     "course_utils.engines.tuning.train_recipe": lambda: dict(
         x=DIGITS[0], y=DIGITS[1], validation_data=None, epochs=1, seed=0
     ),
-    "course_utils.engines.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
     "course_utils.engines.planner.plan_cnn": lambda: dict(
         input_shape=(32, 24, 3),
         num_classes=2,
@@ -668,11 +659,6 @@ UNDECLARED = {
             "course_utils.engines.image_folder.scan_folder",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
-            "course_utils.engines.layer_specs.check_input_shape",
-            "course_utils.engines.layer_specs.describe_spec",
-            "course_utils.engines.layer_specs.layer_states",
-            "course_utils.engines.layer_specs.layer_table",
-            "course_utils.engines.layer_specs.to_keras",
             "course_utils.engines.model_summary.summarize",
             "course_utils.engines.planner.judge_design",
             "course_utils.engines.planner.plan_cnn",
