@@ -226,28 +226,14 @@ VALID_CALLS = {
         confidence=0.95,
     ),
     # lesson 09's rule for reading designs from several seeds
-    "course_utils.engines.design_evidence.accuracies": lambda: dict(runs=_stored_design("residual", "plain")),
     "course_utils.engines.design_evidence.compare_designs": lambda: dict(
         reference=_stored_design("residual", "plain"),
         runs=_stored_design("residual", "residual"),
         patience=6,
         comparisons=1,
     ),
-    "course_utils.engines.design_evidence.never_started": lambda: dict(
-        run=_stored_design("residual", "plain")[0]
-    ),
-    "course_utils.engines.design_evidence.pack_correct": lambda: dict(correct=[True, False, True]),
     "course_utils.engines.design_evidence.right_answers": lambda: dict(
-        run=_stored_design("residual", "plain")[0], part="validation"
-    ),
-    "course_utils.engines.design_evidence.seed_spread": lambda: dict(
-        runs=_stored_design("residual", "plain")
-    ),
-    "course_utils.engines.design_evidence.unfinished": lambda: dict(
-        runs=_stored_design("residual", "plain"), patience=6
-    ),
-    "course_utils.engines.design_evidence.verdict_letters": lambda: dict(
-        runs=_stored_design("residual", "plain")
+        run=_stored_design("residual", "plain")[0]
     ),
     # lesson 09's task: a digit on a cluttered 100x100 canvas
     "course_utils.engines.cluttered_digits.make_cluttered_digits": lambda: dict(
@@ -633,14 +619,6 @@ UNDECLARED = {
             "course_utils.engines.cluttered_digits.source_digits",
             "course_utils.engines.cluttered_digits.write_image_folder",
             "course_utils.engines.comparisons.seeds_difference_interval",
-            "course_utils.engines.design_evidence.accuracies",
-            "course_utils.engines.design_evidence.compare_designs",
-            "course_utils.engines.design_evidence.never_started",
-            "course_utils.engines.design_evidence.pack_correct",
-            "course_utils.engines.design_evidence.right_answers",
-            "course_utils.engines.design_evidence.seed_spread",
-            "course_utils.engines.design_evidence.unfinished",
-            "course_utils.engines.design_evidence.verdict_letters",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
             "course_utils.engines.image_folder.scan_folder",
