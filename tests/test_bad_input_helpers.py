@@ -110,18 +110,6 @@ RUN = {
 }
 
 
-def _with_defaults(qualified, **given):
-    """The given arguments, and every other argument at its default."""
-    module, name = qualified.rsplit(".", 1)
-    function = getattr(importlib.import_module(module), name)
-    defaults = {
-        key: parameter.default
-        for key, parameter in inspect.signature(function).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
-    }
-    return {**defaults, **given}
-
-
 def _conv_state():
     from course_utils.widgets.conv_explorer import conv_explorer_state
 
@@ -1153,7 +1141,6 @@ KIND_OVERRIDES = {
     "metrics.harmonic_mean": {"precision": "exact", "recall": "exact"},
     "metrics.accuracy_difference_interval": {"correct_a": "flags", "correct_b": "flags"},
     "metrics.check_labels": {"values": "labels"},
-    "history.early_stopping_epoch": {"values": "numbers or NaN"},
     "regularization.lr_range_suggestion": {"losses": "numbers or NaN"},
     "regularization.l2_penalty": {"weights": "numbers or a number"},
     "regularization.batch_norm": dict.fromkeys(("gamma", "beta", "moving_mean", "moving_variance"), "numbers or a number"),
@@ -1172,10 +1159,6 @@ KIND_OVERRIDES = {
             "average_pool2d", "conv2d", "conv2d_loop", "convolve2d", "correlate2d", "correlate2d_single",
             "flip_kernel", "global_average_pool2d", "max_pool2d",
         )
-    },
-    **{
-        f"diagnosis.{name}": {"values": "numbers or NaN", "val_losses": "numbers or NaN"}
-        for name in ("jumps", "recent_fall", "rise_above_minimum", "valley_fit", "wiggle")
     },
     "tuning.train_recipe": {"validation_data": "any", "epochs": "count"},
     "tuning.search": {"validation_data": "any"},
