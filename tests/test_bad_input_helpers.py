@@ -110,18 +110,6 @@ RUN = {
 }
 
 
-def _with_defaults(qualified, **given):
-    """The given arguments, and every other argument at its default."""
-    module, name = qualified.rsplit(".", 1)
-    function = getattr(importlib.import_module(module), name)
-    defaults = {
-        key: parameter.default
-        for key, parameter in inspect.signature(function).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
-    }
-    return {**defaults, **given}
-
-
 def _conv_state():
     from course_utils.widgets.conv_explorer import conv_explorer_state
 
@@ -226,28 +214,14 @@ VALID_CALLS = {
         confidence=0.95,
     ),
     # lesson 09's rule for reading designs from several seeds
-    "course_utils.engines.design_evidence.accuracies": lambda: dict(runs=_stored_design("residual", "plain")),
     "course_utils.engines.design_evidence.compare_designs": lambda: dict(
         reference=_stored_design("residual", "plain"),
         runs=_stored_design("residual", "residual"),
         patience=6,
         comparisons=1,
     ),
-    "course_utils.engines.design_evidence.never_started": lambda: dict(
-        run=_stored_design("residual", "plain")[0]
-    ),
-    "course_utils.engines.design_evidence.pack_correct": lambda: dict(correct=[True, False, True]),
     "course_utils.engines.design_evidence.right_answers": lambda: dict(
-        run=_stored_design("residual", "plain")[0], part="validation"
-    ),
-    "course_utils.engines.design_evidence.seed_spread": lambda: dict(
-        runs=_stored_design("residual", "plain")
-    ),
-    "course_utils.engines.design_evidence.unfinished": lambda: dict(
-        runs=_stored_design("residual", "plain"), patience=6
-    ),
-    "course_utils.engines.design_evidence.verdict_letters": lambda: dict(
-        runs=_stored_design("residual", "plain")
+        run=_stored_design("residual", "plain")[0]
     ),
     # lesson 09's task: a digit on a cluttered 100x100 canvas
     "course_utils.engines.cluttered_digits.make_cluttered_digits": lambda: dict(
@@ -357,19 +331,11 @@ VALID_CALLS = {
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
     # history
-    "course_utils.engines.history.best_epoch": lambda: dict(history=HISTORY, monitor="val_loss", mode="auto"),
-    "course_utils.engines.history.early_stopping_epoch": lambda: dict(
-        values=[0.5, 0.4, 0.45, 0.41], patience=2, mode="min", min_delta=0.0
-    ),
-    "course_utils.engines.history.history_dict": lambda: dict(history=HISTORY),
-    "course_utils.engines.history.monitor_mode": lambda: dict(monitor="val_accuracy", mode="auto"),
     # model summary (Keras)
     "course_utils.engines.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
     "course_utils.engines.lessons.course_map": lambda: dict(),
     # the stored runs lessons 05 to 09 read
-    "course_utils.engines.stored_runs.load_capstone": lambda: dict(path=None),
-    "course_utils.engines.stored_runs.load_sweeps": lambda: dict(path=None),
     # lesson 09's transfer learning (Keras)
     "course_utils.engines.transfer.transfer_model": lambda: dict(
         source="shapes", weights_dir=None, image_size=32
@@ -385,19 +351,6 @@ VALID_CALLS = {
     "course_utils.engines.folder_plan.plan_folder": lambda: _folder_plan_call(),
     "course_utils.engines.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
     # learning curves: the diagnoser, its plots and its widget
-    "course_utils.engines.diagnosis.check_history": lambda: dict(history=RUN),
-    "course_utils.engines.diagnosis.diagnose": lambda: _with_defaults(
-        "course_utils.engines.diagnosis.diagnose", history=RUN
-    ),
-    "course_utils.engines.diagnosis.error_pair": lambda: dict(history=RUN),
-    "course_utils.engines.diagnosis.far_apart": lambda: dict(train_error=0.01, val_error=0.1, gap=0.05),
-    "course_utils.engines.diagnosis.jumps": lambda: dict(values=RUN["val_loss"], size=0.15),
-    "course_utils.engines.diagnosis.load_histories": lambda: dict(path=None),
-    "course_utils.engines.diagnosis.recent_fall": lambda: dict(values=RUN["val_loss"], window=3),
-    "course_utils.engines.diagnosis.relative_gap": lambda: dict(train_loss=0.3, val_loss=0.8),
-    "course_utils.engines.diagnosis.rise_above_minimum": lambda: dict(val_losses=RUN["val_loss"], window=3),
-    "course_utils.engines.diagnosis.valley_fit": lambda: dict(values=RUN["val_loss"]),
-    "course_utils.engines.diagnosis.wiggle": lambda: dict(values=RUN["val_loss"]),
     "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
         history=RUN, upto=6, metric="auto", show_fit=True, axes=None, title="run"
     ),
@@ -505,16 +458,8 @@ VALID_CALLS = {
         input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
     ),
     "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
-    "course_utils.engines.layer_specs.check_input_shape": lambda: dict(input_shape=(28, 28, 1)),
-    "course_utils.engines.layer_specs.describe_spec": lambda: dict(spec={"type": "Dense", "units": 3}),
-    "course_utils.engines.layer_specs.layer_table": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, batch_size=32, name="net"
-    ),
     "course_utils.widgets.model_builder.model_builder": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
-    ),
-    "course_utils.engines.layer_specs.to_keras": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, name="net"
     ),
     # Keras Tuner and the recipe (lesson 08)
     "course_utils.engines.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
@@ -539,24 +484,10 @@ VALID_CALLS = {
     "course_utils.engines.tuning.train_recipe": lambda: dict(
         x=DIGITS[0], y=DIGITS[1], validation_data=None, epochs=1, seed=0
     ),
-    "course_utils.engines.layer_specs.layer_states": lambda: dict(input_shape=(8, 8, 1), layers=SPECS),
+    # the planner: the shape, the target map and the budget fit together, and object_size and
+    # kernel_size (quoted as given when they do not fit the image) are checked in the body
     "course_utils.engines.planner.plan_cnn": lambda: dict(
-        input_shape=(32, 24, 3),
-        num_classes=2,
-        max_params=200_000,
-        kernel_size=3,
-        convs_per_stage=1,
-        filters=16,
-        filters_growth=2,
-        max_filters=256,
-        min_filters=8,
-        target_map=(4, 8),
-        object_size=16,
-        activation="relu",
-        head="flatten",
-        dense_units=16,
-        dropout=0.25,
-        binary_output="softmax",
+        input_shape=(32, 24, 3), max_params=200_000, kernel_size=3, target_map=(4, 8), object_size=16
     ),
     "course_utils.engines.planner.judge_design": lambda: dict(
         input_shape=(8, 8, 1), num_classes=3, layers=SPECS, max_params=500, target_map=(2, 4), object_size=3
@@ -676,45 +607,13 @@ UNDECLARED = {
             "course_utils.engines.cluttered_digits.source_digits",
             "course_utils.engines.cluttered_digits.write_image_folder",
             "course_utils.engines.comparisons.seeds_difference_interval",
-            "course_utils.engines.design_evidence.accuracies",
-            "course_utils.engines.design_evidence.compare_designs",
-            "course_utils.engines.design_evidence.never_started",
-            "course_utils.engines.design_evidence.pack_correct",
-            "course_utils.engines.design_evidence.right_answers",
-            "course_utils.engines.design_evidence.seed_spread",
-            "course_utils.engines.design_evidence.unfinished",
-            "course_utils.engines.design_evidence.verdict_letters",
-            "course_utils.engines.diagnosis.check_history",
-            "course_utils.engines.diagnosis.diagnose",
-            "course_utils.engines.diagnosis.error_pair",
-            "course_utils.engines.diagnosis.far_apart",
-            "course_utils.engines.diagnosis.jumps",
-            "course_utils.engines.diagnosis.load_histories",
-            "course_utils.engines.diagnosis.recent_fall",
-            "course_utils.engines.diagnosis.relative_gap",
-            "course_utils.engines.diagnosis.rise_above_minimum",
-            "course_utils.engines.diagnosis.valley_fit",
-            "course_utils.engines.diagnosis.wiggle",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
-            "course_utils.engines.history.best_epoch",
-            "course_utils.engines.history.early_stopping_epoch",
-            "course_utils.engines.history.history_dict",
-            "course_utils.engines.history.monitor_mode",
             "course_utils.engines.image_folder.scan_folder",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
-            "course_utils.engines.layer_specs.check_input_shape",
-            "course_utils.engines.layer_specs.describe_spec",
-            "course_utils.engines.layer_specs.layer_states",
-            "course_utils.engines.layer_specs.layer_table",
-            "course_utils.engines.layer_specs.to_keras",
             "course_utils.engines.model_summary.summarize",
-            "course_utils.engines.planner.judge_design",
-            "course_utils.engines.planner.plan_cnn",
             "course_utils.engines.regularization.batch_norm",
-            "course_utils.engines.stored_runs.load_capstone",
-            "course_utils.engines.stored_runs.load_sweeps",
             "course_utils.engines.transfer.transfer_model",
             "course_utils.engines.transfer.trunk_model",
             "course_utils.engines.transfer.unfreeze",
@@ -1242,7 +1141,6 @@ KIND_OVERRIDES = {
     "metrics.harmonic_mean": {"precision": "exact", "recall": "exact"},
     "metrics.accuracy_difference_interval": {"correct_a": "flags", "correct_b": "flags"},
     "metrics.check_labels": {"values": "labels"},
-    "history.early_stopping_epoch": {"values": "numbers or NaN"},
     "regularization.lr_range_suggestion": {"losses": "numbers or NaN"},
     "regularization.l2_penalty": {"weights": "numbers or a number"},
     "regularization.batch_norm": dict.fromkeys(("gamma", "beta", "moving_mean", "moving_variance"), "numbers or a number"),
@@ -1261,10 +1159,6 @@ KIND_OVERRIDES = {
             "average_pool2d", "conv2d", "conv2d_loop", "convolve2d", "correlate2d", "correlate2d_single",
             "flip_kernel", "global_average_pool2d", "max_pool2d",
         )
-    },
-    **{
-        f"diagnosis.{name}": {"values": "numbers or NaN", "val_losses": "numbers or NaN"}
-        for name in ("jumps", "recent_fall", "rise_above_minimum", "valley_fit", "wiggle")
     },
     "tuning.train_recipe": {"validation_data": "any", "epochs": "count"},
     "tuning.search": {"validation_data": "any"},

@@ -35,6 +35,7 @@ from course_utils.core._validation import (
     check_pair,
     check_real,
     check_series,
+    check_text,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "Real",
     "Satisfies",
     "Series",
+    "Text",
     "validate_arguments",
 ]
 
@@ -282,6 +284,26 @@ class Series(Constraint):
 
     def _invalid(self):
         return [*super()._invalid(), 2.0, [0.5, None], ["a"], np.zeros((2, 3)), [0.5] * (self.min_size - 1)]
+
+
+class Text(Constraint):
+    """A string (a title, a label, a name; :func:`check_text`); None too where ``optional``."""
+
+    def __init__(self, optional: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.optional = optional
+
+    def check(self, name, value):
+        return check_text(name, value, optional=self.optional)
+
+    def describe(self):
+        return "a string or None" if self.optional else "a string"
+
+    def _valid(self):
+        return "text"
+
+    def _invalid(self):
+        return [*super()._invalid(), 3, b"text", ["text"], True]
 
 
 class Labels(Constraint):

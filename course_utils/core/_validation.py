@@ -46,6 +46,7 @@ __all__ = [
     "check_pair",
     "check_real",
     "check_series",
+    "check_text",
     "describe",
     "exact_fraction",
     "is_real_number",
@@ -331,6 +332,21 @@ def check_option(name: str, value, options):
             return option
     allowed = ", ".join(repr(option) for option in options)
     raise ValueError(f"{name} must be one of {allowed}, got {describe(value)}.")
+
+
+def check_text(name: str, value, optional: bool = False):
+    """A string (a title, a label, a name); None too when ``optional``.
+
+    Examples
+    --------
+    >>> check_text("title", 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: title must be a string, got 3.
+    """
+    if (value is None and optional) or isinstance(value, str):
+        return value
+    raise ValueError(f"{name} must be a string{' or None' if optional else ''}, got {describe(value)}.")
 
 
 def is_real_number(value) -> bool:

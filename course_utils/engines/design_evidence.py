@@ -45,19 +45,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from course_utils.core._constraints import Count, Option, Satisfies, validate_arguments
 from course_utils.core._validation import (
     check_bool,
     check_int,
-    check_option,
     check_real,
     check_series,
     describe,
 )
 from course_utils.core.metrics import ConfidenceInterval
-from course_utils.engines.comparisons import seeds_difference_interval
+from course_utils.engines.comparisons import MAX_COMPARISONS, seeds_difference_interval
 
 __all__ = [
     "DesignComparison",
@@ -195,14 +196,59 @@ def _runs(name: str, runs) -> list:
     return [_record(f"{name}[{i}]", run) for i, run in enumerate(runs)]
 
 
-def pack_correct(correct) -> str:
-    """Per-image right/wrong answers as a hex string (8 images a byte), as the runs are stored.
+def _trained_runs(name: str, runs) -> list:
+    """A design's runs, each with what :func:`unfinished` reads checked."""
+    return [_trained(f"{name}[{i}]", run) for i, run in enumerate(_runs(name, runs))]
 
-    Examples
-    --------
-    >>> pack_correct([True, False, True, True, False])
-    'b0'
-    """
+
+def _example_run() -> dict:
+    """A stored run as capstone_09.json holds one: a valid value of the constraints below."""
+    return {
+        "validation": {"accuracy": 0.75, "images": 8, "correct": "ee"},
+        "epochs": 4,
+        "best_epoch": 4,
+        "reached_cap": False,
+        "history": {
+            "loss": [1.0, 0.8, 0.7, 0.65],
+            "val_loss": [1.1, 0.9, 0.8, 0.75],
+            "train_accuracy": [0.5, 0.6, 0.7, 0.75],
+        },
+    }
+
+
+_NOT_RUNS = [{}, [], [3], [{"validation": {}}], "runs"]
+
+
+def _design(name: str) -> Satisfies:
+    """A design's stored runs, one per seed (``name`` is the argument the messages name)."""
+    return Satisfies(
+        partial(_runs, name),
+        "a list of stored runs, one per seed",
+        valid=lambda: [_example_run()],
+        invalid=_NOT_RUNS,
+    )
+
+
+def _trained_design(name: str) -> Satisfies:
+    """A design's stored runs with their epochs, best epoch, cap and history."""
+    return Satisfies(
+        partial(_trained_runs, name),
+        "a list of stored runs with their training records, one per seed",
+        valid=lambda: [_example_run()],
+        invalid=[*_NOT_RUNS, [{"validation": {"accuracy": 0.5, "images": 8, "correct": "ff"}}]],
+    )
+
+
+RUN = Satisfies(
+    partial(_record, "run"),
+    "a stored run",
+    valid=_example_run,
+    invalid=[[], {"validation": 0.5}, {"test": {}}],
+)
+"""One stored run, with its validation scores."""
+
+
+def _correct(correct) -> np.ndarray:
     try:
         values = np.asarray(correct)
     except (TypeError, ValueError):  # ragged or otherwise not an array
@@ -211,9 +257,26 @@ def pack_correct(correct) -> str:
         raise TypeError(
             f"correct should be a 1-D sequence of True/False, one per image; got {describe(correct)}."
         )
-    return np.packbits(values).tobytes().hex()
+    return values
 
 
+@validate_arguments(
+    correct=Satisfies(
+        _correct, "a 1-D sequence of True/False", valid=[True, False], invalid=[[], [1, 0], [[True]]]
+    )
+)
+def pack_correct(correct) -> str:
+    """Per-image right/wrong answers as a hex string (8 images a byte), as the runs are stored.
+
+    Examples
+    --------
+    >>> pack_correct([True, False, True, True, False])
+    'b0'
+    """
+    return np.packbits(correct).tobytes().hex()
+
+
+@validate_arguments(part=Option(*PARTS))
 def right_answers(run, part: str = "validation") -> np.ndarray:
     """Which images of ``part`` a stored run got right (True/False, one per image).
 
@@ -222,7 +285,6 @@ def right_answers(run, part: str = "validation") -> np.ndarray:
     >>> right_answers({"validation": {"accuracy": 0.6, "images": 5, "correct": "b0"}}).tolist()
     [True, False, True, True, False]
     """
-    part = check_option("part", part, PARTS)
     scores = _record("run", run, part)[part]
     images = check_int(f"run[{part!r}]['images']", scores["images"], minimum=1)
     try:
@@ -238,6 +300,7 @@ def right_answers(run, part: str = "validation") -> np.ndarray:
     return np.unpackbits(np.frombuffer(packed, dtype=np.uint8))[:images].astype(bool)
 
 
+@validate_arguments(runs=_design("runs"))
 def accuracies(runs) -> np.ndarray:
     """The validation accuracy of each seed's run.
 
@@ -246,20 +309,23 @@ def accuracies(runs) -> np.ndarray:
     >>> accuracies([{"validation": {"accuracy": 0.9, "images": 10, "correct": "ff"}}] * 2).tolist()
     [0.9, 0.9]
     """
-    return np.array([float(run["validation"]["accuracy"]) for run in _runs("runs", runs)])
+    return np.array([float(run["validation"]["accuracy"]) for run in runs])
 
 
+@validate_arguments(runs=_design("runs"))
 def seed_spread(runs) -> float:
     """The seed-to-seed standard deviation of the runs' validation accuracies (0 for one run)."""
     values = accuracies(runs)
     return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
+@validate_arguments(runs=_design("runs"))
 def verdict_letters(runs) -> str:
     """Lesson 07's verdict on each run, one letter each (:data:`VERDICT_LETTERS`), e.g. ``'GGO'``."""
-    return "".join(_verdict(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs)))
+    return "".join(_verdict(f"runs[{i}]", run) for i, run in enumerate(runs))
 
 
+@validate_arguments(run=RUN)
 def never_started(run) -> bool:
     """Whether a run never left chance: below 0.6 on validation and never above 0.65 in training.
 
@@ -269,7 +335,6 @@ def never_started(run) -> bool:
     ...                "history": {"train_accuracy": [0.5, 0.52, 0.51]}})
     True
     """
-    run = _record("run", run)
     accuracy, trained = run["validation"]["accuracy"], float(_history("run", run)["train_accuracy"].max())
     return bool(accuracy < CHANCE_VALIDATION and trained < CHANCE_TRAINING)
 
@@ -279,6 +344,7 @@ def _still_improving(run, patience: int) -> bool:
     return bool(run["reached_cap"]) and run["best_epoch"] > run["epochs"] - patience
 
 
+@validate_arguments(runs=_trained_design("runs"), patience=Count())
 def unfinished(runs, *, patience: int) -> int:
     """How many of a design's runs may still gain: still improving at the cap, not converged, or never started.
 
@@ -289,8 +355,6 @@ def unfinished(runs, *, patience: int) -> int:
     patience : int
         The early stopping's patience the runs were trained with.
     """
-    runs = [_trained(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs))]
-    patience = check_int("patience", patience, minimum=1)
     letters = [_verdict(f"runs[{i}]", run) for i, run in enumerate(runs)]
     return sum(
         _still_improving(run, patience) or letter == "N" or never_started(run)
@@ -298,6 +362,12 @@ def unfinished(runs, *, patience: int) -> int:
     )
 
 
+@validate_arguments(
+    reference=_trained_design("reference"),
+    runs=_trained_design("runs"),
+    patience=Count(),
+    comparisons=Count(1, MAX_COMPARISONS),
+)
 def compare_designs(reference, runs, *, patience: int, comparisons: int = 1) -> DesignComparison:
     """Does a design differ from a reference beyond its noise? The lesson's rule (see the module).
 
@@ -316,9 +386,6 @@ def compare_designs(reference, runs, *, patience: int, comparisons: int = 1) -> 
     -------
     DesignComparison
     """
-    reference = [_trained(f"reference[{i}]", run) for i, run in enumerate(_runs("reference", reference))]
-    runs = [_trained(f"runs[{i}]", run) for i, run in enumerate(_runs("runs", runs))]
-    patience = check_int("patience", patience, minimum=1)
     interval = seeds_difference_interval(
         [right_answers(run) for run in reference],
         [right_answers(run) for run in runs],

@@ -50,9 +50,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_utils.core._validation import check_int, check_real, check_series
+from course_utils.core._constraints import Count, Real, Satisfies, Series, validate_arguments
 from course_utils.engines.data import DATA_DIR
-from course_utils.engines.stored_runs import read_stored
+from course_utils.engines.history import HISTORY, history_dict, monitor_mode
+from course_utils.engines.stored_runs import STORED_PATH, read_stored
 
 __all__ = [
     "HISTORIES_FILE",
@@ -94,10 +95,10 @@ the first epoch's: a loss near zero (0.002 -> 0.003) has no room for a meaningfu
 # ---------------------------------------------------------------------------
 def _window(window, epochs: int) -> int:
     """The window actually used: at most half the run, so that the run has a past to compare with."""
-    window = check_int("window", window, minimum=1)
     return max(1, min(window, epochs // 2))
 
 
+@validate_arguments(train_loss=Real(0), val_loss=Real(0, min_inclusive=False))
 def relative_gap(train_loss, val_loss) -> float:
     """The share of the validation loss that the training loss does not have: ``(val - train) / val``.
 
@@ -119,11 +120,11 @@ def relative_gap(train_loss, val_loss) -> float:
     >>> round(relative_gap(0.3, 0.25), 3)
     -0.2
     """
-    train = check_real("train_loss", train_loss, 0)
-    val = check_real("val_loss", val_loss, 0, min_inclusive=False)
+    train, val = train_loss, val_loss
     return (val - train) / val
 
 
+@validate_arguments(train_error=Real(0, 1), val_error=Real(0, 1), gap=Real(0, 1, min_inclusive=False))
 def far_apart(train_error, val_error, gap: float = 0.05) -> bool:
     """Whether a model does far better on its training images: the overfitting half of the source notes' rule.
 
@@ -138,12 +139,11 @@ def far_apart(train_error, val_error, gap: float = 0.05) -> bool:
     >>> far_apart(0.07, 0.13), far_apart(0.0, 0.026)
     (False, False)
     """
-    train = check_real("train_error", train_error, 0, 1)
-    val = check_real("val_error", val_error, 0, 1)
-    gap = check_real("gap", gap, 0, 1, min_inclusive=False)
+    train, val = train_error, val_error
     return val - train >= gap and val > 2 * train
 
 
+@validate_arguments(val_losses=Series(), window=Count())
 def rise_above_minimum(val_losses, window: int = 3) -> float:
     """How far the validation loss ends above its lowest level, as a share of the loss's scale.
 
@@ -165,7 +165,7 @@ def rise_above_minimum(val_losses, window: int = 3) -> float:
     >>> round(rise_above_minimum([0.69, 0.2, 0.01, 0.002, 0.002, 0.002, 0.003]), 4)
     0.0145
     """
-    values = check_series("val_losses", val_losses)
+    values = val_losses
     if not np.isfinite(values).all():
         raise ValueError(
             "val_losses must be finite numbers: a NaN or infinite loss means training is unstable."
@@ -182,6 +182,7 @@ def _lowest_level(values: np.ndarray, window: int) -> float:
     return float(np.convolve(values, np.ones(window) / window, mode="valid").min())
 
 
+@validate_arguments(values=Series(min_size=2), window=Count())
 def recent_fall(values, window: int = 3) -> tuple[float, float]:
     """How steeply a loss is still falling at the end of a run.
 
@@ -206,7 +207,7 @@ def recent_fall(values, window: int = 3) -> tuple[float, float]:
     >>> round(slope, 3), round(pace, 2)
     (0.016, 0.13)
     """
-    series = check_series("values", values, min_size=2)
+    series = values
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers: a NaN or infinite loss means training is unstable.")
     n = len(series)
@@ -269,6 +270,7 @@ def _decreasing_fit(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.full(block.count, block.mean) for block in blocks])
 
 
+@validate_arguments(values=Series())
 def valley_fit(values) -> np.ndarray:
     """The curve closest to ``values`` that only falls, or falls and then rises.
 
@@ -284,7 +286,7 @@ def valley_fit(values) -> np.ndarray:
     >>> valley_fit([3.0, 1.0, 2.0, 1.0, 4.0]).tolist()
     [3.0, 1.0, 1.5, 1.5, 4.0]
     """
-    series = check_series("values", values)
+    series = values
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers to fit a curve through them.")
     left, _ = _decreasing_fit_errors(series)
@@ -308,7 +310,7 @@ def _jump_sizes(values) -> np.ndarray:
     has one neighbour). The scale is the curve's range,
     or :data:`WIGGLE_FLOOR` times its median when the curve is almost flat.
     """
-    series = check_series("values", values)
+    series = np.asarray(values, dtype=float)
     if not np.isfinite(series).all():
         raise ValueError("values must be finite numbers to measure their jumps.")
     if len(series) < 3:
@@ -324,6 +326,7 @@ def _jump_sizes(values) -> np.ndarray:
     return sizes[JUMPS_FROM - 2 :] if len(sizes) > JUMPS_FROM - 2 else np.zeros(0)
 
 
+@validate_arguments(values=Series())
 def wiggle(values) -> float:
     """How far a curve jumps up and down: its largest jump from epoch 3 on.
 
@@ -343,6 +346,7 @@ def wiggle(values) -> float:
     return float(sizes.max()) if sizes.size else 0.0
 
 
+@validate_arguments(size=Real(0, min_inclusive=False), values=Series())
 def jumps(values, size: float = 0.15) -> int:
     """How many epochs from epoch 3 on jump by ``size`` or more (see :func:`wiggle`).
 
@@ -356,10 +360,10 @@ def jumps(values, size: float = 0.15) -> int:
     >>> jumps([1.0, 0.6, 0.5, 0.45, 0.6, 0.42, 0.62, 0.4, 0.6, 0.38])
     5
     """
-    size = check_real("size", size, 0, min_inclusive=False)
     return int((_jump_sizes(values) >= size).sum())
 
 
+@validate_arguments(history=HISTORY)
 def error_pair(history) -> tuple[str, str] | None:
     """The accuracy-like metric pair of a history (``('accuracy', 'val_accuracy')``), or None.
 
@@ -375,9 +379,7 @@ def error_pair(history) -> tuple[str, str] | None:
     >>> error_pair({"loss": [1.0], "val_loss": [1.0], "mae": [3.0], "val_mae": [3.0]}) is None
     True
     """
-    from course_utils.engines.history import history_dict, monitor_mode
-
-    values = history_dict(history)
+    values = history
     names = sorted(key for key in values if not key.startswith("val_") and "val_" + key in values)
     names.sort(key=lambda key: key != "accuracy")
     for name in names:
@@ -550,6 +552,38 @@ def _first_bad(values: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
+def _loss_history(history) -> dict[str, list[float]]:
+    """The per-epoch lists of a history with ``loss`` and ``val_loss`` (the reader of :data:`LOSS_HISTORY`)."""
+    values = getattr(history, "history", history)
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            "history must be the History returned by model.fit(...) or a dict of per-epoch lists "
+            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
+        )
+    values = history_dict(values)  # refuses True/False among the numbers, which NumPy would read as 1 and 0
+    if "loss" not in values:
+        raise ValueError(f"history has no 'loss': it holds {sorted(values)}.")
+    if "val_loss" not in values:
+        raise ValueError(
+            f"history has no validation keys ('val_loss'): it holds {sorted(values)}. "
+            "Fit with validation_data=(x_val, y_val) so that Keras measures the validation loss."
+        )
+    for key in ("loss", "val_loss"):
+        if any(value < 0 for value in values[key]):
+            raise ValueError(f"history[{key!r}] must hold losses >= 0, got {min(values[key])} among them.")
+    return values
+
+
+LOSS_HISTORY = Satisfies(
+    _loss_history,
+    "a keras.callbacks.History or a dict of per-epoch lists with 'loss' and 'val_loss'",
+    valid=lambda: {"loss": [0.9, 0.5, 0.4], "val_loss": [0.8, 0.6, 0.65]},
+    invalid=[[0.5, 0.4], {}, {"loss": [0.5]}, {"val_loss": [0.5]}, {"loss": [-0.5], "val_loss": [0.5]}],
+)
+"""A training history with its losses (:func:`check_history`): the helpers that diagnose one share it."""
+
+
+@validate_arguments(history=LOSS_HISTORY)
 def check_history(history) -> dict[str, list[float]]:
     """The per-epoch lists of a History or dict that has ``loss`` and ``val_loss``.
 
@@ -570,26 +604,7 @@ def check_history(history) -> dict[str, list[float]]:
     ...
     TypeError: history must be the History returned by model.fit(...) or a dict of per-epoch lists such as {'loss': [...], 'val_loss': [...]}, got list.
     """
-    from course_utils.engines.history import history_dict
-
-    values = getattr(history, "history", history)
-    if not isinstance(values, Mapping):
-        raise TypeError(
-            "history must be the History returned by model.fit(...) or a dict of per-epoch lists "
-            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
-        )
-    values = history_dict(values)  # refuses True/False among the numbers, which NumPy would read as 1 and 0
-    if "loss" not in values:
-        raise ValueError(f"history has no 'loss': it holds {sorted(values)}.")
-    if "val_loss" not in values:
-        raise ValueError(
-            f"history has no validation keys ('val_loss'): it holds {sorted(values)}. "
-            "Fit with validation_data=(x_val, y_val) so that Keras measures the validation loss."
-        )
-    for key in ("loss", "val_loss"):
-        if any(value < 0 for value in values[key]):
-            raise ValueError(f"history[{key!r}] must hold losses >= 0, got {min(values[key])} among them.")
-    return values
+    return history
 
 
 def _scale(values: np.ndarray) -> float:
@@ -653,6 +668,23 @@ def _measure(values: dict, metric: str | None, val_metric: str | None, window: i
     return figures
 
 
+@validate_arguments(
+    overfit_rise=Real(0, min_inclusive=False),
+    overfit_error_gap=Real(0, 1, min_inclusive=False),
+    overfit_gap=Real(0, 1, min_inclusive=False),
+    falling_pace=Real(0, min_inclusive=False),
+    falling_slope=Real(0),
+    high_error=Real(0, 1),
+    high_loss=Real(0, 1),
+    close_gap=Real(0, 1, min_inclusive=False),
+    unstable_wiggle=Real(0, min_inclusive=False),
+    exploding=Real(1, min_inclusive=False),
+    blowup=Real(1, min_inclusive=False),
+    loss_rebound=Real(0, 1, min_inclusive=False),
+    window=Count(),
+    min_epochs=Count(MIN_EPOCHS),
+    history=LOSS_HISTORY,
+)
 def diagnose(
     history,
     *,
@@ -776,22 +808,20 @@ def diagnose(
     ValueError: history has no validation keys ('val_loss'): it holds ['loss']. Fit with validation_data=(x_val, y_val) so that Keras measures the validation loss.
     """
     limits = {
-        "overfit_rise": check_real("overfit_rise", overfit_rise, 0, min_inclusive=False),
-        "overfit_error_gap": check_real("overfit_error_gap", overfit_error_gap, 0, 1, min_inclusive=False),
-        "overfit_gap": check_real("overfit_gap", overfit_gap, 0, 1, min_inclusive=False),
-        "falling_pace": check_real("falling_pace", falling_pace, 0, min_inclusive=False),
-        "falling_slope": check_real("falling_slope", falling_slope, 0),
-        "high_error": check_real("high_error", high_error, 0, 1),
-        "high_loss": check_real("high_loss", high_loss, 0, 1),
-        "close_gap": check_real("close_gap", close_gap, 0, 1, min_inclusive=False),
-        "unstable_wiggle": check_real("unstable_wiggle", unstable_wiggle, 0, min_inclusive=False),
-        "exploding": check_real("exploding", exploding, 1, min_inclusive=False),
-        "blowup": check_real("blowup", blowup, 1, min_inclusive=False),
-        "loss_rebound": check_real("loss_rebound", loss_rebound, 0, 1, min_inclusive=False),
+        "overfit_rise": overfit_rise,
+        "overfit_error_gap": overfit_error_gap,
+        "overfit_gap": overfit_gap,
+        "falling_pace": falling_pace,
+        "falling_slope": falling_slope,
+        "high_error": high_error,
+        "high_loss": high_loss,
+        "close_gap": close_gap,
+        "unstable_wiggle": unstable_wiggle,
+        "exploding": exploding,
+        "blowup": blowup,
+        "loss_rebound": loss_rebound,
     }
-    window = check_int("window", window, minimum=1)
-    min_epochs = check_int("min_epochs", min_epochs, minimum=MIN_EPOCHS)
-    values = check_history(history)
+    values = history
     n = len(values["loss"])
     if n < min_epochs:
         raise ValueError(
@@ -1152,6 +1182,7 @@ class _Facts:
 # ---------------------------------------------------------------------------
 # Stored runs
 # ---------------------------------------------------------------------------
+@validate_arguments(path=STORED_PATH)
 def load_histories(path=None) -> dict:
     """Read a file of stored runs: ``{'made_by': {...}, 'runs': {group: [run, ...]}}``.
 

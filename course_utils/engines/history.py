@@ -22,14 +22,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from course_utils.core._validation import (
-    MAX_EPOCHS,
-    check_int,
-    check_option,
-    check_real,
-    check_series,
-    describe,
-)
+from course_utils.core._constraints import Count, Option, Real, Satisfies, Series, validate_arguments
+from course_utils.core._validation import MAX_EPOCHS, check_series, describe
 
 __all__ = [
     "MAX_EPOCHS",
@@ -40,10 +34,44 @@ __all__ = [
     "monitor_mode",
 ]
 
+MODES = ("auto", "min", "max")
+"""How :func:`monitor_mode` reads a metric: from its name, lower is better, higher is better."""
+
 MAXIMIZED_METRICS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "specificity", "sensitivity")
 """Parts of a metric name that make ``mode='auto'`` maximise it: accuracy-like metrics."""
 
 
+def _history_values(history) -> dict[str, list[float]]:
+    """The per-epoch values of a History or a dict, checked (the reader of :data:`HISTORY`)."""
+    values = getattr(history, "history", history)
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError(
+            "history must be the History returned by model.fit(...) or a non-empty dict "
+            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
+        )
+    result = {
+        str(key): check_series(f"history[{key!r}]", value, min_size=0).tolist()
+        for key, value in values.items()
+    }
+    lengths = {len(value) for value in result.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError(
+            f"every entry of history must hold one value per epoch, got lengths "
+            f"{ {key: len(value) for key, value in result.items()} }."
+        )
+    return result
+
+
+HISTORY = Satisfies(
+    _history_values,
+    "a keras.callbacks.History or a dict of per-epoch values of one length",
+    valid=lambda: {"loss": [0.9, 0.5, 0.4], "val_loss": [0.8, 0.6, 0.65]},
+    invalid=[{}, {"loss": 0.5}, {"loss": [0.5, None]}, {"loss": [0.5], "val_loss": [0.5, 0.4]}],
+)
+"""A training history (:func:`history_dict`), as a dict of lists: the helpers that read one share it."""
+
+
+@validate_arguments(history=HISTORY)
 def history_dict(history) -> dict[str, list[float]]:
     """Return the per-epoch values of a ``keras.callbacks.History`` or of a plain dict.
 
@@ -65,25 +93,22 @@ def history_dict(history) -> dict[str, list[float]]:
     ...
     ValueError: history['val_loss'] must be a sequence of numbers (a list, a tuple or an array), one per epoch, got the single number 0.3: a sequence of one number is written [0.3].
     """
-    values = getattr(history, "history", history)
-    if not isinstance(values, Mapping) or not values:
-        raise ValueError(
-            "history must be the History returned by model.fit(...) or a non-empty dict "
-            f"such as {{'loss': [...], 'val_loss': [...]}}, got {type(history).__name__}."
-        )
-    result = {
-        str(key): check_series(f"history[{key!r}]", value, min_size=0).tolist()
-        for key, value in values.items()
-    }
-    lengths = {len(value) for value in result.values()}
-    if len(lengths) != 1 or 0 in lengths:
-        raise ValueError(
-            f"every entry of history must hold one value per epoch, got lengths "
-            f"{ {key: len(value) for key, value in result.items()} }."
-        )
-    return result
+    return history
 
 
+def _metric_name(monitor) -> str:
+    if not isinstance(monitor, str):
+        raise ValueError(f"monitor must be a metric name such as 'val_loss', got {describe(monitor)}.")
+    return monitor
+
+
+MONITOR = Satisfies(
+    _metric_name, "a metric name such as 'val_loss'", valid="val_loss", invalid=[1, b"val_loss"]
+)
+"""The name of a monitored metric (a string)."""
+
+
+@validate_arguments(monitor=MONITOR, mode=Option(*MODES))
 def monitor_mode(monitor: str, mode: str = "auto") -> str:
     """Return ``'min'`` or ``'max'``: whether a lower or a higher ``monitor`` value is better.
 
@@ -99,9 +124,6 @@ def monitor_mode(monitor: str, mode: str = "auto") -> str:
     >>> monitor_mode("val_mae", mode="max")
     'max'
     """
-    if not isinstance(monitor, str):
-        raise ValueError(f"monitor must be a metric name such as 'val_loss', got {describe(monitor)}.")
-    mode = check_option("mode", mode, ("auto", "min", "max"))
     if mode != "auto":
         return mode
     name = monitor.lower()
@@ -110,6 +132,7 @@ def monitor_mode(monitor: str, mode: str = "auto") -> str:
     return "max" if any(part in name for part in MAXIMIZED_METRICS) else "min"
 
 
+@validate_arguments(history=HISTORY, monitor=MONITOR, mode=Option(*MODES))
 def best_epoch(history, monitor: str = "val_loss", mode: str = "auto") -> int:
     """The epoch (counted from 1) with the best ``monitor`` value.
 
@@ -137,11 +160,10 @@ def best_epoch(history, monitor: str = "val_loss", mode: str = "auto") -> int:
     >>> best_epoch({"val_mae": [3.0, 2.0, 2.5]}, "val_mae")
     2
     """
-    values = history_dict(history)
     direction = monitor_mode(monitor, mode)
-    if monitor not in values:
-        raise ValueError(f"monitor must be one of {sorted(values)}, got {monitor!r}.")
-    series = np.asarray(values[monitor])
+    if monitor not in history:
+        raise ValueError(f"monitor must be one of {sorted(history)}, got {monitor!r}.")
+    series = np.asarray(history[monitor])
     if np.isnan(series).all():
         raise ValueError(
             f"every value of {monitor!r} is NaN: there is no best epoch (did training diverge?)."
@@ -159,6 +181,7 @@ def _improves(value: float, best: float, mode: str, min_delta: float) -> bool:
         return bool(np.float32(value - min_delta) > np.float32(best))
 
 
+@validate_arguments(values=Series(), patience=Count(0), mode=Option("min", "max"), min_delta=Real())
 def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: float = 0.0) -> int:
     """The epoch (counted from 1) at which ``keras.callbacks.EarlyStopping`` stops training.
 
@@ -187,10 +210,8 @@ def early_stopping_epoch(values, patience: int, mode: str = "min", min_delta: fl
     >>> early_stopping_epoch([0.5, 0.4, 0.45, 0.41, 0.42, 0.3], patience=3)
     5
     """
-    series = check_series("values", values).tolist()
-    patience = check_int("patience", patience, minimum=0)
-    mode = check_option("mode", mode, ("min", "max"))
-    min_delta = abs(check_real("min_delta", min_delta))
+    series = values.tolist()
+    min_delta = abs(min_delta)
     best = None  # as in Keras: the first epoch is always an improvement, even a NaN one
     wait = 0
     for epoch, value in enumerate(series):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from math import prod
 
 from course_utils.core import params as _params
+from course_utils.core._constraints import Count, Satisfies, Text, validate_arguments
 from course_utils.core._validation import (
     check_bool,
     check_int,
@@ -134,16 +135,8 @@ class _TooLarge(ValueError):
     """A stack beyond ``MAX_LAYERS``, ``MAX_VALUES`` or ``MAX_PARAMS`` (the planner narrows such plans)."""
 
 
-def check_input_shape(input_shape) -> tuple[int, ...]:
-    """Return ``input_shape`` as a tuple of ints: ``(height, width, channels)`` or ``(features,)``.
-
-    At most ``MAX_VALUES`` values in all.
-
-    Examples
-    --------
-    >>> check_input_shape([28, 28, 1])
-    (28, 28, 1)
-    """
+def _input_shape(input_shape) -> tuple[int, ...]:
+    """The reader of :data:`INPUT_SHAPE`."""
     if (
         isinstance(input_shape, (str, bytes))
         or not isinstance(input_shape, (tuple, list))
@@ -159,6 +152,61 @@ def check_input_shape(input_shape) -> tuple[int, ...]:
             f"the {MAX_VALUES:,} one example may hold: no laptop holds such an image."
         )
     return shape
+
+
+INPUT_SHAPE = Satisfies(
+    _input_shape,
+    "(height, width, channels) or (features,), of at most MAX_VALUES values",
+    valid=(8, 8, 1),
+    invalid=[(8, 8), (8, 8, 1, 1), (0, 8, 1), (8.0, 8, 1), "881", (10**6, 10**6, 1)],
+)
+"""The shape of one example, without the batch axis: the helpers that step through layers share it."""
+
+
+@validate_arguments(input_shape=INPUT_SHAPE)
+def check_input_shape(input_shape) -> tuple[int, ...]:
+    """Return ``input_shape`` as a tuple of ints: ``(height, width, channels)`` or ``(features,)``.
+
+    At most ``MAX_VALUES`` values in all.
+
+    Examples
+    --------
+    >>> check_input_shape([28, 28, 1])
+    (28, 28, 1)
+    """
+    return input_shape
+
+
+def _layer_list(layers) -> list:
+    """The reader of :data:`LAYERS`: a list (or tuple) of at most ``MAX_LAYERS`` specs, as a list."""
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
+    if len(layers) > MAX_LAYERS:
+        raise _TooLarge(
+            f"layers holds {len(layers):,} layer specs, more than the {MAX_LAYERS} a stack may have."
+        )
+    return list(layers)
+
+
+LAYERS = Satisfies(
+    _layer_list,
+    "a list of at most MAX_LAYERS layer dicts",
+    valid=lambda: [{"type": "Flatten"}, {"type": "Dense", "units": 2}],
+    invalid=[{"type": "Flatten"}, "Flatten"],
+)
+"""A stack of layer specs (each is checked as the stack is stepped through)."""
+
+
+def _keras_name(name) -> str:
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
+    return name
+
+
+KERAS_NAME = Satisfies(
+    _keras_name, "a non-empty string without '/' (a Keras model's name)", valid="net", invalid=["", "a/b", 3]
+)
+"""A name Keras takes for a model."""
 
 
 def _full_spec(index, spec):
@@ -197,6 +245,15 @@ def _full_spec(index, spec):
     return full
 
 
+def _spec_dict(spec) -> dict:
+    if not isinstance(spec, dict):
+        raise ValueError(f"spec must be a layer dict such as {{'type': 'Flatten'}}, got {describe(spec)}.")
+    return spec
+
+
+@validate_arguments(
+    spec=Satisfies(_spec_dict, "a layer dict", valid=lambda: {"type": "Flatten"}, invalid=[[]])
+)
 def describe_spec(spec):
     """A short one-line description of a layer spec, as the model builder lists it.
 
@@ -207,8 +264,6 @@ def describe_spec(spec):
     >>> describe_spec({"type": "Flatten"})
     'Flatten()'
     """
-    if not isinstance(spec, dict):
-        raise ValueError(f"spec must be a layer dict such as {{'type': 'Flatten'}}, got {describe(spec)}.")
     args = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "type")
     return f"{spec.get('type', '?')}({args})"
 
@@ -225,15 +280,10 @@ def _needs_spatial_hint(index, message):
 
 
 def _steps(input_shape, layers):
-    """Check the specs and step through them: the input shape, and per layer its full spec,
-    the state after it, its trainable and non-trainable parameters and its MACs."""
-    shape = check_input_shape(input_shape)
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
-        raise ValueError(f"layers must be a list of layer dicts, got {describe(layers)}.")
-    if len(layers) > MAX_LAYERS:
-        raise _TooLarge(
-            f"layers holds {len(layers):,} layer specs, more than the {MAX_LAYERS} a stack may have."
-        )
+    """Step through the specs (``input_shape`` and ``layers`` read by :data:`INPUT_SHAPE` and
+    :data:`LAYERS`): the input shape, and per layer its full spec (checked), the state after it, its
+    trainable and non-trainable parameters and its MACs."""
+    shape = input_shape
     state = input_state(shape)
     steps = []
     total = 0
@@ -264,6 +314,7 @@ def _steps(input_shape, layers):
     return shape, steps
 
 
+@validate_arguments(input_shape=INPUT_SHAPE, layers=LAYERS)
 def layer_states(input_shape, layers):
     """The state (shape, receptive field, jump) of the input and after each layer spec.
 
@@ -286,6 +337,7 @@ def layer_states(input_shape, layers):
     return [input_state(shape), *(state for _, state, *_ in steps)]
 
 
+@validate_arguments(batch_size=Count(), name=Text(), input_shape=INPUT_SHAPE, layers=LAYERS)
 def layer_table(input_shape, layers, batch_size=32, name="builder"):
     """Shapes, parameters, MACs, memory and receptive field of a stack of layer specs.
 
@@ -322,9 +374,6 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     ...
     ValueError: layer 1 (Conv2D): the kernel (kernel_size=5, dilation_rate=1) covers 5 positions but the padded input has only 4 (input_length=4, padding=0 on each side): the output would be empty.
     """
-    batch_size = check_int("batch_size", batch_size)
-    if not isinstance(name, str):
-        raise ValueError(f"name must be a string, got {describe(name)}.")
     shape, steps = _steps(input_shape, layers)
     rows = [
         LayerRow(
@@ -354,6 +403,7 @@ def layer_table(input_shape, layers, batch_size=32, name="builder"):
     return ModelSummary(name, tuple(rows), batch_size)
 
 
+@validate_arguments(name=KERAS_NAME, input_shape=INPUT_SHAPE, layers=LAYERS)
 def to_keras(input_shape, layers, name="builder"):
     """Build the Keras ``Sequential`` model that a list of layer specs describes.
 
@@ -375,8 +425,6 @@ def to_keras(input_shape, layers, name="builder"):
     ...
     ValueError: layer 2 (Conv2D): Conv2D needs a (height, width, channels) input, got (784,). ...
     """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
     total = layer_table(input_shape, layers, name=name).total_params  # every check, with the layer named
     if total > MAX_KERAS_PARAMS:
         raise ValueError(
@@ -394,4 +442,4 @@ def to_keras(input_shape, layers, name="builder"):
             keras_layers.append(getattr(keras.layers, kind)(**full))
         except Exception as error:  # Keras's own words, with the layer they are about
             raise ValueError(f"layer {index} ({kind}): {error}") from error
-    return keras.Sequential([keras.Input(shape=check_input_shape(input_shape)), *keras_layers], name=name)
+    return keras.Sequential([keras.Input(shape=input_shape), *keras_layers], name=name)

@@ -44,16 +44,19 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
 from course_utils.core import params as _params
-from course_utils.core._validation import check_int, check_option, check_pair, check_real, describe
+from course_utils.core._constraints import Count, Option, OrNone, Real, Satisfies, validate_arguments
+from course_utils.core._validation import check_pair, describe
 from course_utils.core.arithmetic import pool2d_output_shape, step_layer
 from course_utils.core.formatting import format_bytes, format_count
 from course_utils.engines.layer_specs import (
     ACTIVATIONS,
     LAYER_TYPES,
+    LAYERS,
     MAX_PARAMS,
     _TooLarge,
     check_input_shape,
@@ -133,11 +136,7 @@ def _px(size) -> str:
     return f"{height} px" if height == width else f"{height}x{width} px"
 
 
-def _check_classes(num_classes) -> int:
-    return check_int("num_classes", num_classes, minimum=2, maximum=MAX_CLASSES)
-
-
-def _check_image(input_shape, maximum=None) -> tuple[int, int, int]:
+def _image(input_shape, maximum=None) -> tuple[int, int, int]:
     shape = check_input_shape(input_shape)
     if len(shape) != 3:
         raise ValueError(
@@ -150,11 +149,7 @@ def _check_image(input_shape, maximum=None) -> tuple[int, int, int]:
     return shape
 
 
-def _check_budget(max_params):
-    return None if max_params is None else check_int("max_params", max_params)
-
-
-def _check_target(target_map) -> tuple[int, int]:
+def _target(target_map) -> tuple[int, int]:
     low, high = check_pair("target_map", target_map, maximum=MAX_IMAGE_SIZE)
     if low > high:
         raise ValueError(
@@ -162,6 +157,19 @@ def _check_target(target_map) -> tuple[int, int]:
             f"got {describe(target_map)}."
         )
     return low, high
+
+
+COMMON = dict(
+    num_classes=Count(2, MAX_CLASSES),
+    max_params=OrNone(Count()),
+    target_map=Satisfies(
+        _target,
+        "a (smallest, largest) final map size in px, smallest <= largest",
+        valid=(2, 4),
+        invalid=[(8, 4), (0, 4), (4, 8, 16), 4.0],
+    ),
+)
+"""The arguments :func:`judge_design` and :func:`plan_cnn` share, after the image."""
 
 
 def _check_objects(object_size, shape) -> tuple[int, int]:
@@ -308,6 +316,13 @@ class DesignReport:
     __repr__ = __str__
 
 
+@validate_arguments(
+    input_shape=Satisfies(
+        _image, "(height, width, channels)", valid=(8, 8, 1), invalid=[(8,), (8, 8), (0, 8, 1), "881"]
+    ),
+    **COMMON,
+    layers=LAYERS,
+)
 def judge_design(input_shape, num_classes, layers, max_params=None, target_map=(4, 8), object_size=None):
     """Judge any stack of layer specs by the planner's rules.
 
@@ -357,10 +372,7 @@ def judge_design(input_shape, num_classes, layers, max_params=None, target_map=(
     >>> report.loss
     'sparse_categorical_crossentropy'
     """
-    shape = _check_image(input_shape)
-    num_classes = _check_classes(num_classes)
-    max_params = _check_budget(max_params)
-    target = _check_target(target_map)
+    shape, target = input_shape, target_map
     objects = _check_objects(object_size, shape)
     table = layer_table(shape, layers, name="design")
     states = layer_states(shape, layers)
@@ -690,6 +702,25 @@ class CNNPlan:
         return f"<div><b>{html.escape(self._title())}</b><ul>{items}</ul>{self.table._repr_html_()}</div>"
 
 
+@validate_arguments(
+    input_shape=Satisfies(
+        functools.partial(_image, maximum=MAX_IMAGE_SIZE),
+        f"(height, width, channels) with sides of at most {MAX_IMAGE_SIZE:,} px",
+        valid=(32, 32, 3),
+        invalid=[(8,), (8, 8), (0, 8, 1), "881", (MAX_IMAGE_SIZE + 1, 8, 1)],
+    ),
+    **COMMON,
+    convs_per_stage=Count(1, MAX_CONVS_PER_STAGE),
+    filters=Count(1, MAX_WIDTH),
+    filters_growth=Count(1, MAX_WIDTH),
+    max_filters=Count(1, MAX_WIDTH),
+    min_filters=OrNone(Count(1, MAX_WIDTH)),
+    activation=Option(*(a for a in ACTIVATIONS if a is not None)),
+    head=Option("gap", "flatten"),
+    dense_units=OrNone(Count(0, MAX_WIDTH)),
+    dropout=Real(0, 1, max_inclusive=False),
+    binary_output=Option(*_BINARY),
+)
 def plan_cnn(
     input_shape,
     num_classes,
@@ -792,10 +823,7 @@ def plan_cnn(
     ...
     ValueError: max_params=80 is too small: the smallest plan these rules allow has 89 params (min_filters=8), so the smallest budget that works is 89.
     """
-    shape = _check_image(input_shape, maximum=MAX_IMAGE_SIZE)
-    num_classes = _check_classes(num_classes)
-    max_params = _check_budget(max_params)
-    target = _check_target(target_map)
+    shape, target = input_shape, target_map
     sizes = _poolings(shape, target)  # the image must hold one stage
     kernel = check_pair("kernel_size", kernel_size, minimum=2, maximum=MAX_IMAGE_SIZE)
     if kernel[0] > shape[0] or kernel[1] > shape[1]:
@@ -803,26 +831,16 @@ def plan_cnn(
             f"kernel_size must fit in the input_shape {shape} image ({_px(shape[:2])}), "
             f"got {describe(kernel_size)}."
         )
-    convs_per_stage = check_int("convs_per_stage", convs_per_stage, maximum=MAX_CONVS_PER_STAGE)
-    filters = check_int("filters", filters, maximum=MAX_WIDTH)
-    filters_growth = check_int("filters_growth", filters_growth, maximum=MAX_WIDTH)
-    max_filters = check_int("max_filters", max_filters, maximum=MAX_WIDTH)
     if min_filters is None:
         min_filters = min(DEFAULT_MIN_FILTERS, max_filters)
-    min_filters = check_int("min_filters", min_filters, maximum=MAX_WIDTH)
     if min_filters > max_filters:
         raise ValueError(
             f"min_filters={min_filters} is over max_filters={max_filters}: the budget could never narrow a "
             "stage to min_filters; give min_filters at most max_filters."
         )
     objects = _check_objects(object_size, shape)
-    activation = check_option("activation", activation, [a for a in ACTIVATIONS if a is not None])
-    head = check_option("head", head, ("gap", "flatten"))
     if dense_units is None:
         dense_units = DEFAULT_DENSE_UNITS if head == "flatten" else 0
-    dense_units = check_int("dense_units", dense_units, minimum=0, maximum=MAX_WIDTH)
-    dropout = check_real("dropout", dropout, 0, 1, max_inclusive=False)
-    binary_output = check_option("binary_output", binary_output, tuple(_BINARY))
     rules = _Rules(
         shape=shape,
         num_classes=num_classes,

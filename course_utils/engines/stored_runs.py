@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from course_utils.core._constraints import Satisfies, validate_arguments
 from course_utils.core._validation import describe
 from course_utils.engines.data import DATA_DIR
 
@@ -37,6 +38,22 @@ SWEEPS_FILE = DATA_DIR / "runs_08.json"
 """Lesson 08's stored runs, made by ``./course sweeps``."""
 CAPSTONE_FILE = DATA_DIR / "capstone_09.json"
 """Lesson 09's stored experiments, made by ``./course capstone``."""
+
+
+def _stored_path(path):
+    """``path`` as given when it can name a file (a non-blank string or a Path) or is None."""
+    if path is not None and (not isinstance(path, (str, Path)) or not str(path).strip()):
+        raise ValueError(f"path must be the name of a file of stored runs, or None, got {describe(path)}.")
+    return path
+
+
+STORED_PATH = Satisfies(
+    _stored_path,
+    "None (the package's file) or the name of a file of stored runs",
+    valid=None,
+    invalid=["", "   ", 3, b"runs.json"],
+)
+"""Where stored runs are read from: the helpers that read a file of stored runs share it."""
 
 
 def read_stored(path, default: Path, what: str, command: str) -> dict:
@@ -50,11 +67,7 @@ def read_stored(path, default: Path, what: str, command: str) -> dict:
     ValueError
         If ``path`` is not an existing file of stored runs, naming the command that makes it.
     """
-    if path is None:
-        path = default
-    if not isinstance(path, (str, Path)) or not str(path).strip():
-        raise ValueError(f"path must be the name of a file of stored runs, or None, got {describe(path)}.")
-    path = Path(path)
+    path = Path(default if _stored_path(path) is None else path)
     if not path.is_file():
         raise ValueError(f"path {str(path)!r} is not a file: {what} are made by {command}.")
     try:
@@ -79,6 +92,7 @@ def _grouped(document: dict, path) -> dict:
     return {**{key: value for key, value in document.items() if key != "runs"}, "groups": groups}
 
 
+@validate_arguments(path=STORED_PATH)
 def load_sweeps(path=None) -> dict:
     """Lesson 08's stored runs (``./course sweeps``; ``path``: another file it wrote), grouped.
 
@@ -95,6 +109,7 @@ def load_sweeps(path=None) -> dict:
     return _grouped(document, SWEEPS_FILE if path is None else path)
 
 
+@validate_arguments(path=STORED_PATH)
 def load_capstone(path=None) -> dict:
     """Lesson 09's stored experiments (``./course capstone``; ``path``: another file it wrote), grouped.
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.core._validation import check_real, describe
+from course_utils.core._validation import check_real, check_text, describe
+
+__all__ = ["check_axes", "check_names", "check_size", "check_text", "figure_size", "pixel_scale"]
 
 MAX_INCHES = 20.0
 """The largest size (in inches) of one picture in a figure."""
@@ -36,13 +38,6 @@ def check_axes(ax):
     if ax is not None and not isinstance(ax, Axes):
         raise ValueError(f"ax must be a matplotlib Axes (from plt.subplots) or None, got {describe(ax)}.")
     return ax
-
-
-def check_text(name: str, value, optional: bool = False):
-    """A string (a title or a label); None too when ``optional``."""
-    if (value is None and optional) or isinstance(value, str):
-        return value
-    raise ValueError(f"{name} must be a string{' or None' if optional else ''}, got {describe(value)}.")
 
 
 def check_names(name: str, names, count: int | None = None, per: str = "picture") -> list[str] | None:
