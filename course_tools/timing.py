@@ -37,8 +37,30 @@ from course_utils import cpu_count
 
 DOCS = ROOT / "docs"
 TABLE = DOCS / "notebook_timings.md"
-BUDGET_SECONDS = 60.0
-BUDGET_MB = 1200.0
+BUDGET_SECONDS = 45.0
+BUDGET_MB = 880.0
+"""A kernel's peak on Binder: mybinder.org guarantees 1 GB, and the Jupyter server takes about 113 MB
+of it (``tests/test_browser.py`` measures the server and checks the sum)."""
+OVER_BUDGET_MB = {
+    # TensorFlow keeps about 10 MB for every model it has trained in graph mode, even after
+    # keras.backend.clear_session(), garbage collection and malloc_trim (measured: 8 small models in a
+    # loop grow the process by 10 MB each; with run_eagerly=True, by under 1 MB, but 3x slower).
+    # Lesson 08 trains about 13 models, most of them in its Keras Tuner search, so it stays above the
+    # budget until the search trains fewer models in the kernel or TensorFlow frees them.
+    "notebooks/08_regularization_and_tuning.ipynb": 960.0,
+}
+"""Notebooks known to peak above BUDGET_MB, with the most they may take (a regression above it fails)."""
+
+
+def memory_limit(path: str) -> float:
+    """The most a notebook's kernel may take (MB): the budget, or its known, bounded excess.
+
+    >>> memory_limit("notebooks/01_convolution_arithmetic.ipynb") == BUDGET_MB
+    True
+    """
+    return OVER_BUDGET_MB.get(path, BUDGET_MB)
+
+
 PEAK_MEMORY_CELL = (
     "import json as _json, resource as _resource\n"
     "print('PEAK_RSS_KB=' + _json.dumps(max(_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss,"
@@ -130,6 +152,8 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
         f"Budget: at most {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB (kernel peak RSS) per notebook.",
         f"{_last_run()}.",
         "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
+        "A notebook known to need more memory has its own bound, and the reason, in "
+        "`course_tools/timing.py` (`OVER_BUDGET_MB`).",
         "What TensorFlow's op determinism (turned on by `setup(keras=True)`) costs: "
         "[determinism_cost.md](determinism_cost.md).",
         "",
@@ -139,7 +163,11 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
     for path in sorted(rows):
         row = rows[path]
         ok = row["seconds"] <= BUDGET_SECONDS and row["mb"] <= BUDGET_MB
-        lines.append(f"| `{path}` | {row['seconds']:.1f} | {row['mb']:.0f} | {'yes' if ok else 'NO'} |")
+        known = (
+            path in OVER_BUDGET_MB and row["seconds"] <= BUDGET_SECONDS and row["mb"] <= memory_limit(path)
+        )
+        verdict = "yes" if ok else f"no: known, at most {memory_limit(path):.0f} MB" if known else "NO"
+        lines.append(f"| `{path}` | {row['seconds']:.1f} | {row['mb']:.0f} | {verdict} |")
     text = "\n".join(lines) + "\n"
     table.parent.mkdir(exist_ok=True)
     table.write_text(text, encoding="utf-8")
@@ -175,7 +203,7 @@ def main(argv=None) -> int:
         print(f"timing {key} ...", flush=True)
         rows[key] = measure(path)
         print(f"  {rows[key]['seconds']:.1f} s, {rows[key]['mb']:.0f} MB", flush=True)
-        if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > BUDGET_MB:
+        if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > memory_limit(key):
             over.append(key)
     print(write_table(rows, table))
     if over:

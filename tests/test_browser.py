@@ -17,7 +17,9 @@ import urllib.request
 import browser_lab as lab
 import nbformat
 import pytest
-from test_binder import COURSE_BUDGET_MB, TIMING_TABLES, peak_memory
+from test_binder import BINDER_GUARANTEED_MB, KERNEL_BUDGET_MB, TIMING_TABLES, peak_memory
+
+from course_tools.timing import memory_limit
 
 SKIP_REASON = lab.playwright_missing() or (None if lab.find_chromium() else lab.INSTALL_HINT)
 if SKIP_REASON:
@@ -167,11 +169,18 @@ def test_the_check_sees_the_dialogs_that_the_course_settings_prevent(server, bro
 
 
 def test_the_server_and_the_largest_lesson_fit_in_the_course_budget(server):
-    # Runs after the lessons: on Binder the Jupyter server and the lesson's kernel share the memory. Each kernel
-    # alone stays under Binder's guaranteed 1 GB (tests/test_binder.py); with the server, the largest lessons
-    # (the training ones) go a little past it, and must stay within the course's 1.2 GB budget.
+    # Runs after the lessons: on Binder the Jupyter server and the lesson's kernel share the memory. The server's
+    # peak, measured here after it served every widget lesson, plus the largest kernel peak of the timing tables
+    # (one kernel at a time, on 2 CPUs or one) must fit in the 1 GB that Binder guarantees.
     server_mb = lab.peak_rss_mb(server.process.pid)
     if server_mb is None:
         pytest.skip("no /proc to read the server's peak memory from")
-    kernel_mb = max(max(peak_memory(table).values()) for table in TIMING_TABLES)
-    assert server_mb + kernel_mb <= COURSE_BUDGET_MB, (server_mb, kernel_mb)
+    # A notebook known to need more than the kernel budget (course_tools/timing.py) goes past 1 GB by
+    # that excess and no more.
+    over = {
+        path: (mb, BINDER_GUARANTEED_MB + memory_limit(path) - KERNEL_BUDGET_MB)
+        for table in TIMING_TABLES
+        for path, mb in peak_memory(table).items()
+        if server_mb + mb > BINDER_GUARANTEED_MB + memory_limit(path) - KERNEL_BUDGET_MB
+    }
+    assert not over, f"the server ({server_mb:.0f} MB) and these kernels pass their limit: {over}"

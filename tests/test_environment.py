@@ -275,3 +275,38 @@ def test_readme_relative_links_point_to_existing_files():
     readme = (ROOT / "README.md").read_text()
     for target in re.findall(r"\]\((?!https?://)([^)#]+)\)", readme):
         assert (ROOT / target).exists(), f"README links to missing {target}"
+
+
+@pytest.mark.slow
+def test_setup_with_keras_tunes_glibc_malloc_before_tensorflow_starts():
+    # Two malloc arenas: lesson 08's kernel peaked at about 1 GB with glibc's default (8 per CPU).
+    code = (
+        "import sys, course_utils.core._environment as e; calls = [];"
+        "e._glibc_call = lambda *a: calls.append((*a, 'tensorflow' in sys.modules)) or True;"
+        "e.setup(keras=True, verbose=False); print(calls)"
+    )
+    calls = _run_without_tf_settings(code).stdout.strip().splitlines()[-1]
+    assert calls == str([("mallopt", -8, 2, False)]), calls
+    code = "import sys, course_utils; course_utils.setup(verbose=False); print('tensorflow' in sys.modules)"
+    assert _run_without_tf_settings(code).stdout.split()[-1] == "False"
+
+
+def test_release_memory_collects_garbage_and_trims_glibcs_heap():
+    import gc
+    import weakref
+
+    from course_utils.core._environment import release_memory
+
+    class Cycle:
+        pass
+
+    cycle = Cycle()
+    cycle.me = cycle
+    alive = weakref.ref(cycle)
+    gc.disable()
+    try:
+        del cycle
+        assert release_memory() is True  # Linux with glibc, as on Binder
+        assert alive() is None
+    finally:
+        gc.enable()

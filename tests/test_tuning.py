@@ -408,3 +408,18 @@ def test_hyperband_schedule_for_three_epochs(keras, tmp_path):
         oracle.end_trial(trial)
     # three trials of 1 epoch, the best of them goes on to epoch 3, then two fresh trials of 3 epochs
     assert epochs == [(0, 1), (0, 1), (0, 1), (1, 3), (0, 3), (0, 3)]
+
+
+@pytest.mark.slow
+def test_search_frees_each_trials_model_before_the_next(keras, tmp_path, monkeypatch):
+    # Lesson 08's kernel must stay within Binder's memory: the models trained before the search and each
+    # trial's model are freed (and glibc's freed pages handed back) before the next model is built.
+    from course_utils.core import _environment
+
+    freed = []
+    monkeypatch.setattr(
+        _environment, "release_memory", lambda: freed.append(len(tuner.oracle.trials)) or True
+    )
+    tuner = tuning.make_tuner("random", tmp_path, max_trials=2, seed=1)
+    result = tuning.search(tuner, X[:16], Y[:16], (X_VAL, Y_VAL), epochs=1, batch_size=16, budget=120)
+    assert len(result.trials) == 2 and freed == [0, 1, 2]

@@ -585,10 +585,17 @@ def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -
             f"pass epochs={hyperband_epochs} or make the tuner with max_epochs={epochs}."
         )
 
+    import keras
+
     import course_utils
+    from course_utils.core._environment import release_memory
 
     if oracle.seed is not None:
         course_utils.seed_everything(int(oracle.seed) % 2**32)
+    # Models trained before the search (and each trial's, below) are garbage: their memory goes back
+    # to the system first, so that the search peaks at about one model's memory above that.
+    keras.backend.clear_session()
+    release_memory()
     cap = oracle.max_trials
     trials = []
     seen = set(oracle.trials)  # a tuner that searched before keeps its earlier trials
@@ -619,6 +626,9 @@ def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -
                     x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size, verbose=0
                 )
             seconds = time.perf_counter() - trial_started
+            # This trial's model is garbage now: free it before the next one is built.
+            keras.backend.clear_session()
+            release_memory()
             new = [trial_id for trial_id in oracle.trials if trial_id not in seen]
             if not new:
                 break  # the tuner had nothing left to propose
