@@ -20,8 +20,27 @@ from course_tools.notebooks import read, write
 LESSON = ROOT / "notebooks" / "08_regularization_and_tuning.ipynb"
 
 EDITS = (
-    # Fewer trials: each model a search builds keeps about 12 MB of TensorFlow's memory for good.
+    # Fewer trials: each model a search builds keeps about 10 MB of TensorFlow's memory for good. The
+    # cap makes the most the search can take the same on every machine (the time budget alone lets a
+    # fast machine train more models).
     ("SEARCH_SECONDS = 9  # per tuner\n", "SEARCH_SECONDS = 6  # per tuner\n"),
+    (
+        "SEARCH_SECONDS = 6  # per tuner\nSEARCH_IMAGES",
+        "SEARCH_SECONDS = 6  # per tuner\n"
+        "SEARCH_TRIALS = 3  # per tuner: TensorFlow keeps some memory for every model a kernel trains\n"
+        "SEARCH_IMAGES",
+    ),
+    ("max_trials=20, max_epochs=3", "max_trials=SEARCH_TRIALS, max_epochs=3"),
+    (
+        "each tuner gets `SEARCH_SECONDS` on a share of the\ntraining images, room for a handful of trials.",
+        "each tuner gets `SEARCH_SECONDS` and at most `SEARCH_TRIALS` trials on a share of\nthe training "
+        "images (TensorFlow keeps some memory for every model a kernel trains, and the lesson must fit in\n"
+        "Binder's).",
+    ),
+    (
+        "set `SEARCH_SECONDS` to a few minutes and `SEARCH_IMAGES` to 3200",
+        "set `SEARCH_SECONDS` to a few minutes, `SEARCH_TRIALS` to 20 and `SEARCH_IMAGES`\nto 3200",
+    ),
     # The winner is trained again after the search: the search's models go first.
     (
         "winner = max(results.values(), key=lambda result: result.best.val_accuracy).best\n"

@@ -45,9 +45,10 @@ OVER_BUDGET_MB = {
     # TensorFlow keeps about 10 MB for every model it has trained in graph mode, even after
     # keras.backend.clear_session(), garbage collection and malloc_trim (measured: 8 small models in a
     # loop grow the process by 10 MB each; with run_eagerly=True, by under 1 MB, but 3x slower).
-    # Lesson 08 trains about 13 models, most of them in its Keras Tuner search, so it stays above the
-    # budget until the search trains fewer models in the kernel or TensorFlow frees them.
-    "notebooks/08_regularization_and_tuning.ipynb": 960.0,
+    # Lesson 08 trains up to 14 models, 9 of them in its Keras Tuner search (3 tuners, at most 3 trials
+    # each), so it stays above the budget until the search trains fewer models in the kernel or
+    # TensorFlow frees them. Measured: 903 to 958 MB, and 979 MB with all 9 trials.
+    "notebooks/08_regularization_and_tuning.ipynb": 1000.0,
 }
 """Notebooks known to peak above BUDGET_MB, with the most they may take (a regression above it fails)."""
 
