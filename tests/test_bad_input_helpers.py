@@ -492,26 +492,6 @@ VALID_CALLS = {
     "course_utils.engines.planner.judge_design": lambda: dict(
         input_shape=(8, 8, 1), num_classes=3, layers=SPECS, max_params=500, target_map=(2, 4), object_size=3
     ),
-    # architectures (lesson 04)
-    "course_utils.engines.architectures.basic_block": lambda: dict(
-        filters=8, strides=2, projection=True, use_bias=False
-    ),
-    "course_utils.engines.architectures.block_table": lambda: dict(
-        input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], batch_size=4, name="block"
-    ),
-    "course_utils.engines.architectures.block_to_keras": lambda: dict(
-        input_shape=(8, 8, 4), main=BLOCK["main"], shortcut=BLOCK["shortcut"], name="block"
-    ),
-    "course_utils.engines.architectures.bottleneck_block": lambda: dict(
-        filters=4, strides=1, projection=True
-    ),
-    "course_utils.engines.architectures.params_by_type": lambda: dict(summary=_table()),
-    "course_utils.engines.architectures.resnet_table": lambda: dict(
-        stages=((4, 1, 2),), input_shape=(16, 16, 3), batch_size=2, name="resnet"
-    ),
-    "course_utils.engines.architectures.vgg_layers": lambda: dict(
-        blocks=((4, 1), (8, 2)), dense_units=(16,), classes=3, head="global_average"
-    ),
     # kernel learning (lesson 01)
     "course_utils.core.kernel_learning.feature_maps": lambda: dict(
         images=np.ones((2, 5, 5)), kernel=np.ones((3, 3))
@@ -596,13 +576,6 @@ UNDECLARED = {
             "course_utils.core.reference_ops.flip_kernel",
             "course_utils.core.reference_ops.global_average_pool2d",
             "course_utils.core.reference_ops.max_pool2d",
-            "course_utils.engines.architectures.basic_block",
-            "course_utils.engines.architectures.block_table",
-            "course_utils.engines.architectures.block_to_keras",
-            "course_utils.engines.architectures.bottleneck_block",
-            "course_utils.engines.architectures.params_by_type",
-            "course_utils.engines.architectures.resnet_table",
-            "course_utils.engines.architectures.vgg_layers",
             "course_utils.engines.cluttered_digits.make_cluttered_digits",
             "course_utils.engines.cluttered_digits.source_digits",
             "course_utils.engines.cluttered_digits.write_image_folder",
@@ -672,21 +645,6 @@ NEEDS_KERAS = {
     "course_utils.engines.transfer.unfreeze",
 }
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
-
-
-BLOCK = {
-    "main": [
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
-        {"type": "BatchNormalization"},
-    ],
-    "shortcut": [],
-}
-
-
-def _table():
-    from course_utils.engines.layer_specs import layer_table
-
-    return layer_table((8, 8, 1), SPECS)
 
 
 def _state():
