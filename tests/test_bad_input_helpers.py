@@ -125,12 +125,6 @@ def _axes():
     return plt.subplots(figsize=(2, 2))[1]
 
 
-def _model():
-    import keras
-
-    return keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
-
-
 DIGITS = np.zeros((8, 28, 28, 1), dtype=np.float32), np.arange(8) % 10
 """Eight blank 28x28 images and their labels: the tuning helpers train on them in a second."""
 _TUNING_FOLDERS = {}
@@ -331,8 +325,6 @@ VALID_CALLS = {
         learning_rates=[1e-4, 1e-3, 1e-2, 1e-1], losses=[2.3, 1.0, 0.5, 4.0], smoothing=0.5, divide_by=10.0
     ),
     # history
-    # model summary (Keras)
-    "course_utils.engines.model_summary.summarize": lambda: dict(model=_model(), batch_size=32),
     # lessons
     "course_utils.engines.lessons.course_map": lambda: dict(),
     # the stored runs lessons 05 to 09 read
@@ -585,7 +577,6 @@ UNDECLARED = {
             "course_utils.engines.image_folder.scan_folder",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
-            "course_utils.engines.model_summary.summarize",
             "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.transfer.transfer_model",
             "course_utils.engines.transfer.trunk_model",
