@@ -217,20 +217,10 @@ VALID_CALLS = {
     "course_utils.engines.design_evidence.right_answers": lambda: dict(
         run=_stored_design("residual", "plain")[0]
     ),
-    # lesson 09's task: a digit on a cluttered 100x100 canvas
-    "course_utils.engines.cluttered_digits.make_cluttered_digits": lambda: dict(
-        n=4, split="validation", digits=(4, 9), image_size=40, clutter=2, clutter_size=4, seed=0, unique=True
-    ),
+    # lesson 10's folder of canvases: a new folder each call (it must not hold files)
     "course_utils.engines.cluttered_digits.write_image_folder": lambda: dict(
-        folder=Path(tempfile.mkdtemp()) / "my_images",  # a new folder each call: it must not hold files
-        counts={"four": 2, "nine": 1},
-        split="test",
-        colour=True,
-        clutter=1,
-        image_size=40,
-        seed=0,
+        folder=Path(tempfile.mkdtemp()) / "my_images"
     ),
-    "course_utils.engines.cluttered_digits.source_digits": lambda: dict(split="test", digits=(4, 9)),
     # a folder of images, and the training-set metrics in inference mode
     "course_utils.engines.image_folder.scan_folder": lambda: dict(path=_image_folder()),
     "course_utils.engines.inference_metrics.inference_keys": lambda: dict(
@@ -568,9 +558,6 @@ UNDECLARED = {
             "course_utils.core.reference_ops.flip_kernel",
             "course_utils.core.reference_ops.global_average_pool2d",
             "course_utils.core.reference_ops.max_pool2d",
-            "course_utils.engines.cluttered_digits.make_cluttered_digits",
-            "course_utils.engines.cluttered_digits.source_digits",
-            "course_utils.engines.cluttered_digits.write_image_folder",
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
