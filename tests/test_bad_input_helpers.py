@@ -561,7 +561,6 @@ UNDECLARED = {
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.folder_plan.plan_folder",
             "course_utils.engines.folder_plan.show_folder_plan",
-            "course_utils.engines.image_folder.scan_folder",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
             "course_utils.engines.regularization.batch_norm",
