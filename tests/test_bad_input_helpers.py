@@ -185,8 +185,8 @@ def _trunk():
 
 
 def _folder_plan_call():
-    """A valid call of plan_folder and show_folder_plan: the image folder, resized, under a budget."""
-    return dict(path=_image_folder(), image_size=(32, 32), max_params=100_000, object_size=8, stdout=None)
+    """A valid call of plan_folder and show_folder_plan: the image folder, under a budget a plan fits."""
+    return dict(path=_image_folder(), max_params=100_000, object_size=8)
 
 
 def _stored_design(group, name):
@@ -559,8 +559,6 @@ UNDECLARED = {
             "course_utils.core.reference_ops.global_average_pool2d",
             "course_utils.core.reference_ops.max_pool2d",
             "course_utils.engines.comparisons.seeds_difference_interval",
-            "course_utils.engines.folder_plan.plan_folder",
-            "course_utils.engines.folder_plan.show_folder_plan",
             "course_utils.engines.inference_metrics.inference_keys",
             "course_utils.engines.inference_metrics.training_set_metrics",
             "course_utils.engines.regularization.batch_norm",
