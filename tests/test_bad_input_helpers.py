@@ -221,14 +221,8 @@ VALID_CALLS = {
     "course_utils.engines.cluttered_digits.write_image_folder": lambda: dict(
         folder=Path(tempfile.mkdtemp()) / "my_images"
     ),
-    # a folder of images, and the training-set metrics in inference mode
+    # a folder of images
     "course_utils.engines.image_folder.scan_folder": lambda: dict(path=_image_folder()),
-    "course_utils.engines.inference_metrics.inference_keys": lambda: dict(
-        history={"loss": [1.0, 0.8], "train_loss": [0.9, 0.7]}
-    ),
-    "course_utils.engines.inference_metrics.training_set_metrics": lambda: dict(
-        x=np.zeros((20, 4)), y=np.zeros(20), size=10, batch_size=8, seed=0
-    ),
     # arithmetic
     "course_utils.core.arithmetic.channels_first": lambda: dict(
         layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}
@@ -559,8 +553,6 @@ UNDECLARED = {
             "course_utils.core.reference_ops.global_average_pool2d",
             "course_utils.core.reference_ops.max_pool2d",
             "course_utils.engines.comparisons.seeds_difference_interval",
-            "course_utils.engines.inference_metrics.inference_keys",
-            "course_utils.engines.inference_metrics.training_set_metrics",
             "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.transfer.transfer_model",
             "course_utils.engines.transfer.trunk_model",
