@@ -178,12 +178,6 @@ def _image_folder():
     return _TUNING_FOLDERS["image folder"]
 
 
-def _trunk():
-    from course_utils.engines.transfer import trunk_model
-
-    return trunk_model((8, 8, 1))
-
-
 def _folder_plan_call():
     """A valid call of plan_folder and show_folder_plan: the image folder, under a budget a plan fits."""
     return dict(path=_image_folder(), max_params=100_000, object_size=8)
@@ -312,17 +306,6 @@ VALID_CALLS = {
     # lessons
     "course_utils.engines.lessons.course_map": lambda: dict(),
     # the stored runs lessons 05 to 09 read
-    # lesson 09's transfer learning (Keras)
-    "course_utils.engines.transfer.transfer_model": lambda: dict(
-        source="shapes", weights_dir=None, image_size=32
-    ),
-    "course_utils.engines.transfer.trunk_model": lambda: dict(
-        input_shape=(16, 16, 1),
-        head=[{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 1}],
-        name="t",
-    ),
-    "course_utils.engines.transfer.unfreeze": lambda: dict(trunk=_trunk()),
-    "course_utils.engines.transfer.weights_file": lambda: dict(source="same digits"),
     # a folder of images and its plan (lesson 10, ./course plan)
     "course_utils.engines.folder_plan.plan_folder": lambda: _folder_plan_call(),
     "course_utils.engines.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
@@ -554,10 +537,6 @@ UNDECLARED = {
             "course_utils.core.reference_ops.max_pool2d",
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.regularization.batch_norm",
-            "course_utils.engines.transfer.transfer_model",
-            "course_utils.engines.transfer.trunk_model",
-            "course_utils.engines.transfer.unfreeze",
-            "course_utils.engines.transfer.weights_file",
             "course_utils.engines.tuning.build_model",
             "course_utils.engines.tuning.load_results",
             "course_utils.engines.tuning.make_tuner",
