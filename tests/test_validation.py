@@ -219,6 +219,7 @@ def test_a_series_keeps_nan_and_infinity():
 from course_utils.core._constraints import (  # noqa: E402 - the constraints' own tests
     Count,
     Flag,
+    FolderPath,
     Labels,
     Numbers,
     Option,
@@ -232,6 +233,7 @@ from course_utils.core._constraints import (  # noqa: E402 - the constraints' ow
 )
 from course_utils.core._validation import (  # noqa: E402
     check_bool,
+    check_folder_path,
     check_option,
     check_padding,
     check_pair,
@@ -252,6 +254,7 @@ CONSTRAINTS = [
     (Series(min_size=2), lambda v: check_series("x", v, min_size=2)),
     (Labels(), lambda v: check_labels("x", v)),
     (OrNone(Count()), lambda v: None if v is None else check_int("x", v)),
+    (FolderPath(), lambda v: check_folder_path("x", v)),
 ]
 
 

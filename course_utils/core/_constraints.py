@@ -27,6 +27,7 @@ import numpy as np
 from course_utils.core._validation import (
     LARGEST_INT,
     check_bool,
+    check_folder_path,
     check_int,
     check_labels,
     check_numbers,
@@ -42,6 +43,7 @@ __all__ = [
     "Constraint",
     "Count",
     "Flag",
+    "FolderPath",
     "Labels",
     "Numbers",
     "Option",
@@ -304,6 +306,25 @@ class Text(Constraint):
 
     def _invalid(self):
         return [*super()._invalid(), 3, b"text", ["text"], True]
+
+
+class FolderPath(Constraint):
+    """A folder's path: a str or a ``pathlib.Path``, not empty (:func:`check_folder_path`), as a str.
+
+    Only the path is read: whether the folder exists, or holds files, is the helper's rule.
+    """
+
+    def check(self, name, value):
+        return check_folder_path(name, value)
+
+    def describe(self):
+        return "a folder's path (a str or a pathlib.Path)"
+
+    def _valid(self):
+        return "folder"
+
+    def _invalid(self):
+        return [*super()._invalid(), "", "a\0b", 3, b"folder", ["folder"]]
 
 
 class Labels(Constraint):

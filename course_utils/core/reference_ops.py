@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.core._validation import check_bool, check_numbers, check_padding, check_pair
+from course_utils.core._constraints import Flag, OrNone, Padding, Pair, Satisfies, validate_arguments
+from course_utils.core._validation import check_numbers
 from course_utils.core.arithmetic import conv2d_output_shape, padding_amounts, pool2d_output_shape
 
 __all__ = [
@@ -79,26 +80,46 @@ def _as_float_array(name, value, ndim, meaning):
     return array
 
 
-def _check_images(x):
-    return _as_float_array("x", x, 4, "(batch, height, width, channels)")
+def _array(name, ndim, meaning, shape):
+    """The constraint of an array argument with ``ndim`` non-empty dimensions (a valid one: ones of ``shape``)."""
+    return Satisfies(
+        lambda value: _as_float_array(name, value, ndim, meaning),
+        f"a non-empty array of real numbers of shape {meaning}",
+        valid=lambda: np.ones(shape),
+        invalid=[np.ones((1,) * (ndim + 1)), np.ones((0,) * ndim), [["a"]]],
+    )
+
+
+IMAGES = _array("x", 4, "(batch, height, width, channels)", (1, 5, 5, 2))
+"""A batch of images: the convolutions and poolings share it."""
+CONV = dict(
+    x=IMAGES,
+    kernel=_array("kernel", 4, "(kernel_h, kernel_w, in_channels, filters)", (3, 3, 2, 4)),
+    bias=OrNone(_array("bias", 1, "(filters,)", (4,))),
+    strides=Pair(),
+    dilation_rate=Pair(),
+    padding=Padding(),
+)
+"""The arguments of :func:`conv2d` and :func:`conv2d_loop`."""
+WINDOW_2D = dict(strides=Pair(), padding=Padding(), dilation_rate=Pair())
+"""How a 2-D kernel slides (:func:`correlate2d`, :func:`convolve2d`)."""
+IMAGE_2D = _array("image", 2, "(height, width)", (5, 5))
+KERNEL_2D = _array("kernel", 2, "(kernel_h, kernel_w)", (3, 3))
 
 
 def _check_kernel_and_bias(x, kernel, bias):
-    kernel = _as_float_array("kernel", kernel, 4, "(kernel_h, kernel_w, in_channels, filters)")
+    """Rules that tie the kernel to the images and the bias to the kernel."""
     if kernel.shape[2] != x.shape[3]:
         raise ValueError(
             f"kernel has {kernel.shape[2]} input channels (kernel.shape[2]) but x has "
             f"{x.shape[3]} channels (x.shape[3]): a kernel must be as deep as its input, "
             f"because every filter sums over all input channels."
         )
-    if bias is not None:
-        bias = _as_float_array("bias", bias, 1, "(filters,)")
-        if bias.shape[0] != kernel.shape[3]:
-            raise ValueError(
-                f"bias must hold one value per filter: kernel has {kernel.shape[3]} filters "
-                f"(kernel.shape[3]) but bias has shape {bias.shape}."
-            )
-    return kernel, bias
+    if bias is not None and bias.shape[0] != kernel.shape[3]:
+        raise ValueError(
+            f"bias must hold one value per filter: kernel has {kernel.shape[3]} filters "
+            f"(kernel.shape[3]) but bias has shape {bias.shape}."
+        )
 
 
 MAX_PADDED_VALUES = 10**7
@@ -158,6 +179,23 @@ def _as_float_array_any(name, value):
     return array
 
 
+def _window_array(name):
+    return Satisfies(
+        lambda value: _as_float_array_any(name, value),
+        "a non-empty 2-D (kh, kw) or 3-D (kh, kw, channels) array of real numbers",
+        valid=lambda: np.ones((2, 2)),
+        invalid=[np.ones(2), np.ones((2, 2, 2, 2)), np.ones((0, 2)), [["a"]]],
+    )
+
+
+def _flippable(kernel):
+    kernel = _real_array("kernel", kernel)
+    if kernel.ndim < 2:
+        raise ValueError(f"kernel must have at least 2 dimensions, got shape {kernel.shape}.")
+    return kernel
+
+
+@validate_arguments(window=_window_array("window"), kernel=_window_array("kernel"))
 def correlate2d_single(window, kernel):
     """Value of one output cell: multiply the window by the kernel and sum everything.
 
@@ -190,8 +228,6 @@ def correlate2d_single(window, kernel):
     >>> correlate2d_single(np.ones((2, 2, 3)), np.ones((2, 2, 3)))  # 3 channels summed
     12.0
     """
-    window = _as_float_array_any("window", window)
-    kernel = _as_float_array_any("kernel", kernel)
     if window.shape != kernel.shape:
         raise ValueError(
             f"window and kernel must have the same shape, got {window.shape} and {kernel.shape}."
@@ -199,6 +235,14 @@ def correlate2d_single(window, kernel):
     return float(np.sum(window * kernel))
 
 
+@validate_arguments(
+    kernel=Satisfies(
+        _flippable,
+        "an array of real numbers with at least 2 dimensions",
+        valid=lambda: np.ones((2, 2)),
+        invalid=[[1.0]],
+    )
+)
 def flip_kernel(kernel):
     """Return the kernel turned by 180 degrees (flipped along height and width).
 
@@ -210,12 +254,10 @@ def flip_kernel(kernel):
     >>> flip_kernel([[1, 2, 3], [4, 5, 6]]).tolist()
     [[6.0, 5.0, 4.0], [3.0, 2.0, 1.0]]
     """
-    kernel = _real_array("kernel", kernel)
-    if kernel.ndim < 2:
-        raise ValueError(f"kernel must have at least 2 dimensions, got shape {kernel.shape}.")
     return kernel[::-1, ::-1].copy()
 
 
+@validate_arguments(image=IMAGE_2D, kernel=KERNEL_2D, **WINDOW_2D)
 def correlate2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
     """Slide a 2-D kernel over a 2-D image without flipping it (what Keras does).
 
@@ -237,14 +279,13 @@ def correlate2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
     >>> correlate2d([[1, 2, 3], [4, 5, 6]], [[1, -1]]).tolist()
     [[-1.0, -1.0], [-1.0, -1.0]]
     """
-    image = _as_float_array("image", image, 2, "(height, width)")
-    kernel = _as_float_array("kernel", kernel, 2, "(kernel_h, kernel_w)")
     out = _conv2d(
         image[None, :, :, None], kernel[:, :, None, None], None, strides, padding, dilation_rate, "image"
     )
     return out[0, :, :, 0]
 
 
+@validate_arguments(kernel=KERNEL_2D, image=IMAGE_2D, **WINDOW_2D)
 def convolve2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
     """The "true" convolution of signal processing: flip the kernel, then correlate.
 
@@ -256,7 +297,6 @@ def convolve2d(image, kernel, strides=1, padding="valid", dilation_rate=1):
     >>> convolve2d([[1, 2, 3], [4, 5, 6]], [[1, -1]]).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
-    kernel = _as_float_array("kernel", kernel, 2, "(kernel_h, kernel_w)")
     return correlate2d(image, flip_kernel(kernel), strides, padding, dilation_rate)
 
 
@@ -269,11 +309,9 @@ def _too_small(name, x, error):
 
 
 def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="x", loop=False):
-    x = _check_images(x)
-    kernel, bias = _check_kernel_and_bias(x, kernel, bias)
-    sh, sw = check_pair("strides", strides)
-    dh, dw = check_pair("dilation_rate", dilation_rate)
-    padding = check_padding(padding)
+    """``x``, ``kernel``, ``bias``, ``strides``, ``dilation_rate`` and ``padding`` as :data:`CONV` reads them."""
+    _check_kernel_and_bias(x, kernel, bias)
+    (sh, sw), (dh, dw) = strides, dilation_rate
     kh, kw = kernel.shape[:2]
     height, width = x.shape[1:3]
     pads_h = padding_amounts(height, kh, sh, padding, dh)
@@ -300,6 +338,7 @@ def _prepare_conv(x, kernel, bias, strides, padding, dilation_rate, input_name="
     return x_padded, kernel, bias, (sh, sw), (dh, dw), (out_h, out_w)
 
 
+@validate_arguments(**CONV)
 def conv2d_loop(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     """2-D convolution layer (cross-correlation) with explicit loops: the version to read.
 
@@ -357,7 +396,7 @@ def conv2d_loop(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=
                     b, top : top + (kh - 1) * dh + 1 : dh, left : left + (kw - 1) * dw + 1 : dw, :
                 ]
                 for f in range(filters):
-                    value = correlate2d_single(window, kernel[:, :, :, f])
+                    value = float(np.sum(window * kernel[:, :, :, f]))  # correlate2d_single, unchecked
                     if bias is not None:
                         value += bias[f]
                     out[b, i, j, f] = value
@@ -372,6 +411,7 @@ def _windows(x_padded, window_h, window_w, strides, dilation, out_size):
     return views[:, ::sh, ::sw][:, :out_h, :out_w, :, ::dh, ::dw]
 
 
+@validate_arguments(**CONV)
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     """2-D convolution layer (cross-correlation), vectorized; same result as :func:`conv2d_loop`.
 
@@ -408,11 +448,14 @@ def _conv2d(x, kernel, bias, strides, padding, dilation_rate, input_name="x"):
 # ---------------------------------------------------------------------------
 # Pooling
 # ---------------------------------------------------------------------------
+POOL = dict(x=IMAGES, pool_size=Pair(), strides=OrNone(Pair()), padding=Padding())
+"""The arguments of :func:`max_pool2d` and :func:`average_pool2d`."""
+
+
 def _prepare_pool(x, pool_size, strides, padding):
-    x = _check_images(x)
-    ph, pw = check_pair("pool_size", pool_size)
-    sh, sw = (ph, pw) if strides is None else check_pair("strides", strides)
-    padding = check_padding(padding)
+    """The pooling's arguments, as :data:`POOL` reads them, with its padding and output size."""
+    ph, pw = pool_size
+    sh, sw = pool_size if strides is None else strides
     height, width = x.shape[1:3]
     pads_h = padding_amounts(height, ph, sh, padding)
     pads_w = padding_amounts(width, pw, sw, padding)
@@ -430,6 +473,7 @@ def _prepare_pool(x, pool_size, strides, padding):
     return x, (ph, pw), (sh, sw), padding, pads_h, pads_w, (out_h, out_w)
 
 
+@validate_arguments(**POOL)
 def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling, as ``keras.layers.MaxPooling2D``: the largest value of each window, per channel.
 
@@ -460,6 +504,7 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     return windows.max(axis=(-2, -1))
 
 
+@validate_arguments(**POOL)
 def average_pool2d(x, pool_size=2, strides=None, padding="valid"):
     """Average pooling, as ``keras.layers.AveragePooling2D``: the mean of each window, per channel.
 
@@ -488,6 +533,7 @@ def average_pool2d(x, pool_size=2, strides=None, padding="valid"):
     return sums / counts
 
 
+@validate_arguments(x=IMAGES, keepdims=Flag())
 def global_average_pool2d(x, keepdims=False):
     """Global average pooling, as ``keras.layers.GlobalAveragePooling2D``: one mean per channel.
 
@@ -508,5 +554,4 @@ def global_average_pool2d(x, keepdims=False):
     >>> global_average_pool2d(x).tolist()
     [[3.0, 4.0]]
     """
-    x = _check_images(x)
-    return x.mean(axis=(1, 2), keepdims=check_bool("keepdims", keepdims))
+    return x.mean(axis=(1, 2), keepdims=keepdims)

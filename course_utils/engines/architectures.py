@@ -32,10 +32,11 @@ Examples
 
 from __future__ import annotations
 
-from course_utils.core._validation import check_bool, check_int, check_option, describe
+from course_utils.core._constraints import Count, Flag, Option, Satisfies, Text, validate_arguments
+from course_utils.core._validation import check_int, describe
 from course_utils.core.formatting import UNKNOWN
 from course_utils.core.params import activation_bytes
-from course_utils.engines.layer_specs import MAX_LAYERS, layer_table, to_keras
+from course_utils.engines.layer_specs import INPUT_SHAPE, KERAS_NAME, MAX_LAYERS, layer_table, to_keras
 from course_utils.engines.model_summary import LayerRow, ModelSummary
 
 __all__ = [
@@ -103,7 +104,8 @@ MAX_BLOCKS = 100
 """The most residual blocks :func:`resnet_table` counts (ResNet-152 has 50)."""
 
 
-def _check_blocks(blocks):
+def _blocks(blocks):
+    """The reader of ``vgg_layers``'s ``blocks``: (filters, convolutions) pairs of ints."""
     if isinstance(blocks, (str, bytes, dict)) or not isinstance(blocks, (tuple, list)) or not blocks:
         raise ValueError(
             f"blocks must be a non-empty list of (filters, convolutions) pairs, got {describe(blocks)}."
@@ -128,7 +130,8 @@ def _check_blocks(blocks):
     return checked
 
 
-def _check_units(dense_units):
+def _dense_units(dense_units):
+    """The reader of ``vgg_layers``'s ``dense_units``: a list of unit counts."""
     if isinstance(dense_units, (str, bytes, dict)) or not isinstance(dense_units, (tuple, list)):
         raise ValueError(
             f"dense_units must be a list of unit counts such as (4096, 4096), got {describe(dense_units)}."
@@ -140,6 +143,22 @@ def _check_units(dense_units):
     return [check_int("dense_units", units) for units in dense_units]
 
 
+@validate_arguments(
+    blocks=Satisfies(
+        _blocks,
+        "a non-empty list of (filters, convolutions) pairs of integers >= 1",
+        valid=((4, 1),),
+        invalid=[(), (4, 1), ((4, 0),), ((4, 1, 1),), [(4, 1)] * (MAX_LAYERS + 1)],
+    ),
+    dense_units=Satisfies(
+        _dense_units,
+        "a list of unit counts (integers >= 1), possibly empty",
+        valid=(),
+        invalid=[4, (0,), (4.0,), (4,) * (MAX_LAYERS + 1)],
+    ),
+    classes=Count(),
+    head=Option("flatten", "global_average"),
+)
 def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head="flatten"):
     """The layer specs of a VGG-style network.
 
@@ -176,15 +195,11 @@ def vgg_layers(blocks=VGG16_BLOCKS, dense_units=(4096, 4096), classes=1000, head
     ...
     ValueError: head must be one of 'flatten', 'global_average', got 'average'.
     """
-    blocks = _check_blocks(blocks)
-    dense_units = _check_units(dense_units)
-    classes = check_int("classes", classes)
     count = sum(convolutions + 1 for _, convolutions in blocks) + len(dense_units) + 2
     if count > MAX_LAYERS:
         raise ValueError(
             f"blocks and dense_units make {count:,} layers, more than the {MAX_LAYERS} a stack of specs may have."
         )
-    head = check_option("head", head, ("flatten", "global_average"))
     conv = {"type": "Conv2D", "kernel_size": 3, "padding": "same", "activation": "relu"}
     specs = []
     for filters, convolutions in blocks:
@@ -201,7 +216,11 @@ VGG16 = vgg_layers()
 VGG16_GAP = vgg_layers(dense_units=(), head="global_average")
 """VGG16's 13 convolutions, global average pooling, then Dense(1000)."""
 
+BLOCK = {"filters": Count(), "strides": Count(), "projection": Flag()}
+"""The arguments :func:`bottleneck_block` and :func:`basic_block` share."""
 
+
+@validate_arguments(**BLOCK)
 def bottleneck_block(filters, strides=1, projection=True):
     """The bottleneck block of ``keras.applications.ResNet50`` (ResNet v1) as layer specs.
 
@@ -224,9 +243,6 @@ def bottleneck_block(filters, strides=1, projection=True):
     >>> block_table(RESNET50_STAGE2_INPUT, **block).total_params
     76928
     """
-    filters = check_int("filters", filters)
-    strides = check_int("strides", strides)
-    projection = check_bool("projection", projection)
     norm = {"type": "BatchNormalization"}
     main = (
         {"type": "Conv2D", "filters": filters, "kernel_size": 1, "strides": strides},
@@ -244,6 +260,7 @@ def bottleneck_block(filters, strides=1, projection=True):
     return {"main": tuple(dict(spec) for spec in main), "shortcut": tuple(dict(spec) for spec in shortcut)}
 
 
+@validate_arguments(**BLOCK, use_bias=Flag())
 def basic_block(filters, strides=1, projection=False, use_bias=True):
     """The basic block of ResNet-18 and ResNet-34 as layer specs.
 
@@ -266,10 +283,6 @@ def basic_block(filters, strides=1, projection=False, use_bias=True):
     ...
     ValueError: on an input_shape of (56, 56, 64), the main path gives (28, 28, 128) but the shortcut gives (56, 56, 64): Add needs equal shapes. Give the shortcut a 1x1 Conv2D with 128 filters and strides 2 (a projection).
     """
-    filters = check_int("filters", filters)
-    strides = check_int("strides", strides)
-    projection = check_bool("projection", projection)
-    use_bias = check_bool("use_bias", use_bias)
     norm = {"type": "BatchNormalization"}
     conv = {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same", "use_bias": use_bias}
     main = ({**conv, "strides": strides}, norm, conv, norm)
@@ -290,12 +303,26 @@ def basic_block(filters, strides=1, projection=False, use_bias=True):
     return {"main": tuple(dict(spec) for spec in main), "shortcut": tuple(dict(spec) for spec in shortcut)}
 
 
-def _path(name, layers):
-    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (tuple, list)):
-        raise ValueError(
-            f"{name} must be a list of layer specs (empty for the identity), got {describe(layers)}."
-        )
-    return list(layers)
+def _path(name):
+    """The constraint of a residual block's path ``name``: a list of layer specs, as a list."""
+
+    def read(layers):
+        if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (tuple, list)):
+            raise ValueError(
+                f"{name} must be a list of layer specs (empty for the identity), got {describe(layers)}."
+            )
+        return list(layers)
+
+    return Satisfies(
+        read,
+        "a list of layer specs (empty for the identity)",
+        valid=lambda: [{"type": "BatchNormalization"}],
+        invalid=[{"type": "BatchNormalization"}, "Conv2D"],
+    )
+
+
+PATHS = {"main": _path("main"), "shortcut": _path("shortcut")}
+"""The two paths of a residual block (:func:`block_table`, :func:`block_to_keras`)."""
 
 
 def _area(receptive_field):
@@ -306,6 +333,7 @@ def _area(receptive_field):
     return height * width
 
 
+@validate_arguments(**PATHS, batch_size=Count(), name=Text(), input_shape=INPUT_SHAPE)
 def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual block"):
     """Shapes, parameters, MACs and memory of a residual block: main path + shortcut, then Add.
 
@@ -340,11 +368,6 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
     >>> [(row.name, row.output_shape, row.params) for row in table.rows]  # doctest: +NORMALIZE_WHITESPACE
     [('input', (None, 8, 8, 16), 0), ('main #1', (None, 8, 8, 16), 2320), ('add', (None, 8, 8, 16), 0)]
     """
-    main = _path("main", main)
-    shortcut = _path("shortcut", shortcut)
-    batch_size = check_int("batch_size", batch_size)
-    if not isinstance(name, str):
-        raise ValueError(f"name must be a string, got {describe(name)}.")
     if not main:
         raise ValueError(
             "main must hold at least one layer: a block whose two paths are both the identity adds its input to itself."
@@ -367,7 +390,7 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
                 + " (a projection)."
             )
         raise ValueError(
-            f"on an input_shape of {tuple(input_shape)}, the main path gives {main_out[1:]} but the "
+            f"on an input_shape of {input_shape}, the main path gives {main_out[1:]} but the "
             f"shortcut gives {short_out[1:]}: Add needs equal shapes.{advice}"
         )
     fields = [tables[path].rows[-1].receptive_field for path in ("main", "shortcut")]
@@ -392,6 +415,27 @@ def block_table(input_shape, main, shortcut=(), batch_size=32, name="residual bl
     return ModelSummary(name, tuple(rows), batch_size)
 
 
+def _stages(stages):
+    """The reader of ``resnet_table``'s ``stages``: (filters, blocks, strides) triples of ints."""
+    if isinstance(stages, (str, bytes, dict)) or not isinstance(stages, (tuple, list)) or not stages:
+        raise ValueError(
+            f"stages must be a non-empty list of (filters, blocks, strides), got {describe(stages)}."
+        )
+    checked = []
+    for index, stage in enumerate(stages):
+        if isinstance(stage, (str, bytes)) or not isinstance(stage, (tuple, list)) or len(stage) != 3:
+            raise ValueError(
+                f"stages[{index}] must be a (filters, blocks, strides) triple such as (64, 3, 1), got {describe(stage)}."
+            )
+        checked.append(tuple(check_int(f"stages[{index}]", value) for value in stage))
+    if sum(blocks for _, blocks, _ in checked) > MAX_BLOCKS:
+        raise ValueError(
+            f"stages hold {sum(blocks for _, blocks, _ in checked):,} blocks, more than the {MAX_BLOCKS} "
+            "resnet_table counts (ResNet-152 has 50)."
+        )
+    return checked
+
+
 def _renamed(row, prefix):
     return LayerRow(
         f"{prefix}{row.name}",
@@ -405,6 +449,17 @@ def _renamed(row, prefix):
     )
 
 
+@validate_arguments(
+    stages=Satisfies(
+        _stages,
+        "a non-empty list of (filters, blocks, strides) triples of integers >= 1",
+        valid=((2, 1, 1),),
+        invalid=[(), (2, 1, 1), ((2, 0, 1),), ((2, 1),), ((2, MAX_BLOCKS + 1, 1),)],
+    ),
+    batch_size=Count(),
+    name=Text(),
+    input_shape=INPUT_SHAPE,
+)
 def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=32, name="ResNet50"):
     """The table of a ResNet built from bottleneck blocks: ResNet50 by default.
 
@@ -435,29 +490,10 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
     >>> resnet_table(stages=((8, 1, 2),), input_shape=(32, 32, 3)).total_params
     46520
     """
-    if isinstance(stages, (str, bytes, dict)) or not isinstance(stages, (tuple, list)) or not stages:
-        raise ValueError(
-            f"stages must be a non-empty list of (filters, blocks, strides), got {describe(stages)}."
-        )
-    checked = []
-    for index, stage in enumerate(stages):
-        if isinstance(stage, (str, bytes)) or not isinstance(stage, (tuple, list)) or len(stage) != 3:
-            raise ValueError(
-                f"stages[{index}] must be a (filters, blocks, strides) triple such as (64, 3, 1), got {describe(stage)}."
-            )
-        checked.append(tuple(check_int(f"stages[{index}]", value) for value in stage))
-    if sum(blocks for _, blocks, _ in checked) > MAX_BLOCKS:
-        raise ValueError(
-            f"stages hold {sum(blocks for _, blocks, _ in checked):,} blocks, more than the {MAX_BLOCKS} "
-            "resnet_table counts (ResNet-152 has 50)."
-        )
-    batch_size = check_int("batch_size", batch_size)
-    if not isinstance(name, str):
-        raise ValueError(f"name must be a string, got {describe(name)}.")
     stem = layer_table(input_shape, RESNET50_STEM, batch_size=batch_size)
     rows = [stem.rows[0], *(_renamed(row, "stem ") for row in stem.rows[1:])]
     shape = stem.rows[-1].output_shape[1:]
-    for number, (filters, blocks, strides) in enumerate(checked, start=2):
+    for number, (filters, blocks, strides) in enumerate(stages, start=2):
         for block_number in range(1, blocks + 1):
             first = block_number == 1
             block = bottleneck_block(filters, strides if first else 1, projection=first)
@@ -474,6 +510,7 @@ def resnet_table(stages=RESNET50_STAGES, input_shape=RESNET50_INPUT, batch_size=
     return ModelSummary(name, tuple(rows), batch_size)
 
 
+@validate_arguments(name=KERAS_NAME, **PATHS, input_shape=INPUT_SHAPE)
 def block_to_keras(input_shape, main, shortcut=(), name="residual_block"):
     """Build a residual block as a Keras functional model: ``ReLU(main(x) + shortcut(x))``.
 
@@ -489,20 +526,32 @@ def block_to_keras(input_shape, main, shortcut=(), name="residual_block"):
     >>> model.count_params() == block_table((8, 8, 16), **basic_block(16)).total_params
     True
     """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"name must be a non-empty string without '/', got {describe(name)}.")
     block_table(input_shape, main, shortcut)  # every check, with the path and layer named
     import keras
 
-    inputs = keras.Input(shape=tuple(input_shape))
-    main_output = to_keras(input_shape, list(main), name=f"{name}_main")(inputs)
-    shortcut_output = (
-        to_keras(input_shape, list(shortcut), name=f"{name}_shortcut")(inputs) if shortcut else inputs
-    )
+    inputs = keras.Input(shape=input_shape)
+    main_output = to_keras(input_shape, main, name=f"{name}_main")(inputs)
+    shortcut_output = to_keras(input_shape, shortcut, name=f"{name}_shortcut")(inputs) if shortcut else inputs
     added = keras.layers.Add(name=f"{name}_add")([main_output, shortcut_output])
     return keras.Model(inputs, keras.layers.ReLU(name=f"{name}_relu")(added), name=name)
 
 
+def _summary(summary) -> ModelSummary:
+    if not isinstance(summary, ModelSummary):
+        raise ValueError(
+            f"summary must be a table from layer_table, block_table or summarize, got {describe(summary)}."
+        )
+    return summary
+
+
+@validate_arguments(
+    summary=Satisfies(
+        _summary,
+        "a table from layer_table, block_table or summarize",
+        valid=lambda: layer_table((2, 2, 1), [{"type": "Flatten"}, {"type": "Dense", "units": 2}]),
+        invalid=[{"rows": ()}],
+    )
+)
 def params_by_type(summary) -> dict:
     """Parameters of each layer type in a table, in the order the types first appear.
 
@@ -524,10 +573,6 @@ def params_by_type(summary) -> dict:
     >>> params_by_type(layer_table(LENET5_INPUT, LENET5))
     {'Conv2D': 50692, 'Dense': 11014}
     """
-    if not isinstance(summary, ModelSummary):
-        raise ValueError(
-            f"summary must be a table from layer_table, block_table or summarize, got {describe(summary)}."
-        )
     totals = {}
     for row in summary.rows:
         if row.params:

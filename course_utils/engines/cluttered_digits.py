@@ -31,7 +31,8 @@ import zlib
 
 import numpy as np
 
-from course_utils.core._validation import check_folder_path, check_int, check_option, describe
+from course_utils.core._constraints import Count, FolderPath, Option, Satisfies, validate_arguments
+from course_utils.core._validation import check_int, describe
 
 __all__ = [
     "CLASS_NAMES",
@@ -53,6 +54,54 @@ MAX_IMAGES = 20_000
 MAX_IMAGE_SIZE = 512
 
 
+def _digits(digits) -> tuple[int, int]:
+    """The reader of ``digits``: two different digits from 0 to 9."""
+    wrong = ValueError(
+        f"digits must be two different digits from 0 to 9, such as (4, 9), got {describe(digits)}."
+    )
+    if isinstance(digits, np.ndarray):
+        if digits.ndim != 1:
+            raise wrong
+    elif not isinstance(digits, (tuple, list)):
+        raise wrong
+    if len(digits) != 2 or any(isinstance(d, (tuple, list, np.ndarray)) for d in digits):
+        raise wrong
+    first, second = (check_int("digits", d, minimum=0, maximum=9) for d in digits)
+    if first == second:
+        raise wrong
+    return first, second
+
+
+def _exact_flag(name: str) -> Satisfies:
+    """True or False, and nothing else (a TypeError names ``name``)."""
+
+    def read(value):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {describe(value)}.")
+        return value
+
+    return Satisfies(read, "True or False", valid=True, invalid=[1, 0, "no", np.bool_(True)])
+
+
+SOURCE = {
+    "split": Option(*SPLITS),
+    "digits": Satisfies(
+        _digits,
+        "two different digits from 0 to 9",
+        valid=DIGITS,
+        invalid=[(4, 4), (4,), (4, 10), 4, [[4, 9]]],
+    ),
+}
+"""Which source digits compose the canvases: :func:`source_digits` and :func:`make_cluttered_digits`."""
+CANVAS = {
+    "image_size": Count(DIGIT_SIZE, MAX_IMAGE_SIZE),
+    "clutter": Count(0, 100),
+    "seed": Count(0, 2**32 - 1),
+}
+"""How the canvases are drawn: :func:`make_cluttered_digits` and :func:`write_image_folder`."""
+
+
+@validate_arguments(**SOURCE)
 def source_digits(split: str, digits=DIGITS):
     """The handwritten digits a split is composed from: ``(images, labels, clutter_images)``.
 
@@ -75,8 +124,6 @@ def source_digits(split: str, digits=DIGITS):
     """
     from course_utils.engines.data import load_dataset, train_val_split
 
-    split = check_option("split", split, SPLITS)
-    digits = _check_digits(digits)
     (x, y), (x_test, y_test) = load_dataset("mnist_subset")
     if split == "test":
         pool_x, pool_y = x_test, y_test
@@ -89,6 +136,15 @@ def source_digits(split: str, digits=DIGITS):
     return pool_x[chosen], labels, pool_x
 
 
+@validate_arguments(
+    n=Count(1, MAX_IMAGES),
+    **SOURCE,
+    image_size=CANVAS["image_size"],
+    clutter=CANVAS["clutter"],
+    clutter_size=Count(1, DIGIT_SIZE),
+    seed=CANVAS["seed"],
+    unique=_exact_flag("unique"),
+)
 def make_cluttered_digits(
     n: int,
     split: str = "train",
@@ -144,15 +200,6 @@ def make_cluttered_digits(
     >>> int((x[0] > 0).sum()) > 50   # the digit and its clutter
     True
     """
-    n = check_int("n", n, minimum=1, maximum=MAX_IMAGES)
-    split = check_option("split", split, SPLITS)
-    digits = _check_digits(digits)
-    image_size = check_int("image_size", image_size, minimum=DIGIT_SIZE, maximum=MAX_IMAGE_SIZE)
-    clutter = check_int("clutter", clutter, minimum=0, maximum=100)
-    clutter_size = check_int("clutter_size", clutter_size, minimum=1, maximum=DIGIT_SIZE)
-    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
-    if not isinstance(unique, bool):
-        raise TypeError(f"unique must be True or False, got {describe(unique)}.")
     images, labels, clutter_pool = source_digits(split, digits)
     rng = np.random.default_rng([seed, zlib.crc32(split.encode()), *digits])
     wanted = rng.permutation(np.arange(n) % 2)
@@ -183,23 +230,29 @@ def make_cluttered_digits(
     return canvases[..., None], wanted.astype(np.int64)
 
 
-def _check_digits(digits) -> tuple[int, int]:
-    wrong = ValueError(
-        f"digits must be two different digits from 0 to 9, such as (4, 9), got {describe(digits)}."
-    )
-    if isinstance(digits, np.ndarray):
-        if digits.ndim != 1:
-            raise wrong
-    elif not isinstance(digits, (tuple, list)):
-        raise wrong
-    if len(digits) != 2 or any(isinstance(d, (tuple, list, np.ndarray)) for d in digits):
-        raise wrong
-    first, second = (check_int("digits", d, minimum=0, maximum=9) for d in digits)
-    if first == second:
-        raise wrong
-    return first, second
+def _counts(counts) -> dict:
+    """The reader of ``write_image_folder``'s ``counts``: images per class name."""
+    if not isinstance(counts, dict) or set(counts) - set(CLASS_NAMES) or not counts:
+        raise ValueError(
+            f"counts must be a dict of images per class among {CLASS_NAMES}, got {describe(counts)}."
+        )
+    return {
+        name: check_int(f"counts[{name!r}]", n, minimum=1, maximum=MAX_IMAGES) for name, n in counts.items()
+    }
 
 
+@validate_arguments(
+    folder=FolderPath(),
+    counts=Satisfies(
+        _counts,
+        "a dict of images per class among CLASS_NAMES",
+        valid=lambda: {"four": 1},
+        invalid=[{}, {"five": 1}, {"four": 0}, {"four": MAX_IMAGES + 1}, ["four"]],
+    ),
+    split=SOURCE["split"],
+    colour=_exact_flag("colour"),
+    **CANVAS,
+)
 def write_image_folder(folder, counts, split: str = "train", *, colour: bool = True, clutter: int = 8,
                        image_size: int = 100, seed: int = 0):  # fmt: skip
     """Write canvases as PNG files, one subfolder per class: a folder of images as a learner has one.
@@ -242,17 +295,7 @@ def write_image_folder(folder, counts, split: str = "train", *, colour: bool = T
 
     from PIL import Image
 
-    text = check_folder_path("folder", folder)
-    folder = Path(text)
-    if not isinstance(counts, dict) or set(counts) - set(CLASS_NAMES) or not counts:
-        raise ValueError(
-            f"counts must be a dict of images per class among {CLASS_NAMES}, got {describe(counts)}."
-        )
-    wanted = {
-        name: check_int(f"counts[{name!r}]", n, minimum=1, maximum=MAX_IMAGES) for name, n in counts.items()
-    }
-    if not isinstance(colour, bool):
-        raise TypeError(f"colour must be True or False, got {describe(colour)}.")
+    text, folder, wanted = folder, Path(folder), counts
     try:
         holds_files = folder.exists() and (not folder.is_dir() or any(folder.iterdir()))
     except OSError as error:

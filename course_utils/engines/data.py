@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.core._constraints import Count, Satisfies, validate_arguments
 from course_utils.core._validation import check_int, check_labels, describe, exact_fraction
 
 __all__ = [
@@ -87,12 +88,19 @@ class DatasetUnavailableError(RuntimeError):
     """
 
 
-def _check_name(name) -> str:
+def _dataset_name(name) -> str:
     if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}.")
     return name
 
 
+DATASET_NAME = Satisfies(
+    _dataset_name, "one of DATASETS's names", valid="shapes", invalid=["mnist", "SHAPES"]
+)
+"""A dataset's name, quoted as given when it is not one (``load_dataset``, ``class_names``)."""
+
+
+@validate_arguments(name=DATASET_NAME)
 def class_names(name: str) -> list[str]:
     """The class names of a dataset, indexed by label.
 
@@ -103,7 +111,7 @@ def class_names(name: str) -> list[str]:
     >>> class_names("cifar10")[3]
     'cat'
     """
-    return list(DATASETS[_check_name(name)]["classes"])
+    return list(DATASETS[name]["classes"])
 
 
 def array_checksum(*arrays: np.ndarray) -> str:
@@ -228,6 +236,7 @@ def _load_keras(name: str):
     return (x_train, y_train.reshape(-1).astype(np.int64)), (x_test, y_test.reshape(-1).astype(np.int64))
 
 
+@validate_arguments(name=DATASET_NAME)
 def load_dataset(name: str, **options):
     """Load a dataset as ``((x_train, y_train), (x_test, y_test))``.
 
@@ -260,7 +269,6 @@ def load_dataset(name: str, **options):
     >>> np.bincount(y_test).tolist()
     [100, 100, 100, 100, 100, 100, 100, 100, 100, 100]
     """
-    name = _check_name(name)
     if name == "mnist_subset":
         _check_options(name, options, {"test_size", "seed"})
         return _load_mnist_subset(**options)
@@ -289,12 +297,50 @@ def _check_options(name: str, options: dict, allowed: set) -> None:
         )
 
 
-def _check_fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
+def _fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
         raise ValueError(f"{name} must be a number between {low} and {high}, got {value!r}.")
     return float(value)
 
 
+def _fraction_constraint(name: str) -> Satisfies:
+    """A number from 0 to 1 (``make_shapes``'s noise and jitter), quoted as given when it is not."""
+    return Satisfies(
+        lambda value: _fraction(name, value),
+        "a number between 0.0 and 1.0",
+        valid=0.5,
+        invalid=[-0.1, 1.5, True],
+    )
+
+
+def _object_size(object_size) -> tuple[float, float]:
+    if (
+        not isinstance(object_size, (tuple, list))
+        or len(object_size) != 2
+        or not 0.05
+        <= _fraction("object_size", object_size[0], 0.05, 0.9)
+        <= _fraction("object_size", object_size[1], 0.05, 0.9)
+    ):
+        raise ValueError(
+            f"object_size must be a (smallest, largest) pair of fractions with "
+            f"0.05 <= smallest <= largest <= 0.9, got {object_size!r}."
+        )
+    return float(object_size[0]), float(object_size[1])
+
+
+@validate_arguments(
+    n_samples=Count(),
+    image_size=Count(8, MAX_SHAPES_SIZE),
+    noise=_fraction_constraint("noise"),
+    jitter=_fraction_constraint("jitter"),
+    object_size=Satisfies(
+        _object_size,
+        "a (smallest, largest) pair of fractions with 0.05 <= smallest <= largest <= 0.9",
+        valid=(0.2, 0.5),
+        invalid=[(0.5, 0.2), (0.01, 0.5), (0.2,), 0.2],
+    ),
+    seed=Count(0),
+)
 def make_shapes(
     n_samples: int,
     image_size: int = 100,
@@ -339,28 +385,12 @@ def make_shapes(
     >>> bool((make_shapes(6, image_size=32, seed=1)[0] == x).all())
     True
     """
-    n_samples = check_int("n_samples", n_samples)
-    image_size = check_int("image_size", image_size, minimum=8, maximum=MAX_SHAPES_SIZE)
     if n_samples * image_size**2 > MAX_SHAPES_PIXELS:
         raise ValueError(
             f"n_samples={n_samples:,} images of image_size={image_size} px make {n_samples * image_size**2:,} "
             f"pixels, more than the {MAX_SHAPES_PIXELS:,} (256 MiB) that make_shapes generates at once: "
             f"ask for at most {MAX_SHAPES_PIXELS // image_size**2:,} images of this size."
         )
-    noise = _check_fraction("noise", noise)
-    jitter = _check_fraction("jitter", jitter)
-    if (
-        not isinstance(object_size, (tuple, list))
-        or len(object_size) != 2
-        or not 0.05
-        <= _check_fraction("object_size", object_size[0], 0.05, 0.9)
-        <= _check_fraction("object_size", object_size[1], 0.05, 0.9)
-    ):
-        raise ValueError(
-            f"object_size must be a (smallest, largest) pair of fractions with "
-            f"0.05 <= smallest <= largest <= 0.9, got {object_size!r}."
-        )
-    check_int("seed", seed, minimum=0)
 
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n_samples) % 2).astype(np.int64)
@@ -455,6 +485,10 @@ def _stratified_indices(y: np.ndarray, n_held_out: int, seed: int) -> tuple[np.n
     return rng.permutation(kept), rng.permutation(held_out)
 
 
+SEED = {"seed": Count(0)}
+
+
+@validate_arguments(**SEED)
 def train_val_split(x, y, val_size=0.2, seed: int = 0):
     """Split ``(x, y)`` into training and validation parts, stratified by label and seeded.
 
@@ -489,13 +523,22 @@ def train_val_split(x, y, val_size=0.2, seed: int = 0):
     (6, [2, 2])
     """
     labels = _check_split_inputs(x, y)
-    seed = check_int("seed", seed, minimum=0)
     x, y = np.asarray(x), np.asarray(y)
     n_val = _split_count("val_size", val_size, len(y), len(np.unique(labels)))
     train, val = _stratified_indices(labels, n_val, seed)
     return (x[train], y[train]), (x[val], y[val])
 
 
+def _open_fraction(name: str) -> Satisfies:
+    def read(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
+        return value
+
+    return Satisfies(read, "a fraction between 0 and 1", valid=0.1, invalid=[0, 1, 0.0, -0.5, True])
+
+
+@validate_arguments(val_size=_open_fraction("val_size"), test_size=_open_fraction("test_size"), **SEED)
 def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
     """Split ``(x, y)`` into training, validation and test parts, stratified and seeded.
 
@@ -510,15 +553,11 @@ def train_val_test_split(x, y, val_size=0.1, test_size=0.1, seed: int = 0):
     (70, 20, 10)
     """
     labels = _check_split_inputs(x, y)
-    for name, value in (("val_size", val_size), ("test_size", test_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
     total = exact_fraction("val_size", val_size) + exact_fraction("test_size", test_size)
     if total >= 1:
         raise ValueError(
             f"val_size + test_size must be below 1, got {val_size} + {test_size} = {float(total):g}."
         )
-    seed = check_int("seed", seed, minimum=0)
     x, y = np.asarray(x), np.asarray(y)
     n_classes = len(np.unique(labels))
     n_test = _split_count("test_size", test_size, len(y), n_classes)

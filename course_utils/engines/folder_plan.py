@@ -27,9 +27,10 @@ import shlex
 import sys
 from dataclasses import dataclass
 
+from course_utils.core._constraints import Satisfies, validate_arguments
 from course_utils.core._validation import check_pair, describe
-from course_utils.engines.image_folder import FolderReport, scan_folder
-from course_utils.engines.planner import MAX_IMAGE_SIZE, CNNPlan, plan_cnn
+from course_utils.engines.image_folder import IMAGE_FOLDER, FolderReport, scan_folder
+from course_utils.engines.planner import COMMON, MAX_IMAGE_SIZE, CNNPlan, plan_cnn
 
 __all__ = ["COMMAND", "FolderPlan", "plan_folder", "show_folder_plan"]
 
@@ -87,7 +88,7 @@ def _report_lines(report: FolderReport, image_size) -> list[str]:
     return lines
 
 
-def _check_stdout(stdout):
+def _stream(stdout):
     if stdout is not None and not callable(getattr(stdout, "write", None)):
         raise TypeError(
             f"stdout must be a stream to print to (such as sys.stdout), or None, got {describe(stdout)}."
@@ -95,6 +96,33 @@ def _check_stdout(stdout):
     return stdout
 
 
+def _image_size(image_size):
+    if image_size is None:
+        return None
+    if not isinstance(image_size, (tuple, list)):
+        raise TypeError(
+            f"image_size must be a (height, width) pair of ints, or None, got {describe(image_size)}."
+        )
+    return check_pair("image_size", image_size, maximum=MAX_IMAGE_SIZE)
+
+
+PLAN_FOLDER = dict(
+    stdout=Satisfies(
+        _stream, "a stream to print to (such as sys.stdout), or None", valid=None, invalid=["out", 3]
+    ),
+    image_size=Satisfies(
+        _image_size,
+        "None or a (height, width) pair of ints of at most MAX_IMAGE_SIZE",
+        valid=(32, 32),
+        invalid=[32, (0, 32), (32, 32, 3), (MAX_IMAGE_SIZE + 1, 32), (32.0, 32)],
+    ),
+    path=IMAGE_FOLDER,
+    max_params=COMMON["max_params"],
+)
+"""The arguments of :func:`plan_folder` and :func:`show_folder_plan` (``object_size`` is the planner's, in its body)."""
+
+
+@validate_arguments(**PLAN_FOLDER)
 def plan_folder(path, image_size=None, max_params=None, object_size=None, *, stdout=None) -> FolderPlan:
     """Read a folder of images as Keras will, and plan a first CNN for its images.
 
@@ -120,13 +148,6 @@ def plan_folder(path, image_size=None, max_params=None, object_size=None, *, std
         A folder Keras cannot train on (:func:`~course_utils.engines.image_folder.scan_folder`), or images
         the planner refuses (too small for a plan, a budget too small).
     """
-    stdout = _check_stdout(stdout)
-    if image_size is not None:
-        if not isinstance(image_size, (tuple, list)):
-            raise TypeError(
-                f"image_size must be a (height, width) pair of ints, or None, got {describe(image_size)}."
-            )
-        image_size = check_pair("image_size", image_size, maximum=MAX_IMAGE_SIZE)
     report = scan_folder(path)
     input_shape = (*(image_size or report.image_size), report.input_shape[2])
     try:
@@ -140,6 +161,7 @@ def plan_folder(path, image_size=None, max_params=None, object_size=None, *, std
     return FolderPlan(report, plan, image_size, max_params, object_size)
 
 
+@validate_arguments(**PLAN_FOLDER)
 def show_folder_plan(path, image_size=None, max_params=None, object_size=None, *, stdout=None) -> None:
     """Print what a folder of images holds, the CNN planned for it, and the command for a starter notebook.
 
@@ -147,7 +169,7 @@ def show_folder_plan(path, image_size=None, max_params=None, object_size=None, *
     ``stdout`` is where to print (default: ``sys.stdout``). A plan the planner refuses prints the
     folder's report, then raises its ``ValueError``.
     """
-    stdout = _check_stdout(stdout) or sys.stdout
+    stdout = stdout or sys.stdout
     result = plan_folder(path, image_size, max_params, object_size, stdout=stdout)
     command = f"{COMMAND} {shlex.quote(str(path))} --notebook {STARTER_NOTEBOOK}"
     print(f"{result}\n\nA starter notebook that trains it: {command}", file=stdout)

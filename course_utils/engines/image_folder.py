@@ -62,6 +62,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.core._constraints import Satisfies, validate_arguments
 from course_utils.core._validation import check_folder_path
 from course_utils.core.formatting import render_table
 
@@ -479,7 +480,8 @@ def _read_image(file: Path):
 # -- the folder -------------------------------------------------------------------------------
 
 
-def _check_path(path) -> tuple[str, Path]:
+def _folder_path(path) -> str:
+    """The reader of :data:`IMAGE_FOLDER`: the text of a readable folder's path."""
     text = check_folder_path("path", path)
     folder = Path(text)
     where = f" (looked for {os.path.abspath(text)})" if not folder.is_absolute() else ""
@@ -500,7 +502,16 @@ def _check_path(path) -> tuple[str, Path]:
             f"path {text!r} is not UTF-8 text, which Keras cannot load: rename the folder (or the folders "
             "above it)."
         )
-    return text, folder
+    return text
+
+
+IMAGE_FOLDER = Satisfies(
+    _folder_path,
+    "the path of an existing folder (a str or a pathlib.Path), as UTF-8 text",
+    valid=".",
+    invalid=["", "no such folder", 3, b"folder"],
+)
+"""The folder of images, one subfolder per class: :func:`scan_folder` and the folder's plan read it."""
 
 
 _LAYOUT = "for example my_images/cats/001.png and my_images/dogs/001.png"
@@ -739,6 +750,7 @@ def _by_count(counter: Counter, key=None) -> dict:
     return dict(sorted(counter.items(), key=key or (lambda item: (-item[1], item[0]))))
 
 
+@validate_arguments(path=IMAGE_FOLDER)
 def scan_folder(path) -> FolderReport:
     """Read a folder of images, one subfolder per class, the way Keras will read it.
 
@@ -789,7 +801,7 @@ def scan_folder(path) -> FolderReport:
     ValueError: path '.../cat' holds 2 images but no class folders: Keras takes each subfolder as a class. Put the images in one subfolder per class (for example my_images/cats/001.png and my_images/dogs/001.png), and give the folder above them.
     >>> tmp.cleanup()
     """
-    text, folder = _check_path(path)
+    text, folder = path, Path(path)
     entries = _listdir(text, folder)
     if len(entries) > MAX_FILES:
         raise _too_many(text)

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from course_utils.core._validation import check_int, check_numbers
+from course_utils.core._constraints import Count, OrNone, Satisfies, validate_arguments
+from course_utils.core._validation import check_numbers
 
 __all__ = ["DEFAULT_SIZE", "PREFIX", "inference_keys", "training_set_metrics"]
 
@@ -41,6 +42,26 @@ DEFAULT_SIZE = 1000
 within about 1.5 points (95%), and a small cost next to an epoch of training."""
 
 
+def _history(history) -> dict[str, list[float]]:
+    """A History or a dict, refused with a TypeError when it is neither, then read as :data:`HISTORY` reads it."""
+    from course_utils.engines.history import HISTORY
+
+    if not isinstance(getattr(history, "history", history), Mapping):
+        raise TypeError(
+            "history must be the History returned by model.fit(...) or a dict of per-epoch lists, "
+            f"got {type(history).__name__}."
+        )
+    return HISTORY.check("history", history)
+
+
+@validate_arguments(
+    history=Satisfies(
+        _history,
+        "a keras.callbacks.History or a dict of per-epoch values of one length",
+        valid=lambda: {"loss": [1.0, 0.8], "train_loss": [0.9, 0.7]},
+        invalid=[[1.0], {}, {"loss": 0.5}, {"loss": [0.5], "val_loss": [0.5, 0.4]}],
+    )
+)
 def inference_keys(history) -> dict[str, str]:
     """Which inference-mode training metrics a history holds, by the Keras name they stand for.
 
@@ -61,14 +82,7 @@ def inference_keys(history) -> dict[str, str]:
     >>> inference_keys({"loss": [1.0], "train_loss": [0.8], "train_auc": [0.9]})
     {'loss': 'train_loss'}
     """
-    from course_utils.engines.history import history_dict
-
-    if not isinstance(getattr(history, "history", history), Mapping):
-        raise TypeError(
-            "history must be the History returned by model.fit(...) or a dict of per-epoch lists, "
-            f"got {type(history).__name__}."
-        )
-    values = history_dict(history)
+    values = history
     return {
         str(key)[len(PREFIX) :]: str(key)
         for key in values
@@ -76,6 +90,37 @@ def inference_keys(history) -> dict[str, str]:
     }
 
 
+def _what(name: str) -> str:
+    return "images" if name == "x" else "labels"
+
+
+def _training_array(name: str):
+    """The constraint of ``x`` (images) or ``y`` (labels): an array of numbers, one entry per image."""
+
+    def read(value):
+        if isinstance(value, (str, bytes, Mapping)) or value is None:
+            raise TypeError(
+                f"{name} must be an array of the training {_what(name)}, got {type(value).__name__}."
+            )
+        check_numbers(name, value, allow_bool=name == "y", unit="image" if name == "x" else "label")
+        return value
+
+    def valid():
+        import numpy as np
+
+        return np.zeros((20, 4)) if name == "x" else np.zeros(20)
+
+    return Satisfies(
+        read,
+        f"an array of the training {_what(name)} (numbers)",
+        valid=valid,
+        invalid=[{"x": 1}, b"x", [None], ["a"]],
+    )
+
+
+@validate_arguments(
+    size=OrNone(Count()), batch_size=Count(), seed=Count(0), x=_training_array("x"), y=_training_array("y")
+)
 def training_set_metrics(x, y, *, size: int | None = DEFAULT_SIZE, batch_size: int = 256, seed: int = 0):
     """A Keras callback that records the training-set loss and metrics in inference mode each epoch.
 
@@ -117,35 +162,13 @@ def training_set_metrics(x, y, *, size: int | None = DEFAULT_SIZE, batch_size: i
     """
     import numpy as np
 
-    if size is not None:
-        size = check_int("size", size, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
-    images, labels = _arrays(x, y)
+    images, labels = np.asarray(x), np.asarray(y)
+    if len(images) != len(labels):
+        raise ValueError(f"x and y must hold the same number of images, got {len(images)} and {len(labels)}.")
     if size is not None and size < len(images):
         chosen = np.sort(np.random.default_rng(seed).choice(len(images), size=size, replace=False))
         images, labels = images[chosen], labels[chosen]
     return _callback_class()(images, labels, batch_size)
-
-
-def _arrays(x, y):
-    """``x`` and ``y`` as arrays of numbers with one entry per image each (NumPy's own dtypes kept)."""
-    import numpy as np
-
-    for name, value in (("x", x), ("y", y)):
-        if isinstance(value, (str, bytes, Mapping)) or value is None:
-            raise TypeError(
-                f"{name} must be an array of the training {_what(name)}, got {type(value).__name__}."
-            )
-        check_numbers(name, value, allow_bool=name == "y", unit="image" if name == "x" else "label")
-    images, labels = np.asarray(x), np.asarray(y)
-    if len(images) != len(labels):
-        raise ValueError(f"x and y must hold the same number of images, got {len(images)} and {len(labels)}.")
-    return images, labels
-
-
-def _what(name: str) -> str:
-    return "images" if name == "x" else "labels"
 
 
 _CLASS = None

@@ -20,7 +20,7 @@ from math import prod
 from typing import NamedTuple
 
 from course_utils.core import params as _params
-from course_utils.core._validation import check_int
+from course_utils.core._constraints import Count, Satisfies, validate_arguments
 from course_utils.core.arithmetic import KERAS_ARGUMENTS, STEPPED_LAYERS, LayerState, input_state, step_layer
 from course_utils.core.formatting import WHOLE_INPUT, format_count, format_receptive_field, render_table
 
@@ -274,6 +274,31 @@ def _state_after(layer, kind, parents, in_shape):
     return step_layer(_spec(layer, kind), unknown)
 
 
+def _built_model(model):
+    """The reader of ``summarize``'s ``model``: a Keras model whose inputs are known."""
+    if not getattr(model, "built", False) or not getattr(model, "inputs", None):
+        raise ValueError(
+            "model must be a Sequential or functional Keras model whose inputs are known: "
+            f"start it with keras.Input(shape=...); got a {type(model).__name__} without them."
+        )
+    return model
+
+
+def _small_model():
+    import keras
+
+    return keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
+
+
+@validate_arguments(
+    batch_size=Count(),
+    model=Satisfies(
+        _built_model,
+        "a Sequential or functional Keras model started with keras.Input(shape=...)",
+        valid=_small_model,
+        invalid=[[]],
+    ),
+)
 def summarize(model, batch_size=32):
     """Summarize a built Keras model, one row per layer.
 
@@ -316,12 +341,6 @@ def summarize(model, batch_size=32):
     >>> [(r.name, r.output_shape, r.macs, r.receptive_field) for r in s.rows[1:]]
     [('conv', (None, 26, 26, 8), 48672, '3x3'), ('flat', (None, 5408), 0, '3x3'), ('out', (None, 10), 54080, 'whole input')]
     """
-    batch_size = check_int("batch_size", batch_size)
-    if not getattr(model, "built", False) or not getattr(model, "inputs", None):
-        raise ValueError(
-            "model must be a Sequential or functional Keras model whose inputs are known: "
-            f"start it with keras.Input(shape=...); got a {type(model).__name__} without them."
-        )
     import keras
 
     input_layers, calls = _keras_graph(model)

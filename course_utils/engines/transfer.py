@@ -30,8 +30,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_utils.core._validation import check_folder_path, check_int, check_option, describe
+from course_utils.core._constraints import Count, FolderPath, Option, OrNone, Satisfies, validate_arguments
+from course_utils.core._validation import describe
 from course_utils.engines.data import DATA_DIR
+from course_utils.engines.layer_specs import INPUT_SHAPE, KERAS_NAME, to_keras
 
 __all__ = [
     "FINE_TUNING_RATE",
@@ -95,7 +97,37 @@ MIN_IMAGE_SIZE = 2 ** sum(spec["type"] == "MaxPooling2D" for spec in TRUNK_LAYER
 MAX_IMAGE_SIZE = 1024
 """The largest side :func:`transfer_model` builds for."""
 
+SOURCE = Option(*SOURCES)
+"""The source task of a pretrained trunk: :func:`weights_file` and :func:`transfer_model`."""
 
+
+def _trunk_shape(input_shape) -> tuple[int, int, int]:
+    shape = INPUT_SHAPE.check("input_shape", input_shape)
+    if len(shape) != 3 or min(shape[:2]) < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"input_shape must be (height, width, channels) of at least {MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} px (each of "
+            f"the trunk's poolings halves the side), got {describe(input_shape)}."
+        )
+    return shape
+
+
+def _head(head) -> list:
+    if not isinstance(head, (list, tuple)) or not all(isinstance(spec, dict) for spec in head):
+        raise TypeError(f"head must be a list of layer specs (dicts), got {describe(head)}.")
+    return list(head)
+
+
+def _keras_model(trunk):
+    import keras
+
+    if not isinstance(trunk, keras.Model):
+        raise TypeError(
+            f"trunk must be a Keras model (the trunk transfer_model returns), got {describe(trunk)}."
+        )
+    return trunk
+
+
+@validate_arguments(source=SOURCE)
 def weights_file(source: str) -> Path:
     """The package's weights of the trunk pretrained on ``source`` (one of :data:`SOURCES`).
 
@@ -108,10 +140,21 @@ def weights_file(source: str) -> Path:
     ...
     ValueError: source must be one of 'same digits', 'other digits', 'shapes', got 'cats'.
     """
-    source = check_option("source", source, tuple(SOURCES))
     return DATA_DIR / f"pretrained_09_{source.replace(' ', '_')}.weights.h5"
 
 
+@validate_arguments(
+    input_shape=Satisfies(
+        _trunk_shape,
+        "(height, width, channels) of at least MIN_IMAGE_SIZE px a side",
+        valid=(MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 1),
+        invalid=[(MIN_IMAGE_SIZE,), (MIN_IMAGE_SIZE - 1, MIN_IMAGE_SIZE, 1), (8, 8)],
+    ),
+    head=Satisfies(
+        _head, "a list of layer specs (dicts)", valid=(), invalid=[{"type": "Flatten"}, ["Flatten"]]
+    ),
+    name=KERAS_NAME,
+)
 def trunk_model(input_shape, head=(), name: str = "trunk"):
     """The trunk (:data:`TRUNK_LAYERS`) as a Keras ``Sequential`` model, for any input size.
 
@@ -126,17 +169,7 @@ def trunk_model(input_shape, head=(), name: str = "trunk"):
     name : str
         The model's name.
     """
-    from course_utils.engines.layer_specs import check_input_shape, to_keras
-
-    shape = check_input_shape(input_shape)
-    if len(shape) != 3 or min(shape[:2]) < MIN_IMAGE_SIZE:
-        raise ValueError(
-            f"input_shape must be (height, width, channels) of at least {MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} px (each of "
-            f"the trunk's poolings halves the side), got {describe(input_shape)}."
-        )
-    if not isinstance(head, (list, tuple)) or not all(isinstance(spec, dict) for spec in head):
-        raise TypeError(f"head must be a list of layer specs (dicts), got {describe(head)}.")
-    model = to_keras(shape, [*TRUNK_LAYERS, *head], name=name)
+    model = to_keras(input_shape, [*TRUNK_LAYERS, *head], name=name)
     import keras
 
     for layer in model.layers:
@@ -145,6 +178,11 @@ def trunk_model(input_shape, head=(), name: str = "trunk"):
     return model
 
 
+@validate_arguments(
+    source=SOURCE,
+    weights_dir=OrNone(FolderPath(), example=None),
+    image_size=Count(MIN_IMAGE_SIZE, MAX_IMAGE_SIZE),
+)
 def transfer_model(source: str, weights_dir=None, image_size: int = 100):
     """``(model, trunk)``: the trunk pretrained on ``source``, frozen, inside a new model with a new head.
 
@@ -163,12 +201,12 @@ def transfer_model(source: str, weights_dir=None, image_size: int = 100):
         The side of the square grey images the model takes (lesson 09's canvases: 100 px).
     """
     name = weights_file(source).name
-    folder = DATA_DIR if weights_dir is None else Path(check_folder_path("weights_dir", weights_dir))
+    folder = DATA_DIR if weights_dir is None else Path(weights_dir)
     if not (folder / name).is_file():
         raise ValueError(
             f"weights_dir {str(folder)!r} holds no {name}: ./course capstone --pretrain makes the pretrained trunks."
         )
-    size = check_int("image_size", image_size, minimum=MIN_IMAGE_SIZE, maximum=MAX_IMAGE_SIZE)
+    size = image_size
     import keras
 
     trunk = trunk_model((size, size, 1))
@@ -181,6 +219,14 @@ def transfer_model(source: str, weights_dir=None, image_size: int = 100):
     return keras.Model(inputs, outputs, name=f"transfer_{source.replace(' ', '_')}"), trunk
 
 
+@validate_arguments(
+    trunk=Satisfies(
+        _keras_model,
+        "a Keras model (the trunk transfer_model returns)",
+        valid=lambda: trunk_model((MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 1)),
+        invalid=[[], {"type": "Flatten"}],
+    )
+)
 def unfreeze(trunk) -> None:
     """Make ``trunk`` trainable for fine-tuning, its batch normalization left frozen (inference mode).
 
@@ -197,10 +243,6 @@ def unfreeze(trunk) -> None:
     """
     import keras
 
-    if not isinstance(trunk, keras.Model):
-        raise TypeError(
-            f"trunk must be a Keras model (the trunk transfer_model returns), got {describe(trunk)}."
-        )
     trunk.trainable = True
     for layer in trunk.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
