@@ -311,20 +311,7 @@ VALID_CALLS = {
     "course_utils.engines.folder_plan.show_folder_plan": lambda: _folder_plan_call(),
     # learning curves: the diagnoser, its plots and its widget
     "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
-        history=RUN, upto=6, metric="auto", show_fit=True, axes=None, title="run"
-    ),
-    "course_utils.plots.learning_curves.plot_runs": lambda: dict(
-        runs={"A": RUN, "B": RUN}, columns=2, titles={"A": "run A"}, size=1.5
-    ),
-    "course_utils.plots.learning_curves.plot_sweep": lambda: dict(
-        x=[1, 2, 4],
-        train=[0.3, 0.2, 0.1],
-        val=[0.4, 0.35, 0.37],
-        xlabel="units",
-        ylabel="loss",
-        log_x=True,
-        ax=None,
-        title="sweep",
+        history=RUN, upto=6, metric="auto", axes=None
     ),
     "course_utils.widgets.learning_curves.build_learning_curves_explorer": lambda: dict(history=RUN, epoch=5),
     "course_utils.widgets.learning_curves.learning_curves_explorer": lambda: dict(history=RUN, epoch=None),
@@ -504,9 +491,6 @@ UNDECLARED = {
             "course_utils.plots.images.plot_confusion_matrix",
             "course_utils.plots.images.plot_precision_recall_curve",
             "course_utils.plots.images.show_image_grid",
-            "course_utils.plots.learning_curves.plot_learning_curves",
-            "course_utils.plots.learning_curves.plot_runs",
-            "course_utils.plots.learning_curves.plot_sweep",
             "course_utils.plots.training.plot_history",
             "course_utils.plots.windows.show_windows",
             "course_utils.plots.windows.windows_svg",
@@ -1004,9 +988,7 @@ KIND_OVERRIDES = {
     "regularization.lr_range_suggestion": {"losses": "numbers or NaN"},
     "regularization.l2_penalty": {"weights": "numbers or a number"},
     "regularization.batch_norm": dict.fromkeys(("gamma", "beta", "moving_mean", "moving_variance"), "numbers or a number"),
-    "plots.learning_curves.plot_sweep": {"train": "numbers or NaN", "val": "numbers or NaN"},
     "plots.learning_curves.plot_learning_curves": {"metric": "text", "axes": "any"},
-    "plots.learning_curves.plot_runs": {"titles": "mapping"},
     "plots.images.plot_precision_recall_curve": {"point": "numbers or NaN"},
     "plots.images.show_image_grid": {"images": "numbers or bools"},
     "plots.training.plot_history": {"metrics": "text or names", "mark_best": "text"},

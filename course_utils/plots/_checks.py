@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.core._constraints import Constraint, Real, Satisfies
 from course_utils.core._validation import check_real, check_text, describe
 
-__all__ = ["check_axes", "check_names", "check_size", "check_text", "figure_size", "pixel_scale"]
+__all__ = [
+    "AXES",
+    "NAMES",
+    "SIZE",
+    "check_axes",
+    "check_names",
+    "check_size",
+    "check_text",
+    "figure_size",
+    "pixel_scale",
+]
 
 MAX_INCHES = 20.0
 """The largest size (in inches) of one picture in a figure."""
@@ -19,6 +30,10 @@ MAX_FIGURE_INCHES = 200.0
 def check_size(name: str, value) -> float:
     """A size in inches: a finite number > 0 and at most ``MAX_INCHES``."""
     return check_real(name, value, 0, MAX_INCHES, min_inclusive=False)
+
+
+SIZE = Real(0, MAX_INCHES, min_inclusive=False, example=1.0)
+"""A size in inches (:func:`check_size`): the plotting helpers' ``size``, ``cell_size`` and such."""
 
 
 def figure_size(width: float, height: float, name: str, value: float) -> tuple[float, float]:
@@ -38,6 +53,15 @@ def check_axes(ax):
     if ax is not None and not isinstance(ax, Axes):
         raise ValueError(f"ax must be a matplotlib Axes (from plt.subplots) or None, got {describe(ax)}.")
     return ax
+
+
+AXES = Satisfies(
+    check_axes,
+    "None or a matplotlib Axes (from plt.subplots)",
+    valid=None,
+    invalid=[3, "ax", [None]],
+)
+"""Where to draw (:func:`check_axes`): an ``ax`` argument; None draws in a new figure."""
 
 
 def check_names(name: str, names, count: int | None = None, per: str = "picture") -> list[str] | None:
@@ -62,6 +86,26 @@ def check_names(name: str, names, count: int | None = None, per: str = "picture"
     if count is not None and len(names) != count:
         raise ValueError(f"{name} must hold {count} names, one per {per}, got {len(names)}.")
     return [str(n) for n in names]
+
+
+class Names(Constraint):
+    """None, or a list of names whose number no other argument fixes (:func:`check_names`), as a list."""
+
+    def check(self, name, value):
+        return check_names(name, value)
+
+    def describe(self):
+        return "None or a list of names (strings)"
+
+    def _valid(self):
+        return None
+
+    def _invalid(self):
+        return [*super()._invalid(), "a", 3, ["a", 3], [["a"]], np.array([["a"]])]
+
+
+NAMES = Names()
+"""Names (class names, titles) when no other argument says how many there must be."""
 
 
 def pixel_scale(name: str, images) -> float:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.core._validation import check_bool, check_int, check_numbers, describe
-from course_utils.plots._checks import check_axes, check_text
+from course_utils.core._constraints import Count, Flag, Numbers, OrNone, Satisfies, Text, validate_arguments
+from course_utils.core._validation import check_int, describe
+from course_utils.engines.diagnosis import LOSS_HISTORY, check_history
+from course_utils.plots._checks import AXES, SIZE, check_text
 
 __all__ = ["MAX_RUNS", "plot_learning_curves", "plot_runs", "plot_sweep"]
 
@@ -32,18 +34,44 @@ TRAIN_STYLE = {"color": "#1f77b4", "marker": "o", "markersize": 3, "label": "tra
 VAL_STYLE = {"color": "#d62728", "marker": "s", "markersize": 3, "linestyle": "--", "label": "validation"}
 
 
-def _history(history) -> dict[str, list[float]]:
-    from course_utils.engines.diagnosis import check_history
+def _runs(runs) -> dict[str, dict[str, list[float]]]:
+    """The histories of ``runs`` (a non-empty dict of name -> history, at most ``MAX_RUNS``), checked."""
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError(f"runs must be a non-empty dict of name -> history, got {describe(runs)}.")
+    if len(runs) > MAX_RUNS:
+        raise ValueError(f"runs holds {len(runs)} runs; plot_runs draws at most {MAX_RUNS}.")
+    histories = {}
+    for name, history in runs.items():
+        try:
+            histories[name] = check_history(history)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"runs[{name!r}] is not a run's history: {error}") from None
+    return histories
 
-    return check_history(history)
+
+RUNS = Satisfies(
+    _runs,
+    f"a non-empty dict of name -> history (at most {MAX_RUNS})",
+    valid=lambda: {"A": LOSS_HISTORY.valid_value()},
+    invalid=[{}, [], {"A": [0.5]}, dict.fromkeys(range(MAX_RUNS + 1), {"loss": [0.5], "val_loss": [0.5]})],
+)
+"""The runs :func:`plot_runs` draws, as a dict of name -> per-epoch lists."""
 
 
-def _numbers(name: str, values, finite: bool = False) -> np.ndarray:
-    """A 1-D float array of at least 2 real numbers (no text, None, True/False or complex numbers);
-    NaN and infinity (a diverged run) only where ``finite`` is False."""
-    return check_numbers(
-        name, values, ndim=1, min_size=2, allow_nan=not finite, allow_inf=not finite, unit="point"
-    )
+def _titles(titles) -> dict:
+    if not isinstance(titles, dict):
+        raise ValueError(f"titles must be a dict of name -> title, or None, got {describe(titles)}.")
+    return titles
+
+
+TITLES = OrNone(Satisfies(_titles, "a dict of name -> title", valid={}, invalid=[["A"], "A"]))
+"""A title per run, or None; that each names a run of ``runs`` is checked in the body."""
+
+POINTS = {"ndim": 1, "min_size": 2, "unit": "point"}
+"""A curve's values: a 1-D sequence of at least 2 real numbers (no text, None, True/False or complex
+numbers)."""
+CURVE = Numbers(**POINTS, allow_nan=True, allow_inf=True)
+"""A training or validation curve: NaN and infinity (a diverged run) are drawn as gaps."""
 
 
 def _limits(values) -> tuple[float, float]:
@@ -67,6 +95,7 @@ def _log_scale(train, val) -> bool:
     return values.size > 1 and start > 0 and values.max() > 5 * start
 
 
+@validate_arguments(history=LOSS_HISTORY, show_fit=Flag(), title=Text(optional=True))
 def plot_learning_curves(
     history,
     upto: int | None = None,
@@ -107,11 +136,9 @@ def plot_learning_curves(
 
     from course_utils.engines.diagnosis import error_pair, valley_fit
 
-    values = _history(history)
+    values = history
     epochs = len(values["loss"])
     upto = epochs if upto is None else check_int("upto", upto, minimum=1, maximum=epochs)
-    show_fit = check_bool("show_fit", show_fit)
-    title = check_text("title", title, optional=True)
     if isinstance(metric, str) and metric == "auto":
         pair = error_pair(values)
         metric = pair[0] if pair else None
@@ -174,6 +201,7 @@ def plot_learning_curves(
     return fig
 
 
+@validate_arguments(runs=RUNS, columns=Count(1, MAX_RUNS), size=SIZE, titles=TITLES)
 def plot_runs(runs, columns: int = 4, titles=None, size: float = 2.6):
     """Small multiples: the training and validation loss of each run, one panel per run.
 
@@ -194,28 +222,13 @@ def plot_runs(runs, columns: int = 4, titles=None, size: float = 2.6):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from course_utils.plots._checks import check_size
-
-    if not isinstance(runs, dict) or not runs:
-        raise ValueError(f"runs must be a non-empty dict of name -> history, got {describe(runs)}.")
-    if len(runs) > MAX_RUNS:
-        raise ValueError(f"runs holds {len(runs)} runs; plot_runs draws at most {MAX_RUNS}.")
-    columns = check_int("columns", columns, minimum=1, maximum=MAX_RUNS)
-    size = check_size("size", size)
-    if titles is not None and not isinstance(titles, dict):
-        raise ValueError(f"titles must be a dict of name -> title, or None, got {describe(titles)}.")
+    histories = runs
     for key, text in (titles or {}).items():
         if key not in runs:
             raise ValueError(
                 f"titles names {key!r}, which is not a run of runs ({', '.join(map(repr, runs))})."
             )
         check_text(f"titles[{key!r}]", text)
-    histories = {}
-    for name, history in runs.items():
-        try:
-            histories[name] = _history(history)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"runs[{name!r}] is not a run's history: {error}") from None
     columns = min(columns, len(histories))
     rows = -(-len(histories) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns, 0.8 * size * rows), squeeze=False)
@@ -235,6 +248,16 @@ def plot_runs(runs, columns: int = 4, titles=None, size: float = 2.6):
     return fig
 
 
+@validate_arguments(
+    x=Numbers(**POINTS),
+    train=CURVE,
+    val=CURVE,
+    xlabel=Text(),
+    ylabel=Text(),
+    log_x=Flag(),
+    ax=AXES,
+    title=Text(optional=True),
+)
 def plot_sweep(x, train, val, xlabel: str, ylabel: str = "loss", log_x: bool = True, ax=None, title=None):
     """Training and validation values against a setting (model size, number of images).
 
@@ -247,20 +270,16 @@ def plot_sweep(x, train, val, xlabel: str, ylabel: str = "loss", log_x: bool = T
     """
     import matplotlib.pyplot as plt
 
-    xs, ys_train, ys_val = _numbers("x", x, finite=True), _numbers("train", train), _numbers("val", val)
+    xs, ys_train, ys_val = x, train, val
     if not xs.shape == ys_train.shape == ys_val.shape:
         raise ValueError(
             f"x, train and val must have the same length, got {len(xs)}, {len(ys_train)} and {len(ys_val)}."
         )
-    xlabel, ylabel = check_text("xlabel", xlabel), check_text("ylabel", ylabel)
-    log_x = check_bool("log_x", log_x)
     if log_x and (xs <= 0).any():
         raise ValueError(
             f"x must be above 0 with log_x=True, got {xs[xs <= 0][0]:g}: a log axis cannot show it; "
             "give log_x=False."
         )
-    ax = check_axes(ax)
-    title = check_text("title", title, optional=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.6, 3.2))
     ax.plot(xs, ys_train, **TRAIN_STYLE)
