@@ -348,9 +348,6 @@ VALID_CALLS = {
         max_images=4,
         size=0.5,
     ),
-    "course_utils.plots.training.plot_history": lambda: dict(
-        history=HISTORY, metrics=("loss", "accuracy"), mark_best="val_loss"
-    ),
     "course_utils.plots.windows.show_windows": lambda: dict(
         states=[_conv_state()], titles=["a"], cell_size=0.2
     ),
@@ -491,7 +488,6 @@ UNDECLARED = {
             "course_utils.plots.images.plot_confusion_matrix",
             "course_utils.plots.images.plot_precision_recall_curve",
             "course_utils.plots.images.show_image_grid",
-            "course_utils.plots.training.plot_history",
             "course_utils.plots.windows.show_windows",
             "course_utils.plots.windows.windows_svg",
             "course_utils.widgets.conv_explorer.conv_explorer",
@@ -991,7 +987,6 @@ KIND_OVERRIDES = {
     "plots.learning_curves.plot_learning_curves": {"metric": "text", "axes": "any"},
     "plots.images.plot_precision_recall_curve": {"point": "numbers or NaN"},
     "plots.images.show_image_grid": {"images": "numbers or bools"},
-    "plots.training.plot_history": {"metrics": "text or names", "mark_best": "text"},
     "plots.feature_maps.show_feature_maps": {"titles": "names"},
     "plots.feature_maps.show_kernels": {"titles": "names"},
     "plots.windows.show_windows": {"titles": "names"},

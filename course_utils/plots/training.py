@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.core._constraints import OrNone, Satisfies, validate_arguments
 from course_utils.core._validation import describe
-from course_utils.engines.history import best_epoch, early_stopping_epoch, history_dict
+from course_utils.engines.history import HISTORY, best_epoch, early_stopping_epoch, history_dict
 
 __all__ = ["best_epoch", "early_stopping_epoch", "history_dict", "plot_history"]
 
@@ -29,7 +30,7 @@ MAX_EPOCH_TICKS = 20
 """Up to this many epochs, every epoch gets a tick on the x axis."""
 
 
-def _check_names(metrics) -> list[str]:
+def _metric_names(metrics) -> list[str]:
     names = [metrics] if isinstance(metrics, str) else metrics
     if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
         raise ValueError(
@@ -38,6 +39,28 @@ def _check_names(metrics) -> list[str]:
     return list(names)
 
 
+def _marked_metric(mark_best) -> str:
+    if not isinstance(mark_best, str):
+        raise ValueError(
+            f"mark_best must be a metric name such as 'val_loss', or None, got {describe(mark_best)}."
+        )
+    return mark_best
+
+
+METRICS = Satisfies(
+    _metric_names,
+    "a metric name or a list of names such as ('loss',)",
+    valid=("loss",),
+    invalid=[(), [3], [b"loss"], 3],
+)
+"""The metrics :func:`plot_history` draws, as a list of names."""
+MARK_BEST = OrNone(
+    Satisfies(_marked_metric, "a metric name such as 'val_loss'", valid="val_loss", invalid=[1])
+)
+"""The series whose best epoch is marked, or None (no line)."""
+
+
+@validate_arguments(history=HISTORY, metrics=METRICS, mark_best=MARK_BEST)
 def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = "val_loss"):
     """Plot each metric per epoch, training (solid) against validation (dashed).
 
@@ -58,12 +81,7 @@ def plot_history(history, metrics=("loss", "accuracy"), mark_best: str | None = 
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    values = history_dict(history)
-    wanted = _check_names(metrics)
-    if mark_best is not None and not isinstance(mark_best, str):
-        raise ValueError(
-            f"mark_best must be a metric name such as 'val_loss', or None, got {describe(mark_best)}."
-        )
+    values, wanted = history, metrics
     names = [name for name in wanted if name in values]
     if not names:
         raise ValueError(f"metrics {tuple(wanted)!r} are not in the history, which holds {sorted(values)}.")
