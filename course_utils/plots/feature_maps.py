@@ -12,15 +12,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils.core._validation import check_bool, check_numbers, describe
-from course_utils.plots._checks import (
-    MAX_PICTURES,
-    check_names,
-    check_size,
-    check_text,
-    figure_size,
-    pixel_scale,
-)
+from course_utils.core._constraints import Flag, Satisfies, Text, validate_arguments
+from course_utils.core._validation import check_numbers, describe
+from course_utils.plots._checks import MAX_PICTURES, SIZE, check_names, figure_size, pixel_scale
 
 __all__ = ["show_feature_maps", "show_kernels"]
 
@@ -68,12 +62,29 @@ def _as_maps(name, maps):
     return maps
 
 
+def _maps(name: str) -> Satisfies:
+    """The constraint of an argument read by :func:`_as_maps` (``kernels``, ``maps``)."""
+    return Satisfies(
+        lambda value: _as_maps(name, value),
+        "a 2-D array, a (height, width, n) array or a non-empty list of 2-D arrays of numbers",
+        valid=lambda: [np.eye(3)],
+        invalid=[
+            [],
+            np.zeros(3),
+            np.zeros((2, 2, 2, 2)),
+            [np.zeros((2, 0))],
+            np.zeros((2, 2, MAX_PICTURES + 1)),
+        ],
+    )
+
+
 def _titles(titles, count, default):
     if titles is None:
         return [f"{default} {i}" for i in range(count)]
     return check_names("titles", titles, count, per=f"{default} in {default}s")
 
 
+@validate_arguments(kernels=_maps("kernels"), annotate=Flag(), cell_size=SIZE)
 def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
     """Draw 2-D kernels as grids: red for positive weights, blue for negative.
 
@@ -100,10 +111,7 @@ def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
     2
     >>> plt.close(fig)
     """
-    kernels = _as_maps("kernels", kernels)
     titles = _titles(titles, len(kernels), "kernel")
-    annotate = check_bool("annotate", annotate)
-    cell_size = check_size("cell_size", cell_size)
     largest = max(kernels, key=np.size)
     if annotate and largest.size > MAX_ANNOTATED_CELLS:
         raise ValueError(
@@ -131,7 +139,7 @@ def show_kernels(kernels, titles=None, annotate=True, cell_size=1.6):
     return fig
 
 
-def _check_cmap(cmap):
+def _colour_map(cmap):
     import matplotlib
 
     if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
@@ -141,6 +149,44 @@ def _check_cmap(cmap):
     return cmap
 
 
+CMAP = Satisfies(
+    _colour_map, "the name of a matplotlib colour map such as 'gray'", valid="gray", invalid=["grey scale", 3]
+)
+"""A colour map's name."""
+
+
+def _drawn_image(image) -> np.ndarray:
+    """An image as drawn: a 2-D map of numbers, or an RGB image scaled to 0-1 (:func:`pixel_scale`)."""
+    try:
+        shape = np.shape(image)
+    except (TypeError, ValueError):
+        shape = None
+    if (
+        shape is None
+        or len(shape) not in (2, 3)
+        or (len(shape) == 3 and shape[2] not in (1, 3))
+        or 0 in shape
+    ):
+        raise ValueError(
+            "image must have shape (height, width) or (height, width, 3), "
+            f"got {describe(image) if shape is None else shape}."
+        )
+    if len(shape) == 3 and shape[2] == 3:
+        white = pixel_scale("image", image)
+        return np.asarray(image).astype(float) / white
+    return _as_maps("image", np.asarray(image).reshape(shape[:2]))[0]
+
+
+IMAGE = Satisfies(
+    _drawn_image,
+    "an image of shape (height, width) or (height, width, 3)",
+    valid=lambda: np.zeros((6, 6)),
+    invalid=[np.zeros(3), np.zeros((2, 2, 2)), np.zeros((0, 2)), np.full((2, 2, 3), 300.0)],
+)
+"""The image :func:`show_feature_maps` draws first, as drawn (RGB scaled to 0-1)."""
+
+
+@validate_arguments(image=IMAGE, maps=_maps("maps"), image_title=Text(), size=SIZE, cmap=CMAP)
 def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, cmap="gray"):
     """Draw an image and its feature maps side by side.
 
@@ -179,36 +225,14 @@ def show_feature_maps(image, maps, titles=None, image_title="input", size=2.6, c
     ...
     ValueError: titles must hold 2 names, one per map in maps, got 1.
     """
-    try:
-        shape = np.shape(image)
-    except (TypeError, ValueError):
-        shape = None
-    if (
-        shape is None
-        or len(shape) not in (2, 3)
-        or (len(shape) == 3 and shape[2] not in (1, 3))
-        or 0 in shape
-    ):
-        raise ValueError(
-            "image must have shape (height, width) or (height, width, 3), "
-            f"got {describe(image) if shape is None else shape}."
-        )
-    white = pixel_scale("image", image) if len(shape) == 3 and shape[2] == 3 else None
-    image = np.asarray(image)
-    if white is None:
-        image = _as_maps("image", image.reshape(shape[:2]))[0]
-    maps = _as_maps("maps", maps)
     titles = _titles(titles, len(maps), "map")
-    image_title = check_text("image_title", image_title)
-    size = check_size("size", size)
-    cmap = _check_cmap(cmap)
     count = len(maps) + 1
     fig, axes = plt.subplots(
         1, count, figsize=figure_size(size * count, size + 0.6, "size", size), squeeze=False
     )
     axes = axes[0]
-    if white is not None:
-        axes[0].imshow(image.astype(float) / white)
+    if image.ndim == 3:  # an RGB image
+        axes[0].imshow(image)
     else:
         axes[0].imshow(image, cmap="gray")
     axes[0].set_title(image_title, fontsize=10)
