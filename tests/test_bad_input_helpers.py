@@ -327,20 +327,12 @@ VALID_CALLS = {
         maps=np.zeros((4, 4, 2)), titles=["a", "b"]
     ),
     "course_utils.plots.feature_maps.show_kernels": lambda: dict(titles=["eye"]),
-    "course_utils.plots.images.plot_confusion_matrix": lambda: dict(
-        cm=CM, class_names=["no", "yes"], normalize=True, ax=_axes()
-    ),
-    "course_utils.plots.images.plot_precision_recall_curve": lambda: dict(
-        precision=[0.5, 1.0], recall=[1.0, 0.5], point=(0.5, 1.0), ax=_axes(), label="model"
-    ),
+    # class_names: one per class of cm (the message counts them), checked in the body
+    "course_utils.plots.images.plot_confusion_matrix": lambda: dict(class_names=["no", "yes"], ax=_axes()),
+    "course_utils.plots.images.plot_precision_recall_curve": lambda: dict(ax=_axes()),
+    # one label and one prediction per image, each with a class name
     "course_utils.plots.images.show_image_grid": lambda: dict(
-        images=IMAGES,
-        labels=[0, 1, 2, 1],
-        predictions=[0, 1, 1, 1],
-        class_names=["a", "b", "c"],
-        ncols=2,
-        max_images=4,
-        size=0.5,
+        images=IMAGES, labels=[0, 1, 2, 1], predictions=[0, 1, 1, 1], class_names=["a", "b", "c"], ncols=2
     ),
     "course_utils.plots.windows.show_windows": lambda: dict(
         states=[_conv_state()], titles=["a"], cell_size=0.2
@@ -477,9 +469,6 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.plots.images.plot_confusion_matrix",
-            "course_utils.plots.images.plot_precision_recall_curve",
-            "course_utils.plots.images.show_image_grid",
             "course_utils.plots.windows.show_windows",
             "course_utils.plots.windows.windows_svg",
             "course_utils.widgets.conv_explorer.conv_explorer",
@@ -977,8 +966,6 @@ KIND_OVERRIDES = {
     "regularization.l2_penalty": {"weights": "numbers or a number"},
     "regularization.batch_norm": dict.fromkeys(("gamma", "beta", "moving_mean", "moving_variance"), "numbers or a number"),
     "plots.learning_curves.plot_learning_curves": {"metric": "text", "axes": "any"},
-    "plots.images.plot_precision_recall_curve": {"point": "numbers or NaN"},
-    "plots.images.show_image_grid": {"images": "numbers or bools"},
     "plots.feature_maps.show_feature_maps": {"titles": "names"},
     "plots.feature_maps.show_kernels": {"titles": "names"},
     "plots.windows.show_windows": {"titles": "names"},

@@ -16,16 +16,17 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils.core._validation import check_bool, check_int, check_labels, check_numbers, describe
-from course_utils.plots._checks import (
-    MAX_PICTURES,
-    check_axes,
-    check_names,
-    check_size,
-    check_text,
-    figure_size,
-    pixel_scale,
+from course_utils.core._constraints import (
+    Count,
+    Flag,
+    Labels,
+    OrNone,
+    Satisfies,
+    Text,
+    validate_arguments,
 )
+from course_utils.core._validation import check_numbers, describe
+from course_utils.plots._checks import AXES, MAX_PICTURES, NAMES, SIZE, check_names, figure_size, pixel_scale
 
 __all__ = ["plot_confusion_matrix", "plot_precision_recall_curve", "show_image_grid"]
 
@@ -56,6 +57,43 @@ def _check_named(name, labels, class_names):
         )
 
 
+def _grid_images(images) -> tuple[np.ndarray, float]:
+    """The images as an (n, height, width[, 3]) array, and the value of a white pixel (:func:`pixel_scale`)."""
+    try:
+        shape = np.shape(images)
+    except (TypeError, ValueError):
+        shape = None
+    if shape is not None and len(shape) == 4 and shape[-1] == 1:
+        shape = shape[:-1]
+    if shape is None or len(shape) not in (3, 4) or (len(shape) == 4 and shape[-1] != 3):
+        raise ValueError(
+            "images must have shape (n, height, width), (n, height, width, 1) or "
+            f"(n, height, width, 3), got {describe(images) if shape is None else shape}."
+        )
+    if shape[0] == 0:
+        raise ValueError("images is empty: there is nothing to show.")
+    white = pixel_scale("images", images)
+    return np.asarray(images).reshape(shape), white
+
+
+GRID_IMAGES = Satisfies(
+    _grid_images,
+    "images of shape (n, height, width), (n, height, width, 1) or (n, height, width, 3), 0-1 or 0-255",
+    valid=lambda: np.zeros((2, 4, 4), dtype=np.uint8),
+    invalid=[np.zeros((4, 4)), np.zeros((0, 4, 4)), np.zeros((2, 4, 4, 2)), np.full((2, 4, 4), -1.0)],
+)
+"""The images :func:`show_image_grid` draws, as ``(array, white)``: the array and its white value."""
+
+
+@validate_arguments(
+    images=GRID_IMAGES,
+    labels=Labels(),
+    predictions=OrNone(Labels()),
+    class_names=NAMES,
+    ncols=Count(),
+    max_images=Count(1, MAX_PICTURES),
+    size=SIZE,
+)
 def show_image_grid(
     images,
     labels,
@@ -94,33 +132,16 @@ def show_image_grid(
     -------
     matplotlib.figure.Figure
     """
-    try:
-        shape = np.shape(images)
-    except (TypeError, ValueError):
-        shape = None
-    if shape is not None and len(shape) == 4 and shape[-1] == 1:
-        shape = shape[:-1]
-    if shape is None or len(shape) not in (3, 4) or (len(shape) == 4 and shape[-1] != 3):
-        raise ValueError(
-            "images must have shape (n, height, width), (n, height, width, 1) or "
-            f"(n, height, width, 3), got {describe(images) if shape is None else shape}."
-        )
-    if shape[0] == 0:
-        raise ValueError("images is empty: there is nothing to show.")
-    white = pixel_scale("images", images)
-    images = np.asarray(images).reshape(shape)
-    labels = check_labels("labels", labels)
+    images, white = images
     if len(labels) != len(images):
         raise ValueError(
             f"labels must hold one label per image: got {len(labels)} labels for {len(images)} images."
         )
     if predictions is not None:
-        predictions = check_labels("predictions", predictions)
         if len(predictions) != len(images):
             raise ValueError(
                 f"predictions must hold one label per image: got {len(predictions)} for {len(images)} images."
             )
-    class_names = check_names("class_names", class_names)
     _check_named("labels", labels, class_names)
     if predictions is not None:
         _check_named("predictions", predictions, class_names)
@@ -128,9 +149,6 @@ def show_image_grid(
             raise ValueError(
                 "predictions must be labels of the same kind as labels (both integers or both strings)."
             )
-    ncols = check_int("ncols", ncols)
-    max_images = check_int("max_images", max_images, maximum=MAX_PICTURES)
-    size = check_size("size", size)
     n = min(len(images), max_images)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
@@ -161,6 +179,39 @@ def show_image_grid(
     return fig
 
 
+def _counts(cm) -> np.ndarray:
+    """A confusion matrix: a square matrix of integer counts >= 0, of at most ``MAX_CLASSES_DRAWN`` classes."""
+    try:
+        matrix = np.asarray(cm)
+    except (TypeError, ValueError):
+        matrix = np.asarray(None)  # refused just below
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != matrix.shape[1]
+        or matrix.shape[0] == 0
+        or not np.issubdtype(matrix.dtype, np.integer)
+        or (matrix < 0).any()
+    ):
+        raise ValueError(
+            "cm must be a square matrix of integer counts >= 0, got "
+            f"{matrix.dtype} array of shape {matrix.shape}."
+        )
+    k = matrix.shape[0]
+    if k > MAX_CLASSES_DRAWN:
+        raise ValueError(f"cm has {k} classes; plot_confusion_matrix draws at most {MAX_CLASSES_DRAWN}.")
+    return matrix
+
+
+CONFUSION_MATRIX = Satisfies(
+    _counts,
+    f"a square matrix of integer counts >= 0 (at most {MAX_CLASSES_DRAWN} classes)",
+    valid=lambda: np.array([[5, 1], [2, 7]]),
+    invalid=[[[0.5]], [[1, 2]], [[-1]], np.zeros((0, 0), dtype=int), np.zeros((51, 51), dtype=int)],
+)
+"""The counts :func:`plot_confusion_matrix` draws, as an integer array."""
+
+
+@validate_arguments(cm=CONFUSION_MATRIX, normalize=Flag(), ax=AXES)
 def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None):
     """Draw a confusion matrix as a heatmap: rows = true class, columns = predicted class.
 
@@ -188,27 +239,10 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False, ax=None
     >>> ax.get_ylabel(), ax.get_xlabel()
     ('true class', 'predicted class')
     """
-    try:
-        matrix = np.asarray(cm)
-    except (TypeError, ValueError):
-        matrix = np.asarray(None)  # refused just below
-    if (
-        matrix.ndim != 2
-        or matrix.shape[0] != matrix.shape[1]
-        or matrix.shape[0] == 0
-        or not np.issubdtype(matrix.dtype, np.integer)
-        or (matrix < 0).any()
-    ):
-        raise ValueError(
-            "cm must be a square matrix of integer counts >= 0, got "
-            f"{matrix.dtype} array of shape {matrix.shape}."
-        )
+    matrix = cm
     k = matrix.shape[0]
-    if k > MAX_CLASSES_DRAWN:
-        raise ValueError(f"cm has {k} classes; plot_confusion_matrix draws at most {MAX_CLASSES_DRAWN}.")
     names = check_names("class_names", class_names, k) or [str(i) for i in range(k)]
-    normalize = check_bool("normalize", normalize)
-    if check_axes(ax) is None:
+    if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * k + 2.2, 0.45 * k + 1.8))
     colours = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
     ax.imshow(colours, cmap="Blues")
@@ -245,6 +279,37 @@ def _as_rates(name, values, allow_nan=False) -> np.ndarray:
     return array
 
 
+def _rates(name: str) -> Satisfies:
+    """The constraint of a sequence of numbers between 0 and 1 (:func:`_as_rates`)."""
+    return Satisfies(
+        lambda values: _as_rates(name, values),
+        "a sequence of numbers between 0 and 1",
+        valid=[0.5, 1.0],
+        invalid=[[1.5], [-0.1], [float("nan")], 0.5],
+    )
+
+
+def _point(point) -> np.ndarray:
+    point = _as_rates("point", point, allow_nan=True)
+    if point.size != 2:
+        raise ValueError(f"point must be a (recall, precision) pair, got {point.size} numbers.")
+    return point
+
+
+POINT = OrNone(
+    Satisfies(
+        _point,
+        "a (recall, precision) pair of numbers between 0 and 1",
+        valid=(0.5, 1.0),
+        invalid=[(0.5,), (2, 0.5)],
+    )
+)
+"""The operating point (NaN: not placed yet), or None."""
+
+
+@validate_arguments(
+    precision=_rates("precision"), recall=_rates("recall"), point=POINT, ax=AXES, label=Text(optional=True)
+)
 def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=None):
     """Draw precision against recall, optionally with one marked operating point.
 
@@ -270,19 +335,12 @@ def plot_precision_recall_curve(precision, recall, point=None, ax=None, label=No
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('recall', 'precision')
     """
-    precision = _as_rates("precision", precision)
-    recall = _as_rates("recall", recall)
     if precision.shape != recall.shape or precision.size == 0:
         raise ValueError(
             "precision and recall must be non-empty and of the same length, got "
             f"{precision.size} and {recall.size}."
         )
-    if point is not None:
-        point = _as_rates("point", point, allow_nan=True)
-        if point.size != 2:
-            raise ValueError(f"point must be a (recall, precision) pair, got {point.size} numbers.")
-    label = check_text("label", label, optional=True)
-    if check_axes(ax) is None:
+    if ax is None:
         _, ax = plt.subplots(figsize=(4.0, 3.4))
     ax.plot(recall, precision, "-", drawstyle="steps-post", label=label)
     if point is not None:
