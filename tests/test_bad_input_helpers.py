@@ -110,12 +110,6 @@ RUN = {
 }
 
 
-def _conv_state():
-    from course_utils.widgets.conv_explorer import conv_explorer_state
-
-    return conv_explorer_state(5, 3, padding="same")
-
-
 def _figure():
     figure, _ = plt.subplots(figsize=(1, 1))
     return figure
@@ -334,10 +328,8 @@ VALID_CALLS = {
     "course_utils.plots.images.show_image_grid": lambda: dict(
         images=IMAGES, labels=[0, 1, 2, 1], predictions=[0, 1, 1, 1], class_names=["a", "b", "c"], ncols=2
     ),
-    "course_utils.plots.windows.show_windows": lambda: dict(
-        states=[_conv_state()], titles=["a"], cell_size=0.2
-    ),
-    "course_utils.plots.windows.windows_svg": lambda: dict(state=_conv_state(), cell=24),
+    # titles: one per state (the message counts them), checked in the body
+    "course_utils.plots.windows.show_windows": lambda: dict(titles=["a"]),
     # widgets
     "course_utils.widgets.conv_explorer.conv_explorer": lambda: dict(
         input_size=5, kernel_size=3, strides=1, padding="same", dilation_rate=1
@@ -469,8 +461,6 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.plots.windows.show_windows",
-            "course_utils.plots.windows.windows_svg",
             "course_utils.widgets.conv_explorer.conv_explorer",
             "course_utils.widgets.conv_explorer.conv_explorer_state",
             "course_utils.widgets.learning_curves.build_learning_curves_explorer",

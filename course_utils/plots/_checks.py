@@ -5,16 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.core._constraints import Constraint, Real, Satisfies
-from course_utils.core._validation import check_real, check_text, describe
+from course_utils.core._validation import describe
 
 __all__ = [
     "AXES",
     "NAMES",
     "SIZE",
-    "check_axes",
     "check_names",
-    "check_size",
-    "check_text",
     "figure_size",
     "pixel_scale",
 ]
@@ -27,13 +24,9 @@ MAX_FIGURE_INCHES = 200.0
 """The largest width or height of a whole figure, in inches."""
 
 
-def check_size(name: str, value) -> float:
-    """A size in inches: a finite number > 0 and at most ``MAX_INCHES``."""
-    return check_real(name, value, 0, MAX_INCHES, min_inclusive=False)
-
-
 SIZE = Real(0, MAX_INCHES, min_inclusive=False, example=1.0)
-"""A size in inches (:func:`check_size`): the plotting helpers' ``size``, ``cell_size`` and such."""
+"""A size in inches, a finite number > 0 and at most ``MAX_INCHES``: the plotting helpers' ``size``,
+``cell_size`` and such."""
 
 
 def figure_size(width: float, height: float, name: str, value: float) -> tuple[float, float]:
@@ -46,7 +39,7 @@ def figure_size(width: float, height: float, name: str, value: float) -> tuple[f
     return (width, height)
 
 
-def check_axes(ax):
+def _axes(ax):
     """None (draw in a new figure) or a matplotlib ``Axes``."""
     from matplotlib.axes import Axes
 
@@ -56,12 +49,12 @@ def check_axes(ax):
 
 
 AXES = Satisfies(
-    check_axes,
+    _axes,
     "None or a matplotlib Axes (from plt.subplots)",
     valid=None,
     invalid=[3, "ax", [None]],
 )
-"""Where to draw (:func:`check_axes`): an ``ax`` argument; None draws in a new figure."""
+"""Where to draw: an ``ax`` argument; None draws in a new figure."""
 
 
 def check_names(name: str, names, count: int | None = None, per: str = "picture") -> list[str] | None:

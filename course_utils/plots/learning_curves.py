@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.core._constraints import Count, Flag, Numbers, OrNone, Satisfies, Text, validate_arguments
-from course_utils.core._validation import check_int, describe
+from course_utils.core._validation import check_int, check_text, describe
 from course_utils.engines.diagnosis import LOSS_HISTORY, check_history
-from course_utils.plots._checks import AXES, SIZE, check_text
+from course_utils.plots._checks import AXES, SIZE
 
 __all__ = ["MAX_RUNS", "plot_learning_curves", "plot_runs", "plot_sweep"]
 

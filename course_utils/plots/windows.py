@@ -18,8 +18,8 @@ import html
 
 import numpy as np
 
-from course_utils.core._validation import check_int
-from course_utils.plots._checks import MAX_PICTURES, check_names, check_size, figure_size
+from course_utils.core._constraints import Count, Satisfies, validate_arguments
+from course_utils.plots._checks import MAX_PICTURES, SIZE, check_names, figure_size
 
 __all__ = ["show_windows", "windows_svg"]
 
@@ -34,7 +34,7 @@ MAX_GRID = 64
 """The most cells per side a picture draws (padded input or output)."""
 
 
-def _check_state(state, name="state"):
+def _explorer_state(state, name="state"):
     needed = ("input_size", "pad_before", "pad_after", "output_size", "window_cells", "output_cell")
     missing = [field for field in needed if not hasattr(state, field)]
     if missing:
@@ -48,6 +48,42 @@ def _check_state(state, name="state"):
             f"{name} has a grid of {side} cells per side (input {state.input_size}, padding "
             f"{state.pad_before} + {state.pad_after}); a picture draws at most {MAX_GRID}."
         )
+    return state
+
+
+def _a_state():
+    from course_utils.widgets.conv_explorer import conv_explorer_state
+
+    return conv_explorer_state(5, 3, padding="same")
+
+
+STATE = Satisfies(
+    _explorer_state,
+    "a state from conv_explorer_state or pooling_explorer_state",
+    valid=_a_state,
+    invalid=[3, {"input_size": 5}],
+)
+"""What :func:`windows_svg` draws: an explorer's state."""
+
+
+def _explorer_states(states) -> list:
+    """One state or a list of at least one (at most ``MAX_PICTURES // 2``), as a list."""
+    if not isinstance(states, (list, tuple)):
+        states = [states]
+    if not states:
+        raise ValueError("states must hold at least one explorer state.")
+    if len(states) > MAX_PICTURES // 2:
+        raise ValueError(f"states holds {len(states)} states; one figure draws at most {MAX_PICTURES // 2}.")
+    return [_explorer_state(state, "states") for state in states]
+
+
+STATES = Satisfies(
+    _explorer_states,
+    "an explorer state or a non-empty list of them",
+    valid=lambda: [_a_state()],
+    invalid=[[], [3], 3],
+)
+"""What :func:`show_windows` draws: explorer states, as a list."""
 
 
 def _values(state, name):
@@ -59,6 +95,7 @@ def _text(value):
     return f"{value:.3g}" if isinstance(value, float) and not float(value).is_integer() else f"{value:g}"
 
 
+@validate_arguments(state=STATE, cell=Count(4, 200))
 def windows_svg(state, cell=24) -> str:
     """Return an SVG picture of the padded input, the current window and the output.
 
@@ -78,8 +115,6 @@ def windows_svg(state, cell=24) -> str:
     >>> svg.count("<rect")  # 6x6 padded input, 4x4 output, the window outline, the hatch tile
     54
     """
-    _check_state(state)
-    cell = check_int("cell", cell, minimum=4, maximum=200)
     before, after, n = state.pad_before, state.pad_after, state.input_size
     total = before + n + after
     out = state.output_size
@@ -194,6 +229,7 @@ def _draw(ax_in, ax_out, state):
     ax_out.set_title(f"output {out}x{out}" if out else "output: empty", fontsize=9)
 
 
+@validate_arguments(states=STATES, cell_size=SIZE)
 def show_windows(states, titles=None, cell_size=0.28):
     """Draw one or more explorer states side by side, each as input grid + output grid.
 
@@ -220,16 +256,7 @@ def show_windows(states, titles=None, cell_size=0.28):
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(states, (list, tuple)):
-        states = [states]
-    if not states:
-        raise ValueError("states must hold at least one explorer state.")
-    if len(states) > MAX_PICTURES // 2:
-        raise ValueError(f"states holds {len(states)} states; one figure draws at most {MAX_PICTURES // 2}.")
-    for state in states:
-        _check_state(state, "states")
     titles = check_names("titles", titles, len(states), per="state in states")
-    cell_size = check_size("cell_size", cell_size)
     widths = []
     for state in states:
         widths += [state.pad_before + state.input_size + state.pad_after, max(state.output_size, 1)]
