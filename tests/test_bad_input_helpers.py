@@ -331,19 +331,6 @@ VALID_CALLS = {
     # titles: one per state (the message counts them), checked in the body
     "course_utils.plots.windows.show_windows": lambda: dict(titles=["a"]),
     # widgets
-    "course_utils.widgets.conv_explorer.conv_explorer": lambda: dict(
-        input_size=5, kernel_size=3, strides=1, padding="same", dilation_rate=1
-    ),
-    "course_utils.widgets.conv_explorer.conv_explorer_state": lambda: dict(
-        input_size=5, kernel_size=3, strides=2, padding=1, dilation_rate=1, step=3
-    ),
-    "course_utils.widgets.pooling_explorer.pooling_explorer": lambda: dict(
-        input_size=6, pool_size=2, strides=None, padding="valid", mode="max"
-    ),
-    "course_utils.widgets.pooling_explorer.pooling_explorer_state": lambda: dict(
-        input_size=6, pool_size=3, strides=2, padding="same", mode="average", step=2, seed=1
-    ),
-    "course_utils.widgets.pooling_explorer.sample_grid": lambda: dict(size=4, seed=0),
     "course_utils.widgets.model_builder.model_builder": lambda: dict(
         input_shape=(8, 8, 1), layers=SPECS, batch_size=16
     ),
@@ -461,15 +448,10 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.widgets.conv_explorer.conv_explorer",
-            "course_utils.widgets.conv_explorer.conv_explorer_state",
             "course_utils.widgets.learning_curves.build_learning_curves_explorer",
             "course_utils.widgets.learning_curves.learning_curves_explorer",
             "course_utils.widgets.learning_curves.learning_curves_state",
             "course_utils.widgets.model_builder.model_builder",
-            "course_utils.widgets.pooling_explorer.pooling_explorer",
-            "course_utils.widgets.pooling_explorer.pooling_explorer_state",
-            "course_utils.widgets.pooling_explorer.sample_grid",
             "course_utils.widgets.threshold_explorer.build_threshold_explorer",
             "course_utils.widgets.threshold_explorer.figure_png",
             "course_utils.widgets.threshold_explorer.threshold_explorer",

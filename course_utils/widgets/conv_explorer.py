@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils.core._validation import check_int, check_padding
+from course_utils.core._constraints import Count, Padding, Satisfies, validate_arguments
+from course_utils.core._validation import check_padding
 from course_utils.core.arithmetic import (
     conv_output_length,
     dilated_kernel_size,
@@ -72,6 +73,35 @@ def _formula(input_size, kernel_size, strides, padding, dilation_rate, output_si
     return f"output = floor(({input_size} - {extent_text} + 2*{pad}) / {strides}) + 1 = {result}"
 
 
+def _padding(padding):
+    """'valid', 'same' or P zeros on each side, at most ``MAX_INPUT_SIZE``."""
+    padding = check_padding(padding)
+    if not isinstance(padding, str) and padding > MAX_INPUT_SIZE:
+        raise ValueError(
+            f"padding must be 'valid', 'same' or an integer from 0 to {MAX_INPUT_SIZE}, got {padding}."
+        )
+    return padding
+
+
+PADDING = Satisfies(
+    _padding,
+    f"'valid', 'same' or an integer from 0 to {MAX_INPUT_SIZE}",
+    valid="valid",
+    invalid=["full", -1, MAX_INPUT_SIZE + 1, 1.0, True],
+)
+"""The padding of :func:`conv_explorer_state` (lower case)."""
+SIZE = Count(1, MAX_INPUT_SIZE)
+"""An input or kernel size the explorer draws."""
+
+
+@validate_arguments(
+    input_size=SIZE,
+    kernel_size=SIZE,
+    strides=Count(),
+    dilation_rate=Count(),
+    padding=PADDING,
+    step=Count(0),
+)
 def conv_explorer_state(
     input_size=5, kernel_size=3, strides=1, padding="valid", dilation_rate=1, step=0
 ) -> ConvExplorerState:
@@ -103,16 +133,6 @@ def conv_explorer_state(
     >>> conv_explorer_state(3, 3, dilation_rate=2).text
     'The dilated kernel covers 5 positions but the padded input has only 3: no output.'
     """
-    input_size = check_int("input_size", input_size, maximum=MAX_INPUT_SIZE)
-    kernel_size = check_int("kernel_size", kernel_size, maximum=MAX_INPUT_SIZE)
-    strides = check_int("strides", strides)
-    dilation_rate = check_int("dilation_rate", dilation_rate)
-    padding = check_padding(padding)
-    if not isinstance(padding, str) and padding > MAX_INPUT_SIZE:
-        raise ValueError(
-            f"padding must be 'valid', 'same' or an integer from 0 to {MAX_INPUT_SIZE}, got {padding}."
-        )
-    step = check_int("step", step, minimum=0)
     extent = dilated_kernel_size(kernel_size, dilation_rate)
     before, after = padding_amounts(input_size, kernel_size, strides, padding, dilation_rate)
     try:
@@ -153,6 +173,13 @@ def _padding_label(value):
     return f"P={value}" if isinstance(value, int) else value
 
 
+@validate_arguments(
+    padding=Padding(),
+    **{
+        name: Count(*SLIDER_RANGES[name])
+        for name in ("input_size", "kernel_size", "strides", "dilation_rate")
+    },
+)
 def conv_explorer(input_size=5, kernel_size=3, strides=1, padding="valid", dilation_rate=1):
     """Return an ipywidgets box to explore output sizes and windows of a convolution.
 
@@ -170,7 +197,6 @@ def conv_explorer(input_size=5, kernel_size=3, strides=1, padding="valid", dilat
         Display it (make it the last line of a cell). Its ``update()`` attribute redraws it
         and returns the current :class:`ConvExplorerState`.
     """
-    padding = check_padding(padding)
     controls = {
         "input_size": int_slider(input_size, *SLIDER_RANGES["input_size"], "input size", "input_size"),
         "kernel_size": int_slider(kernel_size, *SLIDER_RANGES["kernel_size"], "kernel_size"),
