@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils.core._validation import check_int, check_option, check_padding
+from course_utils.core._constraints import Count, Option, OrNone, Padding, validate_arguments
 from course_utils.core.arithmetic import padding_amounts, pool_output_length, window_indices
 from course_utils.widgets._window_widget import dropdown, int_slider, window_widget
 
@@ -26,6 +26,11 @@ SLIDER_RANGES = {"input_size": (1, 10), "pool_size": (1, 4)}
 STRIDE_OPTIONS = (None, 1, 2, 3)
 
 
+SIZE = Count(1, MAX_INPUT_SIZE)
+"""An input or window size the explorer draws."""
+
+
+@validate_arguments(size=SIZE, seed=Count(0))
 def sample_grid(size, seed=0):
     """Return a reproducible ``size`` x ``size`` grid of small integers (0 to 9).
 
@@ -36,8 +41,6 @@ def sample_grid(size, seed=0):
     >>> bool((sample_grid(4) == sample_grid(4)).all())
     True
     """
-    size = check_int("size", size, maximum=MAX_INPUT_SIZE)
-    seed = check_int("seed", seed, minimum=0)
     return np.random.default_rng(seed).integers(0, 10, size=(size, size)).astype(float)
 
 
@@ -76,6 +79,15 @@ def _number(value):
     return f"{value:g}"
 
 
+@validate_arguments(
+    input_size=SIZE,
+    pool_size=SIZE,
+    strides=OrNone(Count()),
+    step=Count(0),
+    mode=Option(*MODES),
+    padding=Padding(allow_int=False),
+    seed=Count(0),
+)
 def pooling_explorer_state(
     input_size=6, pool_size=2, strides=None, padding="valid", mode="max", step=0, seed=0
 ) -> PoolingExplorerState:
@@ -108,12 +120,7 @@ def pooling_explorer_state(
     """
     from course_utils.core import reference_ops
 
-    input_size = check_int("input_size", input_size, maximum=MAX_INPUT_SIZE)
-    pool_size = check_int("pool_size", pool_size, maximum=MAX_INPUT_SIZE)
-    strides = pool_size if strides is None else check_int("strides", strides)
-    step = check_int("step", step, minimum=0)
-    mode = check_option("mode", mode, MODES)
-    padding = check_padding(padding, allow_int=False)
+    strides = pool_size if strides is None else strides
     values = sample_grid(input_size, seed)
     before, after = padding_amounts(input_size, pool_size, strides, padding)
     try:
@@ -155,6 +162,13 @@ def pooling_explorer_state(
     )  # fmt: skip
 
 
+@validate_arguments(
+    padding=Padding(allow_int=False),  # 'SAME' is 'same', as in the pure function
+    strides=OrNone(Count()),
+    mode=Option(*MODES),
+    input_size=Count(*SLIDER_RANGES["input_size"]),
+    pool_size=Count(*SLIDER_RANGES["pool_size"]),
+)
 def pooling_explorer(input_size=6, pool_size=2, strides=None, padding="valid", mode="max"):
     """Return an ipywidgets box to explore pooled sizes and values.
 
@@ -171,9 +185,6 @@ def pooling_explorer(input_size=6, pool_size=2, strides=None, padding="valid", m
     """
     import ipywidgets as widgets
 
-    padding = check_padding(padding, allow_int=False)  # 'SAME' is 'same', as in the pure function
-    strides = None if strides is None else check_int("strides", strides)
-    mode = check_option("mode", mode, MODES)
     labels = {None: "None (= pool_size)"}
     controls = {
         "input_size": int_slider(input_size, *SLIDER_RANGES["input_size"], "input size", "input_size"),
