@@ -307,8 +307,9 @@ VALID_CALLS = {
     "course_utils.plots.learning_curves.plot_learning_curves": lambda: dict(
         history=RUN, upto=6, metric="auto", axes=None
     ),
+    # the epoch: from 1 to the history's length (the message says it), checked in the body
     "course_utils.widgets.learning_curves.build_learning_curves_explorer": lambda: dict(history=RUN, epoch=5),
-    "course_utils.widgets.learning_curves.learning_curves_explorer": lambda: dict(history=RUN, epoch=None),
+    "course_utils.widgets.learning_curves.learning_curves_explorer": lambda: dict(epoch=None),
     "course_utils.widgets.learning_curves.learning_curves_state": lambda: dict(history=RUN, epoch=4),
     # reference ops: conv2d_loop's cap on output values names x and kernel, so its valid call keeps
     # the output small (padding up to 200 stays under the cap)
@@ -448,9 +449,6 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.widgets.learning_curves.build_learning_curves_explorer",
-            "course_utils.widgets.learning_curves.learning_curves_explorer",
-            "course_utils.widgets.learning_curves.learning_curves_state",
             "course_utils.widgets.model_builder.model_builder",
             "course_utils.widgets.threshold_explorer.build_threshold_explorer",
             "course_utils.widgets.threshold_explorer.figure_png",

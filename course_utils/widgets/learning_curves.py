@@ -18,12 +18,14 @@ True
 
 from __future__ import annotations
 
+from course_utils.core._constraints import validate_arguments
 from course_utils.core._validation import check_int
-from course_utils.engines.diagnosis import MIN_EPOCHS, check_history, diagnose
+from course_utils.engines.diagnosis import LOSS_HISTORY, MIN_EPOCHS, diagnose
 
 __all__ = ["build_learning_curves_explorer", "learning_curves_explorer", "learning_curves_state"]
 
 
+@validate_arguments(history=LOSS_HISTORY)
 def learning_curves_state(history, epoch: int | None = None) -> dict:
     """Everything the explorer shows at one epoch.
 
@@ -41,7 +43,7 @@ def learning_curves_state(history, epoch: int | None = None) -> dict:
         ``diagnosis`` (a :class:`course_utils.engines.diagnosis.Diagnosis`, or None before epoch
         :data:`course_utils.engines.diagnosis.MIN_EPOCHS`) and ``text`` (one line to show).
     """
-    values = check_history(history)
+    values = history
     epochs = len(values["loss"])
     epoch = epochs if epoch is None else check_int("epoch", epoch, minimum=1, maximum=epochs)
     cut = {name: series[:epoch] for name, series in values.items()}
@@ -112,6 +114,7 @@ class _CurvesPicture:
         return buffer.getvalue()
 
 
+@validate_arguments(history=LOSS_HISTORY)
 def build_learning_curves_explorer(history, epoch: int | None = None):
     """Build the explorer without showing it: returns ``(box, update)``.
 
@@ -123,8 +126,8 @@ def build_learning_curves_explorer(history, epoch: int | None = None):
 
     import ipywidgets as widgets
 
-    state = learning_curves_state(history, epoch)  # validates both arguments once, up front
-    values = check_history(history)
+    values = history
+    state = learning_curves_state(values, epoch)  # validates the epoch up front
     slider = widgets.IntSlider(
         value=state["epoch"], min=1, max=state["epochs"], step=1, description="epoch", continuous_update=False
     )
@@ -150,6 +153,7 @@ def _best_so_far(val_losses) -> int | None:
     return min(finite)[1] if finite else None
 
 
+@validate_arguments(history=LOSS_HISTORY)
 def learning_curves_explorer(history, epoch: int | None = None) -> None:
     """Show a slider over the epochs of ``history``, with the curves and the diagnosis at that epoch.
 
