@@ -332,9 +332,6 @@ VALID_CALLS = {
     # titles: one per state (the message counts them), checked in the body
     "course_utils.plots.windows.show_windows": lambda: dict(titles=["a"]),
     # widgets
-    "course_utils.widgets.model_builder.model_builder": lambda: dict(
-        input_shape=(8, 8, 1), layers=SPECS, batch_size=16
-    ),
     # Keras Tuner and the recipe (lesson 08)
     "course_utils.engines.tuning.build_model": lambda: dict(hp={"stages": 1, "filters": 8, "dense_units": 0}),
     "course_utils.engines.tuning.lesson_data": lambda: dict(),
@@ -449,7 +446,6 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.widgets.model_builder.model_builder",
             "course_utils.widgets.threshold_explorer.build_threshold_explorer",
             "course_utils.widgets.threshold_explorer.figure_png",
             "course_utils.widgets.threshold_explorer.threshold_explorer",

@@ -13,9 +13,12 @@ import numbers
 
 import numpy as np
 
+from course_utils.core._constraints import Count, OrNone, validate_arguments
 from course_utils.core._validation import check_int
 from course_utils.engines.layer_specs import (
+    INPUT_SHAPE,
     LAYER_TYPES,
+    LAYERS,
     MNIST_CNN,
     MNIST_INPUT,
     POOL_TYPES,
@@ -261,6 +264,7 @@ class ModelBuilder:
         display(self.widget)
 
 
+@validate_arguments(input_shape=INPUT_SHAPE, batch_size=Count(), layers=OrNone(LAYERS))
 def model_builder(input_shape=(28, 28, 1), layers=None, batch_size=32):
     """The model-builder widget: add, edit and remove layers; the table updates at once.
 
