@@ -110,15 +110,6 @@ RUN = {
 }
 
 
-def _figure():
-    figure, _ = plt.subplots(figsize=(1, 1))
-    return figure
-
-
-def _axes():
-    return plt.subplots(figsize=(2, 2))[1]
-
-
 DIGITS = np.zeros((8, 28, 28, 1), dtype=np.float32), np.arange(8) % 10
 """Eight blank 28x28 images and their labels: the tuning helpers train on them in a second."""
 _TUNING_FOLDERS = {}
@@ -323,8 +314,7 @@ VALID_CALLS = {
     ),
     "course_utils.plots.feature_maps.show_kernels": lambda: dict(titles=["eye"]),
     # class_names: one per class of cm (the message counts them), checked in the body
-    "course_utils.plots.images.plot_confusion_matrix": lambda: dict(class_names=["no", "yes"], ax=_axes()),
-    "course_utils.plots.images.plot_precision_recall_curve": lambda: dict(ax=_axes()),
+    "course_utils.plots.images.plot_confusion_matrix": lambda: dict(class_names=["no", "yes"]),
     # one label and one prediction per image, each with a class name
     "course_utils.plots.images.show_image_grid": lambda: dict(
         images=IMAGES, labels=[0, 1, 2, 1], predictions=[0, 1, 1, 1], class_names=["a", "b", "c"], ncols=2
@@ -383,19 +373,6 @@ VALID_CALLS = {
     "course_utils.core.kernel_learning.squared_error_gradient": lambda: dict(
         images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
     ),
-    "course_utils.widgets.threshold_explorer.build_threshold_explorer": lambda: dict(
-        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
-    ),
-    "course_utils.widgets.threshold_explorer.figure_png": lambda: dict(fig=_figure(), close=True),
-    "course_utils.widgets.threshold_explorer.threshold_explorer": lambda: dict(
-        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5, step=0.05, class_names=("no", "yes")
-    ),
-    "course_utils.widgets.threshold_explorer.threshold_state": lambda: dict(
-        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], threshold=0.5
-    ),
-    "course_utils.widgets.threshold_explorer.threshold_table": lambda: dict(
-        y_true=[0, 1, 1], scores=[0.2, 0.6, 0.9], thresholds=(0.3, 0.7), decimals=3
-    ),
 }
 
 NOT_YET = "checks its arguments in its body: its constraints are not declared yet"
@@ -446,11 +423,6 @@ UNDECLARED = {
             "course_utils.engines.tuning.model_specs",
             "course_utils.engines.tuning.search",
             "course_utils.engines.tuning.train_recipe",
-            "course_utils.widgets.threshold_explorer.build_threshold_explorer",
-            "course_utils.widgets.threshold_explorer.figure_png",
-            "course_utils.widgets.threshold_explorer.threshold_explorer",
-            "course_utils.widgets.threshold_explorer.threshold_state",
-            "course_utils.widgets.threshold_explorer.threshold_table",
         ),
         NOT_YET,
     ),

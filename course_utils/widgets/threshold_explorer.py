@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.core import metrics as _metrics
-from course_utils.core._validation import check_bool, check_int, check_numbers, check_real, describe
+from course_utils.core._constraints import Count, Flag, Real, Satisfies, validate_arguments
+from course_utils.core._validation import check_numbers, describe
 
 __all__ = [
     "build_threshold_explorer",
@@ -32,19 +33,42 @@ MAX_THRESHOLDS = 1000
 """The most rows :func:`threshold_table` computes."""
 
 
-def _labels_and_scores(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 labels and probability scores of the same length (Keras ``(n, 1)`` arrays too)."""
+def _binary_labels(y_true) -> np.ndarray:
+    """0/1 labels (a Keras ``(n, 1)`` array too)."""
     if isinstance(y_true, np.ndarray) and y_true.ndim == 2 and y_true.shape[1] == 1:
         y_true = y_true[:, 0]
     labels = _metrics.check_labels("y_true", y_true)
     if not set(labels.tolist()) <= {0, 1}:
         raise ValueError("y_true must hold only 0 and 1.")
-    values = _metrics.check_scores(scores, probabilities=True)
+    return labels
+
+
+def _threshold(threshold) -> float:
+    return _metrics.check_probability("threshold", threshold)
+
+
+LABELS_AND_SCORES = {
+    "y_true": Satisfies(
+        _binary_labels, "labels 0 and 1, one per sample", valid=[0, 1, 1], invalid=[[0, 2], [0.5], 1]
+    ),
+    "scores": Satisfies(
+        lambda scores: _metrics.check_scores(scores, probabilities=True),
+        "scores from 0 to 1, one per sample",
+        valid=[0.2, 0.6, 0.9],
+        invalid=[[1.5], [-0.1], [float("nan")], 0.5],
+    ),
+}
+"""True 0/1 labels and probability scores: that they are as many is checked in the body."""
+THRESHOLD = Satisfies(_threshold, "a probability from 0 to 1", valid=0.5, invalid=[1.5, -0.1])
+"""A threshold: a sample is predicted positive when its score is at least this."""
+
+
+def _same_length(labels, values) -> None:
     if len(labels) != len(values):
         raise ValueError(f"y_true and scores must have the same length, got {len(labels)} and {len(values)}.")
-    return labels, values
 
 
+@validate_arguments(**LABELS_AND_SCORES, threshold=THRESHOLD)
 def threshold_state(y_true, scores, threshold=0.5) -> dict:
     """Everything the widget shows for one threshold.
 
@@ -65,8 +89,8 @@ def threshold_state(y_true, scores, threshold=0.5) -> dict:
         [negative, positive], columns = predicted) and ``point`` (recall, precision) for the
         precision-recall curve.
     """
-    labels, values = _labels_and_scores(y_true, scores)
-    threshold = _metrics.check_probability("threshold", threshold)
+    labels, values = y_true, scores
+    _same_length(labels, values)
     predictions = _metrics.threshold_predictions(values, threshold)
     tp, fp, fn, tn = _metrics.binary_counts(labels, predictions, positive=1)
     result = _metrics.binary_metrics(tp, fp, fn, tn)
@@ -79,6 +103,25 @@ def threshold_state(y_true, scores, threshold=0.5) -> dict:
     }
 
 
+def _thresholds(thresholds) -> list[float]:
+    array = check_numbers("thresholds", thresholds, ndim=1)  # a sequence of numbers, never a bare one
+    if not 0 < len(array) <= MAX_THRESHOLDS:
+        raise ValueError(
+            f"thresholds must be a list of 1 to {MAX_THRESHOLDS} probabilities, got {describe(thresholds)}."
+        )
+    return [_metrics.check_probability(f"thresholds[{i}]", t) for i, t in enumerate(array.tolist())]
+
+
+THRESHOLDS = Satisfies(
+    _thresholds,
+    f"a list of 1 to {MAX_THRESHOLDS} probabilities",
+    valid=(0.3, 0.7),
+    invalid=[0.5, [], [1.5], [0.5] * (MAX_THRESHOLDS + 1)],
+)
+"""The thresholds of :func:`threshold_table`'s rows."""
+
+
+@validate_arguments(**LABELS_AND_SCORES, thresholds=THRESHOLDS, decimals=Count(0, _metrics.MAX_DECIMALS))
 def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decimals: int = 3):
     """Rows of (threshold, TP, FP, FN, TN, precision, recall, F1) for a few thresholds.
 
@@ -87,14 +130,8 @@ def threshold_table(y_true, scores, thresholds=(0.1, 0.3, 0.5, 0.7, 0.9), decima
     >>> threshold_table([0, 1, 1], [0.2, 0.6, 0.9], thresholds=(0.5,))
     [(0.5, 2, 0, 0, 1, 1.0, 1.0, 1.0)]
     """
-    labels, values = _labels_and_scores(y_true, scores)
-    array = check_numbers("thresholds", thresholds, ndim=1)  # a sequence of numbers, never a bare one
-    if not 0 < len(array) <= MAX_THRESHOLDS:
-        raise ValueError(
-            f"thresholds must be a list of 1 to {MAX_THRESHOLDS} probabilities, got {describe(thresholds)}."
-        )
-    thresholds = [_metrics.check_probability(f"thresholds[{i}]", t) for i, t in enumerate(array.tolist())]
-    decimals = check_int("decimals", decimals, minimum=0, maximum=_metrics.MAX_DECIMALS)
+    labels, values = y_true, scores
+    _same_length(labels, values)
     rows = []
     for threshold in thresholds:
         state = threshold_state(labels, values, threshold)
@@ -127,16 +164,30 @@ def _describe(state) -> str:
     return "\n".join(lines)
 
 
+def _figure(fig):
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise ValueError(f"fig must be a matplotlib Figure, got {describe(fig)}.")
+    return fig
+
+
+def _a_figure():
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(1, 1))[0]
+
+
+FIGURE = Satisfies(_figure, "a matplotlib Figure", valid=_a_figure, invalid=[3, "figure"])
+"""A matplotlib figure."""
+
+
+@validate_arguments(fig=FIGURE, close=Flag())
 def figure_png(fig, close: bool = True) -> bytes:
     """Render a matplotlib figure to PNG bytes (for an ``ipywidgets.Image``), then close it."""
     import io
 
     import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    if not isinstance(fig, Figure):
-        raise ValueError(f"fig must be a matplotlib Figure, got {describe(fig)}.")
-    close = check_bool("close", close)
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=72)
@@ -145,6 +196,35 @@ def figure_png(fig, close: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def _class_names(class_names) -> tuple[str, str]:
+    if (
+        isinstance(class_names, (str, bytes))
+        or not isinstance(class_names, (list, tuple))
+        or len(class_names) != 2
+        or not all(isinstance(name, str) for name in class_names)
+    ):
+        raise ValueError(
+            f"class_names must be a pair of names (strings: class 0, class 1), got {describe(class_names)}."
+        )
+    return tuple(class_names)
+
+
+EXPLORER = {
+    **LABELS_AND_SCORES,
+    "threshold": THRESHOLD,
+    "step": Real(0, 1, min_inclusive=False),
+    "class_names": Satisfies(
+        _class_names,
+        "a pair of names (strings: class 0, class 1)",
+        valid=("no", "yes"),
+        invalid=["ab", ("a",), ("a", 1)],
+    ),
+}
+"""The arguments of the explorer: the labels and scores, the starting threshold, the slider's step and
+the names of the two classes."""
+
+
+@validate_arguments(**EXPLORER)
 def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_names=("negative", "positive")):
     """Build the explorer without showing it: returns ``(box, update)``.
 
@@ -158,18 +238,8 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_nam
 
     from course_utils.plots.images import plot_confusion_matrix, plot_precision_recall_curve
 
-    labels, values = _labels_and_scores(y_true, scores)
-    threshold_state(labels, values, threshold)  # validates the threshold once, up front
-    step = check_real("step", step, 0, 1, min_inclusive=False)
-    if (
-        isinstance(class_names, (str, bytes))
-        or not isinstance(class_names, (list, tuple))
-        or len(class_names) != 2
-        or not all(isinstance(name, str) for name in class_names)
-    ):
-        raise ValueError(
-            f"class_names must be a pair of names (strings: class 0, class 1), got {describe(class_names)}."
-        )
+    labels, values = y_true, scores
+    _same_length(labels, values)
     precision, recall, _ = _metrics.precision_recall_curve(labels, values)
     slider = widgets.FloatSlider(
         value=float(threshold),
@@ -203,6 +273,7 @@ def build_threshold_explorer(y_true, scores, threshold=0.5, step=0.01, class_nam
     return widgets.VBox([slider, text, image]), update
 
 
+@validate_arguments(**EXPLORER)
 def threshold_explorer(
     y_true, scores, threshold=0.5, step=0.01, class_names=("negative", "positive")
 ) -> None:
