@@ -353,26 +353,12 @@ VALID_CALLS = {
     "course_utils.engines.planner.judge_design": lambda: dict(
         input_shape=(8, 8, 1), num_classes=3, layers=SPECS, max_params=500, target_map=(2, 4), object_size=3
     ),
-    # kernel learning (lesson 01)
-    "course_utils.core.kernel_learning.feature_maps": lambda: dict(
-        images=np.ones((2, 5, 5)), kernel=np.ones((3, 3))
-    ),
-    "course_utils.core.kernel_learning.fit_kernel": lambda: dict(
-        images=np.ones((2, 5, 5)),
-        targets=np.ones((2, 3, 3)),
-        kernel=np.zeros((3, 3)),
-        learning_rate=0.1,
-        steps=3,
-    ),
-    "course_utils.core.kernel_learning.gradient_step": lambda: dict(
-        images=np.ones((2, 5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((2, 3, 3)), learning_rate=0.1
-    ),
-    "course_utils.core.kernel_learning.squared_error": lambda: dict(
-        images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
-    ),
-    "course_utils.core.kernel_learning.squared_error_gradient": lambda: dict(
-        images=np.ones((5, 5)), kernel=np.zeros((3, 3)), targets=np.ones((3, 3))
-    ),
+    # kernel learning (lesson 01): the targets are the maps the images and the kernel give (their
+    # shape is in the messages), checked in the body
+    **{
+        f"course_utils.core.kernel_learning.{name}": lambda: dict(targets=np.ones((2, 3, 3)))
+        for name in ("fit_kernel", "gradient_step", "squared_error", "squared_error_gradient")
+    },
 }
 
 NOT_YET = "checks its arguments in its body: its constraints are not declared yet"
@@ -397,11 +383,6 @@ UNDECLARED = {
             "course_utils.core.formatting.format_count",
             "course_utils.core.formatting.format_receptive_field",
             "course_utils.core.formatting.render_table",
-            "course_utils.core.kernel_learning.feature_maps",
-            "course_utils.core.kernel_learning.fit_kernel",
-            "course_utils.core.kernel_learning.gradient_step",
-            "course_utils.core.kernel_learning.squared_error",
-            "course_utils.core.kernel_learning.squared_error_gradient",
             "course_utils.core.metrics.accuracy_difference_interval",
             "course_utils.core.metrics.accuracy_interval",
             "course_utils.core.metrics.averaged_metrics",

@@ -46,7 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils.core import reference_ops as ops
-from course_utils.core._validation import check_int, check_numbers, check_real, describe
+from course_utils.core._constraints import Count, Real, Satisfies, validate_arguments
+from course_utils.core._validation import check_numbers, describe
 
 __all__ = [
     "KernelFit",
@@ -79,19 +80,23 @@ def _real_array(name, value, shapes):
     return array
 
 
-def _images(images):
-    images = _real_array("images", images, {2: "(height, width)", 3: "(n, height, width)"})
-    return images[None] if images.ndim == 2 else images
-
-
-def _kernel(kernel, images):
-    kernel = _real_array("kernel", kernel, {2: "(kernel_h, kernel_w)"})
-    if kernel.shape[0] > images.shape[1] or kernel.shape[1] > images.shape[2]:
-        raise ValueError(
-            f"kernel of shape {kernel.shape} does not fit in images of height {images.shape[1]} "
-            f"and width {images.shape[2]}: it must be at most as large as each image."
-        )
-    return kernel
+IMAGES_AND_KERNEL = {
+    "images": Satisfies(
+        lambda images: _real_array("images", images, {2: "(height, width)", 3: "(n, height, width)"}),
+        "a non-empty array of real numbers of shape (height, width) or (n, height, width)",
+        valid=lambda: np.ones((2, 5, 5)),
+        invalid=[np.ones(5), np.ones((1, 2, 2, 1)), np.ones((2, 0)), [[1.0, None]], [[np.nan]]],
+    ),
+    "kernel": Satisfies(
+        lambda kernel: _real_array("kernel", kernel, {2: "(kernel_h, kernel_w)"}),
+        "a non-empty array of real numbers of shape (kernel_h, kernel_w)",
+        valid=lambda: np.zeros((3, 3)),
+        invalid=[np.ones(3), np.ones((3, 3, 1)), np.ones((0, 2)), [[np.inf]]],
+    ),
+}
+"""The images and the kernel, each alone: that the kernel fits in the images is checked in the body."""
+LEARNING_RATE = Real(0, min_inclusive=False)
+"""How far a gradient-descent step moves against the gradient (> 0)."""
 
 
 def _targets(targets, images, kernel, single):
@@ -109,11 +114,16 @@ def _targets(targets, images, kernel, single):
 
 
 def _checked_inputs(images, kernel):
-    """``(images, kernel, single)``: the images as ``(n, height, width)``, and whether one was given."""
-    images = _real_array("images", images, {2: "(height, width)", 3: "(n, height, width)"})
+    """``(images, kernel, single)``: the images as ``(n, height, width)``, and whether one was given,
+    once the kernel is known to fit in them."""
     single = images.ndim == 2
-    images = _images(images)
-    return images, _kernel(kernel, images), single
+    images = images[None] if single else images
+    if kernel.shape[0] > images.shape[1] or kernel.shape[1] > images.shape[2]:
+        raise ValueError(
+            f"kernel of shape {kernel.shape} does not fit in images of height {images.shape[1]} "
+            f"and width {images.shape[2]}: it must be at most as large as each image."
+        )
+    return images, kernel, single
 
 
 def _checked(images, kernel, targets):
@@ -141,6 +151,7 @@ def _gradient(images, kernel, targets):
     return 2.0 / error.size * summed
 
 
+@validate_arguments(**IMAGES_AND_KERNEL)
 def feature_maps(images, kernel):
     """The feature map of each image under ``kernel``, as ``Conv2D`` computes it ('valid', no bias).
 
@@ -164,6 +175,7 @@ def feature_maps(images, kernel):
     return maps[0] if single else maps
 
 
+@validate_arguments(**IMAGES_AND_KERNEL)
 def squared_error(images, kernel, targets):
     """The mean squared error between the feature maps under ``kernel`` and ``targets``.
 
@@ -190,6 +202,7 @@ def squared_error(images, kernel, targets):
     return float(np.mean((_maps(images, kernel) - targets) ** 2))
 
 
+@validate_arguments(**IMAGES_AND_KERNEL)
 def squared_error_gradient(images, kernel, targets):
     """The gradient of :func:`squared_error` with respect to each weight of ``kernel``.
 
@@ -214,6 +227,7 @@ def squared_error_gradient(images, kernel, targets):
     return _gradient(images, kernel, targets)
 
 
+@validate_arguments(**IMAGES_AND_KERNEL, learning_rate=LEARNING_RATE)
 def gradient_step(images, kernel, targets, learning_rate):
     """One step of gradient descent: ``kernel - learning_rate * squared_error_gradient(...)``.
 
@@ -234,7 +248,6 @@ def gradient_step(images, kernel, targets, learning_rate):
     [[0.5, 0.8]]
     """
     images, kernel, targets = _checked(images, kernel, targets)
-    learning_rate = check_real("learning_rate", learning_rate, 0, min_inclusive=False)
     return kernel - learning_rate * _gradient(images, kernel, targets)
 
 
@@ -267,6 +280,7 @@ class KernelFit:
         return len(self.errors) - 1
 
 
+@validate_arguments(**IMAGES_AND_KERNEL, learning_rate=LEARNING_RATE, steps=Count(0, MAX_STEPS))
 def fit_kernel(images, targets, kernel, learning_rate, steps):
     """Fit a kernel to ``(image, target map)`` examples by gradient descent on the squared error.
 
@@ -295,8 +309,6 @@ def fit_kernel(images, targets, kernel, learning_rate, steps):
     ([[[1.0, 1.0]], [[0.5, 0.8]]], [2.5, 0.505])
     """
     images, kernel, targets = _checked(images, kernel, targets)
-    learning_rate = check_real("learning_rate", learning_rate, 0, min_inclusive=False)
-    steps = check_int("steps", steps, minimum=0, maximum=MAX_STEPS)
     per_step = targets.size * kernel.size
     if steps * per_step > MAX_FIT_MACS:
         raise ValueError(
