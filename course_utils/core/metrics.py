@@ -28,10 +28,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from course_utils.core._constraints import Labels, validate_arguments
+from course_utils.core._constraints import Count, Flag, Labels, Option, Satisfies, validate_arguments
 from course_utils.core._validation import (
     LARGEST_INT,
-    check_bool,
     check_int,
     check_option,
     check_real,
@@ -67,15 +66,16 @@ MAX_CLASSES = 1000
 """The most classes a confusion matrix may have (it has this many squared cells)."""
 
 
-def _check_count(name, value) -> int:
-    """A count is an integer >= 0 (NumPy integers are accepted)."""
-    return check_int(name, value, minimum=0)
-
-
 def _check_zero_division(value) -> Fraction:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or value not in (0, 1):
         raise ValueError(f"zero_division must be 0 or 1, got {describe(value)}.")
     return Fraction(int(value))
+
+
+ZERO_DIVISION = Satisfies(_check_zero_division, "0 or 1", valid=0, invalid=[2, 0.5, True, -1])
+"""``zero_division``: the value of a metric whose denominator is zero (0 or 1, as in scikit-learn)."""
+COUNTS = {name: Count(0) for name in ("tp", "fp", "fn", "tn")}
+"""The four counts of a binary confusion matrix: integers >= 0."""
 
 
 def _ratio(
@@ -144,6 +144,7 @@ class BinaryMetrics:
         printer.text(str(self))
 
 
+@validate_arguments(**COUNTS, zero_division=ZERO_DIVISION)
 def binary_metrics(tp, fp, fn, tn, zero_division=0) -> BinaryMetrics:
     """Accuracy, precision, recall, specificity and F1 from the four counts, exactly.
 
@@ -186,11 +187,7 @@ def binary_metrics(tp, fp, fn, tn, zero_division=0) -> BinaryMetrics:
     >>> m.notes[0]
     'precision is undefined (the model predicted no positive: TP + FP = 0); it is set to 0.'
     """
-    tp = _check_count("tp", tp)
-    fp = _check_count("fp", fp)
-    fn = _check_count("fn", fn)
-    tn = _check_count("tn", tn)
-    zero = _check_zero_division(zero_division)
+    zero = zero_division
     total = tp + fp + fn + tn
     if total == 0:
         raise ValueError("tp, fp, fn and tn are all 0: there is no sample to measure.")
@@ -210,6 +207,21 @@ def binary_metrics(tp, fp, fn, tn, zero_division=0) -> BinaryMetrics:
     return BinaryMetrics(tp, fp, fn, tn, accuracy, precision, recall, specificity, f1, tuple(notes))
 
 
+def _share(name: str) -> Satisfies:
+    """A number between 0 and 1 kept as given (a fraction stays exact, a NumPy float becomes a float)."""
+
+    def read(value):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+            raise ValueError(f"{name} must be a number between 0 and 1, got {describe(value)}.")
+        # keep fractions exact; NumPy floats (Keras gives float32) become Python floats
+        return value if isinstance(value, Fraction) else float(value)
+
+    return Satisfies(
+        read, "a number between 0 and 1", valid=Fraction(1, 2), invalid=[1.5, -0.1, True, math.nan]
+    )
+
+
+@validate_arguments(precision=_share("precision"), recall=_share("recall"))
 def harmonic_mean(precision, recall):
     """The F1 formula ``2PR / (P + R)``, exact when given fractions; 0 when ``P + R = 0``.
 
@@ -222,16 +234,20 @@ def harmonic_mean(precision, recall):
     >>> harmonic_mean(0.5, 0.5)
     0.5
     """
-    for name, value in (("precision", precision), ("recall", recall)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
-            raise ValueError(f"{name} must be a number between 0 and 1, got {describe(value)}.")
-    # keep fractions exact; NumPy floats (Keras gives float32) become Python floats
-    precision, recall = (v if isinstance(v, Fraction) else float(v) for v in (precision, recall))
     if precision + recall == 0:
         return precision * 0
     return 2 * precision * recall / (precision + recall)
 
 
+@validate_arguments(
+    value=Satisfies(
+        lambda value: exact_fraction("value", value),
+        "a finite real number",
+        valid=0.3472,
+        invalid=[math.nan, math.inf, True],
+    ),
+    decimals=Count(0, MAX_DECIMALS),
+)
 def truncate(value, decimals: int = 2) -> Fraction:
     """Cut ``value`` to ``decimals`` places (toward zero), as a hand calculation often does.
 
@@ -249,10 +265,8 @@ def truncate(value, decimals: int = 2) -> Fraction:
     >>> float(truncate(np.float32(0.29), 2))  # Keras predicts float32
     0.29
     """
-    exact = exact_fraction("value", value)
-    decimals = check_int("decimals", decimals, minimum=0, maximum=MAX_DECIMALS)
     scale = 10**decimals
-    return Fraction(int(exact * scale), scale)
+    return Fraction(int(value * scale), scale)
 
 
 def check_labels(name: str, values) -> np.ndarray:
@@ -398,6 +412,16 @@ def _check_matrix(cm) -> np.ndarray:
     return matrix.astype(np.int64)
 
 
+CONFUSION_MATRIX = Satisfies(
+    _check_matrix,
+    "a square confusion matrix (at least 2x2) of integer counts >= 0",
+    valid=lambda: np.array([[5, 1, 0], [2, 3, 1], [0, 1, 4]]),
+    invalid=[np.zeros((2, 2), dtype=int), np.ones((2, 3), dtype=int), [[1.5, 0], [0, 1]], [[-1, 2], [0, 1]]],
+)
+"""``cm``: rows = true class, columns = predicted class."""
+
+
+@validate_arguments(cm=CONFUSION_MATRIX, k=Count(0))
 def one_vs_rest_counts(cm, k) -> tuple[int, int, int, int]:
     """``(tp, fp, fn, tn)`` for class ``k`` against all the others.
 
@@ -410,8 +434,7 @@ def one_vs_rest_counts(cm, k) -> tuple[int, int, int, int]:
     >>> one_vs_rest_counts(cm, 1)
     (2, 1, 0, 2)
     """
-    matrix = _check_matrix(cm)
-    k = check_int("k", k, minimum=0)
+    matrix = cm
     if k >= matrix.shape[0]:
         raise ValueError(f"k must be a class index from 0 to {matrix.shape[0] - 1}, got {k}.")
     tp = int(matrix[k, k])
@@ -462,6 +485,7 @@ def binary_counts(y_true, y_pred, positive=1) -> tuple[int, int, int, int]:
     return tp, fp, fn, tn
 
 
+@validate_arguments(cm=CONFUSION_MATRIX, zero_division=ZERO_DIVISION)
 def per_class_metrics(cm, zero_division=0) -> list[BinaryMetrics]:
     """One :class:`BinaryMetrics` per class (one against the rest), in row order.
 
@@ -471,13 +495,10 @@ def per_class_metrics(cm, zero_division=0) -> list[BinaryMetrics]:
     >>> [str(m.recall) for m in per_class_metrics(cm)]
     ['1/2', '1', '0']
     """
-    matrix = _check_matrix(cm)
-    return [
-        binary_metrics(*one_vs_rest_counts(matrix, k), zero_division=zero_division)
-        for k in range(matrix.shape[0])
-    ]
+    return [binary_metrics(*one_vs_rest_counts(cm, k), zero_division=zero_division) for k in range(len(cm))]
 
 
+@validate_arguments(cm=CONFUSION_MATRIX, average=Option("macro", "micro"), zero_division=ZERO_DIVISION)
 def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction]:
     """Precision, recall and F1 over all classes, averaged the ``'macro'`` or ``'micro'`` way.
 
@@ -497,8 +518,7 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
     >>> {name: str(value) for name, value in averaged_metrics(cm, "micro").items()}
     {'precision': '3/5', 'recall': '3/5', 'f1': '3/5'}
     """
-    matrix = _check_matrix(cm)
-    average = check_option("average", average, ("macro", "micro"))
+    matrix = cm
     if average == "macro":
         per_class = per_class_metrics(matrix, zero_division=zero_division)
         n = len(per_class)
@@ -512,6 +532,46 @@ def averaged_metrics(cm, average="macro", zero_division=0) -> dict[str, Fraction
     return {"precision": pooled.precision, "recall": pooled.recall, "f1": pooled.f1}
 
 
+def _read_scores(scores, probabilities: bool = False) -> np.ndarray:
+    """``scores`` as a 1-D float array; with ``probabilities``, each between 0 and 1."""
+    message = "scores must be a non-empty 1-D array of numbers (one score per sample)"
+    try:
+        array = np.asarray(scores)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {describe(scores)}.") from None
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1 or array.size == 0 or array.dtype.kind not in "iuf":
+        raise ValueError(f"{message}, got {describe(scores)} of dtype {array.dtype}.")
+    array = array.astype(float)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("scores must be finite numbers (no NaN or infinity).")
+    if probabilities and (array.min() < 0 or array.max() > 1):
+        raise ValueError(
+            f"scores must be probabilities between 0 and 1 (sigmoid or softmax outputs), got values "
+            f"from {array.min():g} to {array.max():g}: apply a sigmoid to logits first."
+        )
+    return array
+
+
+_BAD_SCORES = [[], [[0.1, 0.2]], ["a"], [math.nan], [0.5, math.inf]]
+SCORES = Satisfies(
+    _read_scores,
+    "a non-empty 1-D array of numbers (one score per sample)",
+    valid=[0.1, 0.9],
+    invalid=_BAD_SCORES,
+)
+"""``scores``: one number per sample (a Keras ``(n, 1)`` prediction too)."""
+PROBABILITY_SCORES = Satisfies(
+    lambda scores: _read_scores(scores, probabilities=True),
+    "a non-empty 1-D array of probabilities between 0 and 1",
+    valid=[0.1, 0.5, 0.9],
+    invalid=[*_BAD_SCORES, [-1.5, 2.0]],
+)
+"""``scores`` that are probabilities: sigmoid or softmax outputs."""
+
+
+@validate_arguments(scores=SCORES, probabilities=Flag())
 def check_scores(scores, probabilities: bool = False) -> np.ndarray:
     """Return ``scores`` as a 1-D float array (a Keras ``(n, 1)`` prediction is accepted).
 
@@ -527,24 +587,7 @@ def check_scores(scores, probabilities: bool = False) -> np.ndarray:
     ...
     ValueError: scores must be probabilities between 0 and 1 (sigmoid or softmax outputs), got values from -1.5 to 2: apply a sigmoid to logits first.
     """
-    message = "scores must be a non-empty 1-D array of numbers (one score per sample)"
-    try:
-        array = np.asarray(scores)
-    except (TypeError, ValueError):
-        raise ValueError(f"{message}, got {describe(scores)}.") from None
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1 or array.size == 0 or array.dtype.kind not in "iuf":
-        raise ValueError(f"{message}, got {describe(scores)} of dtype {array.dtype}.")
-    array = array.astype(float)
-    if not np.all(np.isfinite(array)):
-        raise ValueError("scores must be finite numbers (no NaN or infinity).")
-    if check_bool("probabilities", probabilities) and (array.min() < 0 or array.max() > 1):
-        raise ValueError(
-            f"scores must be probabilities between 0 and 1 (sigmoid or softmax outputs), got values "
-            f"from {array.min():g} to {array.max():g}: apply a sigmoid to logits first."
-        )
-    return array
+    return _read_scores(scores, probabilities)
 
 
 def check_probability(name: str, value) -> float:
@@ -573,6 +616,17 @@ def check_probability(name: str, value) -> float:
         ) from None
 
 
+def _probability(name: str) -> Satisfies:
+    """An argument that is a probability (:func:`check_probability`, which names it)."""
+    return Satisfies(
+        lambda value: check_probability(name, value),
+        "a probability between 0 and 1",
+        valid=0.5,
+        invalid=[30, -0.1, 1.5, math.nan, True],
+    )
+
+
+@validate_arguments(scores=PROBABILITY_SCORES, threshold=_probability("threshold"))
 def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
     """Turn scores (e.g. sigmoid outputs) into 0/1 predictions: 1 when ``score >= threshold``.
 
@@ -588,9 +642,7 @@ def threshold_predictions(scores, threshold=0.5) -> np.ndarray:
     ...
     ValueError: threshold must be a probability between 0 and 1, got 50; did you mean 0.5?
     """
-    array = check_scores(scores, probabilities=True)
-    threshold = check_probability("threshold", threshold)
-    return (array >= threshold).astype(np.int64)
+    return (scores >= threshold).astype(np.int64)
 
 
 @validate_arguments(y_true=Labels())
@@ -719,6 +771,16 @@ def _z_score(confidence) -> tuple[float, float]:
     return confidence, NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
+CONFIDENCE = Satisfies(
+    lambda confidence: _z_score(confidence)[0],
+    "a number between 0 and 1 (both excluded), such as 0.95 for a 95% interval",
+    valid=0.95,
+    invalid=[0, 1, 95, math.nan, True],
+)
+"""``confidence``: the share of such intervals that contain the true value."""
+
+
+@validate_arguments(accuracy=_probability("accuracy"), n=Count(), confidence=CONFIDENCE)
 def accuracy_interval(accuracy, n, confidence=0.95) -> ConfidenceInterval:
     """The standard error and confidence interval of an accuracy measured on ``n`` test images.
 
@@ -758,8 +820,6 @@ def accuracy_interval(accuracy, n, confidence=0.95) -> ConfidenceInterval:
     ...
     ValueError: accuracy must be a probability between 0 and 1, got 96.6; did you mean 0.966?
     """
-    accuracy = check_probability("accuracy", accuracy)
-    n = check_int("n", n, minimum=1)
     confidence, z = _z_score(confidence)
     standard_error = math.sqrt(accuracy * (1 - accuracy) / n)
     notes = []
@@ -806,6 +866,17 @@ def _check_correct(name: str, values) -> np.ndarray:
     return array.astype(bool)
 
 
+def _correct(name: str) -> Satisfies:
+    """One right/wrong answer per test image (:func:`_check_correct`, which names the argument)."""
+    return Satisfies(
+        lambda values: _check_correct(name, values),
+        "a non-empty 1-D sequence of True/False (or 1/0), one per test image",
+        valid=[True, False, True, True],
+        invalid=[[], [2, 0], [0.5], [[True]], "TF"],
+    )
+
+
+@validate_arguments(correct_a=_correct("correct_a"), correct_b=_correct("correct_b"), confidence=CONFIDENCE)
 def accuracy_difference_interval(correct_a, correct_b, confidence=0.95) -> ConfidenceInterval:
     """How sure the difference between two models' accuracies on the same test images is.
 
@@ -839,8 +910,7 @@ def accuracy_difference_interval(correct_a, correct_b, confidence=0.95) -> Confi
     >>> interval.contains(0)  # 100 images cannot tell these two apart
     True
     """
-    a = _check_correct("correct_a", correct_a)
-    b = _check_correct("correct_b", correct_b)
+    a, b = correct_a, correct_b
     if len(a) != len(b):
         raise ValueError(
             f"correct_a and correct_b must hold one value per test image each, in the same order, "
