@@ -203,31 +203,8 @@ VALID_CALLS = {
     # a folder of images
     "course_utils.engines.image_folder.scan_folder": lambda: dict(path=_image_folder()),
     # arithmetic
-    "course_utils.core.arithmetic.channels_first": lambda: dict(
-        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "channels_first"}
-    ),
-    "course_utils.core.arithmetic.check_layer_arguments": lambda: dict(
-        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}
-    ),
-    "course_utils.core.arithmetic.conv_groups": lambda: dict(
-        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, in_channels=6
-    ),
-    "course_utils.core.arithmetic.normalized_axis": lambda: dict(
-        layer={"type": "BatchNormalization", "axis": 1}, rank=3
-    ),
-    "course_utils.core.arithmetic.input_state": lambda: dict(shape=(28, 28, 1)),
-    "course_utils.core.arithmetic.step_layer": lambda: dict(
-        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"}, state=_state()
-    ),
-    "course_utils.core.arithmetic.format_trace": lambda: dict(rows=_trace()),
-    "course_utils.core.arithmetic.max_pooling_stages": lambda: dict(
-        input_length=28, pool_size=2, strides=None, padding="valid", min_length=1
-    ),
     "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
-    ),
-    "course_utils.core.arithmetic.trace_stack": lambda: dict(
-        input_length=28, layers=[{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}]
     ),
     # params
     "course_utils.core.params.activation_bytes": lambda: dict(
@@ -361,15 +338,6 @@ UNDECLARED = {
     "course_utils.engines.tuning.recipe_model": "takes no arguments",
     **dict.fromkeys(
         (
-            "course_utils.core.arithmetic.channels_first",
-            "course_utils.core.arithmetic.check_layer_arguments",
-            "course_utils.core.arithmetic.conv_groups",
-            "course_utils.core.arithmetic.format_trace",
-            "course_utils.core.arithmetic.input_state",
-            "course_utils.core.arithmetic.max_pooling_stages",
-            "course_utils.core.arithmetic.normalized_axis",
-            "course_utils.core.arithmetic.step_layer",
-            "course_utils.core.arithmetic.trace_stack",
             "course_utils.core.formatting.format_count",
             "course_utils.core.formatting.format_receptive_field",
             "course_utils.core.formatting.render_table",
@@ -407,18 +375,6 @@ NEEDS_KERAS = {
     "course_utils.engines.transfer.unfreeze",
 }
 """Helpers that import Keras: the test imports it first, so that the time limit measures the helper."""
-
-
-def _state():
-    from course_utils.core.arithmetic import input_state
-
-    return input_state((8, 8, 2))
-
-
-def _trace():
-    from course_utils.core.arithmetic import trace_stack
-
-    return trace_stack(8, [{"type": "pool", "pool_size": 2}])
 
 
 # --- discovery -------------------------------------------------------------------------

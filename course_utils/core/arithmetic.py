@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from course_utils.core._constraints import Count, OrNone, Padding, Pair, validate_arguments
+from course_utils.core._constraints import Count, OrNone, Padding, Pair, Satisfies, validate_arguments
 from course_utils.core._validation import (
     check_bool,
     check_int,
@@ -506,6 +506,21 @@ class LayerState:
     jump: tuple | None
 
 
+def _read_shape(shape) -> tuple:
+    """A shape without the batch axis: a non-empty tuple (or list) of sizes >= 1 or None."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape:
+        raise ValueError(f"shape must be a tuple of sizes without the batch axis, got {describe(shape)}.")
+    return tuple(None if n is None else check_int("shape", n) for n in shape)
+
+
+@validate_arguments(
+    shape=Satisfies(
+        _read_shape,
+        "a tuple of sizes without the batch axis",
+        valid=(28, 28, 1),
+        invalid=[(), (0, 3), (2.0,), 3, [(2,)]],
+    )
+)
 def input_state(shape) -> LayerState:
     """The state of an input of ``shape`` (no batch axis): every cell sees one position.
 
@@ -516,9 +531,6 @@ def input_state(shape) -> LayerState:
     >>> input_state((784,)).receptive_field is None
     True
     """
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape:
-        raise ValueError(f"shape must be a tuple of sizes without the batch axis, got {describe(shape)}.")
-    shape = tuple(None if n is None else check_int("shape", n) for n in shape)
     spatial = len(shape) - 1
     if spatial == 0:
         return LayerState(shape, None, None)
@@ -618,18 +630,8 @@ _STRIDES_OR_DILATION = frozenset({"Conv1D", "Conv2D", "Conv2DTranspose"})
 """Keras refuses strides > 1 together with dilation_rate > 1 in these (not in the depthwise ones)."""
 
 
-def check_layer_arguments(layer) -> str:
-    """Return a spec's type after checking that Keras knows the layer and takes every one of its keys.
-
-    Examples
-    --------
-    >>> check_layer_arguments({"type": "Conv2D", "filters": 8, "kernel_size": 3, "groups": 2})
-    'Conv2D'
-    >>> check_layer_arguments({"type": "Conv2D", "kernel_size": 3, "size": 3})
-    Traceback (most recent call last):
-    ...
-    ValueError: Conv2D takes no argument 'size' in Keras; its arguments are activation, ...
-    """
+def _read_layer(layer) -> dict:
+    """A spec whose type Keras knows and whose every key that type takes (:data:`KERAS_ARGUMENTS`)."""
     if (
         not isinstance(layer, dict)
         or not isinstance(layer.get("type"), str)
@@ -647,9 +649,36 @@ def check_layer_arguments(layer) -> str:
             f"{layer['type']} takes no argument {unknown[0]!r} in Keras; its arguments are "
             f"{', '.join(sorted(allowed))}."
         )
+    return layer
+
+
+_BAD_LAYERS = [{"type": "Conv9D"}, {"kernel_size": 3}, {"type": "Conv2D", "kernel_size": 3, "size": 3}]
+LAYER = Satisfies(
+    _read_layer,
+    "a dict whose type is a Keras layer class the course knows, with the arguments Keras takes",
+    valid=lambda: {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+    invalid=_BAD_LAYERS,
+)
+"""``layer``: one layer spec, ``{"type": <Keras class name>, <Keras arguments>}``."""
+
+
+@validate_arguments(layer=LAYER)
+def check_layer_arguments(layer) -> str:
+    """Return a spec's type after checking that Keras knows the layer and takes every one of its keys.
+
+    Examples
+    --------
+    >>> check_layer_arguments({"type": "Conv2D", "filters": 8, "kernel_size": 3, "groups": 2})
+    'Conv2D'
+    >>> check_layer_arguments({"type": "Conv2D", "kernel_size": 3, "size": 3})
+    Traceback (most recent call last):
+    ...
+    ValueError: Conv2D takes no argument 'size' in Keras; its arguments are activation, ...
+    """
     return layer["type"]
 
 
+@validate_arguments(layer=LAYER)
 def channels_first(layer) -> bool:
     """Whether a spec's ``data_format`` puts the channels first (Keras's default, None, puts them last).
 
@@ -658,13 +687,13 @@ def channels_first(layer) -> bool:
     >>> channels_first({"type": "Conv2D", "data_format": "channels_first"}), channels_first({"type": "Dense"})
     (True, False)
     """
-    check_layer_arguments(layer)
     value = layer.get("data_format")
     if value is None:
         return False
     return check_option("data_format", value, ("channels_last", "channels_first")) == "channels_first"
 
 
+@validate_arguments(layer=LAYER, in_channels=OrNone(Count()))
 def conv_groups(layer, in_channels) -> int:
     """A convolution's ``groups``, after checking that it divides the input channels and the filters, as Keras requires.
 
@@ -682,9 +711,7 @@ def conv_groups(layer, in_channels) -> int:
     ...
     ValueError: groups=2 must divide the input's 3 channels: each group of filters reads in_channels / groups of them (Keras refuses it otherwise).
     """
-    check_layer_arguments(layer)
     groups = check_int("groups", layer.get("groups", 1))
-    in_channels = None if in_channels is None else check_int("in_channels", in_channels)
     if in_channels is not None and in_channels % groups:
         raise ValueError(
             f"groups={groups} must divide the input's {in_channels} channels: each group of filters reads "
@@ -696,6 +723,7 @@ def conv_groups(layer, in_channels) -> int:
     return groups
 
 
+@validate_arguments(layer=LAYER, rank=Count())
 def normalized_axis(layer, rank: int) -> int:
     """The index, in a shape of ``rank`` axes without the batch axis, of the axis a ``BatchNormalization`` spec normalizes.
 
@@ -708,8 +736,6 @@ def normalized_axis(layer, rank: int) -> int:
     >>> normalized_axis({"type": "BatchNormalization"}, 3), normalized_axis({"type": "BatchNormalization", "axis": 1}, 3)
     (2, 0)
     """
-    check_layer_arguments(layer)
-    rank = check_int("rank", rank)
     axis = check_int("axis", layer.get("axis", -1), minimum=-rank, maximum=rank)
     if axis == 0:
         raise ValueError(
@@ -748,6 +774,38 @@ def _borders(kind, value):
     return ((height, height), (width, width))
 
 
+def _read_state(state) -> LayerState:
+    if not isinstance(state, LayerState):
+        raise ValueError(
+            f"state must be a LayerState (from input_state or step_layer), got {describe(state)}."
+        )
+    return state
+
+
+def _read_stepped_layer(layer) -> dict:
+    if not isinstance(layer, dict) or layer.get("type") not in STEPPED_LAYERS:
+        kind = layer.get("type") if isinstance(layer, dict) else layer
+        raise ValueError(
+            f"layer must be a dict whose type is one of {', '.join(sorted(STEPPED_LAYERS))}, "
+            f"got type {describe(kind)}."
+        )
+    return _read_layer(layer)
+
+
+@validate_arguments(
+    state=Satisfies(
+        _read_state,
+        "a LayerState (from input_state or step_layer)",
+        valid=lambda: input_state((8, 8, 2)),
+        invalid=[(8, 8, 2), {"shape": (8, 8, 2)}],
+    ),
+    layer=Satisfies(
+        _read_stepped_layer,
+        "a dict whose type is a layer that changes shapes or receptive fields, with the arguments Keras takes",
+        valid=lambda: {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
+        invalid=[*_BAD_LAYERS, {"type": "Add"}],
+    ),
+)
 def step_layer(layer, state) -> LayerState:
     """Return the state after one more layer: the one step every shape and receptive field takes.
 
@@ -796,17 +854,7 @@ def step_layer(layer, state) -> LayerState:
     ...            input_state((2, 9, 7)))
     LayerState(shape=(4, 7, 5), receptive_field=(3, 3), jump=(1, 1))
     """
-    if not isinstance(state, LayerState):
-        raise ValueError(
-            f"state must be a LayerState (from input_state or step_layer), got {describe(state)}."
-        )
-    if not isinstance(layer, dict) or layer.get("type") not in STEPPED_LAYERS:
-        kind = layer.get("type") if isinstance(layer, dict) else layer
-        raise ValueError(
-            f"layer must be a dict whose type is one of {', '.join(sorted(STEPPED_LAYERS))}, "
-            f"got type {describe(kind)}."
-        )
-    kind = check_layer_arguments(layer)
+    kind = layer["type"]
     if kind == "BatchNormalization":
         normalized_axis(layer, len(state.shape))
     if kind in POINTWISE_LAYERS or kind == "Dense" or not channels_first(layer):
@@ -913,6 +961,25 @@ def _describe(kind, size, strides, padding, dilation_rate=1):
     return text
 
 
+def _read_traced_layers(layers):
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers must be a list of dicts, got {describe(layers)}.")
+    if len(layers) > MAX_TRACED_LAYERS:
+        raise ValueError(
+            f"layers holds {len(layers):,} layers, more than the {MAX_TRACED_LAYERS:,} trace_stack traces."
+        )
+    return layers
+
+
+@validate_arguments(
+    input_length=Count(example=28),  # long enough for the valid layers
+    layers=Satisfies(
+        _read_traced_layers,
+        "a list of dicts, each a 'conv' or a 'pool' layer",
+        valid=lambda: [{"type": "conv", "kernel_size": 3}, {"type": "pool", "pool_size": 2}],
+        invalid=[{"type": "conv", "kernel_size": 3}, [{"type": "conv"}], [{"type": "dense"}], [3]],
+    ),
+)
 def trace_stack(input_length, layers) -> list[StackRow]:
     """Trace the length and the receptive field along one axis through a stack of layers.
 
@@ -948,13 +1015,7 @@ def trace_stack(input_length, layers) -> list[StackRow]:
     >>> rows[1].layer
     'conv 3 valid'
     """
-    state = input_state((check_int("input_length", input_length), None))
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
-        raise ValueError(f"layers must be a list of dicts, got {describe(layers)}.")
-    if len(layers) > MAX_TRACED_LAYERS:
-        raise ValueError(
-            f"layers holds {len(layers):,} layers, more than the {MAX_TRACED_LAYERS:,} trace_stack traces."
-        )
+    state = input_state((input_length, None))
     rows = [StackRow("input", state.shape[0], 1, 1)]
     for number, layer in enumerate(layers):
         if (
@@ -988,6 +1049,24 @@ def trace_stack(input_length, layers) -> list[StackRow]:
     return rows
 
 
+def _read_rows(rows):
+    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(row, StackRow) for row in rows):
+        raise ValueError(f"rows must be the list of StackRow that trace_stack returns, got {describe(rows)}.")
+    if len(rows) > MAX_TRACED_LAYERS + 1:
+        raise ValueError(
+            f"rows holds {len(rows):,} rows, more than the {MAX_TRACED_LAYERS + 1:,} trace_stack makes."
+        )
+    return rows
+
+
+@validate_arguments(
+    rows=Satisfies(
+        _read_rows,
+        "the list of StackRow that trace_stack returns",
+        valid=lambda: trace_stack(8, [{"type": "pool", "pool_size": 2}]),
+        invalid=[[], [("input", 8, 1, 1)], [{"layer": "input"}]],
+    )
+)
 def format_trace(rows) -> str:
     """Return the rows of :func:`trace_stack` as a small text table.
 
@@ -998,12 +1077,6 @@ def format_trace(rows) -> str:
     input                 8                1     1
     pool 2 s2 valid       4                2     2
     """
-    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(row, StackRow) for row in rows):
-        raise ValueError(f"rows must be the list of StackRow that trace_stack returns, got {describe(rows)}.")
-    if len(rows) > MAX_TRACED_LAYERS + 1:
-        raise ValueError(
-            f"rows holds {len(rows):,} rows, more than the {MAX_TRACED_LAYERS + 1:,} trace_stack makes."
-        )
     width = max(len("layer"), *(len(row.layer) for row in rows))
     lines = [f"{'layer':<{width}}  output  receptive field  jump"]
     for row in rows:
@@ -1017,13 +1090,17 @@ MAX_POOLING_STAGES = 10_000
 """The most stages :func:`pooling_schedule` lists."""
 
 
-@validate_arguments(
+POOLING_STAGES = dict(
     input_length=Count(),
     min_length=Count(),
     padding=Padding(allow_int=False),
     pool_size=Count(),
     strides=OrNone(Count()),
 )
+"""The arguments of :func:`pooling_schedule` and :func:`max_pooling_stages`."""
+
+
+@validate_arguments(**POOLING_STAGES)
 def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> list[int]:
     """Return the lengths after each pooling stage, starting with the input length.
 
@@ -1057,6 +1134,7 @@ def pooling_schedule(input_length, pool_size=2, strides=None, padding="valid", m
     return schedule
 
 
+@validate_arguments(**POOLING_STAGES)
 def max_pooling_stages(input_length, pool_size=2, strides=None, padding="valid", min_length=1) -> int:
     """Return how many pooling stages an input allows before it would drop below ``min_length``.
 
