@@ -206,18 +206,6 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    # params
-    "course_utils.core.params.activation_bytes": lambda: dict(
-        shape=(28, 28, 8), batch_size=32, bytes_per_value=4
-    ),
-    "course_utils.core.params.layer_macs": lambda: dict(
-        layer={"type": "Conv2D", "filters": 4, "kernel_size": 3},
-        input_shape=(8, 8, 1),
-        output_shape=(6, 6, 4),
-    ),
-    "course_utils.core.params.layer_params": lambda: dict(
-        layer={"type": "Dense", "units": 4, "use_bias": False}, input_shape=(6, 6, 8)
-    ),
     # formatting
     "course_utils.core.formatting.format_count": lambda: dict(value=220234),
     "course_utils.core.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
@@ -341,9 +329,6 @@ UNDECLARED = {
             "course_utils.core.formatting.format_count",
             "course_utils.core.formatting.format_receptive_field",
             "course_utils.core.formatting.render_table",
-            "course_utils.core.params.activation_bytes",
-            "course_utils.core.params.layer_macs",
-            "course_utils.core.params.layer_params",
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.tuning.build_model",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from math import prod
 
-from course_utils.core._constraints import Count, Flag, Pair, validate_arguments
+from course_utils.core._constraints import Count, Flag, Pair, Satisfies, validate_arguments
 from course_utils.core._validation import check_bool, check_int, describe
 from course_utils.core.arithmetic import (
     KERAS_ARGUMENTS,
@@ -372,6 +372,26 @@ def weights_bytes(params, bytes_per_value=FLOAT32_BYTES):
     return params * bytes_per_value
 
 
+def _read_output_shape(shape) -> list[int]:
+    message = f"shape must be a tuple of integers >= 1 (without the batch axis), got {shape!r}."
+    if not isinstance(shape, (tuple, list)):
+        raise ValueError(message)
+    try:
+        return [check_int("shape", d) for d in shape]
+    except ValueError:
+        raise ValueError(message) from None
+
+
+@validate_arguments(
+    shape=Satisfies(
+        _read_output_shape,
+        "a tuple of integers >= 1 (without the batch axis)",
+        valid=(28, 28, 8),
+        invalid=[(28, None, 8), (0, 3), (2.0,), 3],
+    ),
+    batch_size=Count(),
+    bytes_per_value=Count(),
+)
 def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
     """Bytes taken by one layer's output for a batch.
 
@@ -391,16 +411,7 @@ def activation_bytes(shape, batch_size=1, bytes_per_value=FLOAT32_BYTES):
     ...
     ValueError: shape must be a tuple of integers >= 1 (without the batch axis), got (28, None, 32).
     """
-    message = f"shape must be a tuple of integers >= 1 (without the batch axis), got {shape!r}."
-    if not isinstance(shape, (tuple, list)):
-        raise ValueError(message)
-    try:
-        dims = [check_int("shape", d) for d in shape]
-    except ValueError:
-        raise ValueError(message) from None
-    batch_size = check_int("batch_size", batch_size)
-    bytes_per_value = check_int("bytes_per_value", bytes_per_value)
-    return batch_size * prod(dims) * bytes_per_value
+    return batch_size * prod(shape) * bytes_per_value
 
 
 NO_MAC_LAYERS = frozenset(
@@ -435,6 +446,36 @@ def _shape(name, shape):
             f"{name} must be a shape without the batch axis, such as (28, 28, 1), got {describe(shape)}."
         )
     return tuple(check_int(name, n) for n in shape)
+
+
+_BAD_SHAPES = [(), (0, 3), (2.0,), 3, "28x28"]
+
+
+def _layer_shape(name: str) -> Satisfies:
+    """A shape without the batch axis, of sizes >= 1 (:func:`_shape`, which names the argument)."""
+    return Satisfies(
+        lambda shape: _shape(name, shape),
+        "a shape without the batch axis, such as (28, 28, 1)",
+        valid=(8, 8, 1),
+        invalid=_BAD_SHAPES,
+    )
+
+
+def _shape_or_unknown(name: str) -> Satisfies:
+    """A shape without the batch axis, or None when one of its sizes is None (not known)."""
+
+    def read(shape):
+        if isinstance(shape, (tuple, list)) and any(n is None for n in shape):
+            _shape(name, [n for n in shape if n is not None] or [1])  # the known sizes are still checked
+            return None
+        return _shape(name, shape)
+
+    return Satisfies(
+        read,
+        "a shape without the batch axis (None for a size not known)",
+        valid=(8, 8, 1),
+        invalid=_BAD_SHAPES,
+    )
 
 
 PARAMETER_LAYERS = ("Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization")
@@ -493,6 +534,35 @@ def _weights(kind, layer, shape):
     return (trainable, non_trainable)
 
 
+def _read_parameter_layer(layer) -> dict:
+    kind = _layer_type(layer)
+    if kind not in PARAMETER_LAYERS and kind not in NO_MAC_LAYERS:
+        raise ValueError(
+            f"layer type {kind!r} has no parameter formula here; give one of {', '.join(PARAMETER_LAYERS)} "
+            "or a layer without weights."
+        )
+    check_layer_arguments(layer)
+    return layer
+
+
+def _read_counted_layer(layer) -> dict:
+    if _layer_type(layer) in KERAS_ARGUMENTS:
+        check_layer_arguments(layer)
+    return layer
+
+
+_BAD_LAYERS = [{"kernel_size": 3}, {"type": 3}, {"type": "Conv2D", "kernel_size": 3, "size": 3}]
+
+
+@validate_arguments(
+    layer=Satisfies(
+        _read_parameter_layer,
+        "a dict with a Keras class name as 'type' and the arguments Keras takes",
+        valid=lambda: {"type": "Dense", "units": 4, "use_bias": False},
+        invalid=[*_BAD_LAYERS, {"type": "LSTM", "units": 4}],
+    ),
+    input_shape=_layer_shape("input_shape"),
+)
 def layer_params(layer, input_shape) -> tuple[int, int]:
     """``(trainable, non_trainable)`` parameters of a layer spec on an input of ``input_shape``.
 
@@ -518,14 +588,7 @@ def layer_params(layer, input_shape) -> tuple[int, int]:
     >>> layer_params({"type": "MaxPooling2D"}, (28, 28, 32))
     (0, 0)
     """
-    kind = _layer_type(layer)
-    if kind not in PARAMETER_LAYERS and kind not in NO_MAC_LAYERS:
-        raise ValueError(
-            f"layer type {kind!r} has no parameter formula here; give one of {', '.join(PARAMETER_LAYERS)} "
-            "or a layer without weights."
-        )
-    check_layer_arguments(layer)
-    shape = _shape("input_shape", input_shape)
+    kind, shape = layer["type"], input_shape
     if kind in STEPPED_LAYERS:  # what Keras would refuse to build (rank, strides with dilation, groups, axis)
         step_layer(layer, input_state(shape))
     trainable = check_bool("trainable", layer.get("trainable", True))
@@ -535,6 +598,16 @@ def layer_params(layer, input_shape) -> tuple[int, int]:
     return counts if trainable else (0, sum(counts))
 
 
+@validate_arguments(
+    layer=Satisfies(
+        _read_counted_layer,
+        "a dict with a class name as 'type' (with the arguments Keras takes, for a Keras layer)",
+        valid=lambda: {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+        invalid=_BAD_LAYERS,
+    ),
+    input_shape=_shape_or_unknown("input_shape"),
+    output_shape=_shape_or_unknown("output_shape"),
+)
 def layer_macs(layer, input_shape, output_shape) -> int | None:
     """Multiply-adds of one layer spec for one example, or None when no formula is known.
 
@@ -551,18 +624,10 @@ def layer_macs(layer, input_shape, output_shape) -> int | None:
     >>> layer_macs({"type": "LSTM", "units": 4}, (7, 3), (4,)) is None
     True
     """
-    kind = _layer_type(layer)
-    if kind in KERAS_ARGUMENTS:
-        check_layer_arguments(layer)
+    kind = layer["type"]
     if kind in NO_MAC_LAYERS:
         return 0
-    shapes = []
-    for name, shape in (("input_shape", input_shape), ("output_shape", output_shape)):
-        if isinstance(shape, (tuple, list)) and any(n is None for n in shape):
-            _shape(name, [n for n in shape if n is not None] or [1])  # the known sizes are still checked
-            shapes.append(None)
-        else:
-            shapes.append(_shape(name, shape))
+    shapes = [input_shape, output_shape]
     if None in shapes:
         return None
     inputs, outputs = (
