@@ -206,12 +206,6 @@ VALID_CALLS = {
     "course_utils.core.arithmetic.padding_amounts": lambda: dict(
         input_length=7, kernel_size=3, strides=2, padding="same", dilation_rate=1
     ),
-    # formatting
-    "course_utils.core.formatting.format_count": lambda: dict(value=220234),
-    "course_utils.core.formatting.format_receptive_field": lambda: dict(receptive_field=(5, 3)),
-    "course_utils.core.formatting.render_table": lambda: dict(
-        columns=["a", "b"], rows=[["1", "22"]], footer=["total"], title="t", as_html=False
-    ),
     # metrics
     "course_utils.core.metrics.binary_counts": lambda: dict(
         y_true=[1, 0, 1, 1], y_pred=[1, 1, 0, 1], positive=1
@@ -326,9 +320,6 @@ UNDECLARED = {
     "course_utils.engines.tuning.recipe_model": "takes no arguments",
     **dict.fromkeys(
         (
-            "course_utils.core.formatting.format_count",
-            "course_utils.core.formatting.format_receptive_field",
-            "course_utils.core.formatting.render_table",
             "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.tuning.build_model",

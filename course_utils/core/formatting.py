@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
-from course_utils.core._constraints import Count, validate_arguments
-from course_utils.core._validation import check_bool, check_int, describe
+from course_utils.core._constraints import Count, Flag, OrNone, Satisfies, Text, validate_arguments
+from course_utils.core._validation import check_int, describe
 
 __all__ = [
     "MAX_TABLE_ROWS",
@@ -33,6 +33,7 @@ LARGEST_RESULT = 10**100
 """The largest count these functions format: results of formulas can pass the 10**18 of a typed argument."""
 
 
+@validate_arguments(value=OrNone(Count(min=-LARGEST_RESULT, max=LARGEST_RESULT)))
 def format_count(value) -> str:
     """Format an int with thousands separators; ``None`` (unknown) becomes ``'?'``.
 
@@ -45,7 +46,7 @@ def format_count(value) -> str:
     """
     if value is None:
         return "?"
-    return f"{check_int('value', value, minimum=-LARGEST_RESULT, maximum=LARGEST_RESULT):,}"
+    return f"{value:,}"
 
 
 @validate_arguments(n_bytes=Count(min=0, max=LARGEST_RESULT))
@@ -69,6 +70,26 @@ def format_bytes(n_bytes) -> str:
     return f"{Decimal(n_bytes) / 1024**power:.1f} {units[power - 1]}"
 
 
+def _read_receptive_field(receptive_field):
+    """A tuple of ints (one per axis), ``WHOLE_INPUT`` or None."""
+    if receptive_field is None or (isinstance(receptive_field, str) and receptive_field == WHOLE_INPUT):
+        return receptive_field
+    if not isinstance(receptive_field, (tuple, list)) or not receptive_field:
+        raise ValueError(
+            f"receptive_field must be a tuple of ints (one per axis), {WHOLE_INPUT!r} or None, "
+            f"got {describe(receptive_field)}."
+        )
+    return tuple(check_int("receptive_field", n) for n in receptive_field)
+
+
+@validate_arguments(
+    receptive_field=Satisfies(
+        _read_receptive_field,
+        f"a tuple of ints (one per axis), {WHOLE_INPUT!r} or None",
+        valid=(5, 3),
+        invalid=[(), (0, 3), (2.5,), 3, "whole"],
+    )
+)
 def format_receptive_field(receptive_field) -> str:
     """Write a receptive field as a table shows it: ``'5x5'``, ``'whole input'`` or ``'-'``.
 
@@ -87,14 +108,9 @@ def format_receptive_field(receptive_field) -> str:
     """
     if receptive_field is None:
         return UNKNOWN
-    if isinstance(receptive_field, str) and receptive_field == WHOLE_INPUT:
+    if receptive_field == WHOLE_INPUT:
         return WHOLE_INPUT
-    if not isinstance(receptive_field, (tuple, list)) or not receptive_field:
-        raise ValueError(
-            f"receptive_field must be a tuple of ints (one per axis), {WHOLE_INPUT!r} or None, "
-            f"got {describe(receptive_field)}."
-        )
-    return "x".join(str(check_int("receptive_field", n)) for n in receptive_field)
+    return "x".join(str(n) for n in receptive_field)
 
 
 def _check_texts(name: str, values, optional_empty: bool = True) -> list:
@@ -107,6 +123,36 @@ def _check_texts(name: str, values, optional_empty: bool = True) -> list:
     return list(values)
 
 
+def _texts(name: str, optional_empty: bool = True) -> Satisfies:
+    """A list of strings (:func:`_check_texts`, which names the argument)."""
+    return Satisfies(
+        lambda values: _check_texts(name, values, optional_empty),
+        "a list of strings" if optional_empty else "a non-empty list of strings",
+        valid=["a", "b"],
+        invalid=["ab", [1], [None], *([] if optional_empty else [[]])],
+    )
+
+
+def _read_rows(rows):
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)):
+        raise ValueError(f"rows must be a list of rows (lists of cells), got {describe(rows)}.")
+    if len(rows) > MAX_TABLE_ROWS:
+        raise ValueError(f"rows holds {len(rows):,} rows, more than the {MAX_TABLE_ROWS:,} a table shows.")
+    return rows
+
+
+@validate_arguments(
+    columns=_texts("columns", optional_empty=False),
+    rows=Satisfies(
+        _read_rows,
+        f"a list of rows (lists of cells), at most {MAX_TABLE_ROWS:,}",
+        valid=lambda: [["1", "22"]],
+        invalid=["rows", 3, {"a": 1}],
+    ),
+    footer=_texts("footer"),
+    title=Text(optional=True),
+    as_html=Flag(),
+)
 def render_table(columns, rows, footer=(), title=None, as_html=False) -> str:
     """Render a table of strings as aligned text or as an HTML table.
 
@@ -131,20 +177,12 @@ def render_table(columns, rows, footer=(), title=None, as_html=False) -> str:
     -----
     total: 23
     """
-    columns = _check_texts("columns", columns, optional_empty=False)
-    if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)):
-        raise ValueError(f"rows must be a list of rows (lists of cells), got {describe(rows)}.")
-    if len(rows) > MAX_TABLE_ROWS:
-        raise ValueError(f"rows holds {len(rows):,} rows, more than the {MAX_TABLE_ROWS:,} a table shows.")
     for number, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or not isinstance(row, (list, tuple)) or len(row) != len(columns):
             raise ValueError(
                 f"rows[{number}] must be a list of {len(columns)} cells, one per column, got {describe(row)}."
             )
-    footer = _check_texts("footer", footer)
-    if title is not None and not isinstance(title, str):
-        raise ValueError(f"title must be a string or None, got {describe(title)}.")
-    if check_bool("as_html", as_html):
+    if as_html:
         head = "".join(
             f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(c)}</th>"
             for c in columns
