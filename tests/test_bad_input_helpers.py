@@ -179,13 +179,6 @@ def _stored_design(group, name):
 # of declared ones where the helper's other rules need particular values:
 # {qualified name: function returning keyword arguments}.
 VALID_CALLS = {
-    # comparisons of setups over seeds (lesson 08)
-    "course_utils.engines.comparisons.seeds_difference_interval": lambda: dict(
-        correct_a=[[True, False, True, True], [True, True, False, True]],
-        correct_b=[[True, True, True, False]],
-        comparisons=1,
-        confidence=0.95,
-    ),
     # lesson 09's rule for reading designs from several seeds
     "course_utils.engines.design_evidence.compare_designs": lambda: dict(
         reference=_stored_design("residual", "plain"),
@@ -320,7 +313,6 @@ UNDECLARED = {
     "course_utils.engines.tuning.recipe_model": "takes no arguments",
     **dict.fromkeys(
         (
-            "course_utils.engines.comparisons.seeds_difference_interval",
             "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.tuning.build_model",
             "course_utils.engines.tuning.load_results",

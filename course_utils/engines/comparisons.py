@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from course_utils.core._constraints import Count, Real, validate_arguments
+from course_utils.core._constraints import Count, Real, Satisfies, validate_arguments
 from course_utils.core._validation import describe
 from course_utils.core.metrics import FEWEST_FOR_NORMAL, ConfidenceInterval
 
@@ -38,12 +38,13 @@ __all__ = ["MAX_RUNS", "chance_findings", "comparison_confidence", "seeds_differ
 MAX_RUNS = 1000
 """The most runs (seeds) one setup may bring to a comparison."""
 MAX_COMPARISONS = 10**6
+CONFIDENCE = Real(0, 1, min_inclusive=False, max_inclusive=False)
+"""``confidence``: of the whole table of comparisons, between 0 and 1 (both excluded)."""
+COMPARISONS = Count(min=1, max=MAX_COMPARISONS)
+"""``comparisons``: how many comparisons the table makes."""
 
 
-@validate_arguments(
-    confidence=Real(0, 1, min_inclusive=False, max_inclusive=False),
-    comparisons=Count(min=1, max=MAX_COMPARISONS),
-)
+@validate_arguments(confidence=CONFIDENCE, comparisons=COMPARISONS)
 def comparison_confidence(confidence: float = 0.95, comparisons: int = 1) -> float:
     """The confidence each of ``comparisons`` intervals needs so that all hold together (Bonferroni).
 
@@ -57,10 +58,7 @@ def comparison_confidence(confidence: float = 0.95, comparisons: int = 1) -> flo
     return 1 - (1 - confidence) / comparisons
 
 
-@validate_arguments(
-    comparisons=Count(min=1, max=MAX_COMPARISONS),
-    confidence=Real(0, 1, min_inclusive=False, max_inclusive=False),
-)
+@validate_arguments(comparisons=COMPARISONS, confidence=CONFIDENCE)
 def chance_findings(comparisons: int, confidence: float = 0.95) -> float:
     """How many of ``comparisons`` intervals miss a true difference of 0 by chance alone, on average.
 
@@ -95,6 +93,29 @@ def _runs(name: str, value) -> np.ndarray:
     raise ValueError(f"{name} must hold True/False (or 1/0) per image, got values of dtype {array.dtype}.")
 
 
+def _setup_runs(name: str) -> Satisfies:
+    """One setup's runs (:func:`_runs`), at most ``MAX_RUNS`` of them."""
+
+    def read(value):
+        runs = _runs(name, value)
+        if len(runs) > MAX_RUNS:
+            raise ValueError(f"{name} may hold at most {MAX_RUNS} runs, got {len(runs)}.")
+        return runs
+
+    return Satisfies(
+        read,
+        f"a list of at most {MAX_RUNS} runs, each a sequence of True/False per image",
+        valid=lambda: [[True, False, True, True], [True, True, False, True]],
+        invalid=[[], [[]], [[0.5, 1.0]], [[2, 0]], {"a": [True]}, [[True]] * (MAX_RUNS + 1)],
+    )
+
+
+@validate_arguments(
+    correct_a=_setup_runs("correct_a"),
+    correct_b=_setup_runs("correct_b"),
+    confidence=CONFIDENCE,
+    comparisons=COMPARISONS,
+)
 def seeds_difference_interval(correct_a, correct_b, *, comparisons: int = 1, confidence: float = 0.95):
     """How sure the difference between two setups' mean accuracies over seeds is, on the same images.
 
@@ -134,11 +155,7 @@ def seeds_difference_interval(correct_a, correct_b, *, comparisons: int = 1, con
     >>> seeds_difference_interval([a], [b], comparisons=13).half_width > two.half_width
     True
     """
-    a = _runs("correct_a", correct_a)
-    b = _runs("correct_b", correct_b)
-    for name, runs in (("correct_a", a), ("correct_b", b)):
-        if len(runs) > MAX_RUNS:
-            raise ValueError(f"{name} may hold at most {MAX_RUNS} runs, got {len(runs)}.")
+    a, b = correct_a, correct_b
     if a.shape[1] != b.shape[1]:
         raise ValueError(
             f"correct_a and correct_b must hold one value per image each, the same images in the same order; "
