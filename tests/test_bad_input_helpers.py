@@ -214,15 +214,6 @@ VALID_CALLS = {
         y_true=[0, 0, 1, 1], scores=[0.1, 0.4, 0.35, 0.8]
     ),
     # regularization (lesson 08)
-    "course_utils.engines.regularization.batch_norm": lambda: dict(
-        x=[[1.0, 2.0], [3.0, 5.0]],
-        gamma=1.0,
-        beta=0.0,
-        moving_mean=[0.0, 0.0],
-        moving_variance=[1.0, 1.0],
-        training=False,
-        epsilon=1e-3,
-    ),
     "course_utils.engines.regularization.l2_penalty": lambda: dict(
         weights=[[1.0, -2.0], [0.5, 0.0]], l2=0.01
     ),
@@ -313,7 +304,6 @@ UNDECLARED = {
     "course_utils.engines.tuning.recipe_model": "takes no arguments",
     **dict.fromkeys(
         (
-            "course_utils.engines.regularization.batch_norm",
             "course_utils.engines.tuning.build_model",
             "course_utils.engines.tuning.load_results",
             "course_utils.engines.tuning.make_tuner",

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.core._constraints import Count, Numbers, Real, validate_arguments
-from course_utils.core._validation import check_bool, check_numbers, check_real, is_real_number
+from course_utils.core._constraints import Count, Flag, Numbers, OrNone, Real, Satisfies, validate_arguments
+from course_utils.core._validation import check_numbers, check_real, is_real_number
 
 __all__ = [
     "batch_norm",
@@ -135,6 +135,37 @@ def inverted_dropout_scale(rate: float) -> float:
     return 1.0 / (1.0 - rate)
 
 
+def _batch(x) -> np.ndarray:
+    x = _weights("x", x)
+    if x.ndim < 2:
+        raise ValueError(f"x must have a batch axis and a channel axis, got shape {x.shape}.")
+    return x
+
+
+def _per_channel(name: str) -> Satisfies:
+    """A number for every channel, or one value per channel (that they are as many as x's is the body's rule)."""
+    return Satisfies(
+        lambda value: _weights(name, value, allow_number=True),
+        "a number or one value per channel",
+        valid=1.0,
+        invalid=[[1.0, None], ["a"], [], np.nan, [np.inf], True],
+    )
+
+
+@validate_arguments(
+    x=Satisfies(
+        _batch,
+        "an array of numbers with a batch axis and a channel axis",
+        valid=lambda: np.array([[1.0, 2.0], [3.0, 5.0]]),
+        invalid=[[1.0, 2.0], 2.0, [[1.0, np.nan]], [["a"]]],
+    ),
+    training=Flag(),
+    epsilon=Real(0, min_inclusive=False),
+    gamma=_per_channel("gamma"),
+    beta=_per_channel("beta"),
+    moving_mean=OrNone(_per_channel("moving_mean")),
+    moving_variance=OrNone(_per_channel("moving_variance")),
+)
 def batch_norm(
     x,
     gamma=1.0,
@@ -173,15 +204,9 @@ def batch_norm(
     >>> batch_norm(x, moving_mean=[0.0], moving_variance=[1.0], training=False).round(4).ravel().tolist()
     [0.9995, 2.9985]
     """
-    x = _weights("x", x)
-    if x.ndim < 2:
-        raise ValueError(f"x must have a batch axis and a channel axis, got shape {x.shape}.")
-    training = check_bool("training", training)
-    epsilon = check_real("epsilon", epsilon, 0, min_inclusive=False)
     channels = x.shape[-1]
 
-    def per_channel(name, value):
-        array = _weights(name, value, allow_number=True)
+    def per_channel(name, array):
         if array.ndim == 0:
             return np.full(channels, float(array))
         if array.shape != (channels,):
