@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from course_utils.core._validation import check_int, check_labels, check_option, check_real, describe
+from course_utils.core._constraints import Count, Option, OrNone, Real, Satisfies, validate_arguments
+from course_utils.core._validation import check_labels, check_option, check_real, describe
 from course_utils.core.formatting import render_table
 from course_utils.engines.data import DATA_DIR
 from course_utils.engines.layer_specs import MNIST_INPUT, to_keras
@@ -142,6 +144,38 @@ RESULTS_FILES = MappingProxyType(
 """The files that ``./course benchmark`` and ``./course tune-distributed`` write."""
 
 
+def _check_choice(name, value, options):
+    """An int (Python or NumPy) that is one of ``options``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(str, options))}, got {describe(value)} "
+            f"of type {type(value).__name__}."
+        )
+    return check_option(name, int(value), options)
+
+
+def _choice(name: str, options) -> Satisfies:
+    """An int (Python or NumPy) that is one of ``options`` (:func:`_check_choice`, which names it)."""
+    return Satisfies(
+        lambda value: _check_choice(name, value, options),
+        "one of " + ", ".join(map(str, options)),
+        valid=options[0],
+        invalid=[max(options) + 1, float(options[0]), True, str(options[0])],
+    )
+
+
+SEED = Count(0, 2**32 - 1)
+"""``seed``: what seeds the tuner's choices or a training run."""
+EPOCHS = Count(1, MAX_EPOCHS)
+"""``epochs`` (and a Hyperband tuner's ``max_epochs``)."""
+
+
+@validate_arguments(
+    stages=_choice("stages", STAGES),
+    filters=_choice("filters", FILTERS),
+    dense_units=_choice("dense_units", DENSE_UNITS),
+    dropout=Real(DROPOUT[0], DROPOUT[1]),
+)
 def model_specs(stages=2, filters=16, dense_units=0, dropout=0.0) -> list[dict]:
     """The network of the search space as layer specs (see :mod:`course_utils.engines.layer_specs`).
 
@@ -173,10 +207,6 @@ def model_specs(stages=2, filters=16, dense_units=0, dropout=0.0) -> list[dict]:
     ...
     ValueError: stages must be one of 1, 2, 3, got 4.
     """
-    stages = _check_choice("stages", stages, STAGES)
-    filters = _check_choice("filters", filters, FILTERS)
-    dense_units = _check_choice("dense_units", dense_units, DENSE_UNITS)
-    dropout = check_real("dropout", dropout, DROPOUT[0], DROPOUT[1])
     specs = []
     for stage in range(stages):
         specs.append(
@@ -190,16 +220,6 @@ def model_specs(stages=2, filters=16, dense_units=0, dropout=0.0) -> list[dict]:
         specs.append({"type": "Dropout", "rate": dropout})
     specs.append({"type": "Dense", "units": NUM_CLASSES, "activation": "softmax"})
     return specs
-
-
-def _check_choice(name, value, options):
-    """An int (Python or NumPy) that is one of ``options``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(
-            f"{name} must be one of {', '.join(map(str, options))}, got {describe(value)} "
-            f"of type {type(value).__name__}."
-        )
-    return check_option(name, int(value), options)
 
 
 def _hyperparameter_values(hp) -> dict:
@@ -240,6 +260,14 @@ def _hyperparameter_values(hp) -> dict:
     }
 
 
+@validate_arguments(
+    hp=Satisfies(
+        _hyperparameter_values,
+        "Keras Tuner's keras_tuner.HyperParameters or a dict of the search space's values",
+        valid=lambda: {"stages": 1, "filters": 8, "dense_units": 0},
+        invalid=[{"filters": 12}, {"size": 3}, {"learning_rate": 1.0}, [("stages", 1)]],
+    )
+)
 def build_model(hp):
     """Build and compile one CNN of lesson 08's search space: the function a tuner calls.
 
@@ -267,7 +295,7 @@ def build_model(hp):
     ...
     ValueError: filters must be one of 8, 16, 32, 64, got 12.
     """
-    values = _hyperparameter_values(hp)
+    values = hp
     import keras
 
     specs = model_specs(values["stages"], values["filters"], values["dense_units"], values["dropout"])
@@ -296,6 +324,18 @@ def _check_directory(directory) -> str:
     return directory
 
 
+@validate_arguments(
+    kind=Option(*TUNER_KINDS),
+    directory=Satisfies(
+        _check_directory,
+        "the name of an existing folder for the tuner's files",
+        valid=tempfile.gettempdir,
+        invalid=["", "  ", 3, "no/such/folder/here"],
+    ),
+    max_trials=Count(1, MAX_TRIALS),
+    max_epochs=EPOCHS,
+    seed=SEED,
+)
 def make_tuner(kind, directory, max_trials=10, max_epochs=3, seed=0):
     """A Keras Tuner tuner over :func:`build_model`, maximizing ``val_accuracy``.
 
@@ -333,11 +373,6 @@ def make_tuner(kind, directory, max_trials=10, max_epochs=3, seed=0):
     ...
     ValueError: kind must be one of 'random', 'bayesian', 'hyperband', got 'grid'.
     """
-    kind = check_option("kind", kind, TUNER_KINDS)
-    directory = _check_directory(directory)
-    max_trials = check_int("max_trials", max_trials, 1, MAX_TRIALS)
-    max_epochs = check_int("max_epochs", max_epochs, 1, MAX_EPOCHS)
-    seed = check_int("seed", seed, 0, 2**32 - 1)
     import keras_tuner
 
     common = {
@@ -480,21 +515,18 @@ def _check_images(name, images, limit=MAX_IMAGES) -> np.ndarray:
     return images.astype(np.float32, copy=False)
 
 
-def _check_digit_labels(name, labels, count) -> np.ndarray:
-    """Integer labels 0 to 9, one per image (read by the course's one reader of labels)."""
+def _check_digit_labels(name, labels, count=None) -> np.ndarray:
+    """Integer labels 0 to 9, one per image (read by the course's one reader of labels); any number of
+    them when ``count`` is None."""
     labels = check_labels(name, labels, allow_text=False)
-    if len(labels) != count:
+    if count is not None and len(labels) != count:
         raise ValueError(f"{name} must hold one label per image ({count}), got {len(labels)} labels.")
-    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+    if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):  # none: the count says it
         raise ValueError(f"{name} must hold labels 0 to 9, got labels from {labels.min()} to {labels.max()}.")
     return labels
 
 
-def _check_data(x, y, validation_data, validation_required=True):
-    x = _check_images("x", x)
-    y = _check_digit_labels("y", y, len(x))
-    if validation_data is None and not validation_required:
-        return x, y, None
+def _read_validation_data(validation_data):
     if not isinstance(validation_data, tuple) or len(validation_data) != 2:
         raise ValueError(
             "validation_data must be a pair (x_val, y_val) of images and labels, "
@@ -505,7 +537,40 @@ def _check_data(x, y, validation_data, validation_required=True):
         y_val = _check_digit_labels("y_val", validation_data[1], len(x_val))
     except ValueError as error:
         raise ValueError(f"validation_data: {error}") from None
-    return x, y, (x_val, y_val)
+    return x_val, y_val
+
+
+def _blank_images(count=2):
+    return np.zeros((count, *INPUT_SHAPE), dtype=np.float32)
+
+
+_BAD_IMAGES = [[0.5], np.zeros((2, 28, 28, 3)), np.full((2, 28, 28), 255.0), np.full((2, 28, 28), np.nan)]
+IMAGES = Satisfies(
+    lambda images: _check_images("x", images),
+    "a NumPy array of 28x28 images from 0 to 1, shape (n, 28, 28, 1) or (n, 28, 28)",
+    valid=_blank_images,
+    invalid=_BAD_IMAGES,
+)
+"""``x``: training images (that ``y`` holds one label for each is the helper's rule)."""
+LABELS = Satisfies(
+    lambda labels: _check_digit_labels("y", labels),
+    "integer labels 0 to 9",
+    valid=lambda: np.array([0, 1]),
+    invalid=[[10], [-1], [0.5], ["a"], [None]],
+)
+"""``y``: the training images' labels."""
+VALIDATION_DATA = Satisfies(
+    _read_validation_data,
+    "a pair (x_val, y_val) of images and labels",
+    valid=lambda: (_blank_images(), np.array([0, 1])),
+    invalid=[
+        [_blank_images(1), [0]],
+        (_blank_images(1),),
+        (_blank_images(1), [0, 1]),
+        (_blank_images(1), [10]),
+    ],
+)
+"""``validation_data``: images and labels, one label per image."""
 
 
 def _trial_epochs(trial, epochs: int) -> int:
@@ -515,6 +580,14 @@ def _trial_epochs(trial, epochs: int) -> int:
     return epochs
 
 
+@validate_arguments(
+    x=IMAGES,
+    y=LABELS,
+    validation_data=VALIDATION_DATA,
+    epochs=EPOCHS,
+    batch_size=Count(1, MAX_BATCH_SIZE),
+    budget=Real(0, MAX_BUDGET, min_inclusive=False),
+)
 def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -> SearchResult:
     """Run a Keras Tuner search within a wall-clock budget, one trial at a time.
 
@@ -574,10 +647,7 @@ def search(tuner, x, y, validation_data, epochs=3, batch_size=64, budget=40.0) -
             "tuner sends its trials to a chief process (KERASTUNER_ORACLE_IP is set): in a distributed "
             "search the chief decides when the search ends, so call tuner.search(...) instead."
         )
-    x, y, validation_data = _check_data(x, y, validation_data)
-    epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
-    batch_size = check_int("batch_size", batch_size, 1, MAX_BATCH_SIZE)
-    budget = check_real("budget", budget, 0, MAX_BUDGET, min_inclusive=False)
+    y = _check_digit_labels("y", y, len(x))
     hyperband_epochs = getattr(oracle, "max_epochs", None)
     if isinstance(tuner, keras_tuner.Hyperband) and hyperband_epochs > epochs:
         raise ValueError(
@@ -761,6 +831,9 @@ class RecipeRun:
         return float(np.mean(predicted == y))
 
 
+@validate_arguments(
+    x=IMAGES, y=LABELS, validation_data=OrNone(VALIDATION_DATA), epochs=OrNone(EPOCHS), seed=SEED
+)
 def train_recipe(x, y, validation_data=None, epochs=None, seed=0) -> RecipeRun:
     """Train the recipe (:func:`recipe_model`, :data:`RECIPE`) from ``seed``.
 
@@ -792,9 +865,8 @@ def train_recipe(x, y, validation_data=None, epochs=None, seed=0) -> RecipeRun:
     >>> 0 <= run.accuracy(x_val[:32], y_val[:32]) <= 1
     True
     """
-    x, y, validation_data = _check_data(x, y, validation_data, validation_required=False)
-    epochs = RECIPE["epochs"] if epochs is None else check_int("epochs", epochs, 1, MAX_EPOCHS)
-    seed = check_int("seed", seed, 0, 2**32 - 1)
+    y = _check_digit_labels("y", y, len(x))
+    epochs = RECIPE["epochs"] if epochs is None else epochs
     import keras
 
     import course_utils
@@ -831,6 +903,7 @@ def train_recipe(x, y, validation_data=None, epochs=None, seed=0) -> RecipeRun:
     )
 
 
+@validate_arguments(name=Option(*RESULTS_FILES))
 def load_results(name) -> dict:
     """Read what ``./course benchmark`` (``'benchmark'``) or ``./course tune-distributed``
     (``'distributed'``) stored: the results, the exact command, the machine and the date.
@@ -845,7 +918,6 @@ def load_results(name) -> dict:
     ...
     ValueError: name must be one of 'benchmark', 'distributed', got 'sweeps'.
     """
-    name = check_option("name", name, tuple(RESULTS_FILES))
     path = RESULTS_FILES[name]
     command = {"benchmark": "./course benchmark", "distributed": "./course tune-distributed"}[name]
     try:
