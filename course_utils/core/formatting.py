@@ -19,6 +19,7 @@ __all__ = [
     "WHOLE_INPUT",
     "format_bytes",
     "format_count",
+    "plural",
     "format_receptive_field",
     "render_table",
 ]
@@ -47,6 +48,16 @@ def format_count(value) -> str:
     if value is None:
         return "?"
     return f"{value:,}"
+
+
+@validate_arguments(count=Count(min=0, max=LARGEST_RESULT), word=Text())
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, with an s unless the count is 1.
+
+    >>> plural(1, "trial"), plural(3, "trial"), plural(12000, "image")
+    ('1 trial', '3 trials', '12,000 images')
+    """
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 @validate_arguments(n_bytes=Count(min=0, max=LARGEST_RESULT))

@@ -729,6 +729,26 @@ class ConfidenceInterval:
     n: int
     notes: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def around(cls, estimate, standard_error, z, *, lowest, confidence, n, notes=()) -> ConfidenceInterval:
+        """The interval ``estimate ± z * standard_error``, cut to ``lowest`` .. 1.
+
+        ``lowest`` is 0 for an accuracy and -1 for a difference of two accuracies.
+
+        >>> ConfidenceInterval.around(0.9, 0.1, 1.96, lowest=0.0, confidence=0.95, n=10).high
+        1.0
+        """
+        return cls(
+            estimate=estimate,
+            standard_error=standard_error,
+            z=z,
+            low=max(lowest, estimate - z * standard_error),
+            high=min(1.0, estimate + z * standard_error),
+            confidence=confidence,
+            n=n,
+            notes=tuple(notes),
+        )
+
     @property
     def half_width(self) -> float:
         """``z * standard_error``: the ± of the interval before it is cut to the possible values."""
@@ -835,15 +855,8 @@ def accuracy_interval(accuracy, n, confidence=0.95) -> ConfidenceInterval:
             f"{fewest} {which} answer{'s' if fewest != 1 else ''} out of {n:,}: the normal approximation "
             f"needs at least {FEWEST_FOR_NORMAL}, so {why}. Score the model on more images."
         )
-    return ConfidenceInterval(
-        estimate=accuracy,
-        standard_error=standard_error,
-        z=z,
-        low=max(0.0, accuracy - z * standard_error),
-        high=min(1.0, accuracy + z * standard_error),
-        confidence=confidence,
-        n=n,
-        notes=tuple(notes),
+    return ConfidenceInterval.around(
+        accuracy, standard_error, z, lowest=0.0, confidence=confidence, n=n, notes=notes
     )
 
 
@@ -927,13 +940,6 @@ def accuracy_difference_interval(correct_a, correct_b, confidence=0.95) -> Confi
             f"the models disagree on {only_a + only_b} of {n:,} images: the normal approximation needs "
             f"at least {FEWEST_FOR_NORMAL}, so the interval is only rough. Compare them on more images."
         )
-    return ConfidenceInterval(
-        estimate=estimate,
-        standard_error=standard_error,
-        z=z,
-        low=max(-1.0, estimate - z * standard_error),
-        high=min(1.0, estimate + z * standard_error),
-        confidence=confidence,
-        n=n,
-        notes=tuple(notes),
+    return ConfidenceInterval.around(
+        estimate, standard_error, z, lowest=-1.0, confidence=confidence, n=n, notes=notes
     )

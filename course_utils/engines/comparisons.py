@@ -181,13 +181,6 @@ def seeds_difference_interval(correct_a, correct_b, *, comparisons: int = 1, con
             f"widened for {comparisons} comparisons (Bonferroni): each at {per_comparison:.2%}, the table at "
             f"{confidence:.0%}."
         )
-    return ConfidenceInterval(
-        estimate=estimate,
-        standard_error=standard_error,
-        z=z,
-        low=max(-1.0, estimate - z * standard_error),
-        high=min(1.0, estimate + z * standard_error),
-        confidence=per_comparison,
-        n=n,
-        notes=tuple(notes),
+    return ConfidenceInterval.around(
+        estimate, standard_error, z, lowest=-1.0, confidence=per_comparison, n=n, notes=notes
     )

@@ -52,7 +52,7 @@ from course_utils.core import params as _params
 from course_utils.core._constraints import Count, Option, OrNone, Real, Satisfies, validate_arguments
 from course_utils.core._validation import check_pair, describe
 from course_utils.core.arithmetic import pool2d_output_shape, step_layer
-from course_utils.core.formatting import format_bytes, format_count
+from course_utils.core.formatting import format_bytes, format_count, plural
 from course_utils.engines.layer_specs import (
     ACTIVATIONS,
     LAYER_TYPES,
@@ -929,17 +929,13 @@ class _Decisions:
         )
 
 
-def _plural(count, word):
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def _pooling_reason(decisions):
     """Rule 3, with the sizes the map goes through."""
     shape, full, sizes = decisions.shape, decisions.full, decisions.sizes
     low, high = decisions.rules.target_map
     used = sizes[: shape.poolings + 1]
     path = " -> ".join(_px(size).removesuffix(" px") for size in used)
-    text = f"{_plural(shape.poolings, 'pooling')} ({POOL_SIZE}x{POOL_SIZE} max): {path} px"
+    text = f"{plural(shape.poolings, 'pooling')} ({POOL_SIZE}x{POOL_SIZE} max): {path} px"
     if shape.poolings < full.poolings:
         return f"{text}: the budget removed {full.poolings - shape.poolings} of the {full.poolings} stages."
     if max(sizes[0]) <= high:
@@ -959,7 +955,7 @@ def _stage_reason(decisions):
     rules, shape, widths = decisions.rules, decisions.shape, decisions.widths
     capped = any(width == rules.max_filters for width in widths[1:])
     return (
-        f"Each stage: {_plural(shape.convs_per_stage, decisions.kernel + ' convolution')} (padding '{PADDING}', "
+        f"Each stage: {plural(shape.convs_per_stage, decisions.kernel + ' convolution')} (padding '{PADDING}', "
         f"activation '{rules.activation}'), then a {POOL_SIZE}x{POOL_SIZE} max pooling; filters {widths[0]}, "
         f"growing {rules.filters_growth}x per stage"
         + (f" (at most max_filters={rules.max_filters})" if capped else "")
@@ -1026,9 +1022,9 @@ def _output_reason(decisions):
         )
     other = _BINARY["softmax" if output.activation == "sigmoid" else "sigmoid"]
     return (
-        f"2 classes: {_plural(output.units, output.activation + ' unit')} with {_LOSS_NAMES[output.loss]} "
+        f"2 classes: {plural(output.units, output.activation + ' unit')} with {_LOSS_NAMES[output.loss]} "
         f"({_params.dense_params(features, output.units):,} params); binary_output='{other.activation}' gives "
-        f"{_plural(other.units, other.activation + ' unit')} with {_LOSS_NAMES[other.loss]} "
+        f"{plural(other.units, other.activation + ' unit')} with {_LOSS_NAMES[other.loss]} "
         f"({_params.dense_params(features, other.units):,} params) and the same probabilities."
     )
 
@@ -1049,14 +1045,12 @@ def _budget_reason(decisions):
         removed = []
         if shape.extra_convs < full.extra_convs:
             removed.append(
-                _plural(full.extra_convs - shape.extra_convs, "convolution") + " for the receptive field"
+                plural(full.extra_convs - shape.extra_convs, "convolution") + " for the receptive field"
             )
         if shape.convs_per_stage < full.convs_per_stage:
-            removed.append(
-                _plural(full.convs_per_stage - shape.convs_per_stage, "convolution") + " per stage"
-            )
+            removed.append(plural(full.convs_per_stage - shape.convs_per_stage, "convolution") + " per stage")
         if shape.poolings < full.poolings:
-            removed.append(_plural(full.poolings - shape.poolings, "stage"))
+            removed.append(plural(full.poolings - shape.poolings, "stage"))
         clauses.append(f"so it loses {' and '.join(removed)} ({tried[-1].params:,} params at min_filters)")
     narrowed = []
     if shape.filters != full.filters:

@@ -50,7 +50,7 @@ import numpy as np
 
 from course_utils.core._constraints import Count, Option, OrNone, Real, Satisfies, validate_arguments
 from course_utils.core._validation import check_labels, check_option, check_real, describe
-from course_utils.core.formatting import render_table
+from course_utils.core.formatting import plural, render_table
 from course_utils.engines.data import DATA_DIR
 from course_utils.engines.layer_specs import MNIST_INPUT, to_keras
 
@@ -460,7 +460,7 @@ class SearchResult:
             for t in self.trials
         ]
         footer = [
-            f"{len(self.trials)} trials, {self.total_epochs} epochs in {self.seconds:.1f} s "
+            f"{plural(len(self.trials), 'trial')}, {plural(self.total_epochs, 'epoch')} in {self.seconds:.1f} s "
             f"(budget {self.budget:g} s); stopped: {self.stopped}",
         ]
         if best is not None:
