@@ -1,6 +1,8 @@
 """Packaging and setup: pins agree, import is fast and TensorFlow-free, setup() behaves."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -310,3 +312,29 @@ def test_release_memory_collects_garbage_and_trims_glibcs_heap():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def _install_browser_in(checkout: Path, constraints: str) -> subprocess.CompletedProcess:
+    """Run a copy of .ci/install_browser in ``checkout``, with no .venv there, so that it only reads its pin."""
+    (checkout / ".ci").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "install_browser", checkout / ".ci" / "install_browser")
+    (checkout / "constraints.txt").write_text(constraints)
+    env = {**os.environ, "COURSE_VENV": str(checkout / "no-venv")}
+    return subprocess.run(
+        ["bash", str(checkout / ".ci" / "install_browser")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="without chromium the script would run apt-get")
+def test_ci_install_browser_reads_playwright_from_the_constraints(tmp_path):
+    # CI's first step: a pin it cannot find stops CI before any test runs.
+    pin = re.search(r"^playwright==\S+$", (ROOT / "constraints.txt").read_text(), re.M).group(0)
+    ran = _install_browser_in(tmp_path / "good", f"numpy==2.0\n{pin}\n")
+    assert ran.returncode == 0, ran.stderr
+    assert pin.replace("==", " ") in ran.stdout
+    missing = _install_browser_in(tmp_path / "missing", "numpy==2.0\n")
+    assert missing.returncode == 1 and "constraints.txt pins no playwright version" in missing.stderr
