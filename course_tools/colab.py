@@ -384,7 +384,7 @@ def colab_test(notebooks: list[Path], wheel: Path | None = None) -> int:
         print(f"resolved the newest releases in {time.perf_counter() - start:.0f} s:", flush=True)
         for name in sorted(versions):
             if name in {"tensorflow", "keras", "numpy", "matplotlib", "scikit-learn", "keras-tuner", "ipywidgets",
-                        "packaging", "nbval", "pytest", "ipykernel"}:  # fmt: skip
+                        "packaging", "tensorboard", "nbval", "pytest", "ipykernel"}:  # fmt: skip
                 print(f"  {name}=={versions[name]}")
         venv, seconds = colab_environment(versions)
         print(

@@ -47,7 +47,7 @@ def _requirements(group: str | None = None) -> list[Requirement]:
 # What an instructor needs on Binder to run the notebook tests (pytest --nbval).
 NOTEBOOK_TEST_TOOLS = ("pytest", "nbval", "hypothesis")
 # The rest of the test extra: the maintainers' tools, not installed on Binder.
-MAINTAINER_TOOLS = ("ruff", "mlxtend", "playwright")
+MAINTAINER_TOOLS = ("ruff", "mlxtend", "playwright", "pytest-xdist")
 
 
 # What ./course installs (with constraints.txt); the tensorflow extra is the full build for other machines
@@ -65,6 +65,45 @@ def test_every_package_the_course_installs_is_pinned_in_constraints_within_its_r
             )
 
 
+def _declared_closure(name: str, extras: set[str]) -> set[str]:
+    """The installed distributions that ``name[extras]`` requires, itself and recursively."""
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    installed = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+    seen, todo = set(), [(name, frozenset(extras))]
+    while todo:
+        name, extras = todo.pop()
+        if (canonicalize_name(name), extras) in seen or canonicalize_name(name) not in installed:
+            continue
+        seen.add((canonicalize_name(name), extras))
+        for text in installed[canonicalize_name(name)].requires or []:
+            requirement = Requirement(text)
+            wanted = requirement.marker is None or any(
+                requirement.marker.evaluate({"extra": extra}) for extra in extras or {""}
+            )
+            if wanted:
+                todo.append((requirement.name, frozenset(requirement.extras)))
+    return {name for name, _ in seen}
+
+
+def test_the_environment_holds_only_what_the_course_declares():
+    # A package left in .venv by hand hides a missing requirement: lesson 08 passed here while a
+    # fresh install (CI's, a learner's) lacked TensorBoard, which Keras Tuner imports in every trial.
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    declared = _declared_closure(_pyproject()["name"], {group for group in COURSE_GROUPS if group})
+    installed = {canonicalize_name(d.metadata["Name"]) for d in metadata.distributions()}
+    undeclared = sorted(installed - declared - {"pip", "setuptools", "wheel"})
+    assert not undeclared, (
+        f"installed but required by nothing the course declares: {', '.join(undeclared)}. Declare what the "
+        "course needs in pyproject.toml (with its pin in constraints.txt), or `pip uninstall` the rest."
+    )
+
+
 def test_pyproject_gives_ranges_and_never_an_exact_pin():
     for group in (None, *_pyproject()["optional-dependencies"]):
         for requirement in _requirements(group):
@@ -77,7 +116,7 @@ def test_the_runtime_requirements_name_no_tensorflow_and_no_jupyter():
     # Colab preinstalls `tensorflow`; pip takes `tensorflow-cpu` for another package and would install
     # both. TensorFlow is therefore an extra, and Jupyter (which no lesson imports) too.
     names = {requirement.name for requirement in _requirements()}
-    assert not names & {"tensorflow", "tensorflow-cpu", "tensorboard"}, names
+    assert not names & {"tensorflow", "tensorflow-cpu"}, names
     assert not names & {"jupyterlab", "notebook", "ipykernel", "nbformat", "nbconvert", "nbclient"}, names
     extras = _pyproject()["optional-dependencies"]
     assert [r.name for r in _requirements("cpu")] == ["tensorflow-cpu"]
