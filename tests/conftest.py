@@ -5,7 +5,12 @@ import Keras; tests that need Keras take the session-wide ``keras`` fixture.
 Hypothesis runs derandomized and without its example database, so two runs of the
 suite in a row test the same cases and give the same result.
 The one-CPU runs of the training notebooks start in the background once the tests are
-collected (``background_runs.py``, a plain module: no test module is imported here).
+collected (``background_runs.py``, a plain module: no test module is imported here), except
+under pytest-xdist, where they are tests like any other.
+
+``./course test`` runs the suite on one pytest-xdist worker per CPU with ``--dist loadfile``: a
+notebook's cells share one kernel and a module's tests share its fixtures, so each file runs
+whole on one worker.
 """
 
 import os
@@ -41,8 +46,12 @@ def keras():
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
-def pytest_collection_modifyitems(session, config, items):
-    """Start the selected one-CPU runs of the training notebooks in the background, now."""
+def pytest_collection_finish(session):
+    """Start the selected one-CPU runs of the training notebooks in the background, now
+    (in one pytest process only: under pytest-xdist each of those tests runs its own)."""
+    config, items = session.config, session.items
+    if background_runs.xdist_worker() is not None:
+        return
     paths = [
         item.callspec.params["path"]
         for item in items

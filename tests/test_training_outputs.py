@@ -18,7 +18,7 @@ import re
 
 import nbformat
 import pytest
-from background_runs import run_pytest, started
+from background_runs import run_pytest, started, worker_cpu
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -219,3 +219,22 @@ def test_a_real_regression_in_a_training_cell_still_fails(tmp_path):
     assert str(training_table) in failed, (failed, training_table)
     # the note comes from the tolerant comparison: a number beyond "allowed: 0.01", or a changed layout
     assert f"{TAG}: Tolerance(abs=0.01" in result.stdout, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("worker", "background", "cpu"),
+    [
+        (None, True, 3),
+        (None, False, 1),
+        ("gw0", False, 1),
+        ("gw1", False, 3),
+        ("gw2", True, 1),
+        ("master", True, 3),
+    ],
+)
+def test_a_one_cpu_run_takes_its_workers_cpu(monkeypatch, worker, background, cpu):
+    # two pytest-xdist workers never pin their one-CPU runs to the same CPU
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    if worker is not None:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+    assert worker_cpu({3, 1}, background=background) == cpu
