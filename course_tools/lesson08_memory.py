@@ -19,23 +19,51 @@ from course_tools.notebooks import read, write
 
 LESSON = ROOT / "notebooks" / "08_regularization_and_tuning.ipynb"
 
+# The models of the range test and of the sweep go before the search, which frees what is no longer
+# used (tuning.search calls course_utils.release_memory); before the winner is trained again, every
+# model trained so far goes, with the training steps that TensorFlow would otherwise keep.
+SEARCH_FIRST = "del model, sweep_model  # the range test's and the sweep's models: search() frees them\n"
+WINNER_FIRST = (
+    "keras.backend.clear_session()  # forget every model trained so far before training the winner again\n"
+    "course_utils.release_memory()  # and what TensorFlow still holds for them (Binder gives a kernel 1 GB)\n"
+    "course_utils.seed_everything(0)\n"
+)
+
 EDITS = (
-    # Fewer trials: each model a search builds keeps about 10 MB of TensorFlow's memory for good. The
-    # cap makes the most the search can take the same on every machine (the time budget alone lets a
-    # fast machine train more models).
+    # Earlier forms of the edits below, brought to their present form first.
+    (
+        "del model, sweep_model  # the range test's and the sweep's models are not needed any more\n"
+        "keras.backend.clear_session()",
+        "keras.backend.clear_session()",
+    ),
+    (
+        "SEARCH_TRIALS = 3  # per tuner: TensorFlow keeps some memory for every model a kernel trains\n",
+        "SEARCH_TRIALS = 3  # per tuner, so that the lesson stays within a minute on a slow machine\n",
+    ),
+    (
+        "images (TensorFlow keeps some memory for every model a kernel trains, and the lesson must fit in\n"
+        "Binder's).",
+        "images, so that the lesson stays short on every machine.",
+    ),
+    (
+        "keras.backend.clear_session()  # forget the search's models before training the winner again\n"
+        "course_utils.seed_everything(0)\n",
+        WINNER_FIRST,
+    ),
+    # Fewer trials: the cap makes the most the search can take the same on every machine (the time
+    # budget alone lets a fast machine train more models).
     ("SEARCH_SECONDS = 9  # per tuner\n", "SEARCH_SECONDS = 6  # per tuner\n"),
     (
         "SEARCH_SECONDS = 6  # per tuner\nSEARCH_IMAGES",
         "SEARCH_SECONDS = 6  # per tuner\n"
-        "SEARCH_TRIALS = 3  # per tuner: TensorFlow keeps some memory for every model a kernel trains\n"
+        "SEARCH_TRIALS = 3  # per tuner, so that the lesson stays within a minute on a slow machine\n"
         "SEARCH_IMAGES",
     ),
     ("max_trials=20, max_epochs=3", "max_trials=SEARCH_TRIALS, max_epochs=3"),
     (
         "each tuner gets `SEARCH_SECONDS` on a share of the\ntraining images, room for a handful of trials.",
         "each tuner gets `SEARCH_SECONDS` and at most `SEARCH_TRIALS` trials on a share of\nthe training "
-        "images (TensorFlow keeps some memory for every model a kernel trains, and the lesson must fit in\n"
-        "Binder's).",
+        "images, so that the lesson stays short on every machine.",
     ),
     (
         "set `SEARCH_SECONDS` to a few minutes and `SEARCH_IMAGES` to 3200",
@@ -45,9 +73,11 @@ EDITS = (
     (
         "winner = max(results.values(), key=lambda result: result.best.val_accuracy).best\n"
         "course_utils.seed_everything(0)\n",
-        "winner = max(results.values(), key=lambda result: result.best.val_accuracy).best\n"
-        "keras.backend.clear_session()  # forget the search's models before training the winner again\n"
-        "course_utils.seed_everything(0)\n",
+        "winner = max(results.values(), key=lambda result: result.best.val_accuracy).best\n" + WINNER_FIRST,
+    ),
+    (
+        "SEARCH_IMAGES = 800\n\nresults = {}\n",
+        "SEARCH_IMAGES = 800\n\n" + SEARCH_FIRST + "results = {}\n",
     ),
     # The same batches as the search's trials (batch_size=32): half the activations of 64 in memory.
     (

@@ -17,6 +17,7 @@ from course_utils.core._environment import (
     cpu_count,
     describe_environment,
     environment_report,
+    release_memory,
     seed_everything,
     setup,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "cpu_count",
     "describe_environment",
     "environment_report",
+    "release_memory",
     "seed_everything",
     "setup",
 ]
