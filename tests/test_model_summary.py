@@ -450,7 +450,15 @@ def _private_reads(tree):
             yield node.lineno, name
 
 
-def test_private_keras_attributes_are_read_in_one_function():
+# The only functions that read Keras's or TensorFlow's private attributes, with what each reads; each has
+# its tests on the installed release (here, and test_release_memory_... in tests/test_environment.py).
+PRIVATE_READERS = {
+    ("engines/model_summary.py", "_keras_graph"): {"_keras_history", "_inbound_nodes"},
+    ("core/_environment.py", "_forget_all_reduce_gradients"): {"_gradient_registry", "_registry"},
+}
+
+
+def test_private_keras_and_tensorflow_attributes_are_read_only_in_the_named_functions():
     trees = {path: ast.parse(path.read_text()) for path in _course_sources()}
     ours = set().union(*(_defined_names(tree) for tree in trees.values()))
     reads = [
@@ -459,17 +467,21 @@ def test_private_keras_attributes_are_read_in_one_function():
         for line, name in _private_reads(tree)
         if name not in ours
     ]
-    tree = trees[COURSE_UTILS / "engines" / "model_summary.py"]
-    graph = next(
-        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_keras_graph"
-    )
-    outside = [
-        read
-        for read in reads
-        if read[0] != "engines/model_summary.py" or not graph.lineno <= read[1] <= graph.end_lineno
-    ]
-    assert outside == []
-    assert {name for _, _, name in reads} == {"_keras_history", "_inbound_nodes"}
+    spans = {}
+    for module, function in PRIVATE_READERS:
+        tree = trees[COURSE_UTILS / module]
+        node = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function)
+        spans[module, function] = (node.lineno, node.end_lineno)
+
+    def reader(read):
+        path, line, _ = read
+        return next(
+            (key for key, (first, last) in spans.items() if key[0] == path and first <= line <= last), None
+        )
+
+    assert [read for read in reads if reader(read) is None] == []
+    found = {key: {read[2] for read in reads if reader(read) == key} for key in spans}
+    assert found == PRIVATE_READERS
 
 
 def test_summarize_swallows_no_exception():
