@@ -46,8 +46,9 @@ OVER_BUDGET_MB = {
     # training step (before, about 6 MB per model stayed for good: 903 to 958 MB measured), and the
     # search peaks at about 850 MB. The peak is the winner's last training on all 3,200 images: about
     # 85 MB of TensorFlow's working memory over the ~800 MB that the lesson's earlier training left in
-    # glibc's heap. A lower malloc mmap threshold returns that memory (814 MB) but made training 1.4x to
-    # 1.8x slower. Measured: 868, 883 and 877 MB on 2 CPUs, 835 and 837 MB on one.
+    # glibc's heap. A fixed malloc mmap threshold (256 KB to 8 MB) returns that memory (814 to 827 MB)
+    # but made training 1.25x to 1.8x slower: a convolution's large scratch buffers are then mapped and
+    # unmapped at every step. Measured: 868, 883 and 877 MB on 2 CPUs, 835 and 837 MB on one.
     "notebooks/08_regularization_and_tuning.ipynb": 920.0,
 }
 """Notebooks known to peak above BUDGET_MB, with the most they may take (a regression above it fails)."""
