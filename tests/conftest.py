@@ -46,10 +46,9 @@ def keras():
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
-def pytest_collection_finish(session):
+def pytest_collection_modifyitems(session, config, items):
     """Start the selected one-CPU runs of the training notebooks in the background, now
     (in one pytest process only: under pytest-xdist each of those tests runs its own)."""
-    config, items = session.config, session.items
     if background_runs.xdist_worker() is not None:
         return
     paths = [

@@ -48,14 +48,15 @@ def binder_link(path: str) -> str:
     return f"https://mybinder.org/v2/gh/{owner}/{name}/{BRANCH}?urlpath=lab/tree/{path}"
 
 
-def link_problem(link: str) -> str | None:
-    """What is wrong with a Binder launch link, or None when it has the course's form."""
-    match = re.fullmatch(r"https://mybinder\.org/v2/gh/[^/?]+/[^/?]+/[^/?]+\?urlpath=lab/tree/(\S+)", link)
+def _launch_problem(link: str, form: str, build) -> str | None:
+    """What is wrong with a launch link of the given ``form`` (a pattern whose group is the notebook's
+    path), or None when it is the link ``build(path)`` makes for a notebook of the course."""
+    match = re.fullmatch(form, link)
     if not match:
-        return f"{link} does not have the form {binder_link('notebooks/NN_topic.ipynb')}"
+        return f"{link} does not have the form {build('notebooks/NN_topic.ipynb')}"
     path = match.group(1)
-    if link != binder_link(path):
-        return f"{link} should be {binder_link(path)} (the [repository] of README.md, branch {BRANCH})"
+    if link != build(path):
+        return f"{link} should be {build(path)} (the [repository] of README.md, branch {BRANCH})"
     if (
         not re.fullmatch(r"(notebooks|exercises|solutions)/\d\d_\w+\.ipynb", path)
         or not (ROOT / path).is_file()
@@ -64,14 +65,23 @@ def link_problem(link: str) -> str | None:
     return None
 
 
-def test_every_binder_link_launches_an_existing_notebook_of_the_repository():
-    links = {doc.name: BINDER_LINK.findall(doc.read_text()) for doc in DOCUMENTS}
-    problems = [
-        f"{name}: {link_problem(link)}"
-        for name, found in links.items()
-        for link in found
-        if link_problem(link)
+def link_problem(link: str) -> str | None:
+    """What is wrong with a Binder launch link, or None when it has the course's form."""
+    return _launch_problem(
+        link, r"https://mybinder\.org/v2/gh/[^/?]+/[^/?]+/[^/?]+\?urlpath=lab/tree/(\S+)", binder_link
+    )
+
+
+def _problems(pattern: re.Pattern, problem) -> tuple[dict[str, list[str]], list[str]]:
+    """The links ``pattern`` finds in each document, and what ``problem`` says is wrong with them."""
+    links = {doc.name: pattern.findall(doc.read_text()) for doc in DOCUMENTS}
+    return links, [
+        f"{name}: {problem(link)}" for name, found in links.items() for link in found if problem(link)
     ]
+
+
+def test_every_binder_link_launches_an_existing_notebook_of_the_repository():
+    links, problems = _problems(BINDER_LINK, link_problem)
     assert not problems, "\n".join(problems)
     readme = set(links["README.md"])
     lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -91,28 +101,13 @@ def colab_link(path: str) -> str:
 
 def colab_problem(link: str) -> str | None:
     """What is wrong with an "open in Colab" link, or None when it has the course's form."""
-    match = re.fullmatch(r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/(\S+)", link)
-    if not match:
-        return f"{link} does not have the form {colab_link('notebooks/NN_topic.ipynb')}"
-    path = match.group(1)
-    if link != colab_link(path):
-        return f"{link} should be {colab_link(path)} (the [repository] of README.md, branch {BRANCH})"
-    if (
-        not re.fullmatch(r"(notebooks|exercises|solutions)/\d\d_\w+\.ipynb", path)
-        or not (ROOT / path).is_file()
-    ):
-        return f"{link} names {path}, which is not a notebook of the course"
-    return None
+    return _launch_problem(
+        link, r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/(\S+)", colab_link
+    )
 
 
 def test_every_colab_link_opens_an_existing_notebook_of_the_repository():
-    links = {doc.name: COLAB_LINK.findall(doc.read_text()) for doc in DOCUMENTS}
-    problems = [
-        f"{name}: {colab_problem(link)}"
-        for name, found in links.items()
-        for link in found
-        if colab_problem(link)
-    ]
+    links, problems = _problems(COLAB_LINK, colab_problem)
     assert not problems, "\n".join(problems)
     lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
     missing = {colab_link(f"notebooks/{path.name}") for path in lessons} - set(links["README.md"])

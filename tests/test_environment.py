@@ -66,13 +66,20 @@ def test_every_package_the_course_installs_is_pinned_in_constraints_within_its_r
             )
 
 
-def _declared_closure(name: str, extras: set[str]) -> set[str]:
-    """The installed distributions that ``name[extras]`` requires, itself and recursively."""
+def _installed() -> dict:
+    """The distributions installed in this environment, by canonical name."""
     from importlib import metadata
 
     from packaging.utils import canonicalize_name
 
-    installed = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+    return {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+
+
+def _declared_closure(name: str, extras: set[str]) -> set[str]:
+    """The installed distributions that ``name[extras]`` requires, itself and recursively."""
+    from packaging.utils import canonicalize_name
+
+    installed = _installed()
     seen, todo = set(), [(name, frozenset(extras))]
     while todo:
         name, extras = todo.pop()
@@ -92,13 +99,8 @@ def _declared_closure(name: str, extras: set[str]) -> set[str]:
 def test_the_environment_holds_only_what_the_course_declares():
     # A package left in .venv by hand hides a missing requirement: lesson 08 passed here while a
     # fresh install (CI's, a learner's) lacked TensorBoard, which Keras Tuner imports in every trial.
-    from importlib import metadata
-
-    from packaging.utils import canonicalize_name
-
     declared = _declared_closure(_pyproject()["name"], {group for group in COURSE_GROUPS if group})
-    installed = {canonicalize_name(d.metadata["Name"]) for d in metadata.distributions()}
-    undeclared = sorted(installed - declared - {"pip", "setuptools", "wheel"})
+    undeclared = sorted(set(_installed()) - declared - {"pip", "setuptools", "wheel"})
     assert not undeclared, (
         f"installed but required by nothing the course declares: {', '.join(undeclared)}. Declare what the "
         "course needs in pyproject.toml (with its pin in constraints.txt), or `pip uninstall` the rest."
