@@ -1,5 +1,6 @@
 """Packaging and setup: pins agree, import is fast and TensorFlow-free, setup() behaves."""
 
+import ast
 import json
 import os
 import re
@@ -48,7 +49,7 @@ def _requirements(group: str | None = None) -> list[Requirement]:
 # What an instructor needs on Binder to run the notebook tests (pytest --nbval).
 NOTEBOOK_TEST_TOOLS = ("pytest", "nbval", "hypothesis")
 # The rest of the test extra: the maintainers' tools, not installed on Binder.
-MAINTAINER_TOOLS = ("ruff", "mlxtend", "playwright", "pytest-xdist")
+MAINTAINER_TOOLS = ("ruff", "playwright", "pytest-xdist")
 
 
 # What ./course installs (with constraints.txt); the tensorflow extra is the full build for other machines
@@ -139,8 +140,37 @@ def test_environment_yml_lists_the_pins_of_constraints():
 def test_the_course_script_installs_with_the_constraints():
     script = (ROOT / "course").read_text()
     assert '-c "$ROOT/constraints.txt"' in script and "[cpu,lab,test]" in script
-    stamp = next(line for line in script.splitlines() if line.strip().startswith("wanted="))
+    start = script.index('wanted="$(cat "$ROOT/pyproject.toml"')
+    stamp = script[start : script.index("\n", script.index("sha256sum", start))]
     assert "constraints.txt" in stamp, "a new pin must refresh .venv"
+    # The MNIST subset's source is fetched, not installed; a new source version refreshes .venv too.
+    assert "convert_mnist_subset.py" in stamp and 'convert_mnist_subset.py" --fetch' in script
+
+
+def test_no_keras_notebook_imports_a_package_the_course_does_not_need():
+    # Keras imports pandas whenever it is installed (about 27 MB in every kernel that trains), and
+    # Binder's environment has none: what ./course installs must not make the notebooks heavier there.
+    code = (
+        "import sys, course_utils; course_utils.setup(keras=True, verbose=False); import keras;"
+        " print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    imported = set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    providers = metadata.packages_distributions()
+    # what a kernel has anyway: the runtime requirements and the lab extra (ipykernel, IPython)
+    runtime = _declared_closure(_pyproject()["name"], {"cpu", "lab"})
+    outside = sorted(
+        name
+        for name in imported
+        if providers.get(name) and not {canonicalize_name(d) for d in providers[name]} & runtime
+    )
+    assert not outside, (
+        f"a Keras notebook imports {outside}, which no runtime requirement of the course needs"
+    )
 
 
 def test_environment_yml_uses_python_311_from_conda_forge():
@@ -210,6 +240,20 @@ def test_setup_with_keras_is_silent_on_stderr_and_seeds_keras():
     run = _run_without_tf_settings(code)
     assert "TensorFlow" in run.stdout and run.stdout.strip().endswith("True")
     assert run.stderr == "", run.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread names from Linux's /proc")
+def test_tensorflow_runs_one_op_at_a_time_on_every_thread_setup_gives():
+    # One inter-op thread ("tf_Compute"): two convolution gradients at once each hold a ~20 MB buffer.
+    code = (
+        "import os, course_utils; course_utils.setup(keras=True, threads=2, verbose=False);"
+        "import tensorflow as tf; tf.reduce_sum(tf.ones((64, 64)) @ tf.ones((64, 64))).numpy();"
+        "names = [open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task')];"
+        "print(names.count('tf_Compute'), os.environ['TF_NUM_INTRAOP_THREADS'])"
+    )
+    run = _run_without_tf_settings(code)
+    assert run.stdout.split() == [str(course_utils.core._environment.INTEROP_THREADS), "2"] == ["1", "2"]
 
 
 def test_setup_takes_the_thread_count_from_the_environment_and_says_so():

@@ -43,6 +43,12 @@ MAX_SEED = 2**32 - 1
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
 
+# TensorFlow runs the ops of a training step one after another, each on all the threads above.
+# With two at a time, two convolution gradients run together, and each holds its own im2col
+# buffer of about 20 MB (TensorFlow sizes it for a 30 MB cache, whatever the batch): measured,
+# 10 to 50 MB more at the peak of a lesson and no faster on 2 CPUs.
+INTEROP_THREADS = 1
+
 # Plot defaults: small figures keep notebooks light and quick to render.
 MATPLOTLIB_DEFAULTS = {
     "figure.figsize": (6.0, 3.5),
@@ -205,7 +211,7 @@ def setup(seed: int = 0, keras: bool = False, threads: int | None = None, verbos
     # TensorFlow and OpenMP read these when they start, so they are set before the import.
     for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
         os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = str(min(2, threads))
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(INTEROP_THREADS)
 
     _set_matplotlib_defaults()
     if keras:
