@@ -20,9 +20,14 @@ from course_tools.notebooks import read, write
 LESSON = ROOT / "notebooks" / "08_regularization_and_tuning.ipynb"
 
 # The models of the range test and of the sweep go before the search, which frees what is no longer
-# used (tuning.search calls course_utils.release_memory); before the winner is trained again, every
+# used (tuning.search calls course_utils.release_memory). A callback and a History keep their model,
+# so they go too: deleting the model's name alone freed nothing. Before the winner is trained again, every
 # model trained so far goes, with the training steps that TensorFlow would otherwise keep.
-SEARCH_FIRST = "del model, sweep_model  # the range test's and the sweep's models: search() frees them\n"
+SEARCH_FIRST = (
+    "# the range test's and the sweep's models go, with what holds them: every Keras callback keeps its\n"
+    "# model (range_test.model), and so does the History that fit returns (result.model)\n"
+    "del model, sweep_model, range_test, result  # search() then frees their memory\n"
+)
 WINNER_FIRST = (
     "keras.backend.clear_session()  # forget every model trained so far before training the winner again\n"
     "course_utils.release_memory()  # and what TensorFlow still holds for them (Binder gives a kernel 1 GB)\n"
@@ -31,6 +36,10 @@ WINNER_FIRST = (
 
 EDITS = (
     # Earlier forms of the edits below, brought to their present form first.
+    (
+        "del model, sweep_model  # the range test's and the sweep's models: search() frees them\n",
+        SEARCH_FIRST,
+    ),
     (
         "del model, sweep_model  # the range test's and the sweep's models are not needed any more\n"
         "keras.backend.clear_session()",

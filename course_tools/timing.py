@@ -41,26 +41,6 @@ BUDGET_SECONDS = 45.0
 BUDGET_MB = 880.0
 """A kernel's peak on Binder: mybinder.org guarantees 1 GB, and the Jupyter server takes about 113 MB
 of it (``tests/test_browser.py`` measures the server and checks the sum)."""
-OVER_BUDGET_MB = {
-    # Lesson 08 trains 14 models. course_utils.release_memory() now lets TensorFlow free each one's
-    # training step (before, about 6 MB per model stayed for good: 903 to 958 MB measured), and the
-    # search peaks at about 850 MB. The peak is the winner's last training on all 3,200 images: about
-    # 85 MB of TensorFlow's working memory over the ~800 MB that the lesson's earlier training left in
-    # glibc's heap. A fixed malloc mmap threshold (256 KB to 8 MB) returns that memory (814 to 827 MB)
-    # but made training 1.25x to 1.8x slower: a convolution's large scratch buffers are then mapped and
-    # unmapped at every step. Measured: 868, 883 and 877 MB on 2 CPUs, 835 and 837 MB on one.
-    "notebooks/08_regularization_and_tuning.ipynb": 920.0,
-}
-"""Notebooks known to peak above BUDGET_MB, with the most they may take (a regression above it fails)."""
-
-
-def memory_limit(path: str) -> float:
-    """The most a notebook's kernel may take (MB): the budget, or its known, bounded excess.
-
-    >>> memory_limit("notebooks/01_convolution_arithmetic.ipynb") == BUDGET_MB
-    True
-    """
-    return OVER_BUDGET_MB.get(path, BUDGET_MB)
 
 
 PEAK_MEMORY_CELL = (
@@ -154,8 +134,6 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
         f"Budget: at most {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB (kernel peak RSS) per notebook.",
         f"{_last_run()}.",
         "Wall time includes starting the kernel and importing TensorFlow where a notebook uses it.",
-        "A notebook known to need more memory has its own bound, and the reason, in "
-        "`course_tools/timing.py` (`OVER_BUDGET_MB`).",
         "What TensorFlow's op determinism (turned on by `setup(keras=True)`) costs: "
         "[determinism_cost.md](determinism_cost.md).",
         "",
@@ -164,11 +142,7 @@ def write_table(rows: dict[str, dict], table: Path = TABLE) -> str:
     ]
     for path in sorted(rows):
         row = rows[path]
-        ok = row["seconds"] <= BUDGET_SECONDS and row["mb"] <= BUDGET_MB
-        known = (
-            path in OVER_BUDGET_MB and row["seconds"] <= BUDGET_SECONDS and row["mb"] <= memory_limit(path)
-        )
-        verdict = "yes" if ok else f"no: known, at most {memory_limit(path):.0f} MB" if known else "NO"
+        verdict = "yes" if row["seconds"] <= BUDGET_SECONDS and row["mb"] <= BUDGET_MB else "NO"
         lines.append(f"| `{path}` | {row['seconds']:.1f} | {row['mb']:.0f} | {verdict} |")
     text = "\n".join(lines) + "\n"
     table.parent.mkdir(exist_ok=True)
@@ -205,7 +179,7 @@ def main(argv=None) -> int:
         print(f"timing {key} ...", flush=True)
         rows[key] = measure(path)
         print(f"  {rows[key]['seconds']:.1f} s, {rows[key]['mb']:.0f} MB", flush=True)
-        if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > memory_limit(key):
+        if rows[key]["seconds"] > BUDGET_SECONDS or rows[key]["mb"] > BUDGET_MB:
             over.append(key)
     print(write_table(rows, table))
     if over:

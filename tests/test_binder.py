@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from course_tools.timing import BUDGET_MB, memory_limit
+from course_tools.timing import BUDGET_MB
 
 ROOT = Path(__file__).resolve().parents[1]
 BRANCH = "main"
@@ -280,7 +280,7 @@ def test_every_notebook_kernel_fits_beside_the_server_in_the_memory_binder_guara
         missing = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
         missing = [path for path in missing if path not in peak]
         assert not missing, f"{table.name} has no row for {missing}: run ./course timings"
-        over = {path: mb for path, mb in peak.items() if mb > memory_limit(path)}
+        over = {path: mb for path, mb in peak.items() if mb > KERNEL_BUDGET_MB}
         assert not over, (
             f"{table.name}: above the {KERNEL_BUDGET_MB:.0f} MB a kernel may take of the "
             f"{BINDER_GUARANTEED_MB} MB Binder guarantees: {over}"

@@ -17,9 +17,7 @@ import urllib.request
 import browser_lab as lab
 import nbformat
 import pytest
-from test_binder import BINDER_GUARANTEED_MB, KERNEL_BUDGET_MB, TIMING_TABLES, peak_memory
-
-from course_tools.timing import memory_limit
+from test_binder import BINDER_GUARANTEED_MB, TIMING_TABLES, peak_memory
 
 SKIP_REASON = lab.playwright_missing() or (None if lab.find_chromium() else lab.INSTALL_HINT)
 if SKIP_REASON:
@@ -175,12 +173,12 @@ def test_the_server_and_the_largest_lesson_fit_in_the_course_budget(server):
     server_mb = lab.peak_rss_mb(server.process.pid)
     if server_mb is None:
         pytest.skip("no /proc to read the server's peak memory from")
-    # A notebook known to need more than the kernel budget (course_tools/timing.py) goes past 1 GB by
-    # that excess and no more.
     over = {
-        path: (mb, BINDER_GUARANTEED_MB + memory_limit(path) - KERNEL_BUDGET_MB)
+        path: mb
         for table in TIMING_TABLES
         for path, mb in peak_memory(table).items()
-        if server_mb + mb > BINDER_GUARANTEED_MB + memory_limit(path) - KERNEL_BUDGET_MB
+        if server_mb + mb > BINDER_GUARANTEED_MB
     }
-    assert not over, f"the server ({server_mb:.0f} MB) and these kernels pass their limit: {over}"
+    assert not over, (
+        f"the server ({server_mb:.0f} MB) and these kernels pass {BINDER_GUARANTEED_MB} MB: {over}"
+    )
