@@ -45,6 +45,19 @@ def keras():
     return keras
 
 
+@pytest.fixture(scope="session")
+def mnist_conversion():
+    """``scripts/convert_mnist_subset.py`` as a module: it names and reads the bundled MNIST subset's source."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "convert_mnist_subset.py"
+    spec = importlib.util.spec_from_file_location("convert_mnist_subset", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
     """Start the selected one-CPU runs of the training notebooks in the background, now

